@@ -1,0 +1,98 @@
+"""Who may see and do what: the one place the portal and the API ask.
+
+An *actor* is whoever makes a request: a logged-in ``User`` or an API key
+(``organisations.api.authentication.ApiKeyActor``). Both have an ``organisation`` (None for a
+platform admin) and a ``role``.
+
+- ``has_capability(actor, capability)``: may the actor do this kind of thing at all?
+- ``visible_to(queryset, actor)``: the objects of a model this actor may see. A model opts in by
+  naming the field that holds its owning organisation (``tenant_field = "customer"``) and, when
+  operators see more than their own objects, a classmethod ``operator_visibility(operator) -> Q``
+  (e.g. invoices an operator issues or shares revenue in). Anything else is invisible, so an
+  object of another organisation answers 404 exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from django.db import models
+
+from .choices import Capability, Role
+
+if TYPE_CHECKING:
+    from .models import Organisation
+
+
+class Actor(Protocol):
+    @property
+    def organisation(self) -> Organisation | None: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
+_CUSTOMER = frozenset(
+    {
+        Capability.VIEW_CATALOG,
+        Capability.PLACE_ORDERS,
+        Capability.VIEW_OWN_SERVICES,
+        Capability.VIEW_OWN_INVOICES,
+    }
+)
+_OPERATOR = frozenset({Capability.VIEW_CATALOG, Capability.VIEW_OWN_SERVICES})
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.CUSTOMER_ADMIN: _CUSTOMER | {Capability.MANAGE_API_KEYS},
+    Role.CUSTOMER_MEMBER: _CUSTOMER,
+    Role.OPERATOR_NETWORK: _OPERATOR
+    | {Capability.MANAGE_INVENTORY, Capability.PROVISION_ORDERS, Capability.INGEST_USAGE},
+    Role.OPERATOR_FINANCE: _OPERATOR
+    | {
+        Capability.VIEW_OWN_INVOICES,
+        Capability.RUN_BILLING,
+        Capability.VIEW_SETTLEMENT,
+    },
+    Role.PLATFORM_ADMIN: frozenset(Capability),
+}
+
+M = TypeVar("M", bound=models.Model)
+
+
+def capabilities_of(actor: Actor | None) -> frozenset[Capability]:
+    """Every capability the actor holds; none for an anonymous or inactive one."""
+    if actor is None or not actor.is_authenticated or not getattr(actor, "is_active", True):
+        return frozenset()
+    organisation = actor.organisation
+    if organisation is not None and not organisation.is_active:
+        return frozenset()
+    return ROLE_CAPABILITIES.get(actor.role, frozenset())
+
+
+def has_capability(actor: Actor | None, capability: Capability | str) -> bool:
+    return capability in capabilities_of(actor)
+
+
+def is_platform_admin(actor: Actor | None) -> bool:
+    return actor is not None and actor.is_authenticated and actor.role == Role.PLATFORM_ADMIN
+
+
+def visible_to(queryset: models.QuerySet[M], actor: Actor | None) -> models.QuerySet[M]:
+    """The part of ``queryset`` that ``actor`` may see."""
+    if actor is None or not capabilities_of(actor):
+        return queryset.none()
+    if is_platform_admin(actor):
+        return queryset
+    model = queryset.model
+    organisation = actor.organisation
+    tenant_field = getattr(model, "tenant_field", None)
+    if organisation is None or tenant_field is None:
+        return queryset.none()
+    own = models.Q(**{tenant_field: organisation})
+    operator_visibility = getattr(model, "operator_visibility", None)
+    if organisation.is_operator and operator_visibility is not None:
+        return queryset.filter(own | operator_visibility(organisation)).distinct()
+    return queryset.filter(own)

@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from .models import ApiKey, Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "invoice_prefix", "time_zone", "is_active"]
+    list_filter = ["kind", "country", "is_active"]
+    search_fields = ["name", "legal_name", "tax_number"]
+    fieldsets = [
+        (None, {"fields": ["kind", "name", "legal_name", "country", "is_active"]}),
+        ("Invoicing", {"fields": ["tax_number", "address", "billing_email", "currency"]}),
+        ("As a billing party", {"fields": ["invoice_prefix", "time_zone"]}),
+        ("Bank", {"fields": ["bank_name", "bank_account", "bank_swift"]}),
+    ]
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    list_display = ["username", "email", "organisation", "role", "is_active", "last_login"]
+    list_filter = ["role", "organisation", "is_active"]
+    list_select_related = ["organisation"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email"]}),
+        ("Access", {"fields": ["organisation", "role", "is_active"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "email", "organisation", "role", "password1", "password2"]}),
+    ]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    list_display = [*APIKeyModelAdmin.list_display, "organisation", "role", "last_used_at"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "organisation", "role"]
+    list_select_related = ["organisation"]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ApiKey | None = None
+    ) -> tuple[str, ...]:
+        return (
+            *super().get_readonly_fields(request, obj),
+            "created_by",
+            "revoked_at",
+            "last_used_at",
+        )
+
+
+# The library's own concrete model is unused: our keys are ``ApiKey``, owned by an organisation.
+admin.site.unregister(APIKey)

@@ -1,0 +1,73 @@
+"""``Authorization: Api-Key <key>`` authentication for the wholesale API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+from rest_framework_api_key.permissions import KeyParser
+
+from ..models import ApiKey, Organisation
+from ..services import record_api_key_use
+
+
+@dataclass(frozen=True)
+class ApiKeyActor:
+    """The ``request.user`` of a request made with an API key: its organisation and role."""
+
+    api_key: ApiKey
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    pk = None
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.api_key.organisation
+
+    @property
+    def role(self) -> str:
+        return self.api_key.role
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.prefix} of {self.organisation}"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = KeyParser.keyword
+    key_parser = KeyParser()
+
+    def authenticate(self, request: Request) -> tuple[ApiKeyActor, ApiKey] | None:
+        key = self.key_parser.get(request)
+        if key is None:
+            return None
+        try:
+            api_key = ApiKey.objects.get_from_key(key.strip())
+        except ApiKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
+        if api_key.has_expired:
+            raise exceptions.AuthenticationFailed("This API key has expired.")
+        if not api_key.organisation.is_active:
+            raise exceptions.AuthenticationFailed("The organisation of this API key is inactive.")
+        record_api_key_use(api_key=api_key)
+        return ApiKeyActor(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return self.keyword
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "organisations.api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`: the key is shown once when it is created.",
+        }

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tcfo_portal.exceptions import DomainError
+
+from ..access import visible_to
+from ..choices import Capability
+from ..models import ApiKey
+from ..services import create_api_key, revoke_api_key
+from .serializers import (
+    ActorSerializer,
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+)
+
+
+class MeView(APIView):
+    """Who the request is made as: organisation, role and what that role may do."""
+
+    @extend_schema(responses=ActorSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(ActorSerializer(request.user).data)
+
+
+class ApiKeyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The API keys of the caller's organisation (customer admins)."""
+
+    serializer_class = ApiKeySerializer
+    required_capability = Capability.MANAGE_API_KEYS
+    lookup_field = "prefix"
+
+    def get_queryset(self) -> QuerySet[ApiKey]:
+        queryset = ApiKey.objects.select_related("organisation", "created_by").order_by("-created")
+        return visible_to(queryset, self.request.user)
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        organisation = request.user.organisation
+        if organisation is None:
+            raise DomainError(
+                "A platform admin belongs to no organisation: use manage.py create_api_key."
+            )
+        serializer = ApiKeyCreateSerializer(
+            data=request.data, context={"organisation": organisation}
+        )
+        serializer.is_valid(raise_exception=True)
+        created_by = request.user if getattr(request.user, "pk", None) else None
+        api_key, secret = create_api_key(
+            organisation=organisation, created_by=created_by, **serializer.validated_data
+        )
+        api_key.key = secret
+        return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, prefix: str | None = None) -> Response:
+        api_key = revoke_api_key(api_key=self.get_object())
+        return Response(ApiKeySerializer(api_key).data)

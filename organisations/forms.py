@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
+
+from .choices import DEFAULT_KEY_ROLE, ROLES_BY_KIND, Role
+from .emails import queue_email
+from .models import Organisation
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the mail delivered by a Celery task after the commit."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = loader.render_to_string(subject_template_name, context)
+        body = loader.render_to_string(email_template_name, context)
+        html_body = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else None
+        )
+        queue_email(to=[to_email], subject=subject, body=body, html_body=html_body)
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=50,
+        help_text="What uses the key, e.g. “OSS/BSS integration”.",
+    )
+    role = forms.ChoiceField(choices=())
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (role, Role(role).label) for role in ROLES_BY_KIND[organisation.kind]
+        ]
+        self.fields["role"].initial = DEFAULT_KEY_ROLE[organisation.kind]
+        self.fields["role"].help_text = "The key can do what a user of this role can."

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
+
+from .choices import ROLES_BY_KIND, OrganisationKind, Role
+
+currency_code_validator = RegexValidator(
+    r"^[A-Z]{3}$", "Enter an ISO 4217 currency code: three capital letters, e.g. USD."
+)
+invoice_prefix_validator = RegexValidator(
+    r"^[A-Z]{2,6}$", "Enter 2 to 6 capital letters, e.g. AZT."
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not an IANA time zone such as Asia/Baku.")
+
+
+class Organisation(models.Model):
+    """A legal entity that uses the portal: a consortium operator or a carrier customer.
+
+    Operators carry what an invoice needs of its billing party (legal details, bank, invoice
+    prefix, time zone); customers carry what an invoice needs of its addressee.
+    """
+
+    kind = models.CharField(max_length=16, choices=OrganisationKind.choices)
+    name = models.CharField(max_length=100, unique=True, help_text="Short name, e.g. AzerTelecom.")
+    legal_name = models.CharField(max_length=200)
+    country = CountryField()
+    tax_number = models.CharField(max_length=50, blank=True)
+    address = models.TextField(blank=True)
+    bank_name = models.CharField(max_length=200, blank=True)
+    bank_account = models.CharField(max_length=64, blank=True, help_text="IBAN or account number.")
+    bank_swift = models.CharField("bank SWIFT/BIC", max_length=11, blank=True)
+    invoice_prefix = models.CharField(
+        max_length=6,
+        blank=True,
+        validators=[invoice_prefix_validator],
+        help_text="Operators only: the prefix of their invoice numbers, e.g. AZT.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Billing periods are calendar months in this time zone.",
+    )
+    currency = models.CharField(
+        "currency of account", max_length=3, default="USD", validators=[currency_code_validator]
+    )
+    billing_email = models.EmailField(blank=True, help_text="Where invoices and notices are sent.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=OrganisationKind.CUSTOMER) | ~Q(invoice_prefix=""),
+                name="operator_has_invoice_prefix",
+                violation_error_message="An operator needs an invoice prefix.",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice_prefix"],
+                condition=~Q(invoice_prefix=""),
+                name="unique_invoice_prefix",
+                violation_error_message="Another organisation already uses this invoice prefix.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == OrganisationKind.OPERATOR
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == OrganisationKind.CUSTOMER
+
+
+def validate_role_for_organisation(role: str, organisation: Organisation | None) -> None:
+    """Raise ``ValidationError`` unless ``role`` fits the kind of ``organisation``."""
+    if role == Role.PLATFORM_ADMIN:
+        if organisation is not None:
+            raise ValidationError({"role": "A platform admin belongs to no organisation."})
+        return
+    if organisation is None:
+        raise ValidationError({"organisation": "This role needs an organisation."})
+    allowed = ROLES_BY_KIND[organisation.kind]
+    if role not in allowed:
+        labels = ", ".join(Role(r).label.lower() for r in allowed)
+        raise ValidationError(
+            {"role": f"A user of {organisation.kind} {organisation.name} can be: {labels}."}
+        )
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
+        extra_fields.setdefault("role", Role.PLATFORM_ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in. Belongs to one organisation (none for a platform admin)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    objects = PortalUserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role=Role.PLATFORM_ADMIN) & Q(organisation__isnull=True))
+                | (~Q(role=Role.PLATFORM_ADMIN) & Q(organisation__isnull=False)),
+                name="user_organisation_matches_role",
+                violation_error_message=(
+                    "A platform admin belongs to no organisation; every other user belongs to one."
+                ),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        validate_role_for_organisation(self.role, self.organisation)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Django admin access follows the role, so it cannot drift from it.
+        self.is_staff = self.is_superuser = self.role == Role.PLATFORM_ADMIN
+        super().save(*args, **kwargs)
+
+
+class ApiKeyManager(APIKeyManager):
+    def get_usable_keys(self) -> models.QuerySet[ApiKey]:
+        return super().get_usable_keys().select_related("organisation")
+
+
+class ApiKey(AbstractAPIKey):
+    """A key for the wholesale API. Belongs to one organisation and acts with one role.
+
+    The key itself is shown once when created; only its prefix (to look it up) and a SHA-512
+    hash are stored (djangorestframework-api-key).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyManager()
+
+    tenant_field = "organisation"
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.PLATFORM_ADMIN:
+            raise ValidationError({"role": "An API key cannot act as a platform admin."})
+        if self.organisation_id is not None:
+            validate_role_for_organisation(self.role, self.organisation)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as page_server_error
+
+from organisations.access import capabilities_of, visible_to
+from organisations.choices import Role
+from organisations.models import ApiKey, Organisation, User
+
+from .api.errors import json_not_found, json_server_error
+
+_DASHBOARDS = {
+    Role.CUSTOMER_ADMIN: "portal/dashboard_customer.html",
+    Role.CUSTOMER_MEMBER: "portal/dashboard_customer.html",
+    Role.OPERATOR_FINANCE: "portal/dashboard_operator_finance.html",
+    Role.OPERATOR_NETWORK: "portal/dashboard_operator_network.html",
+    Role.PLATFORM_ADMIN: "portal/dashboard_platform_admin.html",
+}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The landing page: one per role, showing what that role works on."""
+    user = request.user
+    context: dict[str, object] = {
+        "organisation": user.organisation,
+        "capabilities": sorted(capabilities_of(user)),
+        "active_api_keys": visible_to(ApiKey.objects.filter(revoked=False), user).count(),
+    }
+    if user.role == Role.PLATFORM_ADMIN:
+        context["organisation_count"] = Organisation.objects.count()
+        context["user_count"] = User.objects.count()
+    return render(request, _DASHBOARDS[user.role], context)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 in the API's error format under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return json_not_found(request, exception)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_server_error(request)
+    return page_server_error(request)

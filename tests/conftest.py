@@ -1,0 +1,184 @@
+"""Test harness: real services, checked up front.
+
+Outside CI a test that needs PostgreSQL, Redis (a Celery worker) or Chromium is skipped when the
+service is missing, so ``make test`` works on a bare laptop. With ``CI=true`` a missing service
+stops the whole run with an error instead: nothing is skipped in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connections
+from rest_framework.test import APIClient
+
+from organisations.choices import Role
+from organisations.models import ApiKey, Organisation, User
+from organisations.services import create_api_key
+from tcfo_portal.celery import app as celery_app
+
+from .factories import CustomerFactory, OperatorFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+TEST_QUEUE = f"tcfo-tests-{os.getpid()}"
+
+
+def _redis_problem() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        return f"Redis at {settings.REDIS_URL} does not answer: {error}"
+    return None
+
+
+def _chromium_problem() -> str | None:
+    if not Path(CHROMIUM_PATH).is_file():
+        return f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium)"
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not IN_CI:
+        return
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("CI needs PostgreSQL: set DATABASE_URL=postgres://...")
+    problems += [p for p in (_redis_problem(), _chromium_problem()) if p]
+    if problems:
+        pytest.exit("CI cannot run on the real services:\n- " + "\n- ".join(problems), returncode=3)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if IN_CI:
+        return
+    reasons = {
+        "postgres": None
+        if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        else "needs PostgreSQL (DATABASE_URL)",
+        "celery_worker": _redis_problem(),
+        "browser": _chromium_problem(),
+    }
+    for item in items:
+        for marker, reason in reasons.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Celery ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager() -> Iterator[None]:
+    """Tasks run in-process unless the test asks for a real worker (``celery_worker``)."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[object]:
+    """A real Celery worker consuming from Redis, in a thread of this process, for one test.
+
+    Tasks travel through the broker exactly as in production; the worker shares this process's
+    test database and e-mail outbox, so a test can assert on what the task did.
+    """
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    def close_worker_connections(**kwargs: object) -> None:
+        # The worker thread's connections would otherwise keep the test database busy.
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+
+    celery_app.conf.update(
+        task_always_eager=False,
+        broker_url=settings.REDIS_URL,
+        task_default_queue=TEST_QUEUE,
+    )
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            loglevel="WARNING",
+            queues=[TEST_QUEUE],
+            perform_ping_check=False,  # needs a result backend; start_worker waits for ready
+        ) as w:
+            yield w
+    finally:
+        task_postrun.disconnect(close_worker_connections)
+        celery_app.conf.task_always_eager = True
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0) -> bool:
+    """Poll ``condition`` until true or ``timeout`` seconds passed; return its last value."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return condition()
+        time.sleep(0.05)
+    return True
+
+
+# --- Organisations, users, clients ----------------------------------------------------------------
+
+
+@pytest.fixture
+def operator(db: None) -> Organisation:
+    return OperatorFactory()
+
+
+@pytest.fixture
+def customer(db: None) -> Organisation:
+    return CustomerFactory()
+
+
+@pytest.fixture
+def other_customer(db: None) -> Organisation:
+    return CustomerFactory()
+
+
+@pytest.fixture
+def customer_admin(customer: Organisation) -> User:
+    return UserFactory(organisation=customer, role=Role.CUSTOMER_ADMIN)
+
+
+@pytest.fixture
+def other_customer_admin(other_customer: Organisation) -> User:
+    return UserFactory(organisation=other_customer, role=Role.CUSTOMER_ADMIN)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def key_client(organisation: Organisation, role: str | None = None) -> tuple[APIClient, ApiKey]:
+    """An API client authenticated with a new key of ``organisation``."""
+    api_key, secret = create_api_key(organisation=organisation, name="test", role=role)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    return client, api_key
+
+
+def session_client(user: User) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
