@@ -23,12 +23,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## run: install, migrate, load the demo data and serve the portal (with a Celery worker if REDIS_URL is set)
 run: $(VENV)/.installed-run
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py load_demo
 	@echo
 	@echo "The portal: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/"
-	@echo "Database: $${DATABASE_URL:-SQLite (db.sqlite3)}   Tasks: $${REDIS_URL:+Celery worker on $$REDIS_URL}$${REDIS_URL:-in-process}"
+	@tasks="$${REDIS_URL:+a Celery worker on $$REDIS_URL}"; \
+		echo "Database: $${DATABASE_URL:-SQLite (db.sqlite3)}   Tasks: $${tasks:-in-process}"
 	@echo
 	@if [ -n "$$REDIS_URL" ]; then \
 		$(BIN)/celery -A tcfo_portal worker --loglevel=INFO --concurrency=2 & worker=$$!; \
