@@ -62,6 +62,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 M = TypeVar("M", bound=models.Model)
 
 
+# What a person may do but an API key acting with the same role may not: a leaked key must not
+# be able to make itself a successor that outlives its revocation.
+PEOPLE_ONLY = frozenset({Capability.MANAGE_API_KEYS, Capability.ADMINISTER_PLATFORM})
+
+
 def capabilities_of(actor: Actor | None) -> frozenset[Capability]:
     """Every capability the actor holds; none for an anonymous or inactive one."""
     if actor is None or not actor.is_authenticated or not getattr(actor, "is_active", True):
@@ -69,7 +74,10 @@ def capabilities_of(actor: Actor | None) -> frozenset[Capability]:
     organisation = actor.organisation
     if organisation is not None and not organisation.is_active:
         return frozenset()
-    return ROLE_CAPABILITIES.get(actor.role, frozenset())
+    held = ROLE_CAPABILITIES.get(actor.role, frozenset())
+    if getattr(actor, "is_api_key", False):
+        held = held - PEOPLE_ONLY
+    return held
 
 
 def has_capability(actor: Actor | None, capability: Capability | str) -> bool:

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from .models import ApiKey, Organisation, User
+from .services import revoke_api_key
 
 
 @admin.register(Organisation)
@@ -42,15 +44,26 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     list_filter = [*APIKeyModelAdmin.list_filter, "organisation", "role"]
     list_select_related = ["organisation"]
 
+    actions = ["revoke_selected"]
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: ApiKey | None = None
     ) -> tuple[str, ...]:
-        return (
-            *super().get_readonly_fields(request, obj),
-            "created_by",
-            "revoked_at",
-            "last_used_at",
-        )
+        fixed = ("revoked", "created_by", "revoked_at", "last_used_at")
+        if obj is not None:  # a key never changes hands or powers; make a new one instead
+            fixed = (*fixed, "organisation", "role")
+        return tuple(dict.fromkeys((*super().get_readonly_fields(request, obj), *fixed)))
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for api_key in queryset:
+            revoke_api_key(api_key=api_key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.")
 
 
 # The library's own concrete model is unused: our keys are ``ApiKey``, owned by an organisation.

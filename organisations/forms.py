@@ -3,12 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
 from .choices import DEFAULT_KEY_ROLE, ROLES_BY_KIND, Role
 from .emails import queue_email
-from .models import Organisation
+from .models import Organisation, User
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        if user.organisation is not None and not user.organisation.is_active:
+            raise forms.ValidationError(
+                "Your organisation's access to the portal is suspended.", code="inactive"
+            )
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

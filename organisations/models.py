@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import re
 import zoneinfo
 from typing import Any
 
@@ -8,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
@@ -21,8 +24,13 @@ invoice_prefix_validator = RegexValidator(
 )
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _time_zones():
         raise ValidationError(f"“{value}” is not an IANA time zone such as Asia/Baku.")
 
 
@@ -129,6 +137,7 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_known"),
             models.CheckConstraint(
                 condition=(Q(role=Role.PLATFORM_ADMIN) & Q(organisation__isnull=True))
                 | (~Q(role=Role.PLATFORM_ADMIN) & Q(organisation__isnull=False)),
@@ -149,9 +158,20 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+# djangorestframework-api-key makes keys of an 8-letter prefix, a dot and a 32-letter secret.
+API_KEY_PREFIX_PATTERN = r"[A-Za-z0-9]{8}"
+API_KEY_PATTERN = re.compile(rf"^{API_KEY_PREFIX_PATTERN}\.[A-Za-z0-9]{{32}}$")
+
+
 class ApiKeyManager(APIKeyManager):
     def get_usable_keys(self) -> models.QuerySet[ApiKey]:
         return super().get_usable_keys().select_related("organisation")
+
+    def usable(self) -> models.QuerySet[ApiKey]:
+        """Keys that authenticate now: not revoked, not expired."""
+        return self.filter(revoked=False).filter(
+            Q(expiry_date__isnull=True) | Q(expiry_date__gt=timezone.now())
+        )
 
 
 class ApiKey(AbstractAPIKey):

@@ -1,10 +1,18 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
+from .forms import PortalAuthenticationForm
+from .models import API_KEY_PREFIX_PATTERN
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=PortalAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -23,5 +31,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("api-keys/", views.ApiKeyListView.as_view(), name="api-keys"),
-    path("api-keys/<str:prefix>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
+    re_path(
+        rf"^api-keys/(?P<prefix>{API_KEY_PREFIX_PATTERN})/revoke/$",
+        views.ApiKeyRevokeView.as_view(),
+        name="api-key-revoke",
+    ),
 ]

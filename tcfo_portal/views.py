@@ -28,7 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "organisation": user.organisation,
         "capabilities": sorted(capabilities_of(user)),
-        "active_api_keys": visible_to(ApiKey.objects.filter(revoked=False), user).count(),
+        "active_api_keys": visible_to(ApiKey.objects.usable(), user).count(),
     }
     if user.role == Role.PLATFORM_ADMIN:
         context["organisation_count"] = Organisation.objects.count()

@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from ..models import ApiKey, Organisation
+from ..models import API_KEY_PATTERN, ApiKey, Organisation
 from ..services import record_api_key_use
 
 
@@ -20,6 +20,7 @@ class ApiKeyActor:
     api_key: ApiKey
 
     is_authenticated = True
+    is_api_key = True
     is_anonymous = False
     is_active = True
     pk = None
@@ -44,8 +45,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = self.key_parser.get(request)
         if key is None:
             return None
+        key = key.strip()
+        if not API_KEY_PATTERN.match(key):
+            raise exceptions.AuthenticationFailed("Malformed API key.")
         try:
-            api_key = ApiKey.objects.get_from_key(key.strip())
+            api_key = ApiKey.objects.get_from_key(key)
         except ApiKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
         if api_key.has_expired:

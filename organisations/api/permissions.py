@@ -2,19 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import permissions
 from rest_framework.request import Request
 
 from ..access import capabilities_of
 
+ANY_ACTOR = "any_actor"
+
 
 class HasCapability(permissions.BasePermission):
     """Lets a request through when its actor holds the view's ``required_capability``.
 
-    A view may name one capability for all actions, or a dict from action (``list``, ``create``,
-    a custom ``@action``...) to capability; a view that names none needs only an authenticated
-    actor of an active organisation. Which objects the actor sees is the queryset's business
-    (``organisations.access.visible_to``).
+    Every view names it: one capability for all actions, ``ANY_ACTOR`` for any authenticated
+    actor of an active organisation, or a dict from action (``list``, ``create``, a custom
+    ``@action``...) to either; an action missing from the dict is refused. Which objects the
+    actor sees is the queryset's business (``organisations.access.visible_to``).
     """
 
     message = "Your role does not allow this."
@@ -23,7 +26,11 @@ class HasCapability(permissions.BasePermission):
         held = capabilities_of(request.user)
         if not held:
             return False
-        required = getattr(view, "required_capability", None)
+        if not hasattr(view, "required_capability"):
+            raise ImproperlyConfigured(f"{type(view).__name__} names no required_capability.")
+        required = view.required_capability
         if isinstance(required, dict):
             required = required.get(getattr(view, "action", None))
-        return required is None or required in held
+            if required is None:
+                return False
+        return required == ANY_ACTOR or required in held

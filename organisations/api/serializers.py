@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..access import Actor, capabilities_of
-from ..choices import ROLES_BY_KIND, Role
+from ..choices import Role
 from ..models import ApiKey, Organisation
 
 
@@ -26,7 +26,7 @@ class ActorSerializer(serializers.Serializer):
         return sorted(capabilities_of(actor))
 
     def get_authentication(self, actor: Actor) -> str:
-        return "session" if getattr(actor, "pk", None) else "api_key"
+        return "api_key" if getattr(actor, "is_api_key", False) else "session"
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
@@ -49,13 +49,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
-
-    def validate_role(self, role: str) -> str:
-        organisation = self.context["organisation"]
-        if role not in ROLES_BY_KIND[organisation.kind]:
-            raise serializers.ValidationError(f"A key of a {organisation.kind} cannot be {role}.")
-        return role
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        required=False,
+        help_text="Default: customer member (operator network for an operator).",
+    )
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

@@ -12,8 +12,9 @@ from tcfo_portal.exceptions import DomainError
 
 from ..access import visible_to
 from ..choices import Capability
-from ..models import ApiKey
+from ..models import API_KEY_PREFIX_PATTERN, ApiKey
 from ..services import create_api_key, revoke_api_key
+from .permissions import ANY_ACTOR
 from .serializers import (
     ActorSerializer,
     ApiKeyCreatedSerializer,
@@ -24,6 +25,8 @@ from .serializers import (
 
 class MeView(APIView):
     """Who the request is made as: organisation, role and what that role may do."""
+
+    required_capability = ANY_ACTOR
 
     @extend_schema(responses=ActorSerializer)
     def get(self, request: Request) -> Response:
@@ -41,6 +44,10 @@ class ApiKeyViewSet(
     serializer_class = ApiKeySerializer
     required_capability = Capability.MANAGE_API_KEYS
     lookup_field = "prefix"
+    lookup_value_regex = API_KEY_PREFIX_PATTERN
+
+    def get_serializer_class(self) -> type:
+        return ApiKeyCreateSerializer if self.action == "create" else ApiKeySerializer
 
     def get_queryset(self) -> QuerySet[ApiKey]:
         queryset = ApiKey.objects.select_related("organisation", "created_by").order_by("-created")
@@ -53,13 +60,10 @@ class ApiKeyViewSet(
             raise DomainError(
                 "A platform admin belongs to no organisation: use manage.py create_api_key."
             )
-        serializer = ApiKeyCreateSerializer(
-            data=request.data, context={"organisation": organisation}
-        )
+        serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        created_by = request.user if getattr(request.user, "pk", None) else None
         api_key, secret = create_api_key(
-            organisation=organisation, created_by=created_by, **serializer.validated_data
+            organisation=organisation, created_by=request.user, **serializer.validated_data
         )
         api_key.key = secret
         return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)

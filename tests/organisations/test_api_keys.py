@@ -114,6 +114,17 @@ def test_create_api_key_command_prints_a_working_key(api_client):
     assert ApiKey.objects.get_from_key(out.getvalue().strip()).role == Role.OPERATOR_FINANCE
 
 
+def test_create_api_key_command_finds_names_that_look_like_ids_and_refuses_ambiguity():
+    seven = CustomerFactory(name="7")
+    CustomerFactory(name="Acme")
+    CustomerFactory(name="ACME")
+    out = StringIO()
+    call_command("create_api_key", "--org", "7", stdout=out, stderr=StringIO())
+    assert ApiKey.objects.get_from_key(out.getvalue().strip()).organisation == seven
+    with pytest.raises(CommandError, match="Several organisations"):
+        call_command("create_api_key", "--org", "acme", stderr=StringIO())
+
+
 def test_create_api_key_command_explains_bad_input():
     CustomerFactory(name="Caspian Online")
     with pytest.raises(CommandError, match="No organisation"):
@@ -217,14 +228,32 @@ def test_api_lists_creates_and_revokes_keys(customer_admin):
 
 def test_api_key_creation_validates_the_body(customer_admin):
     client = session_client(customer_admin)
-    response = client.post(
-        "/api/v1/api-keys/", {"name": "", "role": "operator_finance"}, format="json"
-    )
-    assert response.status_code == 400
-    body = response.json()
-    assert body["type"] == "validation_error"
-    assert set(body["errors"]) == {"name", "role"}
+    for body, field, message in (
+        ({"name": ""}, "name", "This field may not be blank."),
+        ({"name": "x", "role": "operator_finance"}, "role", "can be: customer admin"),
+        ({"name": "x", "role": "emperor"}, "role", "not a valid choice"),
+    ):
+        response = client.post("/api/v1/api-keys/", body, format="json")
+        assert response.status_code == 400, body
+        error = response.json()
+        assert error["type"] == "validation_error"
+        assert list(error["errors"]) == [field]
+        assert message in error["errors"][field][0]
     assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.CUSTOMER_MEMBER, Role.CUSTOMER_ADMIN])
+def test_no_api_key_can_manage_keys(role):
+    """A leaked key must not mint a successor that survives its revocation."""
+    client, api_key = key_client(CustomerFactory(), role)
+    for response in (
+        client.get("/api/v1/api-keys/"),
+        client.post("/api/v1/api-keys/", {"name": "successor"}, format="json"),
+        client.post(f"/api/v1/api-keys/{api_key.prefix}/revoke/"),
+    ):
+        assert response.status_code == 403
+    assert ApiKey.objects.count() == 1
+    assert not ApiKey.objects.get().revoked
 
 
 def test_a_member_key_cannot_manage_keys():
@@ -238,7 +267,7 @@ def test_a_member_key_cannot_manage_keys():
 def test_api_keys_are_isolated_between_organisations(customer_admin, other_customer_admin):
     foreign, _ = create_api_key(organisation=other_customer_admin.organisation, name="theirs")
     own, _ = create_api_key(organisation=customer_admin.organisation, name="ours")
-    client, _ = key_client(customer_admin.organisation, Role.CUSTOMER_ADMIN)
+    client = session_client(customer_admin)
     results = assert_api_list_excludes(
         client, "/api/v1/api-keys/", field="prefix", foreign_values=[foreign.prefix]
     )

@@ -31,6 +31,15 @@ def test_a_wrong_password_is_refused_with_a_message(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_users_of_a_suspended_organisation_cannot_log_in(client):
+    user = UserFactory()
+    user.organisation.is_active = False
+    user.organisation.save()
+    response = client.post(reverse("login"), {"username": user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 200
+    assert "access to the portal is suspended" in response.content.decode()
+
+
 def test_the_dashboard_needs_a_login(client):
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
@@ -75,6 +84,29 @@ def test_only_platform_admins_reach_the_django_admin(client):
     for model in ("organisation", "user", "apikey"):
         assert client.get(f"/admin/organisations/{model}/").status_code == 200
         assert client.get(f"/admin/organisations/{model}/add/").status_code == 200
+
+
+def test_the_admin_never_moves_a_key_or_changes_its_role_and_revokes_through_the_service(client):
+    from organisations.models import ApiKey
+    from organisations.services import create_api_key
+
+    admin = UserFactory(role=Role.PLATFORM_ADMIN, organisation=None)
+    client.force_login(admin)
+    api_key, _ = create_api_key(organisation=CustomerFactory(), name="k")
+    change_url = f"/admin/organisations/apikey/{api_key.pk}/change/"
+    form = client.get(change_url).context["adminform"].form
+    assert "organisation" not in form.fields
+    assert "role" not in form.fields
+    assert "revoked" not in form.fields
+
+    response = client.post(
+        "/admin/organisations/apikey/",
+        {"action": "revoke_selected", "_selected_action": [api_key.pk]},
+    )
+    assert response.status_code == 302
+    api_key.refresh_from_db()
+    assert api_key.revoked and api_key.revoked_at is not None
+    assert ApiKey.objects.count() == 1
 
 
 def test_the_admin_refuses_a_user_whose_role_does_not_fit(client):

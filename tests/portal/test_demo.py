@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from organisations.choices import OrganisationKind, Role
 from organisations.demo import DEMO_PASSWORD
@@ -16,7 +16,15 @@ def _load() -> str:
     return out.getvalue()
 
 
-def test_demo_data_is_idempotent_and_every_demo_login_works(client):
+def test_demo_data_is_refused_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Refusing"):
+        call_command("load_demo", stdout=StringIO())
+    assert not User.objects.exists()
+
+
+def test_demo_data_is_idempotent_and_every_demo_login_works(client, settings):
+    settings.DEBUG = True
     first = _load()
     counts = (Organisation.objects.count(), User.objects.count())
     second = _load()

@@ -10,6 +10,23 @@ from organisations.models import Organisation
 from organisations.services import create_api_key
 
 
+def find_organisation(name_or_id: str) -> Organisation:
+    """By exact name, else by id, else by a name that differs only in case (if just one does)."""
+    exact = Organisation.objects.filter(name=name_or_id).first()
+    if exact is not None:
+        return exact
+    if name_or_id.isdigit():
+        by_id = Organisation.objects.filter(pk=int(name_or_id)).first()
+        if by_id is not None:
+            return by_id
+    matches = list(Organisation.objects.filter(name__iexact=name_or_id)[:2])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise CommandError(f"Several organisations are called “{name_or_id}”: give the exact name.")
+    raise CommandError(f"No organisation “{name_or_id}”.")
+
+
 class Command(BaseCommand):
     help = "Create an API key for an organisation and print it (it is shown only this once)."
 
@@ -23,11 +40,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, org: str, name: str, role: str | None, **options: Any) -> None:
-        lookup = {"pk": int(org)} if org.isdigit() else {"name__iexact": org}
-        try:
-            organisation = Organisation.objects.get(**lookup)
-        except Organisation.DoesNotExist:
-            raise CommandError(f"No organisation “{org}”.") from None
+        organisation = find_organisation(org)
         try:
             api_key, secret = create_api_key(organisation=organisation, name=name, role=role)
         except ValidationError as error:
