@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from organisations.demo import load_demo_organisations
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (idempotent) and print the demo logins."
+    help = (
+        "Load the demo data (idempotent) and print the demo logins. Every installed app with a "
+        "`demo` module contributes its `load()`, in the order of INSTALLED_APPS."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -24,7 +31,12 @@ class Command(BaseCommand):
                 "Refusing to load demo data with DJANGO_DEBUG off: its logins have a published "
                 "password. Use --force on a staging database if you mean it."
             )
-        logins = load_demo_organisations()
+        with transaction.atomic():
+            logins = load_demo_organisations()
+            for app in apps.get_app_configs():
+                if app.name == "organisations" or not module_has_submodule(app.module, "demo"):
+                    continue
+                importlib.import_module(f"{app.name}.demo").load()
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Demo logins:"))
         width = max(len(login.username) for login in logins)
         for login in logins:

@@ -1,0 +1,54 @@
+from django.db import models
+
+
+class SiteKind(models.TextChoices):
+    POP = "pop", "Point of presence"
+    CLS = "cls", "Cable landing station"
+
+
+class SegmentMedium(models.TextChoices):
+    SUBSEA = "subsea", "Subsea"
+    TERRESTRIAL = "terrestrial", "Terrestrial"
+
+
+class GridType(models.TextChoices):
+    """DWDM channel plans on the ITU-T G.694.1 C-band grid."""
+
+    FIXED_50 = "fixed_50", "Fixed grid, 50 GHz"
+    FIXED_100 = "fixed_100", "Fixed grid, 100 GHz"
+    FLEX = "flex", "Flexible grid, 12.5 GHz slots"
+
+
+# How many 12.5 GHz slots one step of each grid is.
+GRID_SLOTS: dict[str, int] = {GridType.FIXED_50: 4, GridType.FIXED_100: 8, GridType.FLEX: 1}
+
+
+class ProductKind(models.TextChoices):
+    WAVELENGTH = "wavelength", "Wavelength"
+    ETHERNET = "ethernet", "Ethernet private line"
+    TRANSIT = "transit", "IP transit"
+
+
+class CommercialForm(models.TextChoices):
+    LEASE = "lease", "Lease (MRC + NRC)"
+    IRU = "iru", "IRU (upfront price + annual O&M)"
+    USAGE = "usage", "Usage based (commit + burst)"
+
+
+LEASE_TERMS = (12, 36, 60)
+IRU_TERMS = (120, 180, 240, 300)
+
+
+class AllocationStatus(models.TextChoices):
+    HELD = "held", "Reserved"
+    ACTIVE = "active", "In service"
+    RELEASED = "released", "Released"
+
+
+class SpectrumState(models.TextChoices):
+    """What the spectrum map shows for a slot."""
+
+    FREE = "free", "Free"
+    RESERVED = "reserved", "Reserved"
+    IN_SERVICE = "in_service", "In service"
+    OUTSIDE = "outside", "Outside the usable band"

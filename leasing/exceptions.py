@@ -1,0 +1,13 @@
+from tcfo_portal.exceptions import Conflict, DomainError
+
+
+class CapacityUnavailable(Conflict):
+    """The capacity asked for is not (or no longer) free."""
+
+    error_type = "capacity_unavailable"
+
+
+class NotSellable(DomainError):
+    """The product cannot be sold where or when it was asked for (no price, wrong place...)."""
+
+    error_type = "not_sellable"

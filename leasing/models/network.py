@@ -1,0 +1,343 @@
+"""The physical network: sites, segments and who owns them, paths, fiber pairs, lit carriers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django_countries.fields import CountryField
+
+from organisations.choices import OrganisationKind
+
+from ..choices import GRID_SLOTS, GridType, SegmentMedium, SiteKind
+from ..spectrum import UnitRange, slot_start_thz
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{1,31}$", "Use capital letters, digits and dashes, e.g. BAK-AKT."
+)
+OPERATORS_ONLY = {"kind": OrganisationKind.OPERATOR}
+
+# The ITU-T C band in 12.5 GHz slots around 193.1 THz: 191.3 THz to 196.1 THz (96 x 50 GHz).
+C_BAND_START_SLOT = -144
+C_BAND_END_SLOT = 240
+
+
+def _must_be_operator(organisation: object, field: str) -> None:
+    if organisation is not None and not organisation.is_operator:
+        raise ValidationError({field: f"{organisation} is not a consortium operator."})
+
+
+class Site(models.Model):
+    """A point of presence or a cable landing station, owned by one operator."""
+
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=SiteKind.choices)
+    country = CountryField()
+    city = models.CharField(max_length=100, blank=True)
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="sites",
+        limit_choices_to=OPERATORS_ONLY,
+        help_text="The operator that owns the site.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        if self.operator_id:
+            _must_be_operator(self.operator, "operator")
+
+
+class Segment(models.Model):
+    """A stretch of cable between two sites, subsea or terrestrial."""
+
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=100)
+    a_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    z_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    medium = models.CharField(max_length=16, choices=SegmentMedium.choices)
+    length_km = models.DecimalField(
+        max_digits=9, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    settlement_weight = models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text="Weight in the revenue split; empty means the length in km.",
+    )
+    design_capacity_gbps = models.PositiveIntegerField(
+        help_text="The design capacity of the segment, e.g. 6000 for 6 Tbit/s."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(a_site=F("z_site")),
+                name="segment_joins_two_sites",
+                violation_error_message="A segment joins two different sites.",
+            ),
+            models.CheckConstraint(condition=Q(length_km__gt=0), name="segment_length_positive"),
+            models.CheckConstraint(
+                condition=Q(settlement_weight__isnull=True) | Q(settlement_weight__gt=0),
+                name="segment_weight_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def weight(self) -> Decimal:
+        """The settlement weight: the agreed one, or the length."""
+        return self.settlement_weight if self.settlement_weight is not None else self.length_km
+
+    def ends(self) -> frozenset[int]:
+        return frozenset({self.a_site_id, self.z_site_id})
+
+
+class SegmentOwnership(models.Model):
+    """Who owns a segment from ``valid_from`` until the next ownership of the same segment.
+
+    Its shares sum to exactly 100% (``leasing.services.inventory.set_segment_ownership`` refuses
+    anything else, and on PostgreSQL a deferred constraint trigger refuses it at commit).
+    """
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="ownerships")
+    valid_from = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["segment", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "valid_from"],
+                name="one_ownership_per_segment_and_date",
+                violation_error_message="This segment already has an ownership from that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment.code} from {self.valid_from}"
+
+
+class OwnershipShare(models.Model):
+    ownership = models.ForeignKey(SegmentOwnership, on_delete=models.CASCADE, related_name="shares")
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=OPERATORS_ONLY,
+    )
+    percent = models.DecimalField(max_digits=6, decimal_places=3)
+
+    class Meta:
+        ordering = ["ownership", "-percent", "operator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ownership", "operator"], name="one_share_per_operator"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lte=100), name="share_between_0_and_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator}: {self.percent}%"
+
+
+class Path(models.Model):
+    """An ordered chain of segments between two endpoint sites: what products are sold on."""
+
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=100)
+    a_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    z_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    segments = models.ManyToManyField(Segment, through="PathSegment", related_name="paths")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(a_site=F("z_site")),
+                name="path_joins_two_sites",
+                violation_error_message="A path joins two different sites.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def ordered_segments(self) -> list[Segment]:
+        return [
+            ps.segment for ps in self.path_segments.select_related("segment").order_by("position")
+        ]
+
+
+class PathSegment(models.Model):
+    path = models.ForeignKey(Path, on_delete=models.CASCADE, related_name="path_segments")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["path", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "position"], name="one_segment_per_position"),
+            models.UniqueConstraint(fields=["path", "segment"], name="segment_once_per_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path_id}: {self.position}. segment {self.segment_id}"
+
+
+class FiberPair(models.Model):
+    """A fiber pair of a segment, lit by a DWDM system with a channel plan.
+
+    The usable band is a range of 12.5 GHz slots (``leasing.spectrum``): the default is the C band
+    from 191.3 to 196.1 THz, 96 channels of 50 GHz.
+    """
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="fiber_pairs")
+    name = models.CharField(max_length=32, help_text="e.g. FP1")
+    grid = models.CharField(max_length=16, choices=GridType.choices, default=GridType.FIXED_50)
+    band_start_slot = models.IntegerField(
+        default=C_BAND_START_SLOT, help_text="First 12.5 GHz slot of the band (0 = 193.1 THz)."
+    )
+    band_end_slot = models.IntegerField(
+        default=C_BAND_END_SLOT, help_text="The slot after the last one of the band."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["segment", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "name"], name="fiber_pair_name_per_segment"),
+            models.CheckConstraint(
+                condition=Q(band_end_slot__gt=F("band_start_slot")),
+                name="fiber_pair_band_not_empty",
+                violation_error_message="The band must end above where it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.band_start_slot is None or self.band_end_slot is None:
+            return
+        if self.band_end_slot <= self.band_start_slot:
+            raise ValidationError({"band_end_slot": "The band must end above where it starts."})
+        step = GRID_SLOTS[self.grid]
+        if (self.band_end_slot - self.band_start_slot) % step:
+            grid = self.get_grid_display()
+            raise ValidationError({"band_end_slot": f"A {grid} band is whole channels."})
+
+    @property
+    def band(self) -> UnitRange:
+        return UnitRange(self.band_start_slot, self.band_end_slot)
+
+    @property
+    def step(self) -> int:
+        return GRID_SLOTS[self.grid]
+
+    @property
+    def band_label(self) -> str:
+        return f"{slot_start_thz(self.band_start_slot)} to {slot_start_thz(self.band_end_slot)} THz"
+
+    @property
+    def channel_count(self) -> int:
+        return self.band.width // self.step
+
+
+class LitCarrier(models.Model):
+    """A wavelength an operator lights itself on a path to sell sub-wavelength circuits on.
+
+    Its capacity is counted in 1.25 Gbit/s tributary slots (ODU0): 80 on a 100G carrier.
+    The spectrum it occupies is held by an allocation of the operator.
+    """
+
+    path = models.ForeignKey(Path, on_delete=models.PROTECT, related_name="lit_carriers")
+    name = models.CharField(max_length=64)
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=OPERATORS_ONLY,
+    )
+    capacity_gbps = models.PositiveIntegerField(help_text="Line rate, e.g. 100 or 400.")
+    spectrum = models.OneToOneField(
+        "leasing.CapacityAllocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lit_carrier",
+        help_text="The allocation holding the carrier's own spectrum.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "name"], name="carrier_name_per_path"),
+            models.CheckConstraint(
+                condition=Q(capacity_gbps__gt=0), name="carrier_capacity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path.code} {self.name} ({self.capacity_gbps}G)"
+
+    def clean(self) -> None:
+        if self.operator_id:
+            _must_be_operator(self.operator, "operator")
+
+    # Sub-wavelength circuits take any free tributary slots.
+    step = 1
+
+    @property
+    def tributary_slots(self) -> int:
+        # An ODU4 (100G) has 80 tributary slots of 1.25 Gbit/s.
+        return self.capacity_gbps * 4 // 5
+
+    @property
+    def band(self) -> UnitRange:
+        return UnitRange(0, self.tributary_slots)
+
+
+class TransitPortPool(models.Model):
+    """The IP transit ports of one speed a PoP can hand over to customers."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="transit_pools")
+    port_speed_mbps = models.PositiveIntegerField()
+    ports = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["site", "port_speed_mbps"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "port_speed_mbps"], name="one_pool_per_site_and_speed"
+            ),
+            models.CheckConstraint(condition=Q(ports__gt=0), name="pool_has_ports"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code} {self.port_speed_mbps // 1000}G ports"
+
+    step = 1
+
+    @property
+    def band(self) -> UnitRange:
+        return UnitRange(0, self.ports)

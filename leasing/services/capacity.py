@@ -1,0 +1,317 @@
+"""Availability and allocation of capacity: the inventory answers, never a guess.
+
+A sale takes the same range on one resource of every hop (``leasing.spectrum``):
+
+- wavelength: one hop per segment of the path, its fiber pairs as resources, the product's
+  spectrum (rounded up to whole 12.5 GHz slots, and to whole channels on a fixed grid) as width;
+- Ethernet: one hop, the path's operator-lit carriers, the product's tributary slots as width;
+- IP transit: one hop, the site's port pool of the product's speed, one port as width.
+
+What is taken from a date on is every reservation row valid on some day from that date whose
+allocation is active, or held and not expired: a hold stops counting the moment it expires, and
+expired holds are deleted when capacity is next allocated. A new sale is open-ended: it needs its
+units free from its start date on.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from organisations.models import Organisation
+
+from ..choices import AllocationStatus, ProductKind
+from ..exceptions import CapacityUnavailable, NotSellable
+from ..models import (
+    CapacityAllocation,
+    FiberPair,
+    LitCapacityReservation,
+    LitCarrier,
+    Path,
+    Product,
+    Site,
+    SpectrumReservation,
+    TransitPortPool,
+    TransitPortReservation,
+)
+from ..models.capacity import RangeReservation, live_allocations_q
+from ..spectrum import Placement, Resource, UnitRange, count_free_units, first_fit, slots_for_ghz
+
+# The spectrum an operator's own carrier of each line rate occupies, in GHz.
+CARRIER_SPECTRUM_GHZ = {10: 50, 100: 50, 200: 75, 400: 75, 800: 150}
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: bool
+    free_units: int
+    placement: Placement | None
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What a sale needs: a range of ``width`` on one resource of each hop."""
+
+    hops: list[list[Resource]]
+    width: int
+    reservation_model: type[RangeReservation]
+    resource_field: str
+
+
+def _resources(
+    objects: list[models.Model],
+    reservation_model: type[RangeReservation],
+    resource_field: str,
+    start_date: datetime.date,
+) -> dict[int, Resource]:
+    """Each object (fiber pair, carrier, pool) as a ``Resource`` with what is taken on it."""
+    occupied: dict[int, list[UnitRange]] = {obj.pk: [] for obj in objects}
+    taken = (
+        reservation_model.objects.filter(**{f"{resource_field}__in": objects})
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start_date))
+        .filter(live_allocations_q("allocation__"))
+        .values_list(f"{resource_field}_id", "start", "end")
+    )
+    for resource_id, start, end in taken:
+        occupied[resource_id].append(UnitRange(start, end))
+    return {
+        obj.pk: Resource(key=obj.pk, band=obj.band, step=obj.step, occupied=tuple(occupied[obj.pk]))
+        for obj in objects
+    }
+
+
+def _locked(queryset: models.QuerySet, lock: bool) -> list[models.Model]:
+    # Locking the resources (always in primary-key order, so two allocators never deadlock)
+    # queues concurrent allocations on them; the exclusion constraints are the last guard.
+    queryset = queryset.order_by("pk")
+    return list(queryset.select_for_update() if lock else queryset)
+
+
+def spectrum_demand(
+    *, path: Path, width: int, start_date: datetime.date, lock: bool = False
+) -> Demand:
+    segments = path.ordered_segments()
+    fiber_pairs = _locked(FiberPair.objects.filter(segment__in=segments, is_active=True), lock)
+    resources = _resources(fiber_pairs, SpectrumReservation, "fiber_pair", start_date)
+    hops = [
+        [resources[fp.pk] for fp in fiber_pairs if fp.segment_id == segment.pk]
+        for segment in segments
+    ]
+    return Demand(hops, width, SpectrumReservation, "fiber_pair")
+
+
+def product_demand(
+    *,
+    product: Product,
+    path: Path | None,
+    site: Site | None,
+    start_date: datetime.date,
+    lock: bool = False,
+) -> Demand:
+    """What selling ``product`` on ``path`` (transit: at ``site``) from ``start_date`` needs."""
+    if product.kind == ProductKind.TRANSIT:
+        if site is None:
+            raise NotSellable(
+                "IP transit is sold at a site.", errors={"site": ["Give the PoP for IP transit."]}
+            )
+        pools = _locked(
+            TransitPortPool.objects.filter(site=site, port_speed_mbps=product.bandwidth_mbps), lock
+        )
+        resources = _resources(pools, TransitPortReservation, "pool", start_date)
+        return Demand([list(resources.values())], 1, TransitPortReservation, "pool")
+
+    if path is None:
+        raise NotSellable(f"{product.code} is sold on a path.", errors={"path": ["Give the path."]})
+    if product.kind == ProductKind.WAVELENGTH:
+        return spectrum_demand(
+            path=path, width=slots_for_ghz(product.spectrum_ghz), start_date=start_date, lock=lock
+        )
+    carriers = _locked(LitCarrier.objects.filter(path=path, is_active=True), lock)
+    resources = _resources(carriers, LitCapacityReservation, "carrier", start_date)
+    return Demand(
+        [list(resources.values())], product.tributary_slots, LitCapacityReservation, "carrier"
+    )
+
+
+def check_availability(
+    *,
+    product: Product,
+    start_date: datetime.date,
+    path: Path | None = None,
+    site: Site | None = None,
+) -> Availability:
+    """Is ``product`` free on ``path`` (transit: at ``site``) from ``start_date``; how often?"""
+    demand = product_demand(product=product, path=path, site=site, start_date=start_date)
+    placement = first_fit(demand.hops, demand.width)
+    free = count_free_units(demand.hops, demand.width) if placement else 0
+    return Availability(available=placement is not None, free_units=free, placement=placement)
+
+
+def release_expired_holds(*, at: datetime.datetime | None = None) -> int:
+    """Release every hold that has expired; return how many."""
+    at = at or timezone.now()
+    expired = CapacityAllocation.objects.filter(
+        status=AllocationStatus.HELD, expires_at__isnull=False, expires_at__lte=at
+    )
+    count = 0
+    for allocation in expired.only("pk"):
+        release_allocation(allocation=allocation, at=at)
+        count += 1
+    return count
+
+
+def _take(
+    *,
+    demand: Demand,
+    placement: Placement,
+    holder: Organisation,
+    status: str,
+    start_date: datetime.date,
+    expires_at: datetime.datetime | None,
+    reference: str,
+    product: Product | None = None,
+    path: Path | None = None,
+    site: Site | None = None,
+) -> CapacityAllocation:
+    allocation = CapacityAllocation.objects.create(
+        holder=holder,
+        product=product,
+        path=path,
+        site=site,
+        status=status,
+        valid_from=start_date,
+        expires_at=expires_at,
+        reference=reference,
+    )
+    rows = [
+        demand.reservation_model(
+            allocation=allocation,
+            start=units.start,
+            end=units.end,
+            valid_from=start_date,
+            **{f"{demand.resource_field}_id": resource_id},
+        )
+        for resource_id, units in placement.hops
+    ]
+    try:
+        with transaction.atomic():
+            demand.reservation_model.objects.bulk_create(rows)
+    except IntegrityError as error:  # the database's exclusion constraint refused it
+        raise CapacityUnavailable("The capacity is no longer available.") from error
+    return allocation
+
+
+@transaction.atomic
+def allocate_capacity(
+    *,
+    product: Product,
+    holder: Organisation,
+    start_date: datetime.date,
+    path: Path | None = None,
+    site: Site | None = None,
+    status: str = AllocationStatus.HELD,
+    expires_at: datetime.datetime | None = None,
+    reference: str = "",
+) -> CapacityAllocation:
+    """Take the lowest free capacity for ``product`` from ``start_date`` on.
+
+    Raises ``CapacityUnavailable`` (409) when none is free, also when a concurrent allocation
+    took it first. A hold (``status`` held) stops holding at ``expires_at``.
+    """
+    release_expired_holds()
+    demand = product_demand(product=product, path=path, site=site, start_date=start_date, lock=True)
+    placement = first_fit(demand.hops, demand.width)
+    if placement is None:
+        where = site.code if product.is_transit else path.code
+        raise CapacityUnavailable(
+            f"No {product.code} capacity is free on {where} from {start_date}."
+        )
+    return _take(
+        demand=demand,
+        placement=placement,
+        holder=holder,
+        status=status,
+        start_date=start_date,
+        expires_at=expires_at,
+        reference=reference,
+        product=product,
+        path=path,
+        site=site,
+    )
+
+
+@transaction.atomic
+def light_carrier(
+    *, carrier: LitCarrier, start_date: datetime.date, reference: str = ""
+) -> CapacityAllocation:
+    """Take the spectrum for an operator's own carrier along its path (active at once)."""
+    ghz = CARRIER_SPECTRUM_GHZ.get(carrier.capacity_gbps)
+    if ghz is None:
+        raise NotSellable(f"No spectrum width is known for a {carrier.capacity_gbps}G carrier.")
+    release_expired_holds()
+    demand = spectrum_demand(
+        path=carrier.path, width=slots_for_ghz(ghz), start_date=start_date, lock=True
+    )
+    placement = first_fit(demand.hops, demand.width)
+    if placement is None:
+        raise CapacityUnavailable(f"No spectrum is free on {carrier.path.code} for {carrier}.")
+    allocation = _take(
+        demand=demand,
+        placement=placement,
+        holder=carrier.operator,
+        status=AllocationStatus.ACTIVE,
+        start_date=start_date,
+        expires_at=None,
+        reference=reference or f"carrier {carrier.name}",
+        path=carrier.path,
+    )
+    carrier.spectrum = allocation
+    carrier.save(update_fields=["spectrum"])
+    return allocation
+
+
+_RESERVATION_MODELS = (SpectrumReservation, LitCapacityReservation, TransitPortReservation)
+
+
+@transaction.atomic
+def activate_allocation(*, allocation: CapacityAllocation) -> CapacityAllocation:
+    """A hold becomes the capacity of a running service: it no longer expires."""
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
+    if not allocation.is_live():
+        raise CapacityUnavailable("This hold has expired or was released.")
+    allocation.status = AllocationStatus.ACTIVE
+    allocation.expires_at = None
+    allocation.save(update_fields=["status", "expires_at"])
+    return allocation
+
+
+@transaction.atomic
+def release_allocation(
+    *, allocation: CapacityAllocation, at: datetime.datetime | None = None
+) -> CapacityAllocation:
+    """Free everything the allocation holds, at once (a hold dropped, an order cancelled)."""
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
+    for model in _RESERVATION_MODELS:
+        model.objects.filter(allocation=allocation).delete()
+    if allocation.status != AllocationStatus.RELEASED:
+        allocation.status = AllocationStatus.RELEASED
+        allocation.released_at = at or timezone.now()
+        allocation.save(update_fields=["status", "released_at"])
+    return allocation
+
+
+@transaction.atomic
+def end_allocation(*, allocation: CapacityAllocation, on: datetime.date) -> CapacityAllocation:
+    """A service ends on ``on``: its capacity stays taken until then and is free from that day."""
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
+    if on <= allocation.valid_from:
+        return release_allocation(allocation=allocation)
+    for model in _RESERVATION_MODELS:
+        model.objects.filter(allocation=allocation).update(valid_to=on)
+    allocation.valid_to = on
+    allocation.save(update_fields=["valid_to"])
+    return allocation
