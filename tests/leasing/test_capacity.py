@@ -155,7 +155,7 @@ def test_the_database_refuses_a_double_allocation_whatever_the_code_does(net):
     rogue = CapacityAllocation.objects.create(
         holder=net.other_customer, status=AllocationStatus.ACTIVE, valid_from=START
     )
-    overlapping = dict(allocation=rogue, fiber_pair=net.fp_sea, valid_from=START)
+    overlapping = {"allocation": rogue, "fiber_pair": net.fp_sea, "valid_from": START}
     with pytest.raises(IntegrityError, match="spectrum_no_double_allocation"), transaction.atomic():
         SpectrumReservation.objects.create(start=row.start + 2, end=row.end + 2, **overlapping)
     # Neighbouring spectrum, or the same spectrum after the first one ends, is allowed.
