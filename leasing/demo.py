@@ -110,6 +110,19 @@ SALES = [
     ("demo:caspian-ipt10", "Caspian Online", "IPT10", "BAK-POP", datetime.date(2026, 4, 1), False),
     ("demo:silk-wl100", "Silk Route Carrier", "WL100", "BAK-BEY", datetime.date(2026, 2, 1), False),
     ("demo:silk-wl400", "Silk Route Carrier", "WL400", "BAK-BEY", datetime.date(2026, 12, 1), True),
+    *(
+        (f"demo:caspian-wl10-{n}", "Caspian Online", "WL10", "BAK-AKT", datetime.date(2026, 5, 1),
+         False)
+        for n in range(1, 9)
+    ),
+    *(
+        (f"demo:silk-wl100-{n}", "Silk Route Carrier", "WL100", "BAK-BEY",
+         datetime.date(2026, 7, 1), False)
+        for n in range(1, 7)
+    ),
+    ("demo:silk-wl400-2", "Silk Route Carrier", "WL400", "BAK-AKT", datetime.date(2026, 9, 1),
+     False),
+    ("demo:caspian-eth1", "Caspian Online", "ETH1", "BAK-AKT", datetime.date(2026, 12, 15), True),
 ]  # fmt: skip
 
 

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from organisations.models import Organisation
 
-from .models import OwnershipShare, Path, PathSegment, Price, Product, Segment, SegmentOwnership
+from .choices import AllocationStatus, SpectrumState
+from .models import (
+    CapacityAllocation,
+    FiberPair,
+    OwnershipShare,
+    Path,
+    PathSegment,
+    Price,
+    Product,
+    Segment,
+    SegmentOwnership,
+    SpectrumReservation,
+)
+from .models.capacity import live_allocations_q
+from .spectrum import SLOT_GHZ, slot_start_thz
 
 
 def ownership_on(segment: Segment, on: datetime.date) -> dict[Organisation, Decimal]:
@@ -90,3 +105,135 @@ def price_for(
         .filter(product=product, term_months=term_months, path=path, site=site)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class HeldRange:
+    """Units of a resource taken from some date on, and by what."""
+
+    start: int
+    end: int
+    state: str
+    holder: Organisation
+    product: Product | None
+    reference: str
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+
+    @property
+    def frequencies(self) -> str:
+        return f"{slot_start_thz(self.start)} to {slot_start_thz(self.end)} THz"
+
+
+def spectrum_held(fiber_pairs: list[FiberPair], on: datetime.date) -> dict[int, list[HeldRange]]:
+    """What is taken on each fiber pair from ``on`` on (what availability counts), in order."""
+    held: dict[int, list[HeldRange]] = {fp.pk: [] for fp in fiber_pairs}
+    rows = (
+        SpectrumReservation.objects.filter(fiber_pair__in=fiber_pairs)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .filter(live_allocations_q("allocation__"))
+        .select_related("allocation__holder", "allocation__product")
+        .order_by("start")
+    )
+    for row in rows:
+        allocation = row.allocation
+        held[row.fiber_pair_id].append(
+            HeldRange(
+                start=row.start,
+                end=row.end,
+                state=SpectrumState.IN_SERVICE
+                if allocation.status == AllocationStatus.ACTIVE
+                else SpectrumState.RESERVED,
+                holder=allocation.holder,
+                product=allocation.product,
+                reference=allocation.reference,
+                valid_from=row.valid_from,
+                valid_to=row.valid_to,
+            )
+        )
+    return held
+
+
+@dataclass(frozen=True)
+class FiberPairUtilisation:
+    fiber_pair: FiberPair
+    band_ghz: Decimal
+    in_service_ghz: Decimal
+    reserved_ghz: Decimal
+
+    @property
+    def free_ghz(self) -> Decimal:
+        return self.band_ghz - self.in_service_ghz - self.reserved_ghz
+
+    @property
+    def used_percent(self) -> Decimal:
+        used = self.in_service_ghz + self.reserved_ghz
+        return (
+            (used * 100 / self.band_ghz).quantize(Decimal("0.1")) if self.band_ghz else Decimal(0)
+        )
+
+
+def fiber_pair_utilisation(on: datetime.date) -> list[FiberPairUtilisation]:
+    """Sold (in service), reserved and free spectrum of every active fiber pair from ``on`` on."""
+    fiber_pairs = list(
+        FiberPair.objects.filter(is_active=True)
+        .select_related("segment")
+        .order_by("segment__code", "name")
+    )
+    held = spectrum_held(fiber_pairs, on)
+    result = []
+    for fiber_pair in fiber_pairs:
+        slots = {SpectrumState.IN_SERVICE: 0, SpectrumState.RESERVED: 0}
+        for taken in held[fiber_pair.pk]:
+            inside = min(taken.end, fiber_pair.band_end_slot) - max(
+                taken.start, fiber_pair.band_start_slot
+            )
+            slots[taken.state] += max(inside, 0)
+        result.append(
+            FiberPairUtilisation(
+                fiber_pair=fiber_pair,
+                band_ghz=fiber_pair.band.width * SLOT_GHZ,
+                in_service_ghz=slots[SpectrumState.IN_SERVICE] * SLOT_GHZ,
+                reserved_ghz=slots[SpectrumState.RESERVED] * SLOT_GHZ,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class PathUtilisation:
+    path: Path
+    design_capacity_gbps: int
+    in_service_gbps: Decimal
+    reserved_gbps: Decimal
+
+    @property
+    def free_gbps(self) -> Decimal:
+        return self.design_capacity_gbps - self.in_service_gbps - self.reserved_gbps
+
+
+def path_utilisation(paths: list[Path], on: datetime.date) -> list[PathUtilisation]:
+    """Capacity sold and reserved on each path from ``on`` on, against its design ceiling.
+
+    The ceiling is the lowest design capacity of the path's segments.
+    """
+    allocations = (
+        CapacityAllocation.objects.filter(path__in=paths, product__isnull=False)
+        .filter(live_allocations_q())
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .values_list("path_id", "status", "product__bandwidth_mbps")
+    )
+    sold: dict[tuple[int, str], int] = {}
+    for path_id, status, mbps in allocations:
+        sold[(path_id, status)] = sold.get((path_id, status), 0) + mbps
+    return [
+        PathUtilisation(
+            path=path,
+            design_capacity_gbps=min(
+                (segment.design_capacity_gbps for segment in chain_of(path)), default=0
+            ),
+            in_service_gbps=Decimal(sold.get((path.pk, AllocationStatus.ACTIVE), 0)) / 1000,
+            reserved_gbps=Decimal(sold.get((path.pk, AllocationStatus.HELD), 0)) / 1000,
+        )
+        for path in paths
+    ]

@@ -10,6 +10,9 @@ platform admin) and a ``role``.
   operators see more than their own objects, a classmethod ``operator_visibility(operator) -> Q``
   (e.g. invoices an operator issues or shares revenue in). Anything else is invisible, so an
   object of another organisation answers 404 exactly as one that does not exist.
+- ``editable_by(queryset, actor)``: the shared consortium objects (inventory) an operator may
+  change: those the model's classmethod ``operator_editable(operator) -> Q`` allows (a site its
+  operator owns, a segment it holds a share of...). Everybody with the capability may read them.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ _CUSTOMER = frozenset(
         Capability.VIEW_OWN_INVOICES,
     }
 )
-_OPERATOR = frozenset({Capability.VIEW_CATALOG, Capability.VIEW_OWN_SERVICES})
+_OPERATOR = frozenset(
+    {Capability.VIEW_CATALOG, Capability.VIEW_OWN_SERVICES, Capability.VIEW_INVENTORY}
+)
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CUSTOMER_ADMIN: _CUSTOMER | {Capability.MANAGE_API_KEYS},
@@ -53,6 +58,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OPERATOR_FINANCE: _OPERATOR
     | {
         Capability.VIEW_OWN_INVOICES,
+        Capability.MANAGE_CATALOG,
         Capability.RUN_BILLING,
         Capability.VIEW_SETTLEMENT,
     },
@@ -104,3 +110,16 @@ def visible_to(queryset: models.QuerySet[M], actor: Actor | None) -> models.Quer
     if organisation.is_operator and operator_visibility is not None:
         return queryset.filter(own | operator_visibility(organisation)).distinct()
     return queryset.filter(own)
+
+
+def editable_by(queryset: models.QuerySet[M], actor: Actor | None) -> models.QuerySet[M]:
+    """The shared objects of ``queryset`` that ``actor``'s organisation may change."""
+    if actor is None or not capabilities_of(actor):
+        return queryset.none()
+    if is_platform_admin(actor):
+        return queryset
+    organisation = actor.organisation
+    operator_editable = getattr(queryset.model, "operator_editable", None)
+    if organisation is None or not organisation.is_operator or operator_editable is None:
+        return queryset.none()
+    return queryset.filter(operator_editable(organisation)).distinct()

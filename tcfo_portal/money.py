@@ -32,4 +32,8 @@ class Money:
         return {"amount": str(self.rounded().amount), "currency": self.currency}
 
     def __str__(self) -> str:
-        return f"{self.rounded().amount:,} {self.currency}"
+        """``12,500.00 USD``; a unit price finer than the minor unit keeps its decimals."""
+        amount = self.amount
+        if amount == amount.quantize(minor_unit(self.currency)) or amount.as_tuple().exponent >= 0:
+            amount = self.rounded().amount
+        return f"{amount:,} {self.currency}"

@@ -20,6 +20,10 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("Dashboard", "dashboard"),
+    NavEntry("Catalog", "catalog", Capability.VIEW_CATALOG),
+    NavEntry("Availability", "availability", Capability.VIEW_CATALOG),
+    NavEntry("Network", "network", Capability.VIEW_CATALOG),
+    NavEntry("Utilisation", "utilisation", Capability.VIEW_INVENTORY),
     NavEntry("API keys", "api-keys", Capability.MANAGE_API_KEYS),
     NavEntry("API docs", "api-docs"),
     NavEntry("Django admin", "admin:index", Capability.ADMINISTER_PLATFORM),
@@ -32,11 +36,14 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     held = capabilities_of(user)
-    entries = []
-    for entry in NAVIGATION:
-        if entry.capability is not None and entry.capability not in held:
-            continue
-        url = reverse(entry.url_name)
-        current = request.path == url if url == "/" else request.path.startswith(url)
-        entries.append({"label": entry.label, "url": url, "current": current})
+    entries = [
+        {"label": entry.label, "url": reverse(entry.url_name), "current": False}
+        for entry in NAVIGATION
+        if entry.capability is None or entry.capability in held
+    ]
+    # The current entry is the one whose address is the longest start of this page's.
+    matching = [e for e in entries if request.path == e["url"] or request.path.startswith(e["url"])]
+    matching = [e for e in matching if e["url"] != "/" or request.path == "/"]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["current"] = True
     return {"nav": entries}

@@ -6,11 +6,13 @@ from . import views
 
 api_v1 = [
     path("", include("organisations.api.urls")),
+    path("", include("leasing.api.urls")),
 ]
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("organisations.urls")),
+    path("", include("leasing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

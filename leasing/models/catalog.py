@@ -192,6 +192,16 @@ class Price(models.Model):
             others = others.filter(valid_from__lt=self.valid_to)
         return others.exclude(pk=self.pk)
 
+    def summary(self) -> str:
+        """The price in one line, as the catalog shows it."""
+        form = self.product.commercial_form
+        if form == CommercialForm.USAGE:
+            commit, burst = self.money("commit_price_per_mbps"), self.money("burst_price_per_mbps")
+            return f"{commit}/Mbps committed, {burst}/Mbps burst (per month)"
+        if form == CommercialForm.IRU:
+            return f"{self.money('iru_price')} + {self.om_percent.normalize()}% O&M a year"
+        return f"{self.money('mrc')} a month + {self.money('nrc')} once"
+
     def money(self, field: str) -> Money | None:
         value: Decimal | None = getattr(self, field)
         return None if value is None else Money(value, self.currency)

@@ -57,6 +57,10 @@ class Site(models.Model):
         if self.operator_id:
             _must_be_operator(self.operator, "operator")
 
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        return Q(operator=operator)
+
 
 class Segment(models.Model):
     """A stretch of cable between two sites, subsea or terrestrial."""
@@ -106,6 +110,11 @@ class Segment(models.Model):
 
     def ends(self) -> frozenset[int]:
         return frozenset({self.a_site_id, self.z_site_id})
+
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        """A segment is changed by the operators that hold (or held) a share of it."""
+        return Q(ownerships__shares__operator=operator)
 
 
 class SegmentOwnership(models.Model):
@@ -181,6 +190,10 @@ class Path(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        return Q(segments__ownerships__shares__operator=operator)
+
     def ordered_segments(self) -> list[Segment]:
         return [
             ps.segment for ps in self.path_segments.select_related("segment").order_by("position")
@@ -245,6 +258,10 @@ class FiberPair(models.Model):
             grid = self.get_grid_display()
             raise ValidationError({"band_end_slot": f"A {grid} band is whole channels."})
 
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        return Q(segment__ownerships__shares__operator=operator)
+
     @property
     def band(self) -> UnitRange:
         return UnitRange(self.band_start_slot, self.band_end_slot)
@@ -307,6 +324,10 @@ class LitCarrier(models.Model):
     # Sub-wavelength circuits take any free tributary slots.
     step = 1
 
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        return Q(operator=operator)
+
     @property
     def tributary_slots(self) -> int:
         # An ODU4 (100G) has 80 tributary slots of 1.25 Gbit/s.
@@ -337,6 +358,10 @@ class TransitPortPool(models.Model):
         return f"{self.site.code} {self.port_speed_mbps // 1000}G ports"
 
     step = 1
+
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        return Q(site__operator=operator)
 
     @property
     def band(self) -> UnitRange:

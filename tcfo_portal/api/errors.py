@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +19,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tcfo_portal.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
 
 _TYPES = {
     exceptions.ValidationError: "validation_error",
@@ -38,6 +43,20 @@ def error_body(error_type: str, detail: str, errors: dict[str, Any] | None = Non
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.error_type, exc.detail, exc.errors), status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        names = sorted({str(obj) for obj in list(exc.protected_objects)[:5]})
+        return Response(
+            error_body("in_use", f"It is still in use by: {', '.join(names)}."),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # A rule the database enforces that validation did not catch first: a concurrent
+        # change, e.g. two prices for the same period. Logged, answered as a conflict.
+        logger.warning("integrity error answered 409: %s", exc)
+        return Response(
+            error_body("conflict", "This conflicts with data stored meanwhile; reload and retry."),
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

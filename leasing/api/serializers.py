@@ -1,0 +1,342 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from organisations.access import is_platform_admin
+from organisations.choices import OrganisationKind
+from organisations.models import Organisation
+from tcfo_portal.api.fields import CodeField, MoneyField
+
+from ..models import FiberPair, LitCarrier, Path, Price, Product, Segment, Site
+from ..selectors import chain_of, ownership_on
+from ..spectrum import slot_start_thz
+
+
+class ModelCleanMixin:
+    """Runs the model's own validation (``full_clean``) so the API refuses what the admin does."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = self.instance or model()
+        concrete = {f.name for f in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean(validate_unique=False)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        return attrs
+
+
+def _actor(serializer: serializers.Serializer) -> Any:
+    return serializer.context["request"].user
+
+
+def _own_operator(serializer: serializers.Serializer, operator: Organisation) -> Organisation:
+    """An operator may name only itself as owner; a platform admin any operator."""
+    actor = _actor(serializer)
+    if not is_platform_admin(actor) and operator != actor.organisation:
+        raise serializers.ValidationError("You can only name your own organisation.")
+    return operator
+
+
+operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
+
+
+class SiteRefSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True)
+
+    class Meta:
+        model = Site
+        fields = ["code", "name", "kind", "country"]
+        read_only_fields = fields
+
+
+class SiteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    operator = serializers.SlugRelatedField(slug_field="name", queryset=operators)
+
+    class Meta:
+        model = Site
+        fields = ["code", "name", "kind", "country", "city", "operator", "is_active"]
+
+    def validate_operator(self, operator: Organisation) -> Organisation:
+        return _own_operator(self, operator)
+
+
+class OwnershipShareSerializer(serializers.Serializer):
+    operator = serializers.SlugRelatedField(slug_field="name", queryset=operators)
+    percent = serializers.DecimalField(max_digits=6, decimal_places=3)
+
+
+class OwnershipSerializer(serializers.Serializer):
+    valid_from = serializers.DateField()
+    shares = OwnershipShareSerializer(many=True, allow_empty=False)
+    note = serializers.CharField(max_length=200, required=False, default="")
+
+    def validate_shares(self, shares: list[dict]) -> list[dict]:
+        names = [share["operator"].pk for share in shares]
+        if len(set(names)) != len(names):
+            raise serializers.ValidationError("Name each operator once.")
+        return shares
+
+
+class SegmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    a_site = CodeField(queryset=Site.objects.all())
+    z_site = CodeField(queryset=Site.objects.all())
+    weight = serializers.DecimalField(max_digits=12, decimal_places=3, read_only=True)
+    ownership = serializers.SerializerMethodField(
+        help_text="Each operator's share on the date asked for (``?date=``, default today)."
+    )
+
+    class Meta:
+        model = Segment
+        fields = [
+            "code",
+            "name",
+            "a_site",
+            "z_site",
+            "medium",
+            "length_km",
+            "settlement_weight",
+            "weight",
+            "design_capacity_gbps",
+            "ownership",
+        ]
+
+    @extend_schema_field(OwnershipShareSerializer(many=True))
+    def get_ownership(self, segment: Segment) -> list[dict[str, str]]:
+        on = self.context.get("on") or timezone.localdate()
+        return [
+            {"operator": operator.name, "percent": str(percent)}
+            for operator, percent in sorted(
+                ownership_on(segment, on).items(), key=lambda item: (-item[1], item[0].name)
+            )
+        ]
+
+
+class PathSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    a_site = CodeField(queryset=Site.objects.all())
+    z_site = CodeField(queryset=Site.objects.all())
+    segments = serializers.SerializerMethodField()
+    segment_codes = serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        write_only=True,
+        allow_empty=False,
+        help_text="The chain of segment codes from A to Z.",
+    )
+    length_km = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Path
+        fields = [
+            "code",
+            "name",
+            "a_site",
+            "z_site",
+            "length_km",
+            "segments",
+            "segment_codes",
+            "is_active",
+        ]
+
+    @extend_schema_field(SegmentSerializer(many=True))
+    def get_segments(self, path: Path) -> list[dict]:
+        return SegmentSerializer(chain_of(path), many=True, context=self.context).data
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=3))
+    def get_length_km(self, path: Path) -> str:
+        return str(sum(segment.length_km for segment in chain_of(path)))
+
+    def validate_segment_codes(self, codes: list[str]) -> list[Segment]:
+        found = Segment.objects.in_bulk(codes, field_name="code")
+        missing = [code for code in codes if code not in found]
+        if missing:
+            raise serializers.ValidationError(f"No segment with code {', '.join(missing)}.")
+        return [found[code] for code in codes]
+
+    def to_representation(self, instance: Path) -> dict:
+        data = super().to_representation(instance)
+        data["a_site"] = SiteRefSerializer(instance.a_site).data
+        data["z_site"] = SiteRefSerializer(instance.z_site).data
+        return data
+
+
+class PriceSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    product = CodeField(queryset=Product.objects.all())
+    path = CodeField(queryset=Path.objects.all(), required=False, allow_null=True)
+    site = CodeField(queryset=Site.objects.all(), required=False, allow_null=True)
+    mrc_amount = MoneyField(source="mrc")
+    nrc_amount = MoneyField(source="nrc")
+    commit_price = MoneyField(source="commit_price_per_mbps")
+    burst_price = MoneyField(source="burst_price_per_mbps")
+    iru_amount = MoneyField(source="iru_price")
+
+    class Meta:
+        model = Price
+        fields = [
+            "id",
+            "product",
+            "path",
+            "site",
+            "term_months",
+            "valid_from",
+            "valid_to",
+            "currency",
+            "mrc",
+            "nrc",
+            "commit_price_per_mbps",
+            "burst_price_per_mbps",
+            "iru_price",
+            "om_percent",
+            "mrc_amount",
+            "nrc_amount",
+            "commit_price",
+            "burst_price",
+            "iru_amount",
+        ]
+        extra_kwargs = {
+            name: {"write_only": True}
+            for name in ("mrc", "nrc", "commit_price_per_mbps", "burst_price_per_mbps", "iru_price")
+        }
+
+    def to_representation(self, instance: Price) -> dict:
+        data = super().to_representation(instance)
+        # Money out as {"amount", "currency"} under the plain names; written as plain decimals.
+        for plain, money in (
+            ("mrc", "mrc_amount"),
+            ("nrc", "nrc_amount"),
+            ("commit_price_per_mbps", "commit_price"),
+            ("burst_price_per_mbps", "burst_price"),
+            ("iru_price", "iru_amount"),
+        ):
+            data[plain] = data.pop(money)
+        return data
+
+
+class ProductSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    prices = serializers.SerializerMethodField(
+        help_text="The price book lines valid today (``?date=`` for another day)."
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "commercial_form",
+            "bandwidth_mbps",
+            "spectrum_ghz",
+            "tributary_slots",
+            "description",
+            "is_active",
+            "prices",
+        ]
+
+    @extend_schema_field(PriceSerializer(many=True))
+    def get_prices(self, product: Product) -> list[dict]:
+        prices = getattr(product, "current_prices", None)
+        if prices is None:
+            return []
+        return PriceSerializer(prices, many=True, context=self.context).data
+
+
+class FiberPairSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    segment = CodeField(queryset=Segment.objects.all())
+    band_start_thz = serializers.SerializerMethodField()
+    band_end_thz = serializers.SerializerMethodField()
+    channels = serializers.IntegerField(source="channel_count", read_only=True)
+
+    class Meta:
+        model = FiberPair
+        fields = [
+            "id",
+            "segment",
+            "name",
+            "grid",
+            "band_start_slot",
+            "band_end_slot",
+            "band_start_thz",
+            "band_end_thz",
+            "channels",
+            "is_active",
+        ]
+
+    def get_band_start_thz(self, fiber_pair: FiberPair) -> str:
+        return str(slot_start_thz(fiber_pair.band_start_slot))
+
+    def get_band_end_thz(self, fiber_pair: FiberPair) -> str:
+        return str(slot_start_thz(fiber_pair.band_end_slot))
+
+
+class LitCarrierSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    path = CodeField(queryset=Path.objects.all())
+    operator = serializers.SlugRelatedField(slug_field="name", queryset=operators)
+    tributary_slots = serializers.IntegerField(read_only=True)
+    start_date = serializers.DateField(
+        write_only=True, required=False, help_text="When it is lit; default today."
+    )
+
+    class Meta:
+        model = LitCarrier
+        fields = [
+            "id",
+            "path",
+            "name",
+            "operator",
+            "capacity_gbps",
+            "tributary_slots",
+            "is_active",
+            "start_date",
+        ]
+
+    def validate_operator(self, operator: Organisation) -> Organisation:
+        return _own_operator(self, operator)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    product = CodeField(queryset=Product.objects.filter(is_active=True))
+    path = CodeField(queryset=Path.objects.filter(is_active=True), required=False)
+    site = CodeField(queryset=Site.objects.filter(is_active=True), required=False)
+    start_date = serializers.DateField(required=False, help_text="Default: today.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        product: Product = attrs["product"]
+        if product.is_transit and "site" not in attrs:
+            raise serializers.ValidationError({"site": ["IP transit is sold at a site (PoP)."]})
+        if not product.is_transit and "path" not in attrs:
+            raise serializers.ValidationError({"path": [f"{product.code} is sold on a path."]})
+        attrs.setdefault("start_date", timezone.localdate())
+        if attrs["start_date"] < datetime.date(2000, 1, 1):
+            raise serializers.ValidationError({"start_date": ["Give a date from 2000 on."]})
+        return attrs
+
+
+class PlacementSerializer(serializers.Serializer):
+    resource = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    free_units = serializers.IntegerField(
+        help_text="How many more of this product fit at once from the start date on."
+    )
+    product = serializers.CharField()
+    path = serializers.CharField(allow_null=True)
+    site = serializers.CharField(allow_null=True)
+    start_date = serializers.DateField()
+    proposed = PlacementSerializer(
+        many=True,
+        required=False,
+        help_text="Operators only: where the next one would go (slots, tributary slots, ports).",
+    )

@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from organisations.access import editable_by, has_capability
+from organisations.choices import Capability
+
+from ..choices import ProductKind
+from ..models import FiberPair, LitCarrier, Price, Product, Segment, Site, TransitPortPool
+from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
+from ..services.capacity import check_availability, light_carrier
+from ..services.inventory import set_path_segments, set_segment_ownership
+from . import serializers as s
+
+DATE_PARAMETER = OpenApiParameter(
+    "date", datetime.date, description="The day to describe (ownership, prices); default today."
+)
+_WRITE_ACTIONS = ("create", "update", "partial_update", "destroy")
+
+
+def requested_date(request: Request) -> datetime.date:
+    raw = request.query_params.get("date")
+    if raw is None:
+        return timezone.localdate()
+    try:
+        parsed = parse_date(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise serializers.ValidationError({"date": ["Give a date as YYYY-MM-DD."]})
+    return parsed
+
+
+class InventoryViewSet(viewsets.ModelViewSet):
+    """Shared consortium data: readable with ``read_capability``, changed with
+    ``write_capability`` and only where ``organisations.access.editable_by`` allows."""
+
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Z0-9][A-Z0-9-]{1,31}"
+    read_capability = Capability.VIEW_CATALOG
+    write_capability = Capability.MANAGE_INVENTORY
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @property
+    def required_capability(self) -> dict[str, Capability]:
+        return {
+            "list": self.read_capability,
+            "retrieve": self.read_capability,
+            "metadata": self.read_capability,
+            **dict.fromkeys(_WRITE_ACTIONS, self.write_capability),
+            **self.extra_capabilities(),
+        }
+
+    def extra_capabilities(self) -> dict[str, Capability]:
+        return {}
+
+    def base_queryset(self) -> QuerySet:
+        return self.queryset.all()
+
+    def get_queryset(self) -> QuerySet:
+        queryset = self.base_queryset()
+        if self.action in _WRITE_ACTIONS or self.action in self.extra_capabilities():
+            return editable_by(queryset, self.request.user)
+        return queryset
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "on": requested_date(self.request)}
+
+
+@extend_schema(parameters=[DATE_PARAMETER])
+class SiteViewSet(InventoryViewSet):
+    """Points of presence and cable landing stations."""
+
+    serializer_class = s.SiteSerializer
+    queryset = Site.objects.select_related("operator")
+
+
+@extend_schema(parameters=[DATE_PARAMETER])
+class SegmentViewSet(InventoryViewSet):
+    """Stretches of cable and who owns them. ``POST .../ownership/`` records a change of owners."""
+
+    serializer_class = s.SegmentSerializer
+    queryset = segments_with_ownership()
+
+    def extra_capabilities(self) -> dict[str, Capability]:
+        return {"ownership": Capability.MANAGE_INVENTORY}
+
+    def get_queryset(self) -> QuerySet[Segment]:
+        queryset = super().get_queryset()
+        if self.action == "ownership":
+            # The first owners of a new segment are named by whoever may edit the inventory.
+            unowned = self.base_queryset().filter(ownerships__isnull=True)
+            return (queryset | unowned).distinct()
+        return queryset
+
+    @extend_schema(request=s.OwnershipSerializer, responses=s.SegmentSerializer)
+    @action(detail=True, methods=["post"])
+    def ownership(self, request: Request, code: str | None = None) -> Response:
+        segment = self.get_object()
+        body = s.OwnershipSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        set_segment_ownership(
+            segment=segment,
+            valid_from=body.validated_data["valid_from"],
+            shares={share["operator"]: share["percent"] for share in body.validated_data["shares"]},
+            note=body.validated_data["note"],
+        )
+        segment = self.base_queryset().get(pk=segment.pk)
+        context = {**self.get_serializer_context(), "on": body.validated_data["valid_from"]}
+        return Response(s.SegmentSerializer(segment, context=context).data)
+
+
+@extend_schema(parameters=[DATE_PARAMETER])
+class PathViewSet(InventoryViewSet):
+    """Paths products are sold on, with their segments and ownership shares."""
+
+    serializer_class = s.PathSerializer
+
+    queryset = paths_with_segments()
+
+    @transaction.atomic
+    def perform_create(self, serializer: s.PathSerializer) -> None:
+        segments = serializer.validated_data.pop("segment_codes")
+        path = serializer.save()
+        set_path_segments(path=path, segments=segments)
+
+    @transaction.atomic
+    def perform_update(self, serializer: s.PathSerializer) -> None:
+        segments = serializer.validated_data.pop("segment_codes", None)
+        path = serializer.save()
+        if segments is not None:
+            set_path_segments(path=path, segments=segments)
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> s.PathSerializer:
+        serializer = super().get_serializer(*args, **kwargs)
+        if self.action in ("update", "partial_update"):
+            serializer.fields["segment_codes"].required = False
+        return serializer
+
+
+@extend_schema(parameters=[DATE_PARAMETER])
+class ProductViewSet(InventoryViewSet):
+    """The catalog, each product with the prices valid on the day."""
+
+    serializer_class = s.ProductSerializer
+    write_capability = Capability.MANAGE_CATALOG
+
+    def base_queryset(self) -> QuerySet[Product]:
+        prices = prices_valid_on(requested_date(self.request)).select_related("path", "site")
+        return Product.objects.prefetch_related(
+            Prefetch(
+                "prices",
+                queryset=prices.order_by("path", "site", "term_months"),
+                to_attr="current_prices",
+            )
+        )
+
+    def get_queryset(self) -> QuerySet[Product]:
+        queryset = super().get_queryset()
+        if self.action == "list" and not has_capability(
+            self.request.user, Capability.VIEW_INVENTORY
+        ):
+            queryset = queryset.filter(is_active=True)
+        return queryset
+
+
+class PriceViewSet(InventoryViewSet):
+    """The dated price book (operators' finance staff change it)."""
+
+    serializer_class = s.PriceSerializer
+    lookup_field = "pk"
+    lookup_value_regex = r"[0-9]+"
+    write_capability = Capability.MANAGE_CATALOG
+    queryset = Price.objects.select_related("product", "path", "site").order_by(
+        "product__code", "path__code", "site__code", "term_months", "valid_from"
+    )
+
+
+class FiberPairViewSet(InventoryViewSet):
+    """Fiber pairs and their DWDM plans (operators only)."""
+
+    serializer_class = s.FiberPairSerializer
+    lookup_field = "pk"
+    lookup_value_regex = r"[0-9]+"
+    read_capability = Capability.VIEW_INVENTORY
+    queryset = FiberPair.objects.select_related("segment").order_by("segment__code", "name")
+
+
+class LitCarrierViewSet(InventoryViewSet):
+    """Wavelengths the operators light themselves; creating one takes its spectrum."""
+
+    serializer_class = s.LitCarrierSerializer
+    lookup_field = "pk"
+    lookup_value_regex = r"[0-9]+"
+    read_capability = Capability.VIEW_INVENTORY
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = LitCarrier.objects.select_related("path", "operator").order_by("path__code", "name")
+
+    @transaction.atomic
+    def perform_create(self, serializer: s.LitCarrierSerializer) -> None:
+        start_date = serializer.validated_data.pop("start_date", None) or timezone.localdate()
+        carrier = serializer.save()
+        light_carrier(carrier=carrier, start_date=start_date)
+
+
+class AvailabilityView(APIView):
+    """Is a product free on a path (IP transit: at a site) from a date, and how many times?"""
+
+    required_capability = Capability.VIEW_CATALOG
+
+    @extend_schema(parameters=[s.AvailabilityQuerySerializer], responses=s.AvailabilitySerializer)
+    def get(self, request: Request) -> Response:
+        query = s.AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        product: Product = query.validated_data["product"]
+        path = query.validated_data.get("path") if not product.is_transit else None
+        site = query.validated_data.get("site") if product.is_transit else None
+        start_date = query.validated_data["start_date"]
+        availability = check_availability(
+            product=product, path=path, site=site, start_date=start_date
+        )
+        body: dict[str, Any] = {
+            "available": availability.available,
+            "free_units": availability.free_units,
+            "product": product.code,
+            "path": path.code if path else None,
+            "site": site.code if site else None,
+            "start_date": start_date,
+        }
+        if availability.placement and has_capability(request.user, Capability.VIEW_INVENTORY):
+            body["proposed"] = describe_placement(product, availability.placement.hops)
+        return Response(s.AvailabilitySerializer(body).data)
+
+
+_RESOURCE_MODELS = {
+    ProductKind.WAVELENGTH: FiberPair,
+    ProductKind.ETHERNET: LitCarrier,
+    ProductKind.TRANSIT: TransitPortPool,
+}
+
+
+def describe_placement(product: Product, hops: tuple) -> list[dict[str, Any]]:
+    """Name the resources of a placement: fiber pairs, carriers or port pools."""
+    model = _RESOURCE_MODELS[product.kind]
+    names = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=[key for key, _ in hops])}
+    return [{"resource": names[key], "start": units.start, "end": units.end} for key, units in hops]

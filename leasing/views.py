@@ -1,0 +1,194 @@
+"""Portal pages of the network and catalog: thin views over selectors and services."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views import View
+
+from organisations.access import has_capability
+from organisations.choices import Capability
+from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.exceptions import DomainError
+
+from .forms import AvailabilityForm, OnDateForm
+from .models import FiberPair, Product, Site
+from .selectors import (
+    chain_of,
+    fiber_pair_utilisation,
+    ownership_on,
+    path_utilisation,
+    paths_with_segments,
+    prices_valid_on,
+    spectrum_held,
+)
+from .services.capacity import check_availability
+from .svg import operator_colours, route_svg, spectrum_map_svg
+
+
+class OnDateMixin:
+    """Pages that describe the network on a day (``?date=``); a bad date is a 400."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = OnDateForm(request.GET)
+        if not form.is_valid():
+            return render(request, "leasing/bad_date.html", {"form": form}, status=400)
+        self.on = form.on()
+        self.date_form = form
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CatalogView(CapabilityRequiredMixin, OnDateMixin, View):
+    required_capability = Capability.VIEW_CATALOG
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        prices = prices_valid_on(self.on).select_related("path", "site", "product")
+        products = Product.objects.filter(is_active=True).prefetch_related(
+            Prefetch(
+                "prices",
+                queryset=prices.order_by("path__code", "site__code", "term_months"),
+                to_attr="current_prices",
+            )
+        )
+        catalog = []
+        for product in products:
+            places = []
+            for place, rows in groupby(product.current_prices, key=lambda p: p.path or p.site):
+                places.append({"place": place, "prices": list(rows)})
+            catalog.append({"product": product, "places": places})
+        return render(
+            request,
+            "leasing/catalog.html",
+            {"catalog": catalog, "on": self.on, "date_form": self.date_form},
+        )
+
+
+class AvailabilityView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_CATALOG
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = AvailabilityForm(request.GET or None)
+        result, status = None, 200
+        if form.is_bound:
+            if form.is_valid():
+                data = form.cleaned_data
+                product = data["product"]
+                try:
+                    result = check_availability(
+                        product=product,
+                        start_date=data["start_date"],
+                        path=None if product.is_transit else data["path"],
+                        site=data["site"] if product.is_transit else None,
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.detail)
+                    status = 400
+            else:
+                status = 400
+        return render(
+            request,
+            "leasing/availability.html",
+            {"form": form, "result": result},
+            status=status,
+        )
+
+
+class NetworkView(CapabilityRequiredMixin, OnDateMixin, View):
+    required_capability = Capability.VIEW_CATALOG
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        paths = list(paths_with_segments().filter(is_active=True))
+        return render(
+            request,
+            "leasing/network.html",
+            {
+                "paths": [{"path": p, "svg": route_svg(p, on=self.on)} for p in paths],
+                "sites": Site.objects.filter(is_active=True).select_related("operator"),
+                "on": self.on,
+                "date_form": self.date_form,
+            },
+        )
+
+
+class PathView(CapabilityRequiredMixin, OnDateMixin, View):
+    required_capability = Capability.VIEW_CATALOG
+
+    def get(self, request: HttpRequest, code: str) -> HttpResponse:
+        path = get_object_or_404(paths_with_segments(), code=code)
+        segments = chain_of(path)
+        fiber_pairs = FiberPair.objects.filter(segment__in=segments, is_active=True).order_by(
+            "name"
+        )
+        rows = []
+        owners_seen = []
+        for segment in segments:
+            owners = sorted(ownership_on(segment, self.on).items(), key=lambda kv: kv[0].name)
+            owners_seen += [operator for operator, _ in owners]
+            rows.append(
+                {
+                    "segment": segment,
+                    "owners": owners,
+                    "fiber_pairs": [fp for fp in fiber_pairs if fp.segment_id == segment.pk],
+                }
+            )
+        colours = operator_colours(owners_seen)
+        for row in rows:
+            row["owners"] = [(o, pct, colours[o.pk]) for o, pct in row["owners"]]
+        return render(
+            request,
+            "leasing/path.html",
+            {
+                "path": path,
+                "svg": route_svg(path, on=self.on),
+                "rows": rows,
+                "length_km": sum(s.length_km for s in segments),
+                "on": self.on,
+                "date_form": self.date_form,
+            },
+        )
+
+
+class SpectrumMapView(CapabilityRequiredMixin, OnDateMixin, View):
+    """A fiber pair's spectrum: operators see who holds what, customers only free or taken."""
+
+    required_capability = Capability.VIEW_CATALOG
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        fiber_pair = get_object_or_404(
+            FiberPair.objects.select_related("segment"), pk=pk, is_active=True
+        )
+        detailed = has_capability(request.user, Capability.VIEW_INVENTORY)
+        held = spectrum_held([fiber_pair], self.on)[fiber_pair.pk]
+        return render(
+            request,
+            "leasing/spectrum_map.html",
+            {
+                "fiber_pair": fiber_pair,
+                "svg": spectrum_map_svg(fiber_pair, held, on=self.on, detailed=detailed),
+                "held": held if detailed else None,
+                "detailed": detailed,
+                "on": self.on,
+                "date_form": self.date_form,
+            },
+        )
+
+
+class UtilisationView(CapabilityRequiredMixin, OnDateMixin, View):
+    required_capability = Capability.VIEW_INVENTORY
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        paths = list(paths_with_segments().filter(is_active=True))
+        return render(
+            request,
+            "leasing/utilisation.html",
+            {
+                "fiber_pairs": fiber_pair_utilisation(self.on),
+                "paths": path_utilisation(paths, self.on),
+                "on": self.on,
+                "date_form": self.date_form,
+            },
+        )
