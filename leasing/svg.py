@@ -140,7 +140,7 @@ def route_svg(path: Path, *, on: datetime.date) -> SafeString:
                     "x": round(x, 1),
                     "width": round(width, 1),
                     "colour": colours[operator.pk],
-                    "label": f"{operator.name} {percent.normalize()}%",
+                    "label": f"{operator.name} {percent.normalize():f}%",
                 }
             )
             x += width

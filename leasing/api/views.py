@@ -4,7 +4,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -98,12 +98,11 @@ class SegmentViewSet(InventoryViewSet):
         return {"ownership": Capability.MANAGE_INVENTORY}
 
     def get_queryset(self) -> QuerySet[Segment]:
-        queryset = super().get_queryset()
-        if self.action == "ownership":
-            # The first owners of a new segment are named by whoever may edit the inventory.
-            unowned = self.base_queryset().filter(ownerships__isnull=True)
-            return (queryset | unowned).distinct()
-        return queryset
+        if self.action != "ownership":
+            return super().get_queryset()
+        # The first owners of a new segment are named by whoever may edit the inventory.
+        editable = editable_by(Segment.objects.all(), self.request.user).values("pk")
+        return self.base_queryset().filter(Q(pk__in=editable) | Q(ownerships__isnull=True))
 
     @extend_schema(request=s.OwnershipSerializer, responses=s.SegmentSerializer)
     @action(detail=True, methods=["post"])

@@ -199,7 +199,7 @@ class Price(models.Model):
             commit, burst = self.money("commit_price_per_mbps"), self.money("burst_price_per_mbps")
             return f"{commit}/Mbps committed, {burst}/Mbps burst (per month)"
         if form == CommercialForm.IRU:
-            return f"{self.money('iru_price')} + {self.om_percent.normalize()}% O&M a year"
+            return f"{self.money('iru_price')} + {self.om_percent.normalize():f}% O&M a year"
         return f"{self.money('mrc')} a month + {self.money('nrc')} once"
 
     def money(self, field: str) -> Money | None:

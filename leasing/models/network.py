@@ -257,6 +257,21 @@ class FiberPair(models.Model):
         if (self.band_end_slot - self.band_start_slot) % step:
             grid = self.get_grid_display()
             raise ValidationError({"band_end_slot": f"A {grid} band is whole channels."})
+        if self.pk is not None:
+            self._keep_what_is_held()
+
+    def _keep_what_is_held(self) -> None:
+        """A new plan must still hold every reservation on the fiber pair, where it is."""
+        for row in self.reservations.select_related("allocation"):
+            fits = self.band.contains(row.units) and (
+                (row.start - self.band_start_slot) % self.step == 0
+                and row.units.width % self.step == 0
+            )
+            if not fits:
+                holder = row.allocation.reference or "a sale"
+                raise ValidationError(
+                    f"Slots {row.start}..{row.end} are held ({holder}) and would not fit the plan."
+                )
 
     @classmethod
     def operator_editable(cls, operator: object) -> Q:

@@ -35,7 +35,7 @@ def validate_shares(shares: Mapping[Organisation, Decimal]) -> dict[Organisation
         clean[operator] = percent
     total = sum(clean.values(), Decimal(0))
     if total != 100:
-        raise ValidationError({"shares": f"The shares sum to {total}%, not 100%."})
+        raise ValidationError({"shares": f"The shares sum to {total.normalize():f}%, not 100%."})
     return clean
 
 
