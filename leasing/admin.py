@@ -1,0 +1,268 @@
+"""Back office for the inventory and catalog. Capacity changes only through the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .exceptions import CapacityUnavailable
+from .models import (
+    CapacityAllocation,
+    FiberPair,
+    LitCapacityReservation,
+    LitCarrier,
+    OwnershipShare,
+    Path,
+    PathSegment,
+    Price,
+    Product,
+    Segment,
+    SegmentOwnership,
+    Site,
+    SpectrumReservation,
+    TransitPortPool,
+    TransitPortReservation,
+)
+from .services.capacity import light_carrier, release_allocation
+from .services.inventory import validate_chain, validate_shares
+
+
+def _as_formset_error(check: Any, *args: Any) -> None:
+    """Run a service's check; a formset shows its messages above the rows."""
+    try:
+        check(*args)
+    except ValidationError as error:
+        raise ValidationError(error.messages) from None
+
+
+def _kept_forms(formset: forms.BaseInlineFormSet) -> list[forms.Form]:
+    return [
+        form
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+    ]
+
+
+class OwnershipShareFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        shares: dict[Any, Decimal] = {}
+        for form in _kept_forms(self):
+            operator = form.cleaned_data["operator"]
+            if operator in shares:
+                raise ValidationError(f"{operator} is named twice.")
+            shares[operator] = form.cleaned_data["percent"]
+        _as_formset_error(validate_shares, shares)
+
+
+class OwnershipShareInline(admin.TabularInline):
+    model = OwnershipShare
+    formset = OwnershipShareFormSet
+    extra = 3
+
+
+@admin.register(SegmentOwnership)
+class SegmentOwnershipAdmin(admin.ModelAdmin):
+    list_display = ["segment", "valid_from", "note"]
+    list_filter = ["segment"]
+    inlines = [OwnershipShareInline]
+
+
+class PathSegmentFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = sorted(_kept_forms(self), key=lambda form: form.cleaned_data["position"])
+        path = self.instance
+        if path.a_site_id and path.z_site_id:
+            segments = [form.cleaned_data["segment"] for form in kept]
+            _as_formset_error(validate_chain, path.a_site_id, path.z_site_id, segments)
+
+
+class PathSegmentInline(admin.TabularInline):
+    model = PathSegment
+    formset = PathSegmentFormSet
+    ordering = ["position"]
+    extra = 2
+
+
+@admin.register(Path)
+class PathAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "a_site", "z_site", "is_active"]
+    list_select_related = ["a_site", "z_site"]
+    search_fields = ["code", "name"]
+    inlines = [PathSegmentInline]
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "country", "operator", "is_active"]
+    list_filter = ["kind", "country", "operator"]
+    list_select_related = ["operator"]
+    search_fields = ["code", "name", "city"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "medium",
+        "length_km",
+        "settlement_weight",
+        "design_capacity_gbps",
+    ]
+    list_filter = ["medium"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(FiberPair)
+class FiberPairAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "grid", "band_start_slot", "band_end_slot", "is_active"]
+    list_filter = ["grid", "segment"]
+    list_select_related = ["segment"]
+
+
+class LitCarrierForm(forms.ModelForm):
+    lit_from = forms.DateField(
+        required=False, help_text="When the carrier is lit (its spectrum taken); default today."
+    )
+
+    class Meta:
+        model = LitCarrier
+        fields = ["path", "name", "operator", "capacity_gbps", "is_active"]
+
+
+@admin.register(LitCarrier)
+class LitCarrierAdmin(admin.ModelAdmin):
+    form = LitCarrierForm
+    list_display = ["__str__", "operator", "capacity_gbps", "spectrum", "is_active"]
+    list_select_related = ["path", "operator", "spectrum"]
+
+    def save_model(self, request: HttpRequest, obj: LitCarrier, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.spectrum_id is None:
+            try:
+                light_carrier(
+                    carrier=obj,
+                    start_date=form.cleaned_data.get("lit_from") or timezone.localdate(),
+                )
+            except CapacityUnavailable as error:
+                messages.error(request, f"{obj} is saved but not lit: {error.detail}")
+
+
+@admin.register(TransitPortPool)
+class TransitPortPoolAdmin(admin.ModelAdmin):
+    list_display = ["site", "port_speed_mbps", "ports"]
+    list_select_related = ["site"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "commercial_form", "bandwidth_mbps", "is_active"]
+    list_filter = ["kind", "commercial_form", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    list_display = [
+        "product",
+        "path",
+        "site",
+        "term_months",
+        "valid_from",
+        "valid_to",
+        "currency",
+        "mrc",
+        "nrc",
+    ]
+    list_filter = ["product", "term_months", "currency"]
+    list_select_related = ["product", "path", "site"]
+    date_hierarchy = "valid_from"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Capacity is taken and freed by the services only; the admin shows it."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReservationInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    readonly_fields = ["start", "end", "valid_from", "valid_to"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SpectrumInline(ReservationInline):
+    model = SpectrumReservation
+
+
+class LitCapacityInline(ReservationInline):
+    model = LitCapacityReservation
+
+
+class TransitPortInline(ReservationInline):
+    model = TransitPortReservation
+
+
+@admin.register(CapacityAllocation)
+class CapacityAllocationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "holder",
+        "product",
+        "path",
+        "site",
+        "status",
+        "valid_from",
+        "valid_to",
+        "expires_at",
+    ]
+    list_filter = ["status", "product", "path"]
+    list_select_related = ["holder", "product", "path", "site"]
+    search_fields = ["reference", "holder__name"]
+    inlines = [SpectrumInline, LitCapacityInline, TransitPortInline]
+    actions = ["release_selected"]
+
+    @admin.action(description="Release the selected allocations (free their capacity now)")
+    def release_selected(
+        self, request: HttpRequest, queryset: QuerySet[CapacityAllocation]
+    ) -> None:
+        for allocation in queryset:
+            release_allocation(allocation=allocation)
+        self.message_user(request, f"{queryset.count()} allocation(s) released.")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for the release action; the form itself shows every field read-only.
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in CapacityAllocation._meta.fields]
+
+
+for model in (SpectrumReservation, LitCapacityReservation, TransitPortReservation):
+    admin.site.register(model, ReadOnlyAdmin)
