@@ -32,7 +32,7 @@ run: $(VENV)/.installed-run
 		echo "Database: $${DATABASE_URL:-SQLite (db.sqlite3)}   Tasks: $${tasks:-in-process}"
 	@echo
 	@if [ -n "$$REDIS_URL" ]; then \
-		$(BIN)/celery -A tcfo_portal worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+		$(BIN)/celery -A tcfo_portal worker --beat --loglevel=INFO --concurrency=2 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \
@@ -54,7 +54,7 @@ format: $(VENV)/.installed-dev
 
 ## worker: a Celery worker on REDIS_URL, for a second terminal
 worker: $(VENV)/.installed-run
-	$(BIN)/celery -A tcfo_portal worker --loglevel=INFO
+	$(BIN)/celery -A tcfo_portal worker --beat --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

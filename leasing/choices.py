@@ -52,3 +52,31 @@ class SpectrumState(models.TextChoices):
     RESERVED = "reserved", "Reserved"
     IN_SERVICE = "in_service", "In service"
     OUTSIDE = "outside", "Outside the usable band"
+
+
+class OrderState(models.TextChoices):
+    """The states of an order, as MEF LSO Sonata and TMF622 name them."""
+
+    SUBMITTED = "submitted", "Submitted"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+OPEN_ORDER_STATES = (OrderState.SUBMITTED, OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS)
+
+
+class ServiceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+
+
+class P95Rule(models.TextChoices):
+    """How a burstable service's 95th percentile is taken (domain.md section 5)."""
+
+    GREATER_OF = "greater_of", "Greater of inbound and outbound 95th"
+    SUM = "sum", "95th of inbound + outbound per bucket"

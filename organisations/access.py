@@ -123,3 +123,13 @@ def editable_by(queryset: models.QuerySet[M], actor: Actor | None) -> models.Que
     if organisation is None or not organisation.is_operator or operator_editable is None:
         return queryset.none()
     return queryset.filter(operator_editable(organisation)).distinct()
+
+
+def describe_actor(actor: Actor | None) -> str:
+    """Who did it, for histories: a username, or an API key with its organisation."""
+    if actor is None or not actor.is_authenticated:
+        return "system"
+    api_key = getattr(actor, "api_key", None)
+    if api_key is not None:
+        return f"API key {api_key.prefix} ({actor.organisation})"
+    return actor.get_username()

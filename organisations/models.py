@@ -205,3 +205,27 @@ class ApiKey(AbstractAPIKey):
             raise ValidationError({"role": "An API key cannot act as a platform admin."})
         if self.organisation_id is not None:
             validate_role_for_organisation(self.role, self.organisation)
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a ``POST`` made with an ``Idempotency-Key``, kept to be given again.
+
+    The same key and body get the stored answer and create nothing more; the same key with
+    another body is refused (422). Keys are scoped to the organisation that sent them.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="one_answer_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.key}"

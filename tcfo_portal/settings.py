@@ -110,6 +110,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
+    "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
+}
 
 if REDIS_URL:
     CACHES = {
@@ -216,10 +220,26 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Business rules that are configuration -------------------------------------------------------
+# How long a submitted order holds its capacity before an operator acknowledges it.
+TCFO_ORDER_HOLD_HOURS = int(os.environ.get("TCFO_ORDER_HOLD_HOURS", "120"))
+# How long a quote can be accepted.
+TCFO_QUOTE_VALID_DAYS = int(os.environ.get("TCFO_QUOTE_VALID_DAYS", "30"))
+# The SLA table of a new contract: monthly availability below x % -> credit of y % of the MRC.
+TCFO_DEFAULT_SLA_TIERS = [("99.9", "5"), ("99.5", "10"), ("99.0", "25")]
+# IRU installments: the share of the price due on signing; the rest is due on ready for service.
+TCFO_IRU_SIGNING_PERCENT = "50"
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

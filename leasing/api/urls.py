@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import sales_views, views
 
 router = SimpleRouter()
 router.register("products", views.ProductViewSet, basename="product")
@@ -11,6 +11,10 @@ router.register("sites", views.SiteViewSet, basename="site")
 router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("fiber-pairs", views.FiberPairViewSet, basename="fiber-pair")
 router.register("lit-carriers", views.LitCarrierViewSet, basename="lit-carrier")
+router.register("quotes", sales_views.QuoteViewSet, basename="quote")
+router.register("orders", sales_views.OrderViewSet, basename="order")
+router.register("services", sales_views.ServiceViewSet, basename="service")
+router.register("contracts", sales_views.ContractViewSet, basename="contract")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),

@@ -16,20 +16,28 @@ from .network import (
     Site,
     TransitPortPool,
 )
+from .sales import Contract, IruInstallment, Order, OrderTransition, Quote, Service, SlaCreditTier
 
 __all__ = [
     "CapacityAllocation",
+    "Contract",
     "FiberPair",
+    "IruInstallment",
     "LitCapacityReservation",
     "LitCarrier",
+    "Order",
+    "OrderTransition",
     "OwnershipShare",
     "Path",
     "PathSegment",
     "Price",
     "Product",
+    "Quote",
     "Segment",
     "SegmentOwnership",
+    "Service",
     "Site",
+    "SlaCreditTier",
     "SpectrumReservation",
     "TransitPortPool",
     "TransitPortReservation",

@@ -187,12 +187,19 @@ def _take(
         expires_at=expires_at,
         reference=reference,
     )
+    _store(demand, placement, allocation)
+    return allocation
+
+
+def _store(demand: Demand, placement: Placement, allocation: CapacityAllocation) -> None:
+    """Write the reservation rows of ``placement`` for ``allocation``."""
     rows = [
         demand.reservation_model(
             allocation=allocation,
             start=units.start,
             end=units.end,
-            valid_from=start_date,
+            valid_from=allocation.valid_from,
+            valid_to=allocation.valid_to,
             **{f"{demand.resource_field}_id": resource_id},
         )
         for resource_id, units in placement.hops
@@ -202,7 +209,6 @@ def _take(
             demand.reservation_model.objects.bulk_create(rows)
     except IntegrityError as error:  # the database's exclusion constraint refused it
         raise CapacityUnavailable("The capacity is no longer available.") from error
-    return allocation
 
 
 @transaction.atomic
@@ -274,7 +280,33 @@ def light_carrier(
     return allocation
 
 
-_RESERVATION_MODELS = (SpectrumReservation, LitCapacityReservation, TransitPortReservation)
+RESERVATION_MODELS = (SpectrumReservation, LitCapacityReservation, TransitPortReservation)
+
+
+@transaction.atomic
+def move_allocation(
+    *,
+    allocation: CapacityAllocation,
+    product: Product,
+    start: int,
+    path: Path | None = None,
+    site: Site | None = None,
+) -> CapacityAllocation:
+    """Move what ``allocation`` holds to start at unit ``start`` (a spectrum slot, a tributary
+    slot, a port) on every hop, on the first resource of each hop where it is free there."""
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
+    if not allocation.is_live():
+        raise CapacityUnavailable("This allocation no longer holds capacity.")
+    for model in RESERVATION_MODELS:
+        model.objects.filter(allocation=allocation).delete()
+    demand = product_demand(
+        product=product, path=path, site=site, start_date=allocation.valid_from, lock=True
+    )
+    placement = first_fit(demand.hops, demand.width, from_start=start)
+    if placement is None or placement.start != start:
+        raise CapacityUnavailable(f"Unit {start} on is not free on every hop.")
+    _store(demand, placement, allocation)
+    return allocation
 
 
 @transaction.atomic
@@ -295,7 +327,7 @@ def release_allocation(
 ) -> CapacityAllocation:
     """Free everything the allocation holds, at once (a hold dropped, an order cancelled)."""
     allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
-    for model in _RESERVATION_MODELS:
+    for model in RESERVATION_MODELS:
         model.objects.filter(allocation=allocation).delete()
     if allocation.status != AllocationStatus.RELEASED:
         allocation.status = AllocationStatus.RELEASED
@@ -310,7 +342,7 @@ def end_allocation(*, allocation: CapacityAllocation, on: datetime.date) -> Capa
     allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
     if on <= allocation.valid_from:
         return release_allocation(allocation=allocation)
-    for model in _RESERVATION_MODELS:
+    for model in RESERVATION_MODELS:
         model.objects.filter(allocation=allocation).update(valid_to=on)
     allocation.valid_to = on
     allocation.save(update_fields=["valid_to"])

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from organisations.choices import OrganisationKind
+from organisations.models import Organisation
+from tcfo_portal.api.fields import CodeField, MoneyField
+
+from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    product = CodeField(queryset=Product.objects.all())
+    path = CodeField(queryset=Path.objects.filter(is_active=True), required=False)
+    site = CodeField(
+        queryset=Site.objects.filter(is_active=True),
+        required=False,
+        help_text="IP transit: the PoP, instead of a path.",
+    )
+    term_months = serializers.IntegerField(min_value=1, max_value=600)
+    start_date = serializers.DateField()
+    commit_mbps = serializers.IntegerField(
+        min_value=1, max_value=10_000_000, required=False, help_text="IP transit: the CDR."
+    )
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.code")
+    path = serializers.CharField(source="path.code", default=None)
+    site = serializers.CharField(source="site.code", default=None)
+    mrc = MoneyField()
+    nrc = MoneyField()
+    commit_price_per_mbps = MoneyField()
+    burst_price_per_mbps = MoneyField()
+    iru_price = MoneyField()
+    order = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "product",
+            "path",
+            "site",
+            "term_months",
+            "start_date",
+            "commit_mbps",
+            "currency",
+            "mrc",
+            "nrc",
+            "commit_price_per_mbps",
+            "burst_price_per_mbps",
+            "iru_price",
+            "om_percent",
+            "valid_until",
+            "created_at",
+            "order",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_order(self, quote: Quote) -> int | None:
+        order = getattr(quote, "order", None)
+        return order.pk if order else None
+
+
+class OrderRequestSerializer(serializers.Serializer):
+    quote = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderTransition
+        fields = ["from_state", "to_state", "by", "note", "at"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    quote = QuoteSerializer(read_only=True)
+    customer = serializers.CharField(source="customer.name")
+    billing_party = serializers.CharField(source="billing_party.name")
+    circuit_id = serializers.SerializerMethodField()
+    history = TransitionSerializer(source="transitions", many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "state",
+            "customer",
+            "quote",
+            "billing_party",
+            "ready_for_service_date",
+            "reason",
+            "circuit_id",
+            "created_at",
+            "updated_at",
+            "history",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_circuit_id(self, order: Order) -> str | None:
+        service = getattr(order, "service", None)
+        return service.circuit_id if service else None
+
+
+operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    billing_party = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=operators,
+        required=False,
+        help_text="Default: the A end's owner.",
+    )
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ProvisionSerializer(serializers.Serializer):
+    start = serializers.IntegerField(
+        required=False,
+        min_value=-10_000,
+        max_value=10_000,
+        help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, port).",
+    )
+    ready_for_service_date = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class CompleteSerializer(serializers.Serializer):
+    ready_for_service_date = serializers.DateField()
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.code")
+    path = serializers.CharField(source="path.code", default=None)
+    site = serializers.CharField(source="site.code", default=None)
+    customer = serializers.CharField(source="customer.name")
+    contract = serializers.IntegerField(source="contract.pk", default=None)
+
+    class Meta:
+        model = Service
+        fields = [
+            "circuit_id",
+            "product",
+            "path",
+            "site",
+            "customer",
+            "status",
+            "activated_on",
+            "terminated_on",
+            "contract",
+        ]
+        read_only_fields = fields
+
+
+class TerminateSerializer(serializers.Serializer):
+    on = serializers.DateField(help_text="The first day the service no longer runs.")
+
+
+class SlaTierSerializer(serializers.Serializer):
+    availability_below = serializers.DecimalField(max_digits=6, decimal_places=3)
+    credit_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class InstallmentSerializer(serializers.Serializer):
+    due = serializers.CharField()
+    due_on = serializers.DateField()
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    circuit_id = serializers.CharField(source="service.circuit_id")
+    customer = serializers.CharField(source="customer.name")
+    billing_party = serializers.CharField(source="billing_party.name")
+    mrc = MoneyField()
+    nrc = MoneyField()
+    commit_price_per_mbps = MoneyField()
+    burst_price_per_mbps = MoneyField()
+    iru_price = MoneyField()
+    sla = SlaTierSerializer(source="sla_tiers", many=True, read_only=True)
+    installments = InstallmentSerializer(many=True, read_only=True)
+    order_form_ready = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "circuit_id",
+            "customer",
+            "billing_party",
+            "kind",
+            "term_months",
+            "start_date",
+            "end_date",
+            "currency",
+            "mrc",
+            "nrc",
+            "commit_mbps",
+            "commit_price_per_mbps",
+            "burst_price_per_mbps",
+            "p95_rule",
+            "iru_price",
+            "om_percent",
+            "installments",
+            "sla",
+            "auto_renew",
+            "renewal_term_months",
+            "order_form_ready",
+            "order_form_sha256",
+        ]
+        read_only_fields = fields
+
+    def get_order_form_ready(self, contract: Contract) -> bool:
+        return bool(contract.order_form)

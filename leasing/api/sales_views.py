@@ -1,0 +1,257 @@
+"""Quotes, orders, services and contracts over the API: thin views over ``services.orders``."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from organisations.access import describe_actor, visible_to
+from organisations.choices import Capability
+from tcfo_portal.api.idempotency import HEADER, idempotent
+
+from ..choices import OrderState
+from ..models import Contract, Order, OrderTransition, Quote, Service
+from ..services import orders as sales
+from . import sales_serializers as s
+
+IDEMPOTENCY = OpenApiParameter(
+    HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Send the same key again to get the first answer back instead of a second one.",
+)
+
+
+def _detail_queryset(queryset: QuerySet, request: Request) -> QuerySet:
+    return visible_to(queryset, request.user)
+
+
+class QuoteViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Priced offers: ask for one, then order it before ``valid_until``."""
+
+    serializer_class = s.QuoteSerializer
+    required_capability = Capability.PLACE_ORDERS
+
+    def get_queryset(self) -> QuerySet[Quote]:
+        queryset = Quote.objects.select_related("product", "path", "site", "order")
+        return _detail_queryset(queryset, self.request)
+
+    @extend_schema(
+        request=s.QuoteRequestSerializer,
+        responses={201: s.QuoteSerializer},
+        parameters=[IDEMPOTENCY],
+    )
+    def create(self, request: Request) -> Response:
+        def make() -> Response:
+            body = s.QuoteRequestSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            quote = sales.create_quote(
+                customer=request.user.organisation,
+                by=describe_actor(request.user),
+                **body.validated_data,
+            )
+            return Response(s.QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, make)
+
+
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Orders: customers place and cancel them; operators' network staff work them."""
+
+    serializer_class = s.OrderSerializer
+    required_capability = {
+        "list": Capability.VIEW_OWN_SERVICES,
+        "retrieve": Capability.VIEW_OWN_SERVICES,
+        "create": Capability.PLACE_ORDERS,
+        "cancel": Capability.PLACE_ORDERS,
+        "acknowledge": Capability.PROVISION_ORDERS,
+        "reject": Capability.PROVISION_ORDERS,
+        "provision": Capability.PROVISION_ORDERS,
+        "complete": Capability.PROVISION_ORDERS,
+        "fail": Capability.PROVISION_ORDERS,
+    }
+
+    def get_queryset(self) -> QuerySet[Order]:
+        queryset = Order.objects.select_related(
+            "customer",
+            "billing_party",
+            "quote__product",
+            "quote__path",
+            "quote__site",
+            "service",
+        ).prefetch_related(
+            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk"))
+        )
+        state = self.request.query_params.get("state")
+        if state:
+            if state not in OrderState.values:
+                raise ValidationError({"state": [f"One of {', '.join(OrderState.values)}."]})
+            queryset = queryset.filter(state=state)
+        return _detail_queryset(queryset, self.request).order_by("-created_at")
+
+    def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
+        return Response(s.OrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=code)
+
+    @extend_schema(
+        request=s.OrderRequestSerializer,
+        responses={
+            201: s.OrderSerializer,
+            409: OpenApiResponse(description="The capacity is no longer available."),
+        },
+        parameters=[IDEMPOTENCY],
+    )
+    def create(self, request: Request) -> Response:
+        def make() -> Response:
+            body = s.OrderRequestSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            quotes = visible_to(Quote.objects.all(), request.user)
+            quote = quotes.filter(pk=body.validated_data["quote"]).first()
+            if quote is None:
+                raise Http404
+            order = sales.place_order(quote=quote, by=describe_actor(request.user))
+            return self._answer(order, status.HTTP_201_CREATED)
+
+        return idempotent(request, make)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = sales.cancel_order(
+            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+        )
+        return self._answer(order)
+
+    @extend_schema(request=s.AcknowledgeSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        body = s.AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = sales.acknowledge_order(
+            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+        )
+        return self._answer(order)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = sales.reject_order(
+            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+        )
+        return self._answer(order)
+
+    @extend_schema(request=s.ProvisionSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def provision(self, request: Request, pk: str | None = None) -> Response:
+        body = s.ProvisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = sales.start_provisioning(
+            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+        )
+        return self._answer(order)
+
+    @extend_schema(request=s.CompleteSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        body = s.CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service = sales.complete_order(
+            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+        )
+        return self._answer(service.order)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def fail(self, request: Request, pk: str | None = None) -> Response:
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = sales.fail_order(
+            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+        )
+        return self._answer(order)
+
+
+class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Delivered circuits, by circuit ID."""
+
+    serializer_class = s.ServiceSerializer
+    lookup_field = "circuit_id"
+    lookup_value_regex = r"TCFO-[A-Z0-9-]{1,40}"
+    required_capability = {
+        "list": Capability.VIEW_OWN_SERVICES,
+        "retrieve": Capability.VIEW_OWN_SERVICES,
+        "suspend": Capability.PROVISION_ORDERS,
+        "resume": Capability.PROVISION_ORDERS,
+        "terminate": Capability.PROVISION_ORDERS,
+    }
+
+    def get_queryset(self) -> QuerySet[Service]:
+        queryset = Service.objects.select_related("product", "path", "site", "customer", "contract")
+        return _detail_queryset(queryset, self.request)
+
+    def _answer(self, service: Service) -> Response:
+        return Response(s.ServiceSerializer(self.get_queryset().get(pk=service.pk)).data)
+
+    @extend_schema(request=None, responses=s.ServiceSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, circuit_id: str | None = None) -> Response:
+        return self._answer(sales.suspend_service(service=self.get_object()))
+
+    @extend_schema(request=None, responses=s.ServiceSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, circuit_id: str | None = None) -> Response:
+        return self._answer(sales.resume_service(service=self.get_object()))
+
+    @extend_schema(request=s.TerminateSerializer, responses=s.ServiceSerializer)
+    @action(detail=True, methods=["post"])
+    def terminate(self, request: Request, circuit_id: str | None = None) -> Response:
+        body = s.TerminateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            sales.terminate_service(service=self.get_object(), **body.validated_data)
+        )
+
+
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Contracts and their order form PDFs."""
+
+    serializer_class = s.ContractSerializer
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        queryset = Contract.objects.select_related(
+            "service", "customer", "billing_party"
+        ).prefetch_related("sla_tiers", "installments")
+        return _detail_queryset(queryset, self.request)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
+        contract = self.get_object()
+        if not contract.order_form:
+            raise Http404("The order form is being rendered; try again in a moment.")
+        return FileResponse(
+            contract.order_form.open("rb"),
+            content_type="application/pdf",
+            filename=f"{contract.service.circuit_id}-order-form.pdf",
+        )

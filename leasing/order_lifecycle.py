@@ -1,0 +1,71 @@
+"""The order lifecycle: which state may follow which, and the record of every step.
+
+    submitted ──> acknowledged ──> in_progress ──> completed
+        │              │                │
+        ├──> rejected <┤                └──> failed
+        └──> cancelled <┘
+
+An order's state changes only through ``move``, which locks the order, refuses any step not in
+``ALLOWED``, records who took it and why, and tells the customer once the change is committed.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from tcfo_portal.exceptions import InvalidTransition
+
+from .choices import OrderState
+from .models import Order, OrderTransition
+from .notifications import notify_order_state
+
+ALLOWED: dict[str, frozenset[str]] = {
+    OrderState.SUBMITTED: frozenset(
+        {OrderState.ACKNOWLEDGED, OrderState.REJECTED, OrderState.CANCELLED}
+    ),
+    OrderState.ACKNOWLEDGED: frozenset(
+        {OrderState.IN_PROGRESS, OrderState.REJECTED, OrderState.CANCELLED}
+    ),
+    OrderState.IN_PROGRESS: frozenset({OrderState.COMPLETED, OrderState.FAILED}),
+    OrderState.COMPLETED: frozenset(),
+    OrderState.REJECTED: frozenset(),
+    OrderState.CANCELLED: frozenset(),
+    OrderState.FAILED: frozenset(),
+}
+
+
+def lock(order: Order) -> Order:
+    """The order, re-read under a row lock for the rest of the transaction."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def check(order: Order, to_state: str) -> None:
+    """Raise ``InvalidTransition`` (409) unless ``order`` may go to ``to_state``."""
+    if to_state not in ALLOWED[order.state]:
+        current = OrderState(order.state).label.lower()
+        wanted = OrderState(to_state).label.lower()
+        raise InvalidTransition(f"An order that is {current} cannot become {wanted}.")
+
+
+def record_submission(order: Order, *, by: str, note: str = "") -> None:
+    """The first step of a new order's history."""
+    OrderTransition.objects.create(
+        order=order, from_state="", to_state=order.state, by=by, note=note
+    )
+    notify_order_state(order)
+
+
+@transaction.atomic
+def move(order: Order, to_state: str, *, by: str, note: str = "", **changes: object) -> Order:
+    """Move ``order`` (locked with ``lock``) to ``to_state``, saving ``changes`` with it."""
+    check(order, to_state)
+    from_state = order.state
+    order.state = to_state
+    for field, value in changes.items():
+        setattr(order, field, value)
+    order.save()
+    OrderTransition.objects.create(
+        order=order, from_state=from_state, to_state=to_state, by=by, note=note
+    )
+    notify_order_state(order)
+    return order

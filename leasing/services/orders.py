@@ -1,0 +1,431 @@
+"""The sale from quote to active service: one function per business action.
+
+Capacity: an order holds its capacity from submission for ``TCFO_ORDER_HOLD_HOURS`` (120 h by
+default); an operator's acknowledgement makes the hold firm (no expiry) until the order completes
+(the capacity becomes the service's) or is rejected, cancelled or fails (released at once). A
+submitted order whose hold expires is cancelled by ``expire_unacknowledged_orders``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from organisations.models import Organisation
+from tcfo_portal.exceptions import Conflict, DomainError
+
+from .. import order_lifecycle
+from ..choices import (
+    OPEN_ORDER_STATES,
+    AllocationStatus,
+    CommercialForm,
+    OrderState,
+    ProductKind,
+    ServiceStatus,
+)
+from ..exceptions import CapacityUnavailable, NotSellable
+from ..models import (
+    CapacityAllocation,
+    Contract,
+    IruInstallment,
+    Order,
+    Path,
+    Product,
+    Quote,
+    Service,
+    Site,
+    SlaCreditTier,
+)
+from ..models.sales import default_sla_tiers
+from ..selectors import price_for
+from .capacity import (
+    activate_allocation,
+    allocate_capacity,
+    end_allocation,
+    move_allocation,
+    release_allocation,
+)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+# --- quotes ---------------------------------------------------------------------------------------
+
+
+def create_quote(
+    *,
+    customer: Organisation,
+    product: Product,
+    term_months: int,
+    start_date: datetime.date,
+    by: str,
+    path: Path | None = None,
+    site: Site | None = None,
+    commit_mbps: int | None = None,
+) -> Quote:
+    """Price ``product`` from the price book valid today; the quote keeps those prices."""
+    if not customer.is_customer:
+        raise NotSellable("Quotes are for customers.")
+    if not product.is_active:
+        raise NotSellable(f"{product.code} is no longer sold.", errors={"product": ["Not sold."]})
+    today = timezone.localdate()
+    if start_date < today:
+        raise NotSellable(
+            "The start date is in the past.", errors={"start_date": ["Give today or later."]}
+        )
+    if product.is_transit:
+        if site is None:
+            raise NotSellable("IP transit is sold at a site.", errors={"site": ["Required."]})
+        path = None
+        if not commit_mbps or commit_mbps > product.bandwidth_mbps:
+            raise NotSellable(
+                "Give the committed rate in Mbit/s, up to the port speed.",
+                errors={"commit_mbps": [f"From 1 to {product.bandwidth_mbps}."]},
+            )
+    else:
+        if path is None:
+            raise NotSellable(f"{product.code} is sold on a path.", errors={"path": ["Required."]})
+        site, commit_mbps = None, None
+    if term_months not in product.allowed_terms:
+        terms = ", ".join(str(t) for t in product.allowed_terms)
+        raise NotSellable(
+            f"{product.code} is sold for {terms} months.",
+            errors={"term_months": [f"One of {terms}."]},
+        )
+    price = price_for(product=product, term_months=term_months, on=today, path=path, site=site)
+    if price is None:
+        where = site.code if site else path.code
+        raise NotSellable(f"{product.code} has no {term_months}-month price on {where} today.")
+    return Quote.objects.create(
+        customer=customer,
+        product=product,
+        path=path,
+        site=site,
+        term_months=term_months,
+        start_date=start_date,
+        commit_mbps=commit_mbps,
+        price=price,
+        currency=price.currency,
+        mrc=price.mrc,
+        nrc=price.nrc,
+        commit_price_per_mbps=price.commit_price_per_mbps,
+        burst_price_per_mbps=price.burst_price_per_mbps,
+        iru_price=price.iru_price,
+        om_percent=price.om_percent,
+        valid_until=today + datetime.timedelta(days=settings.TCFO_QUOTE_VALID_DAYS),
+        created_by=by,
+    )
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+def default_billing_party(quote: Quote) -> Organisation:
+    """The operator owning the A end (transit: the PoP) sells unless an operator changes it."""
+    site = quote.site if quote.product.is_transit else quote.path.a_site
+    return site.operator
+
+
+@transaction.atomic
+def place_order(*, quote: Quote, by: str) -> Order:
+    """Accept ``quote``: hold its capacity and submit the order.
+
+    Raises ``CapacityUnavailable`` (409) when the capacity is gone, ``Conflict`` when the quote
+    was ordered already, ``NotSellable`` when it has expired.
+    """
+    quote = (
+        Quote.objects.select_for_update().select_related("product", "path", "site").get(pk=quote.pk)
+    )
+    if Order.objects.filter(quote=quote).exists():
+        raise Conflict("This quote has been ordered already.")
+    if quote.is_expired:
+        raise NotSellable(f"The quote expired on {quote.valid_until}; ask for a new one.")
+    hold = timezone.now() + datetime.timedelta(hours=settings.TCFO_ORDER_HOLD_HOURS)
+    allocation = allocate_capacity(
+        product=quote.product,
+        holder=quote.customer,
+        start_date=quote.start_date,
+        path=quote.path,
+        site=quote.site,
+        status=AllocationStatus.HELD,
+        expires_at=hold,
+        reference=f"quote {quote.pk}",
+    )
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                customer=quote.customer,
+                quote=quote,
+                allocation=allocation,
+                billing_party=default_billing_party(quote),
+            )
+    except IntegrityError:  # another request ordered the same quote a moment ago
+        raise Conflict("This quote has been ordered already.") from None
+    allocation.reference = f"order {order.pk}"
+    allocation.save(update_fields=["reference"])
+    order_lifecycle.record_submission(
+        order, by=by, note=f"capacity held until {hold:%Y-%m-%d %H:%M} UTC"
+    )
+    return order
+
+
+@transaction.atomic
+def acknowledge_order(
+    *, order: Order, by: str, billing_party: Organisation | None = None, note: str = ""
+) -> Order:
+    """An operator accepts the order: its capacity is held firmly until it completes."""
+    order = order_lifecycle.lock(order)
+    order_lifecycle.check(order, OrderState.ACKNOWLEDGED)
+    if billing_party is not None and not billing_party.is_operator:
+        raise DomainError("The billing party must be a consortium operator.")
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=order.allocation_id)
+    if not allocation.is_live():
+        raise CapacityUnavailable("The capacity hold of this order has expired.")
+    allocation.expires_at = None
+    allocation.save(update_fields=["expires_at"])
+    return order_lifecycle.move(
+        order,
+        OrderState.ACKNOWLEDGED,
+        by=by,
+        note=note,
+        billing_party=billing_party or order.billing_party,
+    )
+
+
+def _end_with_release(order: Order, to_state: str, *, by: str, reason: str) -> Order:
+    order = order_lifecycle.lock(order)
+    order_lifecycle.check(order, to_state)
+    if not reason.strip():
+        raise DomainError("Say why.", errors={"reason": ["Required."]})
+    if order.allocation_id:
+        release_allocation(allocation=order.allocation)
+    return order_lifecycle.move(order, to_state, by=by, note=reason, reason=reason)
+
+
+@transaction.atomic
+def reject_order(*, order: Order, by: str, reason: str) -> Order:
+    """An operator refuses the order; its capacity is free again at once."""
+    return _end_with_release(order, OrderState.REJECTED, by=by, reason=reason)
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, by: str, reason: str = "Cancelled by the customer.") -> Order:
+    """The customer withdraws the order before provisioning starts; capacity is freed."""
+    return _end_with_release(order, OrderState.CANCELLED, by=by, reason=reason)
+
+
+@transaction.atomic
+def fail_order(*, order: Order, by: str, reason: str) -> Order:
+    """Provisioning could not be done; capacity is freed."""
+    return _end_with_release(order, OrderState.FAILED, by=by, reason=reason)
+
+
+@transaction.atomic
+def reassign_capacity(*, order: Order, start: int) -> CapacityAllocation:
+    """Move an open order's capacity to start at unit ``start`` on every hop."""
+    order = order_lifecycle.lock(order)
+    if order.state not in OPEN_ORDER_STATES:
+        raise DomainError("Only an open order's capacity can be moved.")
+    quote = order.quote
+    return move_allocation(
+        allocation=order.allocation,
+        product=quote.product,
+        start=start,
+        path=quote.path,
+        site=quote.site,
+    )
+
+
+@transaction.atomic
+def start_provisioning(
+    *,
+    order: Order,
+    by: str,
+    start: int | None = None,
+    ready_for_service_date: datetime.date | None = None,
+    note: str = "",
+) -> Order:
+    """Network staff take up the order: optionally move its capacity, plan the RFS date."""
+    order = order_lifecycle.lock(order)
+    order_lifecycle.check(order, OrderState.IN_PROGRESS)
+    if start is not None:
+        reassign_capacity(order=order, start=start)
+    return order_lifecycle.move(
+        order,
+        OrderState.IN_PROGRESS,
+        by=by,
+        note=note,
+        ready_for_service_date=ready_for_service_date or order.ready_for_service_date,
+    )
+
+
+@transaction.atomic
+def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.date) -> Service:
+    """The service is delivered: it becomes active with its circuit ID and its contract.
+
+    The contract's order form PDF is rendered once, by a Celery task after the commit.
+    """
+    order = order_lifecycle.lock(order)
+    order_lifecycle.check(order, OrderState.COMPLETED)
+    quote = order.quote
+    allocation = activate_allocation(allocation=order.allocation)
+    service = Service.objects.create(
+        customer=order.customer,
+        order=order,
+        product=quote.product,
+        path=quote.path,
+        site=quote.site,
+        allocation=allocation,
+        activated_on=ready_for_service_date,
+    )
+    service.circuit_id = f"TCFO-{quote.product.code}-{service.pk:06d}"
+    service.save(update_fields=["circuit_id"])
+    contract = _create_contract(order=order, service=service)
+    order_lifecycle.move(
+        order,
+        OrderState.COMPLETED,
+        by=by,
+        note=f"service {service.circuit_id} ready for service on {ready_for_service_date}",
+        ready_for_service_date=ready_for_service_date,
+    )
+    from ..tasks import render_order_form
+
+    transaction.on_commit(lambda: render_order_form.delay(contract.pk))
+    return service
+
+
+def _create_contract(*, order: Order, service: Service) -> Contract:
+    quote = order.quote
+    start = service.activated_on
+    contract = Contract.objects.create(
+        service=service,
+        customer=order.customer,
+        billing_party=order.billing_party,
+        kind=quote.product.commercial_form,
+        term_months=quote.term_months,
+        start_date=start,
+        end_date=add_months(start, quote.term_months) - datetime.timedelta(days=1),
+        currency=quote.currency,
+        mrc=quote.mrc,
+        nrc=quote.nrc,
+        commit_mbps=quote.commit_mbps,
+        commit_price_per_mbps=quote.commit_price_per_mbps,
+        burst_price_per_mbps=quote.burst_price_per_mbps,
+        iru_price=quote.iru_price,
+        om_percent=quote.om_percent,
+        auto_renew=quote.product.commercial_form != CommercialForm.IRU,
+        p95_rule="greater_of" if quote.product.kind == ProductKind.TRANSIT else "",
+    )
+    SlaCreditTier.objects.bulk_create(
+        SlaCreditTier(contract=contract, availability_below=below, credit_percent=credit)
+        for below, credit in default_sla_tiers()
+    )
+    if contract.kind == CommercialForm.IRU:
+        on_signing = Decimal(settings.TCFO_IRU_SIGNING_PERCENT)
+        signing_amount = (contract.iru_price * on_signing / 100).quantize(Decimal("0.01"))
+        IruInstallment.objects.bulk_create(
+            [
+                IruInstallment(
+                    contract=contract,
+                    due=IruInstallment.Due.SIGNING,
+                    due_on=order.created_at.date(),
+                    percent=on_signing,
+                    amount=signing_amount,
+                ),
+                IruInstallment(
+                    contract=contract,
+                    due=IruInstallment.Due.READY_FOR_SERVICE,
+                    due_on=start,
+                    percent=100 - on_signing,
+                    amount=contract.iru_price - signing_amount,
+                ),
+            ]
+        )
+    return contract
+
+
+def expire_unacknowledged_orders(*, at: datetime.datetime | None = None) -> int:
+    """Cancel every submitted order whose capacity hold has expired; return how many."""
+    at = at or timezone.now()
+    expired = Order.objects.filter(
+        state=OrderState.SUBMITTED,
+        allocation__status=AllocationStatus.HELD,
+        allocation__expires_at__lte=at,
+    )
+    count = 0
+    for order in expired:
+        with transaction.atomic():
+            _end_with_release(
+                order, OrderState.CANCELLED, by="system", reason="The capacity hold expired."
+            )
+        count += 1
+    return count
+
+
+# --- services -------------------------------------------------------------------------------------
+
+
+def _lock_service(service: Service) -> Service:
+    return Service.objects.select_for_update().select_related("allocation").get(pk=service.pk)
+
+
+@transaction.atomic
+def suspend_service(*, service: Service) -> Service:
+    """Stop the service for a while (e.g. unpaid); its capacity stays reserved."""
+    service = _lock_service(service)
+    if service.status != ServiceStatus.ACTIVE:
+        raise DomainError(f"Only an active service can be suspended; this one is {service.status}.")
+    service.status = ServiceStatus.SUSPENDED
+    service.save(update_fields=["status"])
+    return service
+
+
+@transaction.atomic
+def resume_service(*, service: Service) -> Service:
+    service = _lock_service(service)
+    if service.status != ServiceStatus.SUSPENDED:
+        raise DomainError("Only a suspended service can be resumed.")
+    service.status = ServiceStatus.ACTIVE
+    service.save(update_fields=["status"])
+    return service
+
+
+@transaction.atomic
+def terminate_service(*, service: Service, on: datetime.date) -> Service:
+    """End the service on ``on``: its capacity is free from that day, sellable again."""
+    service = _lock_service(service)
+    if service.terminated_on is not None:
+        raise DomainError(f"The service already ends on {service.terminated_on}.")
+    if on <= service.activated_on:
+        raise DomainError(
+            "A service ends after its activation.",
+            errors={"on": [f"Give a date after {service.activated_on}."]},
+        )
+    end_allocation(allocation=service.allocation, on=on)
+    service.terminated_on = on
+    if on <= timezone.localdate():
+        service.status = ServiceStatus.TERMINATED
+    service.save(update_fields=["terminated_on", "status"])
+    return service
+
+
+def close_ended_services(*, on: datetime.date | None = None) -> int:
+    """Mark services whose termination date has come as terminated; return how many."""
+    on = on or timezone.localdate()
+    ended: QuerySet[Service] = Service.objects.filter(terminated_on__lte=on).exclude(
+        status=ServiceStatus.TERMINATED
+    )
+    return ended.update(status=ServiceStatus.TERMINATED)
