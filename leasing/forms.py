@@ -6,6 +6,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from organisations.choices import OrganisationKind
+from organisations.models import Organisation
+
+from .choices import IRU_TERMS, LEASE_TERMS
 from .models import Path, Product, Site
 
 
@@ -51,3 +55,73 @@ class AvailabilityForm(forms.Form):
         if not product.is_transit and not data.get("path"):
             self.add_error("path", f"{product.name} is sold on a path: choose one.")
         return data
+
+
+TERM_CHOICES = [(t, f"{t} months") for t in (*LEASE_TERMS, *IRU_TERMS)]
+
+
+class QuoteForm(forms.Form):
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True), to_field_name="code"
+    )
+    path = forms.ModelChoiceField(
+        queryset=Path.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        help_text="For wavelengths and Ethernet lines.",
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.filter(is_active=True, transit_pools__isnull=False).distinct(),
+        to_field_name="code",
+        required=False,
+        label="PoP",
+        help_text="For IP transit.",
+    )
+    term_months = forms.TypedChoiceField(choices=TERM_CHOICES, coerce=int, label="Term")
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    commit_mbps = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10_000_000,
+        label="Committed rate (Mbit/s)",
+        help_text="For IP transit.",
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    billing_party = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True),
+        required=False,
+        help_text="Leave empty to keep the current billing party.",
+    )
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProvisionForm(forms.Form):
+    start = forms.IntegerField(
+        required=False,
+        min_value=-10_000,
+        max_value=10_000,
+        label="Move capacity to start at unit",
+        help_text="Spectrum slot (0 = 193.1 THz), tributary slot or port; empty keeps it.",
+    )
+    ready_for_service_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class CompleteForm(forms.Form):
+    ready_for_service_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TerminateForm(forms.Form):
+    on = forms.DateField(
+        label="Ends on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="First day without service.",
+    )

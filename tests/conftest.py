@@ -79,6 +79,12 @@ def _fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings: object, tmp_path: Path) -> None:
+    """Stored files (PDFs) go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 # --- Celery ---------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from ..models import Contract
 def store_order_form(*, contract: Contract) -> Contract:
     """Render and store the order form of ``contract`` unless it is stored already."""
     contract = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related(
             "service__product",
             "service__path__a_site",

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError
+from tcfo_portal.money import Money
 
 from .. import order_lifecycle
 from ..choices import (
@@ -147,7 +148,9 @@ def place_order(*, quote: Quote, by: str) -> Order:
     was ordered already, ``NotSellable`` when it has expired.
     """
     quote = (
-        Quote.objects.select_for_update().select_related("product", "path", "site").get(pk=quote.pk)
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("product", "path", "site")
+        .get(pk=quote.pk)
     )
     if Order.objects.filter(quote=quote).exists():
         raise Conflict("This quote has been ordered already.")
@@ -335,7 +338,9 @@ def _create_contract(*, order: Order, service: Service) -> Contract:
     )
     if contract.kind == CommercialForm.IRU:
         on_signing = Decimal(settings.TCFO_IRU_SIGNING_PERCENT)
-        signing_amount = (contract.iru_price * on_signing / 100).quantize(Decimal("0.01"))
+        signing_amount = (
+            Money(contract.iru_price * on_signing / 100, contract.currency).rounded().amount
+        )
         IruInstallment.objects.bulk_create(
             [
                 IruInstallment(

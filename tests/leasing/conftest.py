@@ -125,3 +125,44 @@ def net(db: None) -> SimpleNamespace:
         customer=CustomerFactory(name="Buyer"),
         other_customer=CustomerFactory(name="Rival"),
     )
+
+
+@pytest.fixture
+def sales_net(net: SimpleNamespace) -> SimpleNamespace:
+    """``net`` with transit and IRU prices, and people on both sides."""
+    from organisations.choices import Role
+
+    from ..factories import UserFactory
+
+    Price.objects.create(
+        product=net.ipt10,
+        site=net.bak,
+        term_months=12,
+        valid_from=datetime.date(2026, 1, 1),
+        currency="USD",
+        commit_price_per_mbps=Decimal("0.45"),
+        burst_price_per_mbps=Decimal("0.60"),
+    )
+    net.iru = Product.objects.create(
+        code="IRU-WL100",
+        name="100G IRU",
+        kind=ProductKind.WAVELENGTH,
+        commercial_form=CommercialForm.IRU,
+        bandwidth_mbps=100_000,
+        spectrum_ghz=Decimal(50),
+    )
+    Price.objects.create(
+        product=net.iru,
+        path=net.path,
+        term_months=180,
+        valid_from=datetime.date(2026, 1, 1),
+        currency="USD",
+        iru_price=Decimal("1200000.01"),
+        om_percent=Decimal("4"),
+    )
+    net.buyer = UserFactory(
+        organisation=net.customer, role=Role.CUSTOMER_ADMIN, email="noc@buyer.test"
+    )
+    net.rival_user = UserFactory(organisation=net.other_customer, role=Role.CUSTOMER_ADMIN)
+    net.noc = UserFactory(organisation=net.azt, role=Role.OPERATOR_NETWORK)
+    return net

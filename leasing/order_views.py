@@ -1,0 +1,294 @@
+"""Portal pages of the sale: quotes, orders (the customer's and the operators' queue), services,
+contracts. Thin: forms validate, ``services.orders`` acts, domain errors become messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from organisations.access import describe_actor, has_capability, visible_to
+from organisations.choices import Capability
+from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.exceptions import DomainError
+
+from .choices import OPEN_ORDER_STATES, OrderState, ServiceStatus
+from .forms import (
+    AcknowledgeForm,
+    CompleteForm,
+    ProvisionForm,
+    QuoteForm,
+    ReasonForm,
+    TerminateForm,
+)
+from .models import Contract, Order, OrderTransition, Quote, Service
+from .order_lifecycle import ALLOWED
+from .services import orders as sales
+
+
+def _orders(request: HttpRequest) -> QuerySet[Order]:
+    queryset = Order.objects.select_related(
+        "customer", "billing_party", "quote__product", "quote__path", "quote__site", "service"
+    )
+    return visible_to(queryset, request.user)
+
+
+class QuoteCreateView(CapabilityRequiredMixin, View):
+    required_capability = Capability.PLACE_ORDERS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        initial = {k: v for k, v in request.GET.items() if k in QuoteForm.base_fields}
+        return render(request, "leasing/quote_form.html", {"form": QuoteForm(initial=initial)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = QuoteForm(request.POST)
+        if form.is_valid():
+            try:
+                quote = sales.create_quote(
+                    customer=request.user.organisation,
+                    by=describe_actor(request.user),
+                    **form.cleaned_data,
+                )
+            except DomainError as error:
+                form.add_error(None, error.detail)
+                for field, field_errors in error.errors.items():
+                    if field in form.fields:
+                        form.add_error(field, field_errors)
+            else:
+                return redirect("quote", pk=quote.pk)
+        return render(request, "leasing/quote_form.html", {"form": form}, status=400)
+
+
+class QuoteView(CapabilityRequiredMixin, View):
+    required_capability = Capability.PLACE_ORDERS
+
+    def _quote(self, request: HttpRequest, pk: int) -> Quote:
+        quotes = Quote.objects.select_related("product", "path", "site", "order")
+        return get_object_or_404(visible_to(quotes, request.user), pk=pk)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return render(request, "leasing/quote.html", {"quote": self._quote(request, pk)})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Accept the quote: place the order."""
+        quote = self._quote(request, pk)
+        try:
+            order = sales.place_order(quote=quote, by=describe_actor(request.user))
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return render(request, "leasing/quote.html", {"quote": quote}, status=error.status_code)
+        messages.success(request, f"Order {order.pk} is submitted; its capacity is held for you.")
+        return redirect("order", pk=order.pk)
+
+
+class OrderListView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        state = request.GET.get("state", "open")
+        orders = _orders(request).order_by("-created_at")
+        if state == "open":
+            orders = orders.filter(state__in=OPEN_ORDER_STATES)
+        elif state in OrderState.values:
+            orders = orders.filter(state=state)
+        elif state != "all":
+            messages.error(request, f"“{state}” is not an order state.")
+            state = "all"
+        return render(
+            request,
+            "leasing/orders.html",
+            {
+                "orders": orders[:500],
+                "state": state,
+                "states": OrderState.choices,
+                "is_queue": has_capability(request.user, Capability.PROVISION_ORDERS),
+            },
+        )
+
+
+class OrderView(CapabilityRequiredMixin, View):
+    """One order with its history and the actions the viewer may take."""
+
+    required_capability = Capability.VIEW_OWN_SERVICES
+    # action -> (capability, form, service call, the state it leads to)
+    ACTIONS: dict[str, tuple[Capability, type, Callable[..., Any], str]] = {
+        "cancel": (Capability.PLACE_ORDERS, ReasonForm, sales.cancel_order, OrderState.CANCELLED),
+        "acknowledge": (
+            Capability.PROVISION_ORDERS,
+            AcknowledgeForm,
+            sales.acknowledge_order,
+            OrderState.ACKNOWLEDGED,
+        ),
+        "reject": (
+            Capability.PROVISION_ORDERS,
+            ReasonForm,
+            sales.reject_order,
+            OrderState.REJECTED,
+        ),
+        "provision": (
+            Capability.PROVISION_ORDERS,
+            ProvisionForm,
+            sales.start_provisioning,
+            OrderState.IN_PROGRESS,
+        ),
+        "complete": (
+            Capability.PROVISION_ORDERS,
+            CompleteForm,
+            sales.complete_order,
+            OrderState.COMPLETED,
+        ),
+        "fail": (Capability.PROVISION_ORDERS, ReasonForm, sales.fail_order, OrderState.FAILED),
+    }
+
+    def _order(self, request: HttpRequest, pk: int) -> Order:
+        orders = _orders(request).prefetch_related(
+            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk"))
+        )
+        return get_object_or_404(orders, pk=pk)
+
+    def _page(
+        self, request: HttpRequest, order: Order, forms: dict | None = None, status: int = 200
+    ) -> HttpResponse:
+        actions = {}
+        for name, (capability, form_class, _, leads_to) in self.ACTIONS.items():
+            if leads_to in ALLOWED[order.state] and has_capability(request.user, capability):
+                actions[name] = (forms or {}).get(name) or form_class(prefix=name)
+        return render(
+            request,
+            "leasing/order.html",
+            {"order": order, "actions": actions, "allocation": order.allocation},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._page(request, self._order(request, pk))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = self._order(request, pk)
+        name = request.POST.get("action", "")
+        if name not in self.ACTIONS:
+            raise Http404("No such action.")
+        capability, form_class, act, _ = self.ACTIONS[name]
+        if not has_capability(request.user, capability):
+            messages.error(request, "Your role does not allow this.")
+            return self._page(request, order, status=403)
+        form = form_class(request.POST, prefix=name)
+        if not form.is_valid():
+            return self._page(request, order, {name: form}, status=400)
+        try:
+            act(order=order, by=describe_actor(request.user), **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return self._page(
+                request, self._order(request, pk), {name: form}, status=error.status_code
+            )
+        messages.success(request, f"Order {order.pk}: {name} done.")
+        return redirect("order", pk=order.pk)
+
+
+def _services(request: HttpRequest) -> QuerySet[Service]:
+    queryset = Service.objects.select_related("product", "path", "site", "customer", "contract")
+    return visible_to(queryset, request.user)
+
+
+class ServiceListView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "leasing/services.html", {"services": _services(request)[:1000]})
+
+
+class ServiceView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def _render(
+        self,
+        request: HttpRequest,
+        service: Service,
+        form: TerminateForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        can_operate = has_capability(request.user, Capability.PROVISION_ORDERS)
+        return render(
+            request,
+            "leasing/service.html",
+            {
+                "service": service,
+                "can_operate": can_operate,
+                "terminate_form": form or TerminateForm(),
+                "statuses": ServiceStatus,
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
+        return self._render(request, get_object_or_404(_services(request), circuit_id=circuit_id))
+
+    def post(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
+        service = get_object_or_404(_services(request), circuit_id=circuit_id)
+        if not has_capability(request.user, Capability.PROVISION_ORDERS):
+            messages.error(request, "Your role does not allow this.")
+            return self._render(request, service, status=403)
+        action = request.POST.get("action")
+        form = None
+        try:
+            if action == "suspend":
+                sales.suspend_service(service=service)
+            elif action == "resume":
+                sales.resume_service(service=service)
+            elif action == "terminate":
+                form = TerminateForm(request.POST)
+                if not form.is_valid():
+                    return self._render(request, service, form, status=400)
+                sales.terminate_service(service=service, on=form.cleaned_data["on"])
+            else:
+                raise Http404("No such action.")
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return self._render(request, service, form, status=error.status_code)
+        messages.success(request, f"{service.circuit_id}: {action} done.")
+        return redirect("service", circuit_id=service.circuit_id)
+
+
+def _contracts(request: HttpRequest) -> QuerySet[Contract]:
+    queryset = Contract.objects.select_related(
+        "service__product", "service__path", "service__site", "customer", "billing_party"
+    )
+    return visible_to(queryset, request.user)
+
+
+class ContractListView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "leasing/contracts.html", {"contracts": _contracts(request)[:1000]})
+
+
+class ContractView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contract = get_object_or_404(
+            _contracts(request).prefetch_related("sla_tiers", "installments"), pk=pk
+        )
+        return render(request, "leasing/contract.html", {"contract": contract})
+
+
+class ContractPdfView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        contract = get_object_or_404(_contracts(request), pk=pk)
+        if not contract.order_form:
+            raise Http404("The order form is being rendered; try again in a moment.")
+        return FileResponse(
+            contract.order_form.open("rb"),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"{contract.service.circuit_id}-order-form.pdf",
+        )

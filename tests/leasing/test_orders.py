@@ -1,0 +1,420 @@
+"""The sale as business actions: quotes, the order lifecycle, provisioning, services, contracts."""
+
+import datetime
+import hashlib
+import io
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from pypdf import PdfReader
+
+from leasing import order_lifecycle
+from leasing.choices import AllocationStatus, OrderState, ServiceStatus
+from leasing.exceptions import CapacityUnavailable, NotSellable
+from leasing.models import Order, Price, Quote, SpectrumReservation
+from leasing.services.capacity import allocate_capacity, check_availability
+from leasing.services.orders import (
+    acknowledge_order,
+    add_months,
+    cancel_order,
+    complete_order,
+    create_quote,
+    expire_unacknowledged_orders,
+    fail_order,
+    place_order,
+    reject_order,
+    resume_service,
+    start_provisioning,
+    suspend_service,
+    terminate_service,
+)
+from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
+
+from .conftest import START
+
+pytestmark = pytest.mark.django_db
+RFS = datetime.date(2026, 12, 10)
+
+
+def _quote(net, product=None, **kwargs):
+    values = {"term_months": 12, "start_date": START, "path": net.path}
+    values.update(kwargs)
+    return create_quote(customer=net.customer, product=product or net.wl100, by="noc", **values)
+
+
+def _order(net, **kwargs):
+    return place_order(quote=_quote(net, **kwargs), by="noc")
+
+
+def _free(net):
+    return check_availability(product=net.wl100, path=net.path, start_date=START).free_units
+
+
+def _completed(net, **kwargs):
+    order = _order(net, **kwargs)
+    acknowledge_order(order=order, by="ops")
+    start_provisioning(order=order, by="ops")
+    return complete_order(order=order, by="ops", ready_for_service_date=RFS)
+
+
+# --- quotes ---------------------------------------------------------------------------------------
+
+
+def test_a_quote_keeps_its_price_when_the_price_book_changes(sales_net):
+    net = sales_net
+    quote = _quote(net)
+    assert (quote.mrc, quote.nrc, quote.currency) == (
+        Decimal("12500.00"),
+        Decimal("5000.00"),
+        "USD",
+    )
+    assert quote.valid_until == timezone.localdate() + datetime.timedelta(days=30)
+    Price.objects.filter(pk=net.price.pk).update(mrc=Decimal("99999"))
+    quote.refresh_from_db()
+    assert quote.mrc == Decimal("12500.00")
+    service = _completed(net, term_months=12)
+    assert service.contract.mrc == Decimal("99999")  # a new quote takes the new price...
+    assert Quote.objects.get(pk=quote.pk).mrc == Decimal("12500.00")  # ...the old one never
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"start_date": datetime.date(2020, 1, 1)}, "in the past"),
+        ({"term_months": 24}, "sold for 12, 36, 60 months"),
+        ({"term_months": 36}, "no 36-month price"),
+        ({"path": None}, "sold on a path"),
+    ],
+)
+def test_a_quote_that_cannot_be_priced_is_refused(sales_net, overrides, message):
+    with pytest.raises(NotSellable, match=message):
+        _quote(sales_net, **overrides)
+    assert not Quote.objects.exists()
+
+
+def test_transit_quotes_need_a_commit_within_the_port_speed(sales_net):
+    net = sales_net
+    for commit in (None, 0, 10_001):
+        with pytest.raises(NotSellable, match="committed rate"):
+            _quote(net, net.ipt10, path=None, site=net.bak, commit_mbps=commit)
+    quote = _quote(net, net.ipt10, path=None, site=net.bak, commit_mbps=2000)
+    assert (quote.commit_price_per_mbps, quote.burst_price_per_mbps) == (
+        Decimal("0.45"),
+        Decimal("0.60"),
+    )
+    assert quote.mrc is None
+
+
+# --- orders and capacity --------------------------------------------------------------------------
+
+
+def test_an_order_holds_its_capacity_from_submission(sales_net):
+    net = sales_net
+    order = _order(net)
+    assert order.state == OrderState.SUBMITTED
+    assert order.allocation.status == AllocationStatus.HELD
+    hold = order.allocation.expires_at - timezone.now()
+    assert datetime.timedelta(hours=119) < hold <= datetime.timedelta(hours=120)
+    assert _free(net) == 3
+    assert order.billing_party == net.azt  # owner of the A end, Baku
+
+
+def test_a_quote_is_ordered_once_and_not_after_it_expires(sales_net):
+    net = sales_net
+    quote = _quote(net)
+    place_order(quote=quote, by="noc")
+    with pytest.raises(Conflict, match="ordered already"):
+        place_order(quote=quote, by="noc")
+    stale = _quote(net)
+    Quote.objects.filter(pk=stale.pk).update(
+        valid_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    with pytest.raises(NotSellable, match="expired"):
+        place_order(quote=stale, by="noc")
+    assert Order.objects.count() == 1
+
+
+def test_the_last_unit_is_ordered_once_and_then_409(sales_net):
+    net = sales_net
+    for _ in range(4):
+        _order(net)
+    with pytest.raises(CapacityUnavailable):
+        _order(net)
+    assert Order.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("end", "kwargs"),
+    [
+        (reject_order, {"reason": "no fibre"}),
+        (cancel_order, {"reason": "changed our mind"}),
+    ],
+)
+def test_rejecting_or_cancelling_frees_the_capacity_at_once(sales_net, end, kwargs):
+    net = sales_net
+    order = _order(net)
+    end(order=order, by="someone", **kwargs)
+    order.refresh_from_db()
+    assert order.allocation.status == AllocationStatus.RELEASED
+    assert not SpectrumReservation.objects.filter(allocation=order.allocation).exists()
+    assert _free(net) == 4
+    assert order.reason == kwargs["reason"]
+
+
+def test_a_failed_provisioning_frees_the_capacity(sales_net):
+    net = sales_net
+    order = _order(net)
+    acknowledge_order(order=order, by="ops")
+    start_provisioning(order=order, by="ops")
+    fail_order(order=order, by="ops", reason="amplifier fault")
+    assert _free(net) == 4
+    with pytest.raises(DomainError, match="Say why"):
+        reject_order(order=_order(net), by="ops", reason="  ")
+
+
+def test_acknowledging_makes_the_hold_firm_and_an_expired_hold_cannot_be_acknowledged(sales_net):
+    net = sales_net
+    order = _order(net)
+    acknowledge_order(order=order, by="ops")
+    order.refresh_from_db()
+    assert order.allocation.expires_at is None
+    late = _order(net)
+    type(late.allocation).objects.filter(pk=late.allocation_id).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    with pytest.raises(CapacityUnavailable, match="expired"):
+        acknowledge_order(order=late, by="ops")
+
+
+def test_unacknowledged_orders_are_cancelled_when_their_hold_expires(sales_net):
+    net = sales_net
+    order, kept = _order(net), _order(net)
+    acknowledge_order(order=kept, by="ops")
+    later = timezone.now() + datetime.timedelta(hours=121)
+    assert expire_unacknowledged_orders(at=later) == 1
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert order.transitions.last().note == "The capacity hold expired."
+    assert order.transitions.last().by == "system"
+    kept.refresh_from_db()
+    assert kept.state == OrderState.ACKNOWLEDGED
+
+
+ALL_STATES = list(OrderState)
+
+
+@pytest.mark.parametrize("from_state", ALL_STATES)
+@pytest.mark.parametrize("to_state", ALL_STATES)
+def test_only_the_listed_transitions_are_allowed(sales_net, from_state, to_state):
+    order = _order(sales_net)
+    Order.objects.filter(pk=order.pk).update(state=from_state)
+    order.refresh_from_db()
+    allowed = to_state in order_lifecycle.ALLOWED[from_state]
+    if allowed:
+        order_lifecycle.check(order, to_state)
+    else:
+        with pytest.raises(InvalidTransition):
+            order_lifecycle.check(order, to_state)
+    # The lifecycle of the contract: MEF/TMF states, terminal states stay terminal.
+    terminal = {OrderState.COMPLETED, OrderState.REJECTED, OrderState.CANCELLED, OrderState.FAILED}
+    if from_state in terminal:
+        assert not allowed
+
+
+def test_illegal_steps_through_the_services_change_nothing(sales_net):
+    net = sales_net
+    order = _order(net)
+    with pytest.raises(InvalidTransition, match="submitted cannot become completed"):
+        complete_order(order=order, by="ops", ready_for_service_date=RFS)
+    acknowledge_order(order=order, by="ops")
+    start_provisioning(order=order, by="ops")
+    with pytest.raises(InvalidTransition):
+        cancel_order(order=order, by="customer")
+    order.refresh_from_db()
+    assert order.state == OrderState.IN_PROGRESS
+    assert [t.to_state for t in order.transitions.all()] == [
+        "submitted",
+        "acknowledged",
+        "in_progress",
+    ]
+
+
+def test_every_step_is_recorded_with_who_when_and_why(sales_net):
+    net = sales_net
+    service = _completed(net)
+    history = list(service.order.transitions.values_list("from_state", "to_state", "by"))
+    assert history == [
+        ("", "submitted", "noc"),
+        ("submitted", "acknowledged", "ops"),
+        ("acknowledged", "in_progress", "ops"),
+        ("in_progress", "completed", "ops"),
+    ]
+    assert "TCFO-WL100-" in service.order.transitions.last().note
+
+
+def test_provisioning_can_move_the_capacity_and_a_taken_place_changes_nothing(sales_net):
+    net = sales_net
+    order = _order(net)
+    acknowledge_order(order=order, by="ops")
+    other = allocate_capacity(
+        product=net.wl100, holder=net.other_customer, start_date=START, path=net.path
+    )
+    taken_start = other.spectrum.first().start
+    with pytest.raises(CapacityUnavailable):
+        start_provisioning(order=order, by="ops", start=taken_start)
+    assert order.allocation.spectrum.first().start == 0  # still where it was
+    start_provisioning(order=order, by="ops", start=12)
+    assert sorted(order.allocation.spectrum.values_list("start", "end")) == [(12, 16), (12, 16)]
+    off_grid = _order(net)
+    acknowledge_order(order=off_grid, by="ops")
+    with pytest.raises(CapacityUnavailable):
+        start_provisioning(order=off_grid, by="ops", start=13)  # off the 50 GHz grid
+
+
+# --- completion, services and contracts -----------------------------------------------------------
+
+
+def test_completion_creates_the_service_and_its_contract(sales_net):
+    net = sales_net
+    service = _completed(net, term_months=12)
+    assert service.circuit_id == f"TCFO-WL100-{service.pk:06d}"
+    assert service.status == ServiceStatus.ACTIVE
+    assert service.activated_on == RFS
+    assert service.allocation.status == AllocationStatus.ACTIVE
+    contract = service.contract
+    assert (contract.kind, contract.term_months, contract.start_date, contract.end_date) == (
+        "lease",
+        12,
+        RFS,
+        datetime.date(2027, 12, 9),
+    )
+    assert (contract.mrc, contract.nrc, contract.currency) == (
+        Decimal("12500.00"),
+        Decimal("5000.00"),
+        "USD",
+    )
+    assert contract.billing_party == net.azt
+    assert list(contract.sla_tiers.values_list("availability_below", "credit_percent")) == [
+        (Decimal("99.900"), Decimal("5.00")),
+        (Decimal("99.500"), Decimal("10.00")),
+        (Decimal("99.000"), Decimal("25.00")),
+    ]
+
+
+def test_the_order_form_pdf_is_rendered_once_and_reads_back(
+    sales_net, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        service = _completed(sales_net)
+    contract = service.contract
+    contract.refresh_from_db()
+    data = contract.order_form.read()
+    assert hashlib.sha256(data).hexdigest() == contract.order_form_sha256
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert service.circuit_id in text
+    assert "12500.00 USD" in text and "5000.00 USD" in text
+    assert "Buyer" in text and "AZT" in text
+    from leasing.services.contracts import store_order_form
+
+    again = store_order_form(contract=contract)
+    assert again.order_form.name == contract.order_form.name
+    assert again.order_form_sha256 == contract.order_form_sha256
+
+
+def test_an_iru_contract_has_its_installments(sales_net, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    net = sales_net
+    service = _completed(net, product=net.iru, term_months=180)
+    contract = service.contract
+    assert (contract.kind, contract.iru_price, contract.om_percent, contract.auto_renew) == (
+        "iru",
+        Decimal("1200000.01"),
+        Decimal("4.00"),
+        False,
+    )
+    installments = list(contract.installments.values_list("due", "percent", "amount"))
+    assert installments == [
+        ("signing", Decimal("50.00"), Decimal("600000.01")),
+        ("rfs", Decimal("50.00"), Decimal("600000.00")),
+    ]
+    assert sum(amount for _, _, amount in installments) == contract.iru_price
+
+
+def test_a_transit_contract_keeps_commit_and_burst(sales_net, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    net = sales_net
+    service = _completed(net, product=net.ipt10, path=None, site=net.bak, commit_mbps=2000)
+    contract = service.contract
+    assert (
+        contract.kind,
+        contract.commit_mbps,
+        contract.commit_price_per_mbps,
+        contract.p95_rule,
+    ) == (
+        "usage",
+        2000,
+        Decimal("0.4500"),
+        "greater_of",
+    )
+    assert service.circuit_id.startswith("TCFO-IPT10-")
+
+
+def test_termination_frees_the_capacity_from_its_date(sales_net, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    net = sales_net
+    services = [_completed(net) for _ in range(4)]
+    end = datetime.date(2027, 6, 1)
+    with pytest.raises(DomainError, match="after its activation"):
+        terminate_service(service=services[0], on=RFS)
+    terminate_service(service=services[0], on=end)
+    assert check_availability(product=net.wl100, path=net.path, start_date=end).free_units == 1
+    assert (
+        check_availability(
+            product=net.wl100, path=net.path, start_date=datetime.date(2027, 5, 31)
+        ).free_units
+        == 0
+    )
+    services[0].refresh_from_db()
+    assert services[0].status == ServiceStatus.ACTIVE  # until the date comes
+    with pytest.raises(DomainError, match="already ends"):
+        terminate_service(service=services[0], on=end)
+
+
+def test_suspending_and_resuming(sales_net, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    service = _completed(sales_net)
+    assert suspend_service(service=service).status == ServiceStatus.SUSPENDED
+    with pytest.raises(DomainError):
+        suspend_service(service=service)
+    assert resume_service(service=service).status == ServiceStatus.ACTIVE
+
+
+def test_months_are_added_like_a_calendar_does():
+    assert add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
+    assert add_months(datetime.date(2026, 12, 10), 36) == datetime.date(2029, 12, 10)
+    assert add_months(datetime.date(2024, 2, 29), 12) == datetime.date(2025, 2, 28)
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+
+def test_the_customer_is_mailed_on_each_state_change_only_after_the_commit(
+    sales_net, django_capture_on_commit_callbacks
+):
+    net = sales_net
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        order = _order(net)
+    assert mail.outbox == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert [m.subject for m in mail.outbox] == [f"TCFO order {order.pk} is submitted"]
+    assert "noc@buyer.test" in mail.outbox[0].to
+    assert net.other_customer.billing_email not in mail.outbox[0].to
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reject_order(order=order, by="ops", reason="no fibre")
+    assert mail.outbox[-1].subject == f"TCFO order {order.pk} is rejected"
+    assert "Reason: no fibre" in mail.outbox[-1].body
