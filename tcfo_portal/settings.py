@@ -218,6 +218,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SiteKindEnum": "leasing.choices.SiteKind",
+        "ProductKindEnum": "leasing.choices.ProductKind",
+        "OrganisationKindEnum": "organisations.choices.OrganisationKind",
+        "CommercialFormEnum": "leasing.choices.CommercialForm",
+        "OrderStateEnum": "leasing.choices.OrderState",
+    },
 }
 
 # --- Business rules that are configuration -------------------------------------------------------

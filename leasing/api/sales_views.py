@@ -133,60 +133,66 @@ class OrderViewSet(
     @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
         body = s.ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = sales.cancel_order(
-            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+            order=order, by=describe_actor(request.user), **body.validated_data
         )
         return self._answer(order)
 
     @extend_schema(request=s.AcknowledgeSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
         body = s.AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = sales.acknowledge_order(
-            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+            order=order, by=describe_actor(request.user), **body.validated_data
         )
         return self._answer(order)
 
     @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
         body = s.ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = sales.reject_order(
-            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+            order=order, by=describe_actor(request.user), **body.validated_data
         )
         return self._answer(order)
 
     @extend_schema(request=s.ProvisionSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def provision(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
         body = s.ProvisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = sales.start_provisioning(
-            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+            order=order, by=describe_actor(request.user), **body.validated_data
         )
         return self._answer(order)
 
     @extend_schema(request=s.CompleteSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
         body = s.CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service = sales.complete_order(
-            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+            order=order, by=describe_actor(request.user), **body.validated_data
         )
         return self._answer(service.order)
 
     @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])
     def fail(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
         body = s.ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = sales.fail_order(
-            order=self.get_object(), by=describe_actor(request.user), **body.validated_data
+            order=order, by=describe_actor(request.user), **body.validated_data
         )
         return self._answer(order)
 
@@ -225,11 +231,10 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=s.TerminateSerializer, responses=s.ServiceSerializer)
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, circuit_id: str | None = None) -> Response:
+        service = self.get_object()
         body = s.TerminateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(
-            sales.terminate_service(service=self.get_object(), **body.validated_data)
-        )
+        return self._answer(sales.terminate_service(service=service, **body.validated_data))
 
 
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
