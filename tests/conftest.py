@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from rest_framework.test import APIClient
 
@@ -27,6 +28,10 @@ from tcfo_portal.celery import app as celery_app
 from .factories import CustomerFactory, OperatorFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+# The live server listens with a backlog of 5 by default; the concurrency tests open 32
+# connections at the same instant, which a real server (gunicorn: 2048) would queue.
+ThreadedWSGIServer.request_queue_size = 128
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 TEST_QUEUE = f"tcfo-tests-{os.getpid()}"
 
