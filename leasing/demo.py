@@ -6,12 +6,10 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from organisations.models import Organisation
 
 from .choices import (
-    AllocationStatus,
     CommercialForm,
     GridType,
     ProductKind,
@@ -19,18 +17,25 @@ from .choices import (
     SiteKind,
 )
 from .models import (
-    CapacityAllocation,
     FiberPair,
     LitCarrier,
     Path,
     Price,
     Product,
+    Quote,
     Segment,
     Site,
     TransitPortPool,
 )
-from .services.capacity import allocate_capacity, light_carrier
+from .services.capacity import light_carrier
 from .services.inventory import set_path_segments, set_segment_ownership
+from .services.orders import (
+    acknowledge_order,
+    complete_order,
+    create_quote,
+    place_order,
+    start_provisioning,
+)
 
 PRICES_FROM = datetime.date(2026, 1, 1)
 
@@ -239,19 +244,29 @@ def _load_prices(products: dict, paths: dict, sites: dict) -> None:
 
 
 def _load_sales(products: dict, paths: dict, sites: dict) -> None:
+    """Each sale as the portal would make it: quote, order, acknowledgement, completion.
+
+    A sale already made (its quote carries the sale's reference) is left as it is.
+    """
     customers = {o.name: o for o in Organisation.objects.filter(kind="customer")}
     for reference, customer, product_code, place, start, held in SALES:
-        live = [a for a in CapacityAllocation.objects.filter(reference=reference) if a.is_live()]
-        if live:
+        if Quote.objects.filter(created_by=reference).exists():
             continue
         product = products[product_code]
-        allocate_capacity(
+        quote = create_quote(
+            customer=customers[customer],
             product=product,
-            holder=customers[customer],
+            term_months=36 if product.commercial_form != CommercialForm.IRU else 180,
             start_date=start,
+            by=reference,
             path=None if product.is_transit else paths[place],
             site=sites[place] if product.is_transit else None,
-            status=AllocationStatus.HELD if held else AllocationStatus.ACTIVE,
-            expires_at=timezone.now() + datetime.timedelta(days=7) if held else None,
-            reference=reference,
+            commit_mbps=2_000 if product.is_transit else None,
+            backdated=True,
         )
+        order = place_order(quote=quote, by=reference)
+        if held:
+            continue
+        acknowledge_order(order=order, by="demo")
+        start_provisioning(order=order, by="demo")
+        complete_order(order=order, by="demo", ready_for_service_date=start)

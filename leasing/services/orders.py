@@ -76,14 +76,19 @@ def create_quote(
     path: Path | None = None,
     site: Site | None = None,
     commit_mbps: int | None = None,
+    backdated: bool = False,
 ) -> Quote:
-    """Price ``product`` from the price book valid today; the quote keeps those prices."""
+    """Price ``product`` from the price book valid today; the quote keeps those prices.
+
+    ``backdated`` lets the back office record a service that started before the portal knew of
+    it (a migrated contract, the demo data): the start date may then lie in the past.
+    """
     if not customer.is_customer:
         raise NotSellable("Quotes are for customers.")
     if not product.is_active:
         raise NotSellable(f"{product.code} is no longer sold.", errors={"product": ["Not sold."]})
     today = timezone.localdate()
-    if start_date < today:
+    if start_date < today and not backdated:
         raise NotSellable(
             "The start date is in the past.", errors={"start_date": ["Give today or later."]}
         )

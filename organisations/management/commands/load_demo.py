@@ -7,6 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import module_has_submodule
 
 from organisations.demo import load_demo_organisations
@@ -31,7 +32,11 @@ class Command(BaseCommand):
                 "Refusing to load demo data with DJANGO_DEBUG off: its logins have a published "
                 "password. Use --force on a staging database if you mean it."
             )
-        with transaction.atomic():
+        # The demo's own orders mail nobody (in-process tasks; a worker uses its own settings).
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             logins = load_demo_organisations()
             for app in apps.get_app_configs():
                 if app.name == "organisations" or not module_has_submodule(app.module, "demo"):
