@@ -53,6 +53,12 @@ def slot_start_thz(slot: int) -> Decimal:
     return ANCHOR_THZ + slot * SLOT_GHZ / 1000
 
 
+def channel_offset(step: int) -> int:
+    """Where fixed-grid channels start: G.694.1 centres them on 193.1 THz + n x spacing, so
+    their edges lie half a channel off the anchor (a 50 GHz channel spans slots -2..2)."""
+    return -(step // 2)
+
+
 def slots_for_ghz(ghz: Decimal | int) -> int:
     """How many 12.5 GHz slots a signal of ``ghz`` needs (rounded up)."""
     ghz = Decimal(ghz)
@@ -66,14 +72,17 @@ def slots_for_ghz(ghz: Decimal | int) -> int:
 class Resource:
     """One thing that holds units: a fiber pair, a lit carrier, a port pool.
 
-    ``step``: placements start on ``band.start + k * step`` and take a multiple of ``step`` units
-    (a fixed-grid channel). ``occupied``: the ranges already held, in any order; kept merged.
+    ``step`` above 1 is a fixed grid: channels of ``step`` units starting where
+    ``(unit - grid_offset) % step == 0``, each carrying one signal no wider than the channel.
+    ``step`` 1 places anything anywhere (a flexible grid, tributary slots, ports).
+    ``occupied``: the ranges already held, in any order; kept merged.
     """
 
     key: object
     band: UnitRange
     step: int = 1
     occupied: tuple[UnitRange, ...] = field(default=())
+    grid_offset: int = 0
 
     def __post_init__(self) -> None:
         if self.step < 1:
@@ -82,10 +91,11 @@ class Resource:
 
     def footprint(self, start: int, width: int) -> UnitRange | None:
         """The units a signal of ``width`` starting at ``start`` takes here, or None if it can't."""
-        if (start - self.band.start) % self.step:
+        if (start - self.grid_offset) % self.step:
             return None
-        units = -(-width // self.step) * self.step
-        placed = UnitRange(start, start + units)
+        if self.step > 1 and width > self.step:
+            return None  # a fixed-grid channel's filter passes nothing wider than the channel
+        placed = UnitRange(start, start + max(width, self.step))
         return placed if self.band.contains(placed) else None
 
     def is_free(self, units: UnitRange) -> bool:

@@ -248,5 +248,7 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # One line per task run; the worker's own log says what it received.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }

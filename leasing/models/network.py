@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
@@ -13,16 +13,20 @@ from django_countries.fields import CountryField
 from organisations.choices import OrganisationKind
 
 from ..choices import GRID_SLOTS, GridType, SegmentMedium, SiteKind
-from ..spectrum import UnitRange, slot_start_thz
+from ..spectrum import UnitRange, channel_offset, slot_start_thz
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{1,31}$", "Use capital letters, digits and dashes, e.g. BAK-AKT."
 )
 OPERATORS_ONLY = {"kind": OrganisationKind.OPERATOR}
 
-# The ITU-T C band in 12.5 GHz slots around 193.1 THz: 191.3 THz to 196.1 THz (96 x 50 GHz).
-C_BAND_START_SLOT = -144
-C_BAND_END_SLOT = 240
+# The C band in 12.5 GHz slots around 193.1 THz: 96 channels of 50 GHz centred on 191.35 to
+# 196.10 THz, i.e. from 191.325 to 196.125 THz.
+C_BAND_START_SLOT = -142
+C_BAND_END_SLOT = 242
+# Beyond any band a DWDM system uses (184 to 206 THz): keeps the arithmetic finite.
+LOWEST_SLOT = -728
+HIGHEST_SLOT = 1032
 
 
 def _must_be_operator(organisation: object, field: str) -> None:
@@ -227,10 +231,14 @@ class FiberPair(models.Model):
     name = models.CharField(max_length=32, help_text="e.g. FP1")
     grid = models.CharField(max_length=16, choices=GridType.choices, default=GridType.FIXED_50)
     band_start_slot = models.IntegerField(
-        default=C_BAND_START_SLOT, help_text="First 12.5 GHz slot of the band (0 = 193.1 THz)."
+        default=C_BAND_START_SLOT,
+        validators=[MinValueValidator(LOWEST_SLOT), MaxValueValidator(HIGHEST_SLOT)],
+        help_text="First 12.5 GHz slot of the band (slot 0 starts at 193.1 THz).",
     )
     band_end_slot = models.IntegerField(
-        default=C_BAND_END_SLOT, help_text="The slot after the last one of the band."
+        default=C_BAND_END_SLOT,
+        validators=[MinValueValidator(LOWEST_SLOT), MaxValueValidator(HIGHEST_SLOT)],
+        help_text="The slot after the last one of the band.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -253,10 +261,12 @@ class FiberPair(models.Model):
             return
         if self.band_end_slot <= self.band_start_slot:
             raise ValidationError({"band_end_slot": "The band must end above where it starts."})
-        step = GRID_SLOTS[self.grid]
-        if (self.band_end_slot - self.band_start_slot) % step:
-            grid = self.get_grid_display()
-            raise ValidationError({"band_end_slot": f"A {grid} band is whole channels."})
+        if self.step > 1:
+            for field in ("band_start_slot", "band_end_slot"):
+                if (getattr(self, field) - self.grid_offset) % self.step:
+                    raise ValidationError(
+                        {field: f"On a {self.get_grid_display()} the band is whole ITU channels."}
+                    )
         if self.pk is not None:
             self._keep_what_is_held()
 
@@ -264,8 +274,10 @@ class FiberPair(models.Model):
         """A new plan must still hold every reservation on the fiber pair, where it is."""
         for row in self.reservations.select_related("allocation"):
             fits = self.band.contains(row.units) and (
-                (row.start - self.band_start_slot) % self.step == 0
-                and row.units.width % self.step == 0
+                self.step == 1
+                or (
+                    (row.start - self.grid_offset) % self.step == 0 and row.units.width == self.step
+                )
             )
             if not fits:
                 holder = row.allocation.reference or "a sale"
@@ -284,6 +296,10 @@ class FiberPair(models.Model):
     @property
     def step(self) -> int:
         return GRID_SLOTS[self.grid]
+
+    @property
+    def grid_offset(self) -> int:
+        return channel_offset(self.step)
 
     @property
     def band_label(self) -> str:
@@ -336,8 +352,9 @@ class LitCarrier(models.Model):
         if self.operator_id:
             _must_be_operator(self.operator, "operator")
 
-    # Sub-wavelength circuits take any free tributary slots.
+    # Sub-wavelength circuits take free tributary slots anywhere.
     step = 1
+    grid_offset = 0
 
     @classmethod
     def operator_editable(cls, operator: object) -> Q:
@@ -373,6 +390,7 @@ class TransitPortPool(models.Model):
         return f"{self.site.code} {self.port_speed_mbps // 1000}G ports"
 
     step = 1
+    grid_offset = 0
 
     @classmethod
     def operator_editable(cls, operator: object) -> Q:

@@ -79,7 +79,13 @@ def _resources(
     for resource_id, start, end in taken:
         occupied[resource_id].append(UnitRange(start, end))
     return {
-        obj.pk: Resource(key=obj.pk, band=obj.band, step=obj.step, occupied=tuple(occupied[obj.pk]))
+        obj.pk: Resource(
+            key=obj.pk,
+            band=obj.band,
+            step=obj.step,
+            occupied=tuple(occupied[obj.pk]),
+            grid_offset=obj.grid_offset,
+        )
         for obj in objects
     }
 

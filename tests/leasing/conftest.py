@@ -20,7 +20,7 @@ START = datetime.date(2026, 12, 1)
 def net(db: None) -> SimpleNamespace:
     """Two operators, three sites, a terrestrial and a subsea segment, one path over both.
 
-    Each segment has one fiber pair with a fixed 50 GHz grid of 4 channels (16 slots) only,
+    Each segment has one fiber pair with a fixed 50 GHz grid of 4 ITU channels (slots -2..14),
     so running out of capacity takes a few sales.
     """
     azt, ktc = OperatorFactory(name="AZT"), OperatorFactory(name="KTC", country="KZ")
@@ -59,10 +59,10 @@ def net(db: None) -> SimpleNamespace:
     path = Path.objects.create(code="BAK-AKT", name="Baku - Aktau", a_site=bak, z_site=akt)
     set_path_segments(path=path, segments=[land, sea])
     fp_land = FiberPair.objects.create(
-        segment=land, name="FP1", grid=GridType.FIXED_50, band_start_slot=0, band_end_slot=16
+        segment=land, name="FP1", grid=GridType.FIXED_50, band_start_slot=-2, band_end_slot=14
     )
     fp_sea = FiberPair.objects.create(
-        segment=sea, name="FP1", grid=GridType.FIXED_50, band_start_slot=0, band_end_slot=16
+        segment=sea, name="FP1", grid=GridType.FIXED_50, band_start_slot=-2, band_end_slot=14
     )
     wl100 = Product.objects.create(
         code="WL100",

@@ -116,8 +116,8 @@ def test_only_operators_see_where_the_next_sale_would_go(customer_api, network_a
     assert "proposed" not in customer_api.get("/api/v1/availability/", query).json()
     proposed = network_api.get("/api/v1/availability/", query).json()["proposed"]
     assert proposed == [
-        {"resource": "BAK-CLS FP1", "start": 0, "end": 4},
-        {"resource": "CLS-AKT FP1", "start": 0, "end": 4},
+        {"resource": "BAK-CLS FP1", "start": -2, "end": 2},
+        {"resource": "CLS-AKT FP1", "start": -2, "end": 2},
     ]
 
 
@@ -301,14 +301,14 @@ def test_prices_are_validated_and_changed_by_finance(finance_api, network_api, n
 def test_a_fiber_pair_plan_cannot_drop_spectrum_that_is_held(network_api, net):
     allocate_capacity(product=net.wl100, holder=net.customer, start_date=START, path=net.path)
     response = network_api.patch(
-        f"/api/v1/fiber-pairs/{net.fp_sea.pk}/", {"band_start_slot": 4}, format="json"
+        f"/api/v1/fiber-pairs/{net.fp_sea.pk}/", {"band_start_slot": 2}, format="json"
     )
     assert response.status_code == 400
     assert "would not fit the plan" in response.json()["detail"]
     net.fp_sea.refresh_from_db()
-    assert net.fp_sea.band_start_slot == 0
+    assert net.fp_sea.band_start_slot == -2
     widened = network_api.patch(
-        f"/api/v1/fiber-pairs/{net.fp_sea.pk}/", {"band_end_slot": 32}, format="json"
+        f"/api/v1/fiber-pairs/{net.fp_sea.pk}/", {"band_end_slot": 30}, format="json"
     )
     assert widened.status_code == 200
     assert widened.json()["channels"] == 8

@@ -38,7 +38,8 @@ def _sell(net, product=None, start=START, **kwargs):
 def test_an_empty_path_has_every_channel_free(net):
     availability = check_availability(product=net.wl100, path=net.path, start_date=START)
     assert (availability.available, availability.free_units) == (True, 4)
-    assert check_availability(product=net.wl400, path=net.path, start_date=START).free_units == 2
+    # 75 GHz does not pass the filter of a 50 GHz fixed-grid channel.
+    assert check_availability(product=net.wl400, path=net.path, start_date=START).free_units == 0
 
 
 def test_the_last_channel_sells_once(net):
@@ -60,8 +61,8 @@ def test_a_wavelength_takes_the_same_spectrum_on_every_segment(net):
 
     allocation = _sell(net)
     assert {(r.fiber_pair_id, r.start, r.end) for r in allocation.spectrum.all()} == {
-        (net.fp_land.pk, 4, 8),
-        (net.fp_sea.pk, 4, 8),
+        (net.fp_land.pk, 2, 6),
+        (net.fp_sea.pk, 2, 6),
     }
     assert check_availability(product=net.wl100, path=net.path, start_date=START).free_units == 2
 
@@ -73,8 +74,8 @@ def test_a_second_fiber_pair_adds_capacity(net):
         )
     # 4 channels on FP1 and 12 flexgrid slots (3 x 50 GHz) on FP2, on both segments.
     assert check_availability(product=net.wl100, path=net.path, start_date=START).free_units == 7
-    # 75 GHz: 2 fixed channels each on FP1 (2 fit), 6 slots each on FP2 (2 fit).
-    assert check_availability(product=net.wl400, path=net.path, start_date=START).free_units == 4
+    # 75 GHz fits only the flexible grid: 6 slots each on FP2.
+    assert check_availability(product=net.wl400, path=net.path, start_date=START).free_units == 2
 
 
 def test_an_expired_hold_holds_nothing_and_is_released_by_the_next_sale(net):
@@ -93,7 +94,7 @@ def test_an_expired_hold_holds_nothing_and_is_released_by_the_next_sale(net):
     expired.refresh_from_db()
     assert expired.status == AllocationStatus.RELEASED
     assert not SpectrumReservation.objects.filter(allocation=expired).exists()
-    assert sale.spectrum.first().start == 0
+    assert sale.spectrum.first().start == -2
     assert all(CapacityAllocation.objects.get(pk=a.pk).is_live() for a in held)
 
 

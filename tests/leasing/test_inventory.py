@@ -167,7 +167,7 @@ def test_a_fixed_grid_band_is_whole_channels(net):
     fiber_pair = FiberPair(
         segment=net.sea, name="FP9", grid="fixed_50", band_start_slot=0, band_end_slot=10
     )
-    with pytest.raises(ValidationError, match="whole channels"):
+    with pytest.raises(ValidationError, match="whole ITU channels"):
         fiber_pair.full_clean()
     fiber_pair.grid = "flex"
     fiber_pair.full_clean()

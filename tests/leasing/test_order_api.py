@@ -81,7 +81,7 @@ def test_an_order_is_submitted_and_then_worked_by_the_operator(buyer, noc, sales
     url = f"/api/v1/orders/{order['id']}/"
     assert noc.post(url + "acknowledge/", {}, format="json").json()["state"] == "acknowledged"
     assert (
-        noc.post(url + "provision/", {"start": 4}, format="json").json()["state"] == "in_progress"
+        noc.post(url + "provision/", {"start": 2}, format="json").json()["state"] == "in_progress"
     )
     done = noc.post(
         url + "complete/", {"ready_for_service_date": "2026-12-10"}, format="json"

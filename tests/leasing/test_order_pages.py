@@ -114,7 +114,7 @@ def test_network_staff_work_the_queue_to_completion(
     assert f"Order {order.pk}" in queue and "Buyer" in queue
     url = reverse("order", args=[order.pk])
     assert client.post(url, {"action": "acknowledge"}).status_code == 302
-    assert client.post(url, {"action": "provision", "provision-start": "8"}).status_code == 302
+    assert client.post(url, {"action": "provision", "provision-start": "6"}).status_code == 302
     bad = client.post(url, {"action": "complete", "complete-ready_for_service_date": "soon"})
     assert bad.status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +125,7 @@ def test_network_staff_work_the_queue_to_completion(
     order.refresh_from_db()
     assert order.state == "completed"
     service = order.service
-    assert service.allocation.spectrum.first().start == 8
+    assert service.allocation.spectrum.first().start == 6
     page = client.get(reverse("service", args=[service.circuit_id])).content.decode()
     assert service.circuit_id in page and "Terminate" in page
 

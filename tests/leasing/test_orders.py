@@ -264,9 +264,9 @@ def test_provisioning_can_move_the_capacity_and_a_taken_place_changes_nothing(sa
     taken_start = other.spectrum.first().start
     with pytest.raises(CapacityUnavailable):
         start_provisioning(order=order, by="ops", start=taken_start)
-    assert order.allocation.spectrum.first().start == 0  # still where it was
-    start_provisioning(order=order, by="ops", start=12)
-    assert sorted(order.allocation.spectrum.values_list("start", "end")) == [(12, 16), (12, 16)]
+    assert order.allocation.spectrum.first().start == -2  # still where it was
+    start_provisioning(order=order, by="ops", start=10)
+    assert sorted(order.allocation.spectrum.values_list("start", "end")) == [(10, 14), (10, 14)]
     off_grid = _order(net)
     acknowledge_order(order=off_grid, by="ops")
     with pytest.raises(CapacityUnavailable):

@@ -126,27 +126,27 @@ def test_operators_see_who_holds_the_spectrum(client, network_user, net):
         path=net.path,
         status=AllocationStatus.ACTIVE,
     )
-    allocate_capacity(product=net.wl400, holder=net.other_customer, start_date=START, path=net.path)
+    allocate_capacity(product=net.wl100, holder=net.other_customer, start_date=START, path=net.path)
     client.force_login(network_user)
     html = client.get(reverse("spectrum-map", args=[net.fp_sea.pk])).content.decode()
     blocks = _blocks(html)
     assert [b.get("data-state") for b in blocks] == ["in_service", "reserved"]
-    # 16 slots drawn 960 wide: a 50 GHz channel is 240, the 75 GHz one takes two channels.
-    assert [(float(b.get("x")), float(b.get("width"))) for b in blocks] == [(0, 240), (240, 480)]
+    # 16 slots drawn 960 wide: a 50 GHz channel is 240.
+    assert [(float(b.get("x")), float(b.get("width"))) for b in blocks] == [(0, 240), (240, 240)]
     labels = [b.find(f"{SVG}title").text for b in blocks]
     assert labels[0].startswith("Buyer · WL100 · in service from 2026-12-01")
-    assert labels[1].startswith("Rival · WL400 · reserved from 2026-12-01")
+    assert labels[1].startswith("Rival · WL100 · reserved from 2026-12-01")
     assert "Rival" in html
 
 
 def test_customers_see_only_free_or_taken_never_who(client, customer_user, net):
-    allocate_capacity(product=net.wl400, holder=net.other_customer, start_date=START, path=net.path)
+    allocate_capacity(product=net.wl100, holder=net.other_customer, start_date=START, path=net.path)
     allocate_capacity(product=net.wl100, holder=net.customer, start_date=START, path=net.path)
     client.force_login(customer_user)
     html = client.get(reverse("spectrum-map", args=[net.fp_sea.pk])).content.decode()
     assert [b.get("data-state") for b in _blocks(html)] == ["taken", "taken"]
     assert "Rival" not in html
-    assert "WL400" not in html
+    assert "WL100" not in html
     assert "Who holds what" not in html
 
 
@@ -169,16 +169,16 @@ def test_utilisation_is_for_operators_and_adds_up(client, customer_user, network
         path=net.path,
         status=AllocationStatus.ACTIVE,
     )
-    allocate_capacity(product=net.wl400, holder=net.other_customer, start_date=START, path=net.path)
+    allocate_capacity(product=net.wl100, holder=net.other_customer, start_date=START, path=net.path)
     client.force_login(customer_user)
     assert client.get(reverse("utilisation")).status_code == 403
     client.force_login(network_user)
     response = client.get(reverse("utilisation"))
     sea = next(r for r in response.context["fiber_pairs"] if r.fiber_pair == net.fp_sea)
-    assert (sea.band_ghz, sea.in_service_ghz, sea.reserved_ghz, sea.free_ghz) == (200, 50, 100, 50)
-    assert sea.used_percent == Decimal("75.0")
+    assert (sea.band_ghz, sea.in_service_ghz, sea.reserved_ghz, sea.free_ghz) == (200, 50, 50, 100)
+    assert sea.used_percent == Decimal("50.0")
     (path,) = response.context["paths"]
-    assert (path.in_service_gbps, path.reserved_gbps, path.design_capacity_gbps) == (100, 400, 4000)
+    assert (path.in_service_gbps, path.reserved_gbps, path.design_capacity_gbps) == (100, 100, 4000)
 
 
 def test_the_network_page_draws_every_path(client, customer_user, net):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from leasing.spectrum import (
     Resource,
     UnitRange,
+    channel_offset,
     count_free_units,
     first_fit,
     merge,
@@ -16,14 +17,17 @@ from leasing.spectrum import (
     slots_for_ghz,
 )
 
-C_BAND = UnitRange(-144, 240)
+C_BAND = UnitRange(-142, 242)  # 96 ITU channels of 50 GHz, 191.325 to 196.125 THz
+FIXED_50 = {"step": 4, "grid_offset": channel_offset(4)}
 
 
 def test_the_grid_is_anchored_at_193_1_thz():
     assert slot_start_thz(0) == Decimal("193.1")
-    assert slot_start_thz(-144) == Decimal("191.3")
-    assert slot_start_thz(240) == Decimal("196.1")
-    assert C_BAND.width // 4 == 96  # 96 channels of 50 GHz
+    assert slot_start_thz(-142) == Decimal("191.325")
+    assert slot_start_thz(242) == Decimal("196.125")
+    assert C_BAND.width // 4 == 96
+    # ITU channels are centred on 193.1 THz + n x spacing: their edges are half a channel off.
+    assert (channel_offset(4), channel_offset(8), channel_offset(1)) == (-2, -4, 0)
 
 
 @pytest.mark.parametrize(
@@ -33,40 +37,43 @@ def test_spectrum_needs_whole_slots(ghz, slots):
     assert slots_for_ghz(ghz) == slots
 
 
-def test_a_fixed_grid_takes_whole_aligned_channels():
-    fixed_50 = Resource(key="fp", band=C_BAND, step=4)
-    assert fixed_50.footprint(-144, 4) == UnitRange(-144, -140)
-    assert fixed_50.footprint(-143, 4) is None  # off the channel grid
-    assert fixed_50.footprint(-144, 6) == UnitRange(-144, -136)  # 75 GHz takes two channels
-    assert fixed_50.footprint(236, 4) == UnitRange(236, 240)  # the last channel
-    assert fixed_50.footprint(240, 4) is None  # past the band edge
-    assert fixed_50.footprint(-148, 4) is None  # below it
+def test_a_fixed_grid_takes_one_whole_itu_channel():
+    fixed_50 = Resource(key="fp", band=C_BAND, **FIXED_50)
+    assert fixed_50.footprint(-2, 4) == UnitRange(-2, 2)  # the channel centred on 193.1 THz
+    assert fixed_50.footprint(0, 4) is None  # off the ITU grid
+    assert fixed_50.footprint(-142, 3) == UnitRange(-142, -138)  # 37.5 GHz fills a channel
+    assert fixed_50.footprint(-142, 6) is None  # 75 GHz does not pass a 50 GHz filter
+    assert fixed_50.footprint(238, 4) == UnitRange(238, 242)  # the last channel
+    assert fixed_50.footprint(242, 4) is None  # past the band edge
+    assert fixed_50.footprint(-146, 4) is None  # below it
+    fixed_100 = Resource(key="fp", band=UnitRange(-140, 244), step=8, grid_offset=channel_offset(8))
+    assert fixed_100.footprint(-4, 6) == UnitRange(-4, 4)  # 75 GHz in a 100 GHz channel
 
 
 def test_band_edges_on_a_flexible_grid():
     flex = Resource(key="fp", band=C_BAND, step=1)
-    assert flex.footprint(234, 6) == UnitRange(234, 240)
-    assert flex.footprint(235, 6) is None
-    full = Resource(key="fp", band=C_BAND, step=1, occupied=(UnitRange(-144, 234),))
+    assert flex.footprint(236, 6) == UnitRange(236, 242)
+    assert flex.footprint(237, 6) is None
+    full = Resource(key="fp", band=C_BAND, step=1, occupied=(UnitRange(-142, 236),))
     placement = first_fit([[full]], 6)
-    assert placement.hops == (("fp", UnitRange(234, 240)),)
+    assert placement.hops == (("fp", UnitRange(236, 242)),)
     assert first_fit([[full]], 7) is None
 
 
 def test_first_fit_needs_the_same_spectrum_on_every_hop():
-    a = Resource(key="a", band=C_BAND, step=4, occupied=(UnitRange(-144, -136),))
-    b = Resource(key="b", band=C_BAND, step=4, occupied=(UnitRange(-136, -128),))
+    a = Resource(key="a", band=C_BAND, occupied=(UnitRange(-142, -134),), **FIXED_50)
+    b = Resource(key="b", band=C_BAND, occupied=(UnitRange(-134, -126),), **FIXED_50)
     placement = first_fit([[a], [b]], 4)
-    assert placement.start == -128
-    assert placement.hops == (("a", UnitRange(-128, -124)), ("b", UnitRange(-128, -124)))
+    assert placement.start == -126
+    assert placement.hops == (("a", UnitRange(-126, -122)), ("b", UnitRange(-126, -122)))
 
 
 def test_first_fit_picks_another_fiber_pair_of_a_hop_when_the_first_is_taken():
-    taken = Resource(key="fp1", band=C_BAND, step=4, occupied=(C_BAND,))
+    taken = Resource(key="fp1", band=C_BAND, occupied=(C_BAND,), **FIXED_50)
     free = Resource(key="fp2", band=C_BAND, step=1)
-    other_segment = Resource(key="fp3", band=C_BAND, step=4)
+    other_segment = Resource(key="fp3", band=C_BAND, **FIXED_50)
     placement = first_fit([[taken, free], [other_segment]], 4)
-    assert placement.hops == (("fp2", UnitRange(-144, -140)), ("fp3", UnitRange(-144, -140)))
+    assert placement.hops == (("fp2", UnitRange(-142, -138)), ("fp3", UnitRange(-142, -138)))
 
 
 def test_a_segment_without_fiber_pairs_has_no_capacity():
@@ -75,8 +82,8 @@ def test_a_segment_without_fiber_pairs_has_no_capacity():
 
 
 def test_counting_free_units():
-    assert count_free_units([[Resource(key="fp", band=C_BAND, step=4)]], 4) == 96
-    assert count_free_units([[Resource(key="fp", band=C_BAND, step=4)]], 6) == 48
+    assert count_free_units([[Resource(key="fp", band=C_BAND, **FIXED_50)]], 4) == 96
+    assert count_free_units([[Resource(key="fp", band=C_BAND, **FIXED_50)]], 6) == 0
     assert count_free_units([[Resource(key="fp", band=C_BAND, step=1)]], 6) == 64
     lit = Resource(key="odu4", band=UnitRange(0, 80), occupied=(UnitRange(0, 8),))
     assert count_free_units([[lit]], 8) == 9  # 10G circuits left on a 100G carrier
@@ -105,14 +112,16 @@ ranges = st.builds(
     step=st.sampled_from([1, 4, 8]),
 )
 def test_first_fit_never_overlaps_what_is_taken_and_stays_in_the_band(occupied, width, step):
-    resource = Resource(key="fp", band=C_BAND, step=step, occupied=tuple(occupied))
+    resource = Resource(
+        key="fp", band=C_BAND, step=step, occupied=tuple(occupied), grid_offset=channel_offset(step)
+    )
     placement = first_fit([[resource]], width)
     if placement is None:
         return
     ((_, units),) = placement.hops
     assert C_BAND.contains(units)
-    assert (units.start - C_BAND.start) % step == 0
-    assert units.width % step == 0 and units.width >= width
+    assert (units.start - channel_offset(step)) % step == 0
+    assert units.width == (step if step > 1 else width)
     assert not any(units.overlaps(r) for r in occupied)
 
 
