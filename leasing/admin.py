@@ -12,7 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .exceptions import CapacityUnavailable
+from tcfo_portal.exceptions import DomainError
+
 from .models import (
     CapacityAllocation,
     FiberPair,
@@ -140,7 +141,7 @@ class LitCarrierForm(forms.ModelForm):
 
     class Meta:
         model = LitCarrier
-        fields = ["path", "name", "operator", "capacity_gbps", "is_active"]
+        fields = ["path", "name", "operator", "capacity_gbps", "spectrum_ghz", "is_active"]
 
 
 @admin.register(LitCarrier)
@@ -157,7 +158,7 @@ class LitCarrierAdmin(admin.ModelAdmin):
                     carrier=obj,
                     start_date=form.cleaned_data.get("lit_from") or timezone.localdate(),
                 )
-            except CapacityUnavailable as error:
+            except DomainError as error:
                 messages.error(request, f"{obj} is saved but not lit: {error.detail}")
 
 

@@ -106,7 +106,11 @@ IRU_PRICES = {120: 900_000, 180: 1_200_000}
 # commit and burst price per Mbit/s per month for 12/36/60 months
 TRANSIT_PRICES = {12: ("0.45", "0.60"), 36: ("0.40", "0.55"), 60: ("0.35", "0.50")}
 TRANSIT_POOLS = {"BAK-POP": {1_000: 24, 10_000: 16, 100_000: 4}, "AKT-POP": {1_000: 12, 10_000: 8}}
-CARRIERS = [("BAK-AKT", "LC-1", "AzerTelecom", 400), ("BAK-AKT", "LC-2", "Transtelecom", 100)]
+# path, name, operator, Gbit/s, GHz of spectrum
+CARRIERS = [
+    ("BAK-AKT", "LC-1", "AzerTelecom", 400, 75),
+    ("BAK-AKT", "LC-2", "Transtelecom", 100, 50),
+]
 
 # reference, customer, product, path or site, start, held (else active)
 SALES = [
@@ -200,11 +204,15 @@ def load() -> None:
             TransitPortPool.objects.update_or_create(
                 site=sites[site_code], port_speed_mbps=speed, defaults={"ports": ports}
             )
-    for path_code, name, operator, gbps in CARRIERS:
+    for path_code, name, operator, gbps, ghz in CARRIERS:
         carrier, _ = LitCarrier.objects.get_or_create(
             path=paths[path_code],
             name=name,
-            defaults={"operator": operators[operator], "capacity_gbps": gbps},
+            defaults={
+                "operator": operators[operator],
+                "capacity_gbps": gbps,
+                "spectrum_ghz": Decimal(ghz),
+            },
         )
         if carrier.spectrum_id is None:
             light_carrier(carrier=carrier, start_date=datetime.date(2025, 1, 1))

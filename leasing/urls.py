@@ -1,12 +1,27 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import order_views, views
+
+
+class CodeConverter:
+    """Codes (BAK-AKT) and circuit IDs (TCFO-WL100-000123): capitals, digits, dashes."""
+
+    regex = "[A-Z0-9][A-Z0-9-]{0,39}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CodeConverter, "code")
 
 urlpatterns = [
     path("catalog/", views.CatalogView.as_view(), name="catalog"),
     path("catalog/availability/", views.AvailabilityView.as_view(), name="availability"),
     path("network/", views.NetworkView.as_view(), name="network"),
-    path("network/paths/<str:code>/", views.PathView.as_view(), name="path"),
+    path("network/paths/<code:code>/", views.PathView.as_view(), name="path"),
     path(
         "network/fiber-pairs/<int:pk>/spectrum/",
         views.SpectrumMapView.as_view(),
@@ -21,7 +36,7 @@ urlpatterns += [
     path("orders/", order_views.OrderListView.as_view(), name="orders"),
     path("orders/<int:pk>/", order_views.OrderView.as_view(), name="order"),
     path("services/", order_views.ServiceListView.as_view(), name="services"),
-    path("services/<str:circuit_id>/", order_views.ServiceView.as_view(), name="service"),
+    path("services/<code:circuit_id>/", order_views.ServiceView.as_view(), name="service"),
     path("contracts/", order_views.ContractListView.as_view(), name="contracts"),
     path("contracts/<int:pk>/", order_views.ContractView.as_view(), name="contract"),
     path("contracts/<int:pk>/pdf/", order_views.ContractPdfView.as_view(), name="contract-pdf"),

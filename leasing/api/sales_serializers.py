@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
-from tcfo_portal.api.fields import CodeField, MoneyField
+from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
 from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
 
@@ -110,7 +110,7 @@ operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_activ
 
 
 class AcknowledgeSerializer(serializers.Serializer):
-    billing_party = serializers.SlugRelatedField(
+    billing_party = LookupField(
         slug_field="name",
         queryset=operators,
         required=False,

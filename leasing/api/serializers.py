@@ -11,10 +11,11 @@ from rest_framework import serializers
 from organisations.access import is_platform_admin
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
-from tcfo_portal.api.fields import CodeField, MoneyField
+from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
 from ..models import FiberPair, LitCarrier, Path, Price, Product, Segment, Site
 from ..selectors import chain_of, ownership_on
+from ..services.inventory import validate_chain
 from ..spectrum import slot_start_thz
 
 
@@ -61,7 +62,7 @@ class SiteRefSerializer(serializers.ModelSerializer):
 
 
 class SiteSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    operator = serializers.SlugRelatedField(slug_field="name", queryset=operators)
+    operator = LookupField(slug_field="name", queryset=operators)
 
     class Meta:
         model = Site
@@ -72,7 +73,7 @@ class SiteSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 
 class OwnershipShareSerializer(serializers.Serializer):
-    operator = serializers.SlugRelatedField(slug_field="name", queryset=operators)
+    operator = LookupField(slug_field="name", queryset=operators)
     percent = serializers.DecimalField(max_digits=6, decimal_places=3)
 
 
@@ -154,6 +155,18 @@ class PathSerializer(ModelCleanMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=3))
     def get_length_km(self, path: Path) -> str:
         return str(sum(segment.length_km for segment in chain_of(path)))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if self.instance is not None and "segment_codes" not in attrs:
+            # New ends with the old chain: the chain must still lead from A to Z.
+            a_site = attrs.get("a_site", self.instance.a_site)
+            z_site = attrs.get("z_site", self.instance.z_site)
+            try:
+                validate_chain(a_site.pk, z_site.pk, self.instance.ordered_segments())
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        return attrs
 
     def validate_segment_codes(self, codes: list[str]) -> list[Segment]:
         found = Segment.objects.in_bulk(codes, field_name="code")
@@ -279,7 +292,7 @@ class FiberPairSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 class LitCarrierSerializer(ModelCleanMixin, serializers.ModelSerializer):
     path = CodeField(queryset=Path.objects.all())
-    operator = serializers.SlugRelatedField(slug_field="name", queryset=operators)
+    operator = LookupField(slug_field="name", queryset=operators)
     tributary_slots = serializers.IntegerField(read_only=True)
     start_date = serializers.DateField(
         write_only=True, required=False, help_text="When it is lit; default today."
@@ -293,6 +306,7 @@ class LitCarrierSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "name",
             "operator",
             "capacity_gbps",
+            "spectrum_ghz",
             "tributary_slots",
             "is_active",
             "start_date",

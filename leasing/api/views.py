@@ -4,7 +4,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +18,7 @@ from organisations.access import editable_by, has_capability
 from organisations.choices import Capability
 
 from ..choices import ProductKind
-from ..models import FiberPair, LitCarrier, Price, Product, Segment, Site, TransitPortPool
+from ..models import FiberPair, LitCarrier, Price, Product, Site, TransitPortPool
 from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
 from ..services.capacity import check_availability, light_carrier
 from ..services.inventory import set_path_segments, set_segment_ownership
@@ -89,20 +89,19 @@ class SiteViewSet(InventoryViewSet):
 
 @extend_schema(parameters=[DATE_PARAMETER])
 class SegmentViewSet(InventoryViewSet):
-    """Stretches of cable and who owns them. ``POST .../ownership/`` records a change of owners."""
+    """Stretches of cable and who owns them.
+
+    Geometry, settlement weight and ownership are consortium agreements that move every
+    operator's revenue share: platform admins change them (``POST .../ownership/`` records a
+    dated change of owners); operators read them.
+    """
 
     serializer_class = s.SegmentSerializer
     queryset = segments_with_ownership()
+    write_capability = Capability.ADMINISTER_PLATFORM
 
     def extra_capabilities(self) -> dict[str, Capability]:
-        return {"ownership": Capability.MANAGE_INVENTORY}
-
-    def get_queryset(self) -> QuerySet[Segment]:
-        if self.action != "ownership":
-            return super().get_queryset()
-        # The first owners of a new segment are named by whoever may edit the inventory.
-        editable = editable_by(Segment.objects.all(), self.request.user).values("pk")
-        return self.base_queryset().filter(Q(pk__in=editable) | Q(ownerships__isnull=True))
+        return {"ownership": Capability.ADMINISTER_PLATFORM}
 
     @extend_schema(request=s.OwnershipSerializer, responses=s.SegmentSerializer)
     @action(detail=True, methods=["post"])

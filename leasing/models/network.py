@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from organisations.choices import OrganisationKind
@@ -27,6 +29,22 @@ C_BAND_END_SLOT = 242
 # Beyond any band a DWDM system uses (184 to 206 THz): keeps the arithmetic finite.
 LOWEST_SLOT = -728
 HIGHEST_SLOT = 1032
+
+
+def refuse_if_holding(reservations: models.QuerySet, name: str) -> None:
+    """Refuse to retire a resource while a running or held sale still uses it."""
+    from .capacity import live_allocations_q
+
+    today = timezone.localdate()
+    in_use = (
+        reservations.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .filter(live_allocations_q("allocation__"))
+        .count()
+    )
+    if in_use:
+        raise ValidationError(
+            {"is_active": f"{name} still carries {in_use} reservation(s); move or end them first."}
+        )
 
 
 def _must_be_operator(organisation: object, field: str) -> None:
@@ -115,10 +133,36 @@ class Segment(models.Model):
     def ends(self) -> frozenset[int]:
         return frozenset({self.a_site_id, self.z_site_id})
 
+    def clean(self) -> None:
+        if self.pk is None:
+            return
+        before = type(self).objects.get(pk=self.pk)
+        if before.ends() != self.ends():
+            paths = sorted(self.paths.values_list("code", flat=True))
+            if paths:
+                raise ValidationError(
+                    f"Paths {', '.join(paths)} run over this segment: change them first."
+                )
+
+    @classmethod
+    def owned_by(cls, operator: object, on: datetime.date | None = None) -> list[int]:
+        """Ids of the segments ``operator`` holds a share of on ``on`` (default today)."""
+        on = on or timezone.localdate()
+        owned = []
+        for segment in cls.objects.prefetch_related("ownerships__shares"):
+            current = max(
+                (o for o in segment.ownerships.all() if o.valid_from <= on),
+                key=lambda o: o.valid_from,
+                default=None,
+            )
+            if current and any(s.operator_id == operator.pk for s in current.shares.all()):
+                owned.append(segment.pk)
+        return owned
+
     @classmethod
     def operator_editable(cls, operator: object) -> Q:
-        """A segment is changed by the operators that hold (or held) a share of it."""
-        return Q(ownerships__shares__operator=operator)
+        """Operators change no segment: geometry and weight move everyone's revenue share."""
+        return Q(pk__in=[])
 
 
 class SegmentOwnership(models.Model):
@@ -196,7 +240,8 @@ class Path(models.Model):
 
     @classmethod
     def operator_editable(cls, operator: object) -> Q:
-        return Q(segments__ownerships__shares__operator=operator)
+        """A path is changed by the operators that own a share of one of its segments today."""
+        return Q(segments__in=Segment.owned_by(operator))
 
     def ordered_segments(self) -> list[Segment]:
         return [
@@ -269,6 +314,8 @@ class FiberPair(models.Model):
                     )
         if self.pk is not None:
             self._keep_what_is_held()
+            if not self.is_active:
+                refuse_if_holding(self.reservations.all(), f"{self}")
 
     def _keep_what_is_held(self) -> None:
         """A new plan must still hold every reservation on the fiber pair, where it is."""
@@ -287,7 +334,8 @@ class FiberPair(models.Model):
 
     @classmethod
     def operator_editable(cls, operator: object) -> Q:
-        return Q(segment__ownerships__shares__operator=operator)
+        """A fiber pair is changed by the operators that own a share of its segment today."""
+        return Q(segment__in=Segment.owned_by(operator))
 
     @property
     def band(self) -> UnitRange:
@@ -325,7 +373,16 @@ class LitCarrier(models.Model):
         related_name="+",
         limit_choices_to=OPERATORS_ONLY,
     )
-    capacity_gbps = models.PositiveIntegerField(help_text="Line rate, e.g. 100 or 400.")
+    capacity_gbps = models.PositiveIntegerField(
+        validators=[MinValueValidator(100)],
+        help_text="Line rate: a whole number of 100G (ODU4), e.g. 100 or 400.",
+    )
+    spectrum_ghz = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("12.5")), MaxValueValidator(Decimal("400"))],
+        help_text="The spectrum its transponders take, e.g. 50 for 100G, 75 for 400G.",
+    )
     spectrum = models.OneToOneField(
         "leasing.CapacityAllocation",
         on_delete=models.PROTECT,
@@ -351,6 +408,22 @@ class LitCarrier(models.Model):
     def clean(self) -> None:
         if self.operator_id:
             _must_be_operator(self.operator, "operator")
+        if self.capacity_gbps and self.capacity_gbps % 100:
+            raise ValidationError({"capacity_gbps": "A whole number of 100G, e.g. 100 or 400."})
+        if self.pk is not None:
+            before = type(self).objects.get(pk=self.pk)
+            lit = before.spectrum_id is not None
+            moved = (before.path_id, before.capacity_gbps, before.spectrum_ghz) != (
+                self.path_id,
+                self.capacity_gbps,
+                self.spectrum_ghz,
+            )
+            if lit and moved:
+                raise ValidationError(
+                    "A lit carrier keeps its path, rate and spectrum; light a new one instead."
+                )
+            if before.is_active and not self.is_active:
+                refuse_if_holding(self.reservations.all(), f"{self}")
 
     # Sub-wavelength circuits take free tributary slots anywhere.
     step = 1

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from organisations.models import Organisation
+from tcfo_portal.exceptions import Conflict
 
 from ..choices import AllocationStatus, ProductKind
 from ..exceptions import CapacityUnavailable, NotSellable
@@ -40,9 +41,6 @@ from ..models import (
 )
 from ..models.capacity import RangeReservation, live_allocations_q
 from ..spectrum import Placement, Resource, UnitRange, count_free_units, first_fit, slots_for_ghz
-
-# The spectrum an operator's own carrier of each line rate occupies, in GHz.
-CARRIER_SPECTRUM_GHZ = {10: 50, 100: 50, 200: 75, 400: 75, 800: 150}
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,15 @@ def product_demand(
         return spectrum_demand(
             path=path, width=slots_for_ghz(product.spectrum_ghz), start_date=start_date, lock=lock
         )
-    carriers = _locked(LitCarrier.objects.filter(path=path, is_active=True), lock)
+    # Only a carrier lit (its spectrum held) from the start date on, open-ended, carries a sale.
+    lit = LitCarrier.objects.filter(
+        path=path,
+        is_active=True,
+        spectrum__status=AllocationStatus.ACTIVE,
+        spectrum__valid_from__lte=start_date,
+        spectrum__valid_to__isnull=True,
+    )
+    carriers = _locked(lit, lock)
     resources = _resources(carriers, LitCapacityReservation, "carrier", start_date)
     return Demand(
         [list(resources.values())], product.tributary_slots, LitCapacityReservation, "carrier"
@@ -261,12 +267,14 @@ def light_carrier(
     *, carrier: LitCarrier, start_date: datetime.date, reference: str = ""
 ) -> CapacityAllocation:
     """Take the spectrum for an operator's own carrier along its path (active at once)."""
-    ghz = CARRIER_SPECTRUM_GHZ.get(carrier.capacity_gbps)
-    if ghz is None:
-        raise NotSellable(f"No spectrum width is known for a {carrier.capacity_gbps}G carrier.")
+    if carrier.spectrum_id is not None:
+        raise Conflict(f"{carrier} is lit already.")
     release_expired_holds()
     demand = spectrum_demand(
-        path=carrier.path, width=slots_for_ghz(ghz), start_date=start_date, lock=True
+        path=carrier.path,
+        width=slots_for_ghz(carrier.spectrum_ghz),
+        start_date=start_date,
+        lock=True,
     )
     placement = first_fit(demand.hops, demand.width)
     if placement is None:

@@ -44,23 +44,33 @@ class MoneyField(serializers.Field):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class CodeField(serializers.SlugRelatedField):
-    """A related object named by its ``code`` (``BAK-AKT``), with a clear error if unknown."""
+class LookupField(serializers.SlugRelatedField):
+    """A related object named by one of its fields, with a clear error if unknown; a value that
+    is not text (or holds a NUL, which PostgreSQL cannot compare) is refused before any query."""
 
     default_error_messages = {
-        "does_not_exist": "No {model} with code “{value}”.",
-        "invalid": "Give a code such as BAK-AKT.",
+        "does_not_exist": "No {model} with {field} “{value}”.",
+        "invalid": "Give the {field} as text.",
     }
+
+    def to_internal_value(self, data: Any) -> Any:
+        queryset = self.get_queryset()
+        if not isinstance(data, str) or "\x00" in data or len(data) > 200:
+            self.fail("invalid", field=self.slug_field)
+        try:
+            return queryset.get(**{self.slug_field: data})
+        except queryset.model.DoesNotExist:
+            self.fail(
+                "does_not_exist",
+                model=queryset.model._meta.verbose_name,
+                field=self.slug_field,
+                value=data,
+            )
+
+
+class CodeField(LookupField):
+    """A related object named by its ``code`` (``BAK-AKT``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("slug_field", "code")
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        queryset = self.get_queryset()
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")
-        try:
-            return queryset.get(**{self.slug_field: data})
-        except queryset.model.DoesNotExist:
-            self.fail("does_not_exist", model=queryset.model._meta.verbose_name, value=data)

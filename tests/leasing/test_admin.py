@@ -109,6 +109,7 @@ def test_a_carrier_added_in_the_admin_is_lit(admin_client, net):
             "name": "LC9",
             "operator": net.azt.pk,
             "capacity_gbps": "100",
+            "spectrum_ghz": "50",
             "is_active": "on",
             "lit_from": "2026-01-01",
         },

@@ -195,38 +195,58 @@ def test_a_site_in_use_cannot_be_deleted(network_api, net):
     assert Site.objects.filter(code="BAK").exists()
 
 
-def test_segment_ownership_must_sum_to_100_and_only_owners_change_it(network_api, net):
-    bad = network_api.post(
-        "/api/v1/segments/CLS-AKT/ownership/",
-        {
-            "valid_from": "2027-01-01",
-            "shares": [{"operator": "AZT", "percent": "60"}, {"operator": "KTC", "percent": "30"}],
-        },
+def test_ownership_is_changed_by_platform_admins_and_must_sum_to_100(network_api, net):
+    from ..conftest import session_client
+
+    shares = [{"operator": "AZT", "percent": "60"}, {"operator": "KTC", "percent": "40"}]
+    url = "/api/v1/segments/CLS-AKT/ownership/"
+    # Ownership moves every operator's revenue share: no operator rewrites it alone.
+    assert (
+        network_api.post(
+            url, {"valid_from": "2027-01-01", "shares": shares}, format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        network_api.patch(
+            "/api/v1/segments/CLS-AKT/", {"settlement_weight": "1"}, format="json"
+        ).status_code
+        == 403
+    )
+
+    admin = session_client(UserFactory(organisation=None, role=Role.PLATFORM_ADMIN))
+    bad = admin.post(
+        url,
+        {"valid_from": "2027-01-01", "shares": [{**shares[0]}, {**shares[1], "percent": "30"}]},
         format="json",
     )
     assert bad.status_code == 400
     assert bad.json()["errors"] == {"shares": ["The shares sum to 90%, not 100%."]}
-    good = network_api.post(
-        "/api/v1/segments/CLS-AKT/ownership/",
-        {
-            "valid_from": "2027-01-01",
-            "shares": [{"operator": "AZT", "percent": "60"}, {"operator": "KTC", "percent": "40"}],
-        },
-        format="json",
-    )
-    assert good.status_code == 200
+    for valid_from in ("2027-01-01", "2028-01-01"):  # a second change works as well as the first
+        good = admin.post(url, {"valid_from": valid_from, "shares": shares}, format="json")
+        assert good.status_code == 200, good.content
     assert good.json()["ownership"] == [
         {"operator": "AZT", "percent": "60.000"},
         {"operator": "KTC", "percent": "40.000"},
     ]
-    # A segment KTC holds no share of cannot be changed by KTC.
-    ktc = key_client(net.ktc, Role.OPERATOR_NETWORK)[0]
-    response = ktc.post(
-        "/api/v1/segments/BAK-CLS/ownership/",
-        {"valid_from": "2027-01-01", "shares": [{"operator": "KTC", "percent": "100"}]},
+    unknown = admin.post(
+        url,
+        {"valid_from": "2027-01-01", "shares": [{"operator": "Nobody\x00", "percent": "100"}]},
         format="json",
     )
-    assert response.status_code == 404
+    assert unknown.status_code == 400
+
+
+def test_a_segment_that_paths_run_over_keeps_its_ends(net):
+    from ..conftest import session_client
+
+    admin = session_client(UserFactory(organisation=None, role=Role.PLATFORM_ADMIN))
+    response = admin.patch("/api/v1/segments/CLS-AKT/", {"z_site": "BAK"}, format="json")
+    assert response.status_code == 400
+    assert "BAK-AKT run over this segment" in response.json()["detail"]
+    moved_end = admin.patch("/api/v1/paths/BAK-AKT/", {"z_site": "CLS"}, format="json")
+    assert moved_end.status_code == 400
+    assert "does not end" in moved_end.json()["detail"]
 
 
 def test_a_path_must_chain_and_nothing_is_saved_otherwise(network_api, net):
@@ -326,6 +346,7 @@ def test_lighting_a_carrier_takes_spectrum_and_makes_ethernet_sellable(
             "name": "LC1",
             "operator": "AZT",
             "capacity_gbps": 100,
+            "spectrum_ghz": "50",
             "start_date": "2026-01-01",
         },
         format="json",
@@ -346,6 +367,7 @@ def test_lighting_a_carrier_where_no_spectrum_is_left_is_a_409(network_api, net)
             "name": "LC1",
             "operator": "AZT",
             "capacity_gbps": 100,
+            "spectrum_ghz": "50",
             "start_date": "2026-12-01",
         },
         format="json",
@@ -376,3 +398,55 @@ def test_a_platform_admin_session_may_edit_any_site(net):
     assert response.status_code == 200
     other = session_client(UserFactory(organisation=CustomerFactory(), role=Role.CUSTOMER_ADMIN))
     assert other.patch("/api/v1/sites/AKT/", {"name": "x"}, format="json").status_code == 403
+
+
+def test_only_a_carrier_lit_by_the_start_date_carries_ethernet(network_api, customer_api, net):
+    from leasing.services.capacity import light_carrier
+
+    unlit = LitCarrier.objects.create(
+        path=net.path, name="LC8", operator=net.azt, capacity_gbps=100, spectrum_ghz=50
+    )
+    query = {"product": "ETH10", "path": "BAK-AKT", "start_date": "2026-12-01"}
+    assert customer_api.get("/api/v1/availability/", query).json()["free_units"] == 0
+    light_carrier(carrier=unlit, start_date=datetime.date(2030, 1, 1))
+    assert customer_api.get("/api/v1/availability/", query).json()["free_units"] == 0
+    later = customer_api.get("/api/v1/availability/", {**query, "start_date": "2030-01-01"}).json()
+    assert later["free_units"] == 10
+    # Once lit, a carrier keeps its path, rate and spectrum.
+    response = network_api.patch(
+        f"/api/v1/lit-carriers/{unlit.pk}/", {"capacity_gbps": 400}, format="json"
+    )
+    assert response.status_code == 400
+    assert "keeps its path, rate and spectrum" in response.json()["detail"]
+    assert (
+        network_api.patch(
+            f"/api/v1/lit-carriers/{unlit.pk}/", {"capacity_gbps": 150}, format="json"
+        ).status_code
+        == 400
+    )
+
+
+def test_a_fiber_pair_carrying_sales_cannot_be_retired(network_api, net):
+    allocate_capacity(product=net.wl100, holder=net.customer, start_date=START, path=net.path)
+    response = network_api.patch(
+        f"/api/v1/fiber-pairs/{net.fp_sea.pk}/", {"is_active": False}, format="json"
+    )
+    assert response.status_code == 400
+    assert "still carries 1 reservation" in response.json()["errors"]["is_active"][0]
+    net.fp_sea.refresh_from_db()
+    assert net.fp_sea.is_active
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/network/paths/BAK%00AKT/",
+        "/services/TCFO%00X/",
+        "/api/v1/paths/BAK%00AKT/",
+        "/api/v1/availability/?product=WL%00&path=BAK-AKT",
+    ],
+)
+def test_nul_bytes_in_addresses_are_refused_not_a_500(client, net, url):
+    client.force_login(UserFactory(organisation=net.customer, role=Role.CUSTOMER_MEMBER))
+    assert 400 <= client.get(url).status_code < 500

@@ -125,7 +125,7 @@ def test_an_ending_service_frees_its_capacity_from_its_end_date(net):
 def test_ethernet_needs_a_lit_carrier_and_never_oversells_it(net):
     assert check_availability(product=net.eth10, path=net.path, start_date=START).free_units == 0
     carrier = LitCarrier.objects.create(
-        path=net.path, name="LC1", operator=net.azt, capacity_gbps=100
+        path=net.path, name="LC1", operator=net.azt, capacity_gbps=100, spectrum_ghz=50
     )
     light_carrier(carrier=carrier, start_date=datetime.date(2025, 1, 1))
     # The carrier's own spectrum is taken: one channel fewer for wavelengths.
