@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -24,7 +25,7 @@ from .models import (
     SpectrumReservation,
 )
 from .models.capacity import live_allocations_q
-from .spectrum import SLOT_GHZ, slot_start_thz
+from .spectrum import SLOT_GHZ, UnitRange, merge, slot_start_thz
 
 
 def ownership_on(segment: Segment, on: datetime.date) -> dict[Organisation, Decimal]:
@@ -173,8 +174,23 @@ class FiberPairUtilisation:
         )
 
 
+def _covered(ranges: list[UnitRange], band: UnitRange) -> list[UnitRange]:
+    """The parts of ``band`` that ``ranges`` cover, merged (a range is counted once)."""
+    clipped = [
+        UnitRange(max(r.start, band.start), min(r.end, band.end))
+        for r in ranges
+        if r.overlaps(band)
+    ]
+    return merge(clipped)
+
+
+def _width(ranges: list[UnitRange]) -> int:
+    return sum(r.width for r in ranges)
+
+
 def fiber_pair_utilisation(on: datetime.date) -> list[FiberPairUtilisation]:
-    """Sold (in service), reserved and free spectrum of every active fiber pair from ``on`` on."""
+    """In service, reserved (and not in service) and free spectrum of every active fiber pair,
+    from ``on`` on. A slot taken by a service ending and its successor counts once."""
     fiber_pairs = list(
         FiberPair.objects.filter(is_active=True)
         .select_related("segment")
@@ -183,18 +199,18 @@ def fiber_pair_utilisation(on: datetime.date) -> list[FiberPairUtilisation]:
     held = spectrum_held(fiber_pairs, on)
     result = []
     for fiber_pair in fiber_pairs:
-        slots = {SpectrumState.IN_SERVICE: 0, SpectrumState.RESERVED: 0}
-        for taken in held[fiber_pair.pk]:
-            inside = min(taken.end, fiber_pair.band_end_slot) - max(
-                taken.start, fiber_pair.band_start_slot
-            )
-            slots[taken.state] += max(inside, 0)
+        band = fiber_pair.band
+        taken = held[fiber_pair.pk]
+        in_service = _covered(
+            [UnitRange(t.start, t.end) for t in taken if t.state == SpectrumState.IN_SERVICE], band
+        )
+        anything = _covered([UnitRange(t.start, t.end) for t in taken], band)
         result.append(
             FiberPairUtilisation(
                 fiber_pair=fiber_pair,
-                band_ghz=fiber_pair.band.width * SLOT_GHZ,
-                in_service_ghz=slots[SpectrumState.IN_SERVICE] * SLOT_GHZ,
-                reserved_ghz=slots[SpectrumState.RESERVED] * SLOT_GHZ,
+                band_ghz=band.width * SLOT_GHZ,
+                in_service_ghz=_width(in_service) * SLOT_GHZ,
+                reserved_ghz=(_width(anything) - _width(in_service)) * SLOT_GHZ,
             )
         )
     return result
@@ -206,6 +222,7 @@ class PathUtilisation:
     design_capacity_gbps: int
     in_service_gbps: Decimal
     reserved_gbps: Decimal
+    busiest_segment: Segment | None
 
     @property
     def free_gbps(self) -> Decimal:
@@ -213,27 +230,54 @@ class PathUtilisation:
 
 
 def path_utilisation(paths: list[Path], on: datetime.date) -> list[PathUtilisation]:
-    """Capacity sold and reserved on each path from ``on`` on, against its design ceiling.
+    """Capacity in service on ``on`` and reserved from then on, against each path's ceiling.
 
-    The ceiling is the lowest design capacity of the path's segments.
+    In service: active sales running on ``on``. Reserved: holds, and active sales that start
+    later. Sales on every path count on each segment they run over; a path reports its busiest
+    segment, and its ceiling is the lowest design capacity of its segments.
     """
+    segments_of = {
+        path_id: [segment_id for _, segment_id in rows]
+        for path_id, rows in groupby(
+            PathSegment.objects.order_by("path_id").values_list("path_id", "segment_id"),
+            key=lambda row: row[0],
+        )
+    }
     allocations = (
-        CapacityAllocation.objects.filter(path__in=paths, product__isnull=False)
+        CapacityAllocation.objects.filter(path__isnull=False, product__isnull=False)
         .filter(live_allocations_q())
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-        .values_list("path_id", "status", "product__bandwidth_mbps")
+        .values_list("path_id", "status", "valid_from", "product__bandwidth_mbps")
     )
-    sold: dict[tuple[int, str], int] = {}
-    for path_id, status, mbps in allocations:
-        sold[(path_id, status)] = sold.get((path_id, status), 0) + mbps
-    return [
-        PathUtilisation(
-            path=path,
-            design_capacity_gbps=min(
-                (segment.design_capacity_gbps for segment in chain_of(path)), default=0
+    used: dict[tuple[int, str], int] = {}
+    for path_id, status, valid_from, mbps in allocations:
+        if valid_from > on:
+            status = AllocationStatus.HELD  # committed, not yet running: reserved
+        for segment_id in segments_of.get(path_id, []):
+            used[(segment_id, status)] = used.get((segment_id, status), 0) + mbps
+
+    def on_segment(segment: Segment, status: str) -> Decimal:
+        return Decimal(used.get((segment.pk, status), 0)) / 1000
+
+    result = []
+    for path in paths:
+        chain = chain_of(path)
+        busiest = max(
+            chain,
+            key=lambda seg: (
+                on_segment(seg, AllocationStatus.ACTIVE) + on_segment(seg, AllocationStatus.HELD)
             ),
-            in_service_gbps=Decimal(sold.get((path.pk, AllocationStatus.ACTIVE), 0)) / 1000,
-            reserved_gbps=Decimal(sold.get((path.pk, AllocationStatus.HELD), 0)) / 1000,
+            default=None,
         )
-        for path in paths
-    ]
+        result.append(
+            PathUtilisation(
+                path=path,
+                design_capacity_gbps=min((seg.design_capacity_gbps for seg in chain), default=0),
+                in_service_gbps=on_segment(busiest, AllocationStatus.ACTIVE)
+                if busiest
+                else Decimal(0),
+                reserved_gbps=on_segment(busiest, AllocationStatus.HELD) if busiest else Decimal(0),
+                busiest_segment=busiest,
+            )
+        )
+    return result

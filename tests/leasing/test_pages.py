@@ -173,7 +173,7 @@ def test_utilisation_is_for_operators_and_adds_up(client, customer_user, network
     client.force_login(customer_user)
     assert client.get(reverse("utilisation")).status_code == 403
     client.force_login(network_user)
-    response = client.get(reverse("utilisation"))
+    response = client.get(reverse("utilisation"), {"date": "2026-12-01"})
     sea = next(r for r in response.context["fiber_pairs"] if r.fiber_pair == net.fp_sea)
     assert (sea.band_ghz, sea.in_service_ghz, sea.reserved_ghz, sea.free_ghz) == (200, 50, 50, 100)
     assert sea.used_percent == Decimal("50.0")
@@ -196,3 +196,47 @@ def test_catalog_and_network_pages_do_not_grow_queries_with_rows(
         client.get(reverse("catalog"))
     with django_assert_max_num_queries(12):
         client.get(reverse("network"))
+
+
+def test_utilisation_counts_a_slot_once_and_sales_of_other_paths_on_shared_segments(
+    client, network_user, net
+):
+    from leasing.models import Path
+    from leasing.services.capacity import end_allocation
+    from leasing.services.inventory import set_path_segments
+
+    first = allocate_capacity(
+        product=net.wl100,
+        holder=net.customer,
+        start_date=datetime.date(2026, 1, 1),
+        path=net.path,
+        status=AllocationStatus.ACTIVE,
+    )
+    end_allocation(allocation=first, on=datetime.date(2027, 1, 1))
+    successor = allocate_capacity(
+        product=net.wl100,
+        holder=net.other_customer,
+        start_date=datetime.date(2027, 1, 1),
+        path=net.path,
+        status=AllocationStatus.ACTIVE,
+    )
+    assert successor.spectrum.first().start == first.spectrum.first().start  # the same channel
+    sea_only = Path.objects.create(code="CLS-AKT", name="sea", a_site=net.cls, z_site=net.akt)
+    set_path_segments(path=sea_only, segments=[net.sea])
+    allocate_capacity(
+        product=net.wl100,
+        holder=net.customer,
+        start_date=START,
+        path=sea_only,
+        status=AllocationStatus.ACTIVE,
+    )
+
+    client.force_login(network_user)
+    response = client.get(reverse("utilisation"), {"date": "2026-12-01"})
+    sea = next(r for r in response.context["fiber_pairs"] if r.fiber_pair == net.fp_sea)
+    assert (sea.in_service_ghz, sea.reserved_ghz) == (100, 0)  # two channels, not three
+    rows = {row.path.code: row for row in response.context["paths"]}
+    # BAK-AKT's busiest segment is the subsea one, which also carries the CLS-AKT sale.
+    assert rows["BAK-AKT"].busiest_segment == net.sea
+    # In service on the day: the first sale and the sea-only one; the successor is reserved.
+    assert (rows["BAK-AKT"].in_service_gbps, rows["BAK-AKT"].reserved_gbps) == (200, 100)
