@@ -73,7 +73,7 @@ def spectrum_map_svg(
             label = f"{taken.holder.name} · {what} · {state.label.lower()} {when}"
             css = taken.state
         else:
-            label, css = f"Taken {when}", "taken"
+            label, css = "Taken", "taken"  # never whose, never since or until when
         blocks.append(
             Block(
                 x=round((start - band.start) * scale, 2),

@@ -118,7 +118,7 @@ class PathView(CapabilityRequiredMixin, OnDateMixin, View):
     required_capability = Capability.VIEW_CATALOG
 
     def get(self, request: HttpRequest, code: str) -> HttpResponse:
-        path = get_object_or_404(paths_with_segments(), code=code)
+        path = get_object_or_404(paths_with_segments(), code=code, is_active=True)
         segments = chain_of(path)
         fiber_pairs = FiberPair.objects.filter(segment__in=segments, is_active=True).order_by(
             "name"

@@ -182,56 +182,52 @@ class PathSerializer(ModelCleanMixin, serializers.ModelSerializer):
         return data
 
 
-class PriceSerializer(ModelCleanMixin, serializers.ModelSerializer):
+PRICE_FIELDS = [
+    "id",
+    "product",
+    "path",
+    "site",
+    "term_months",
+    "valid_from",
+    "valid_to",
+    "currency",
+    "mrc",
+    "nrc",
+    "commit_price_per_mbps",
+    "burst_price_per_mbps",
+    "iru_price",
+    "om_percent",
+]
+
+
+class PriceWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    """A price book line as written: amounts are plain decimals in ``currency``."""
+
     product = CodeField(queryset=Product.objects.all())
     path = CodeField(queryset=Path.objects.all(), required=False, allow_null=True)
     site = CodeField(queryset=Site.objects.all(), required=False, allow_null=True)
-    mrc_amount = MoneyField(source="mrc")
-    nrc_amount = MoneyField(source="nrc")
-    commit_price = MoneyField(source="commit_price_per_mbps")
-    burst_price = MoneyField(source="burst_price_per_mbps")
-    iru_amount = MoneyField(source="iru_price")
 
     class Meta:
         model = Price
-        fields = [
-            "id",
-            "product",
-            "path",
-            "site",
-            "term_months",
-            "valid_from",
-            "valid_to",
-            "currency",
-            "mrc",
-            "nrc",
-            "commit_price_per_mbps",
-            "burst_price_per_mbps",
-            "iru_price",
-            "om_percent",
-            "mrc_amount",
-            "nrc_amount",
-            "commit_price",
-            "burst_price",
-            "iru_amount",
-        ]
-        extra_kwargs = {
-            name: {"write_only": True}
-            for name in ("mrc", "nrc", "commit_price_per_mbps", "burst_price_per_mbps", "iru_price")
-        }
+        fields = PRICE_FIELDS
 
-    def to_representation(self, instance: Price) -> dict:
-        data = super().to_representation(instance)
-        # Money out as {"amount", "currency"} under the plain names; written as plain decimals.
-        for plain, money in (
-            ("mrc", "mrc_amount"),
-            ("nrc", "nrc_amount"),
-            ("commit_price_per_mbps", "commit_price"),
-            ("burst_price_per_mbps", "burst_price"),
-            ("iru_price", "iru_amount"),
-        ):
-            data[plain] = data.pop(money)
-        return data
+
+class PriceSerializer(serializers.ModelSerializer):
+    """A price book line as read: every amount is money, ``{"amount", "currency"}``."""
+
+    product = serializers.CharField(source="product.code")
+    path = serializers.CharField(source="path.code", default=None)
+    site = serializers.CharField(source="site.code", default=None)
+    mrc = MoneyField()
+    nrc = MoneyField()
+    commit_price_per_mbps = MoneyField()
+    burst_price_per_mbps = MoneyField()
+    iru_price = MoneyField()
+
+    class Meta:
+        model = Price
+        fields = PRICE_FIELDS
+        read_only_fields = fields
 
 
 class ProductSerializer(ModelCleanMixin, serializers.ModelSerializer):

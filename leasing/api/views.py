@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -174,10 +174,35 @@ class ProductViewSet(InventoryViewSet):
         return queryset
 
 
+@extend_schema_view(
+    create=extend_schema(request=s.PriceWriteSerializer, responses={201: s.PriceSerializer}),
+    update=extend_schema(request=s.PriceWriteSerializer, responses=s.PriceSerializer),
+    partial_update=extend_schema(request=s.PriceWriteSerializer, responses=s.PriceSerializer),
+)
 class PriceViewSet(InventoryViewSet):
     """The dated price book (operators' finance staff change it)."""
 
     serializer_class = s.PriceSerializer
+
+    def get_serializer_class(self) -> type:
+        return s.PriceWriteSerializer if self.action in _WRITE_ACTIONS else s.PriceSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().create(request, *args, **kwargs)
+        response.data = s.PriceSerializer(self._written).data
+        return response
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().update(request, *args, **kwargs)
+        response.data = s.PriceSerializer(self._written).data
+        return response
+
+    def perform_create(self, serializer: s.PriceWriteSerializer) -> None:
+        self._written = serializer.save()
+
+    def perform_update(self, serializer: s.PriceWriteSerializer) -> None:
+        self._written = serializer.save()
+
     lookup_field = "pk"
     lookup_value_regex = r"[0-9]+"
     write_capability = Capability.MANAGE_CATALOG

@@ -57,6 +57,11 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        """The catalog is the consortium's: every operator's finance staff keep it."""
+        return Q(pk__isnull=False)
+
     @property
     def is_transit(self) -> bool:
         return self.kind == ProductKind.TRANSIT
@@ -149,6 +154,11 @@ class Price(models.Model):
     def __str__(self) -> str:
         place = self.path.code if self.path_id else self.site.code
         return f"{self.product.code} {place} {self.term_months}m from {self.valid_from}"
+
+    @classmethod
+    def operator_editable(cls, operator: object) -> Q:
+        """The price book is the consortium's: every operator's finance staff keep it."""
+        return Q(pk__isnull=False)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -44,9 +45,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         return Response(error_body(exc.error_type, exc.detail, exc.errors), status=exc.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):
-        names = sorted({str(obj) for obj in list(exc.protected_objects)[:5]})
+        counts = Counter(obj._meta.verbose_name_plural for obj in exc.protected_objects)
+        users = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
         return Response(
-            error_body("in_use", f"It is still in use by: {', '.join(names)}."),
+            error_body("in_use", f"It is still in use ({users}); remove those first."),
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, IntegrityError):

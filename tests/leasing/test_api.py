@@ -450,3 +450,41 @@ def test_a_fiber_pair_carrying_sales_cannot_be_retired(network_api, net):
 def test_nul_bytes_in_addresses_are_refused_not_a_500(client, net, url):
     client.force_login(UserFactory(organisation=net.customer, role=Role.CUSTOMER_MEMBER))
     assert 400 <= client.get(url).status_code < 500
+
+
+def test_finance_staff_keep_the_catalog_and_prices_read_back_as_money(finance_api, net):
+    created = finance_api.post(
+        "/api/v1/products/",
+        {
+            "code": "WL800",
+            "name": "800G",
+            "kind": "wavelength",
+            "commercial_form": "lease",
+            "bandwidth_mbps": 800000,
+            "spectrum_ghz": "150",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert (
+        finance_api.patch(
+            "/api/v1/products/WL800/", {"name": "800G wavelength"}, format="json"
+        ).status_code
+        == 200
+    )
+    price = finance_api.get(f"/api/v1/prices/{net.price.pk}/").json()
+    assert price["mrc"] == {"amount": "12500.00", "currency": "USD"}
+    changed = finance_api.patch(
+        f"/api/v1/prices/{net.price.pk}/", {"valid_to": "2027-01-01"}, format="json"
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["valid_to"] == "2027-01-01"
+    assert changed.json()["mrc"] == {"amount": "12500.00", "currency": "USD"}
+
+
+def test_the_schema_tells_price_reads_from_price_writes(client):
+    import yaml
+
+    components = yaml.safe_load(client.get("/api/schema/").content)["components"]["schemas"]
+    assert components["Price"]["properties"]["mrc"]["type"] == "object"
+    assert components["PriceWriteRequest"]["properties"]["mrc"]["type"] == "string"

@@ -144,7 +144,10 @@ def test_customers_see_only_free_or_taken_never_who(client, customer_user, net):
     allocate_capacity(product=net.wl100, holder=net.customer, start_date=START, path=net.path)
     client.force_login(customer_user)
     html = client.get(reverse("spectrum-map", args=[net.fp_sea.pk])).content.decode()
-    assert [b.get("data-state") for b in _blocks(html)] == ["taken", "taken"]
+    blocks = _blocks(html)
+    assert [b.get("data-state") for b in blocks] == ["taken", "taken"]
+    assert all(b.find(f"{SVG}title").text.startswith("Taken · ") for b in blocks)
+    assert "2026-12-01" not in html  # not even when the others' services start
     assert "Rival" not in html
     assert "WL100" not in html
     assert "Who holds what" not in html
