@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format worker clean
+.PHONY: run test lint format worker clean bench-ordering
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## bench-ordering: 64 concurrent buyers for the last 8 units, 20 rounds, on PostgreSQL
+bench-ordering: $(VENV)/.installed-dev
+	$(BIN)/python bench/ordering.py
 
 ## worker: a Celery worker on REDIS_URL, for a second terminal
 worker: $(VENV)/.installed-run

@@ -238,11 +238,14 @@ TCFO_DEFAULT_SLA_TIERS = [("99.9", "5"), ("99.5", "10"), ("99.0", "25")]
 TCFO_IRU_SIGNING_PERCENT = "50"
 
 # --- Logging --------------------------------------------------------------------------------------
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The level is on the handler too: records propagating from Django's own loggers
+    # (django.request's 4xx warnings) pass the root logger's level unchecked.
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
