@@ -28,12 +28,19 @@ from .forms import (
 )
 from .models import Contract, Order, OrderTransition, Quote, Service
 from .order_lifecycle import ALLOWED
+from .selectors import allocation_assignment
 from .services import orders as sales
 
 
 def _orders(request: HttpRequest) -> QuerySet[Order]:
     queryset = Order.objects.select_related(
-        "customer", "billing_party", "quote__product", "quote__path", "quote__site", "service"
+        "customer",
+        "billing_party",
+        "quote__product",
+        "quote__path",
+        "quote__site",
+        "service",
+        "allocation",
     )
     return visible_to(queryset, request.user)
 
@@ -158,10 +165,20 @@ class OrderView(CapabilityRequiredMixin, View):
         for name, (capability, form_class, _, leads_to) in self.ACTIONS.items():
             if leads_to in ALLOWED[order.state] and has_capability(request.user, capability):
                 actions[name] = (forms or {}).get(name) or form_class(prefix=name)
+        assignment = None
+        if has_capability(request.user, Capability.VIEW_INVENTORY) and order.allocation:
+            assignment = (
+                allocation_assignment(order.allocation) if order.allocation.is_live() else []
+            )
         return render(
             request,
             "leasing/order.html",
-            {"order": order, "actions": actions, "allocation": order.allocation},
+            {
+                "order": order,
+                "actions": actions,
+                "allocation": order.allocation,
+                "assignment": assignment,
+            },
             status=status,
         )
 

@@ -281,3 +281,45 @@ def path_utilisation(paths: list[Path], on: datetime.date) -> list[PathUtilisati
             )
         )
     return result
+
+
+def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, object]]:
+    """What an allocation holds, resource by resource, in words an engineer reads."""
+    from .models import LitCapacityReservation, TransitPortReservation
+
+    rows: list[dict[str, object]] = []
+    for row in allocation.spectrum.select_related("fiber_pair__segment").order_by("pk"):
+        rows.append(
+            {
+                "resource": str(row.fiber_pair),
+                "unit": "12.5 GHz slots",
+                "start": row.start,
+                "end": row.end,
+                "detail": f"{slot_start_thz(row.start)} to {slot_start_thz(row.end)} THz",
+            }
+        )
+    for row in LitCapacityReservation.objects.filter(allocation=allocation).select_related(
+        "carrier__path"
+    ):
+        rows.append(
+            {
+                "resource": str(row.carrier),
+                "unit": "tributary slots",
+                "start": row.start,
+                "end": row.end,
+                "detail": f"{row.units.width} x 1.25 Gbit/s",
+            }
+        )
+    for row in TransitPortReservation.objects.filter(allocation=allocation).select_related(
+        "pool__site"
+    ):
+        rows.append(
+            {
+                "resource": str(row.pool),
+                "unit": "ports",
+                "start": row.start,
+                "end": row.end,
+                "detail": f"port {row.start + 1}" if row.units.width == 1 else "",
+            }
+        )
+    return rows

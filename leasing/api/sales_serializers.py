@@ -3,11 +3,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from organisations.choices import OrganisationKind
+from organisations.access import has_capability
+from organisations.choices import Capability, OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
 from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
+from ..selectors import allocation_assignment
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -76,12 +78,23 @@ class TransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AssignmentSerializer(serializers.Serializer):
+    resource = serializers.CharField()
+    unit = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
 class OrderSerializer(serializers.ModelSerializer):
     quote = QuoteSerializer(read_only=True)
     customer = serializers.CharField(source="customer.name")
     billing_party = serializers.CharField(source="billing_party.name")
     circuit_id = serializers.SerializerMethodField()
     history = TransitionSerializer(source="transitions", many=True, read_only=True)
+    capacity = serializers.SerializerMethodField(
+        help_text="Operators only: the spectrum, tributary slots or ports the order holds."
+    )
 
     class Meta:
         model = Order
@@ -97,8 +110,18 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "history",
+            "capacity",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AssignmentSerializer(many=True, allow_null=True))
+    def get_capacity(self, order: Order) -> list[dict] | None:
+        request = self.context.get("request")
+        if request is None or not has_capability(request.user, Capability.VIEW_INVENTORY):
+            return None
+        if order.allocation is None or not order.allocation.is_live():
+            return []
+        return allocation_assignment(order.allocation)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_circuit_id(self, order: Order) -> str | None:

@@ -96,6 +96,7 @@ class OrderViewSet(
             "quote__path",
             "quote__site",
             "service",
+            "allocation",
         ).prefetch_related(
             Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk"))
         )
@@ -107,7 +108,8 @@ class OrderViewSet(
         return _detail_queryset(queryset, self.request).order_by("-created_at")
 
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
-        return Response(s.OrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=code)
+        fresh = self.get_queryset().get(pk=order.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
 
     @extend_schema(
         request=s.OrderRequestSerializer,

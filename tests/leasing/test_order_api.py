@@ -320,3 +320,32 @@ def test_the_schema_describes_the_sale(client):
         assert path in paths, path
     parameters = paths["/api/v1/orders/"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" for p in parameters)
+
+
+def test_operators_see_the_capacity_an_order_holds_and_customers_do_not(buyer, noc):
+    order = _ordered(buyer)
+    assert buyer.get(f"/api/v1/orders/{order['id']}/").json()["capacity"] is None
+    url = f"/api/v1/orders/{order['id']}/"
+    assert noc.get(url).json()["capacity"] == [
+        {
+            "resource": "BAK-CLS FP1",
+            "unit": "12.5 GHz slots",
+            "start": -2,
+            "end": 2,
+            "detail": "193.075 to 193.125 THz",
+        },
+        {
+            "resource": "CLS-AKT FP1",
+            "unit": "12.5 GHz slots",
+            "start": -2,
+            "end": 2,
+            "detail": "193.075 to 193.125 THz",
+        },
+    ]
+    noc.post(url + "acknowledge/", {}, format="json")
+    moved = noc.post(url + "provision/", {"start": 6}, format="json").json()
+    assert {row["start"] for row in moved["capacity"]} == {6}
+    rejected = noc.post(url + "reject/", {"reason": "x"}, format="json")
+    assert rejected.status_code == 409  # in progress: fail it instead
+    failed = noc.post(url + "fail/", {"reason": "fibre cut"}, format="json").json()
+    assert failed["capacity"] == []
