@@ -1,0 +1,162 @@
+"""Usage: ports, their stored 5-minute rates, counter state, decisions, batches, 95th results."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from leasing.choices import P95Rule
+
+from .choices import UsageEventKind, UsageSource
+
+
+class UsagePort(models.Model):
+    """A router interface carrying a service; a service may have several (summed per bucket)."""
+
+    service = models.ForeignKey(
+        "leasing.Service", on_delete=models.CASCADE, related_name="usage_ports"
+    )
+    name = models.CharField(max_length=100, help_text="e.g. bak-pe1:xe-0/0/3")
+    snmp_host = models.CharField(max_length=255, blank=True)
+    snmp_port = models.PositiveIntegerField(default=161)
+    snmp_community = models.CharField(max_length=100, blank=True)
+    if_index = models.PositiveIntegerField(null=True, blank=True)
+    counter_bits = models.PositiveSmallIntegerField(
+        choices=[(64, "64-bit"), (32, "32-bit")], default=64
+    )
+    speed_mbps = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Default: the product's.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    tenant_field = "service__customer"
+
+    class Meta:
+        ordering = ["service", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "name"], name="port_name_per_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.name}"
+
+    @property
+    def speed_bps(self) -> int:
+        mbps = self.speed_mbps or self.service.product.bandwidth_mbps
+        return mbps * 1_000_000
+
+    @property
+    def polled(self) -> bool:
+        return bool(self.is_active and self.snmp_host and self.if_index)
+
+
+class UsageDay(models.Model):
+    """One UTC day of a port's 5-minute rates (bit/s), packed by ``billing.buckets``."""
+
+    port = models.ForeignKey(UsagePort, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    in_bps = models.BinaryField()
+    out_bps = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["port", "day"], name="one_row_per_port_day")]
+
+    def __str__(self) -> str:
+        return f"{self.port} {self.day}"
+
+
+class CounterState(models.Model):
+    """The last counter reading of a port, to turn the next one into a rate."""
+
+    port = models.OneToOneField(UsagePort, on_delete=models.CASCADE, related_name="counter")
+    ts = models.BigIntegerField()
+    in_octets = models.DecimalField(max_digits=20, decimal_places=0)
+    out_octets = models.DecimalField(max_digits=20, decimal_places=0)
+
+    def __str__(self) -> str:
+        return f"{self.port} at {self.ts}"
+
+
+class UsageBatch(models.Model):
+    """What was received, as received (gzip), with what became of it: kept for disputes."""
+
+    source = models.CharField(max_length=8, choices=UsageSource.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_by = models.CharField(max_length=150)
+    received_at = models.DateTimeField(auto_now_add=True)
+    samples = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    raw = models.BinaryField(help_text="The payload as received, gzip-compressed.")
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} batch {self.pk}"
+
+
+class UsageEvent(models.Model):
+    port = models.ForeignKey(UsagePort, on_delete=models.CASCADE, related_name="events")
+    batch = models.ForeignKey(
+        UsageBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(max_length=16, choices=UsageEventKind.choices)
+    ts = models.BigIntegerField(help_text="The bucket or reading concerned, UNIX seconds.")
+    detail = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["port", "ts", "pk"]
+        indexes = [models.Index(fields=["port", "ts"])]
+
+    def __str__(self) -> str:
+        return f"{self.port} {self.kind} at {self.ts}"
+
+
+class UsagePercentile(models.Model):
+    """The 95th percentile of a service for a billing period, as billing uses it.
+
+    Frozen (``frozen_at``) once an issued invoice uses it: never computed again.
+    """
+
+    service = models.ForeignKey(
+        "leasing.Service", on_delete=models.PROTECT, related_name="percentiles"
+    )
+    period = models.CharField(max_length=7, help_text="YYYY-MM, in the billing party's time zone.")
+    samples = models.PositiveIntegerField()
+    missing = models.PositiveIntegerField()
+    p95_in_bps = models.BigIntegerField(null=True)
+    p95_out_bps = models.BigIntegerField(null=True)
+    p95_sum_bps = models.BigIntegerField(null=True)
+    billable_bps = models.BigIntegerField(null=True)
+    rule = models.CharField(max_length=16, choices=P95Rule.choices)
+    computed_at = models.DateTimeField(auto_now=True)
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_field = "service__customer"
+
+    class Meta:
+        ordering = ["service", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "period"], name="one_p95_per_service_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), name="p95_period_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.period}: {self.billable_bps} bit/s"
