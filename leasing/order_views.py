@@ -28,7 +28,7 @@ from .forms import (
 )
 from .models import Contract, Order, OrderTransition, Quote, Service
 from .order_lifecycle import ALLOWED
-from .selectors import allocation_assignment
+from .selectors import allocation_assignment, assignment_prefetches
 from .services import orders as sales
 
 
@@ -154,7 +154,8 @@ class OrderView(CapabilityRequiredMixin, View):
 
     def _order(self, request: HttpRequest, pk: int) -> Order:
         orders = _orders(request).prefetch_related(
-            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk"))
+            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk")),
+            *assignment_prefetches("allocation__"),
         )
         return get_object_or_404(orders, pk=pk)
 
@@ -197,8 +198,9 @@ class OrderView(CapabilityRequiredMixin, View):
         form = form_class(request.POST, prefix=name)
         if not form.is_valid():
             return self._page(request, order, {name: form}, status=400)
+        extra = {"acting_for": request.user.organisation} if name == "acknowledge" else {}
         try:
-            act(order=order, by=describe_actor(request.user), **form.cleaned_data)
+            act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
         except DomainError as error:
             messages.error(request, error.detail)
             return self._page(

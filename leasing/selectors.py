@@ -283,12 +283,30 @@ def path_utilisation(paths: list[Path], on: datetime.date) -> list[PathUtilisati
     return result
 
 
-def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, object]]:
-    """What an allocation holds, resource by resource, in words an engineer reads."""
+def assignment_prefetches(prefix: str = "") -> list[Prefetch]:
+    """Load what ``allocation_assignment`` reads, for a whole list of allocations at once."""
     from .models import LitCapacityReservation, TransitPortReservation
 
+    return [
+        Prefetch(
+            f"{prefix}spectrum", SpectrumReservation.objects.select_related("fiber_pair__segment")
+        ),
+        Prefetch(
+            f"{prefix}lit_capacity", LitCapacityReservation.objects.select_related("carrier__path")
+        ),
+        Prefetch(
+            f"{prefix}transit_ports", TransitPortReservation.objects.select_related("pool__site")
+        ),
+    ]
+
+
+def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, object]]:
+    """What an allocation holds, resource by resource, in words an engineer reads.
+
+    Reads the allocation's reservations through ``assignment_prefetches`` when loaded so.
+    """
     rows: list[dict[str, object]] = []
-    for row in allocation.spectrum.select_related("fiber_pair__segment").order_by("pk"):
+    for row in sorted(allocation.spectrum.all(), key=lambda r: r.pk):
         rows.append(
             {
                 "resource": str(row.fiber_pair),
@@ -298,9 +316,7 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
                 "detail": f"{slot_start_thz(row.start)} to {slot_start_thz(row.end)} THz",
             }
         )
-    for row in LitCapacityReservation.objects.filter(allocation=allocation).select_related(
-        "carrier__path"
-    ):
+    for row in allocation.lit_capacity.all():
         rows.append(
             {
                 "resource": str(row.carrier),
@@ -310,9 +326,7 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
                 "detail": f"{row.units.width} x 1.25 Gbit/s",
             }
         )
-    for row in TransitPortReservation.objects.filter(allocation=allocation).select_related(
-        "pool__site"
-    ):
+    for row in allocation.transit_ports.all():
         rows.append(
             {
                 "resource": str(row.pool),

@@ -6,9 +6,18 @@ from .services.contracts import store_order_form
 from .services.orders import close_ended_services, expire_unacknowledged_orders
 
 
-@shared_task
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def render_order_form(contract_id: int) -> None:
     store_order_form(contract=Contract.objects.get(pk=contract_id))
+
+
+@shared_task
+def render_missing_order_forms() -> int:
+    """Queue the order forms a failed render left without a PDF."""
+    missing = list(Contract.objects.filter(order_form="").values_list("pk", flat=True))
+    for contract_id in missing:
+        render_order_form.delay(contract_id)
+    return len(missing)
 
 
 @shared_task

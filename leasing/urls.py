@@ -6,7 +6,7 @@ from . import order_views, views
 class CodeConverter:
     """Codes (BAK-AKT) and circuit IDs (TCFO-WL100-000123): capitals, digits, dashes."""
 
-    regex = "[A-Z0-9][A-Z0-9-]{0,39}"
+    regex = "[A-Z0-9][A-Z0-9-]{0,63}"
 
     def to_python(self, value: str) -> str:
         return value

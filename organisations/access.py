@@ -17,6 +17,7 @@ platform admin) and a ``role``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.db import models
@@ -125,10 +126,28 @@ def editable_by(queryset: models.QuerySet[M], actor: Actor | None) -> models.Que
     return queryset.filter(operator_editable(organisation)).distinct()
 
 
+@dataclass(frozen=True)
+class SystemActor:
+    """A job of the portal acting for an organisation in a role (a command, the SNMP poller)."""
+
+    organisation: Organisation
+    role: str
+    label: str
+
+    is_authenticated = True
+    is_active = True
+    is_api_key = True  # holds no person-only capability
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def describe_actor(actor: Actor | None) -> str:
-    """Who did it, for histories: a username, or an API key with its organisation."""
+    """Who did it, for histories: a username, an API key with its organisation, a job."""
     if actor is None or not actor.is_authenticated:
         return "system"
+    if isinstance(actor, SystemActor):
+        return actor.label
     api_key = getattr(actor, "api_key", None)
     if api_key is not None:
         return f"API key {api_key.prefix} ({actor.organisation})"

@@ -113,6 +113,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
+    "render-missing-order-forms": {
+        "task": "leasing.tasks.render_missing_order_forms",
+        "schedule": 60 * 60,
+    },
 }
 
 if REDIS_URL:
@@ -230,6 +234,8 @@ SPECTACULAR_SETTINGS = {
 # --- Business rules that are configuration -------------------------------------------------------
 # How long a submitted order holds its capacity before an operator acknowledges it.
 TCFO_ORDER_HOLD_HOURS = int(os.environ.get("TCFO_ORDER_HOLD_HOURS", "120"))
+# How far ahead a sale may start or be ready for service.
+TCFO_SALES_HORIZON_DAYS = int(os.environ.get("TCFO_SALES_HORIZON_DAYS", "1095"))
 # How long a quote can be accepted.
 TCFO_QUOTE_VALID_DAYS = int(os.environ.get("TCFO_QUOTE_VALID_DAYS", "30"))
 # The SLA table of a new contract: monthly availability below x % -> credit of y % of the MRC.

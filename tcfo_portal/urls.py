@@ -7,6 +7,7 @@ from . import views
 api_v1 = [
     path("", include("organisations.api.urls")),
     path("", include("leasing.api.urls")),
+    path("", include("billing.api.urls")),
 ]
 
 urlpatterns = [

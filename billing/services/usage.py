@@ -13,6 +13,7 @@ as received (gzip) in a ``UsageBatch`` for disputes, with every decision as a ``
 
 from __future__ import annotations
 
+import csv
 import datetime
 import gzip
 from collections import defaultdict
@@ -389,3 +390,31 @@ def _store(
     UsageDay.objects.bulk_update(
         [rows[key] for key in changed], ["in_bps", "out_bps"], batch_size=500
     )
+
+
+CSV_VALUE_COLUMNS = ("in_bps", "out_bps", "in_octets", "out_octets")
+
+
+def read_csv(lines: Any) -> list[dict[str, Any]]:
+    """Rows of a usage CSV as API samples. A header names the columns; numbers that do not parse
+    are left as text, so the sample is refused with its reason and the other rows go through."""
+    reader = csv.DictReader(lines)
+    columns = set(reader.fieldnames or ())
+    if not {"circuit_id", "ts"} <= columns or not (
+        {"in_bps", "out_bps"} <= columns or {"in_octets", "out_octets"} <= columns
+    ):
+        raise ValueError(
+            "The header must name circuit_id, ts and in_bps, out_bps (or in_octets, out_octets)."
+        )
+    samples = []
+    for row in reader:
+        sample: dict[str, Any] = {
+            key: value.strip() for key, value in row.items() if key and value not in (None, "")
+        }
+        for column in CSV_VALUE_COLUMNS:
+            if column in sample and sample[column].isdigit():
+                sample[column] = int(sample[column])
+        samples.append(sample)
+        if len(samples) > MAX_SAMPLES:
+            raise ValueError(f"At most {MAX_SAMPLES} rows at a time; split the file.")
+    return samples

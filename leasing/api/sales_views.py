@@ -17,6 +17,7 @@ from tcfo_portal.api.idempotency import HEADER, idempotent
 
 from ..choices import OrderState
 from ..models import Contract, Order, OrderTransition, Quote, Service
+from ..selectors import assignment_prefetches
 from ..services import orders as sales
 from . import sales_serializers as s
 
@@ -98,7 +99,8 @@ class OrderViewSet(
             "service",
             "allocation",
         ).prefetch_related(
-            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk"))
+            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk")),
+            *assignment_prefetches("allocation__"),
         )
         state = self.request.query_params.get("state")
         if state:
@@ -150,7 +152,10 @@ class OrderViewSet(
         body = s.AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order = sales.acknowledge_order(
-            order=order, by=describe_actor(request.user), **body.validated_data
+            order=order,
+            by=describe_actor(request.user),
+            acting_for=request.user.organisation,
+            **body.validated_data,
         )
         return self._answer(order)
 
@@ -204,7 +209,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = s.ServiceSerializer
     lookup_field = "circuit_id"
-    lookup_value_regex = r"TCFO-[A-Z0-9-]{1,40}"
+    lookup_value_regex = r"TCFO-[A-Z0-9-]{1,58}"
     required_capability = {
         "list": Capability.VIEW_OWN_SERVICES,
         "retrieve": Capability.VIEW_OWN_SERVICES,

@@ -220,8 +220,8 @@ class PriceSerializer(serializers.ModelSerializer):
     site = serializers.CharField(source="site.code", default=None)
     mrc = MoneyField()
     nrc = MoneyField()
-    commit_price_per_mbps = MoneyField()
-    burst_price_per_mbps = MoneyField()
+    commit_price_per_mbps = MoneyField(unit_price=True)
+    burst_price_per_mbps = MoneyField(unit_price=True)
     iru_price = MoneyField()
 
     class Meta:

@@ -123,10 +123,13 @@ class Order(models.Model):
 
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
-        """An operator sees the orders it sells, or that run over segments it owns a share of."""
+        """An operator sees the orders it sells, or that run over segments it owns a share of
+        today, or at a PoP it owns."""
+        from .network import Segment
+
         return (
             Q(billing_party=operator)
-            | Q(quote__path__segments__ownerships__shares__operator=operator)
+            | Q(quote__path__segments__in=Segment.owned_by(operator))
             | Q(quote__site__operator=operator)
         )
 
@@ -152,7 +155,7 @@ class Service(models.Model):
     """A delivered circuit, named by the ID the customer quotes in every ticket."""
 
     # Null for the moment between insert and naming: the ID carries the row's own number.
-    circuit_id = models.CharField(max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
+    circuit_id = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     customer = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="services"
     )
@@ -190,9 +193,11 @@ class Service(models.Model):
 
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
+        from .network import Segment
+
         return (
             Q(order__billing_party=operator)
-            | Q(path__segments__ownerships__shares__operator=operator)
+            | Q(path__segments__in=Segment.owned_by(operator))
             | Q(site__operator=operator)
         )
 
@@ -245,8 +250,12 @@ class Contract(MoneyFieldsMixin, models.Model):
 
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
-        return Q(billing_party=operator) | Q(
-            service__path__segments__ownerships__shares__operator=operator
+        from .network import Segment
+
+        return (
+            Q(billing_party=operator)
+            | Q(service__path__segments__in=Segment.owned_by(operator))
+            | Q(service__site__operator=operator)
         )
 
 

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from organisations.models import Organisation
-from tcfo_portal.exceptions import Conflict, DomainError
+from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.money import Money
 
 from .. import order_lifecycle
@@ -83,14 +83,19 @@ def create_quote(
     ``backdated`` lets the back office record a service that started before the portal knew of
     it (a migrated contract, the demo data): the start date may then lie in the past.
     """
-    if not customer.is_customer:
-        raise NotSellable("Quotes are for customers.")
+    if customer is None or not customer.is_customer:
+        raise NotSellable("Quotes are asked for by a customer organisation.")
     if not product.is_active:
         raise NotSellable(f"{product.code} is no longer sold.", errors={"product": ["Not sold."]})
     today = timezone.localdate()
     if start_date < today and not backdated:
         raise NotSellable(
             "The start date is in the past.", errors={"start_date": ["Give today or later."]}
+        )
+    if start_date > today + datetime.timedelta(days=settings.TCFO_SALES_HORIZON_DAYS):
+        raise NotSellable(
+            "The start date is too far ahead.",
+            errors={"start_date": [f"At most {settings.TCFO_SALES_HORIZON_DAYS} days ahead."]},
         )
     if product.is_transit:
         if site is None:
@@ -192,13 +197,27 @@ def place_order(*, quote: Quote, by: str) -> Order:
 
 @transaction.atomic
 def acknowledge_order(
-    *, order: Order, by: str, billing_party: Organisation | None = None, note: str = ""
+    *,
+    order: Order,
+    by: str,
+    billing_party: Organisation | None = None,
+    note: str = "",
+    acting_for: Organisation | None = None,
 ) -> Order:
-    """An operator accepts the order: its capacity is held firmly until it completes."""
+    """An operator accepts the order: its capacity is held firmly until it completes.
+
+    ``acting_for``: the operator acknowledging, which may name itself the billing party but no
+    other operator (platform admins act for nobody and may name any).
+    """
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.ACKNOWLEDGED)
     if billing_party is not None and not billing_party.is_operator:
         raise DomainError("The billing party must be a consortium operator.")
+    if billing_party not in (None, order.billing_party, acting_for) and acting_for is not None:
+        raise DomainError(
+            "An operator can make itself the billing party, not another operator.",
+            errors={"billing_party": [f"Leave it, or name {acting_for}."]},
+        )
     allocation = CapacityAllocation.objects.select_for_update().get(pk=order.allocation_id)
     if not allocation.is_live():
         raise CapacityUnavailable("The capacity hold of this order has expired.")
@@ -269,6 +288,8 @@ def start_provisioning(
     """Network staff take up the order: optionally move its capacity, plan the RFS date."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.IN_PROGRESS)
+    if ready_for_service_date is not None:
+        _check_ready_for_service(order.quote, ready_for_service_date)
     if start is not None:
         reassign_capacity(order=order, start=start)
     return order_lifecycle.move(
@@ -289,6 +310,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.COMPLETED)
     quote = order.quote
+    _check_ready_for_service(quote, ready_for_service_date)
     allocation = activate_allocation(allocation=order.allocation)
     service = Service.objects.create(
         customer=order.customer,
@@ -313,6 +335,16 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
 
     transaction.on_commit(lambda: render_order_form.delay(contract.pk))
     return service
+
+
+def _check_ready_for_service(quote: Quote, day: datetime.date) -> None:
+    """Ready for service on or after the start the capacity is held from, within the horizon."""
+    horizon = timezone.localdate() + datetime.timedelta(days=settings.TCFO_SALES_HORIZON_DAYS)
+    if not quote.start_date <= day <= horizon:
+        raise DomainError(
+            f"Ready for service must be from {quote.start_date} to {horizon}.",
+            errors={"ready_for_service_date": [f"From {quote.start_date} to {horizon}."]},
+        )
 
 
 def _create_contract(*, order: Order, service: Service) -> Contract:
@@ -368,19 +400,25 @@ def _create_contract(*, order: Order, service: Service) -> Contract:
 
 
 def expire_unacknowledged_orders(*, at: datetime.datetime | None = None) -> int:
-    """Cancel every submitted order whose capacity hold has expired; return how many."""
+    """Cancel every submitted order whose capacity hold has lapsed; return how many.
+
+    The hold may have lapsed (expired) or been released already (any allocation releases expired
+    holds before it takes capacity): either way the order cannot go on and the customer is told.
+    """
     at = at or timezone.now()
-    expired = Order.objects.filter(
-        state=OrderState.SUBMITTED,
-        allocation__status=AllocationStatus.HELD,
-        allocation__expires_at__lte=at,
+    lapsed = Order.objects.filter(state=OrderState.SUBMITTED).filter(
+        Q(allocation__status=AllocationStatus.RELEASED)
+        | Q(allocation__status=AllocationStatus.HELD, allocation__expires_at__lte=at)
     )
     count = 0
-    for order in expired:
-        with transaction.atomic():
-            _end_with_release(
-                order, OrderState.CANCELLED, by="system", reason="The capacity hold expired."
-            )
+    for order in lapsed.only("pk"):
+        try:
+            with transaction.atomic():
+                _end_with_release(
+                    order, OrderState.CANCELLED, by="system", reason="The capacity hold expired."
+                )
+        except InvalidTransition:
+            continue  # acknowledged or cancelled meanwhile
         count += 1
     return count
 
@@ -423,6 +461,11 @@ def terminate_service(*, service: Service, on: datetime.date) -> Service:
         raise DomainError(
             "A service ends after its activation.",
             errors={"on": [f"Give a date after {service.activated_on}."]},
+        )
+    if on < timezone.localdate():
+        raise DomainError(
+            "A service cannot be ended in the past: its usage and invoices stand.",
+            errors={"on": ["Give today or a later date."]},
         )
     end_allocation(allocation=service.allocation, on=on)
     service.terminated_on = on

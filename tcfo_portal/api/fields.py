@@ -25,12 +25,16 @@ class MoneyField(serializers.Field):
     """A ``Money`` as ``{"amount": "12500.00", "currency": "USD"}`` (read only).
 
     ``source`` names a Decimal attribute; the currency is read from ``currency_attr`` of the same
-    object (``currency`` by default).
+    object (``currency`` by default). Amounts are rounded to the currency's minor unit, except a
+    ``unit_price`` (per Mbit/s) which keeps its stored decimals.
     """
 
-    def __init__(self, *, currency_attr: str = "currency", **kwargs: Any) -> None:
+    def __init__(
+        self, *, currency_attr: str = "currency", unit_price: bool = False, **kwargs: Any
+    ) -> None:
         kwargs["read_only"] = True
         self.currency_attr = currency_attr
+        self.unit_price = unit_price
         super().__init__(**kwargs)
 
     def get_attribute(self, instance: Any) -> Money | None:
@@ -40,6 +44,8 @@ class MoneyField(serializers.Field):
         return Money(amount, getattr(instance, self.currency_attr))
 
     def to_representation(self, value: Money) -> dict[str, str]:
+        if self.unit_price:  # a price per Mbit/s keeps the decimals it is stored with
+            return {"amount": str(value.amount), "currency": value.currency}
         return value.as_dict()
 
 

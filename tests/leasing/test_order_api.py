@@ -349,3 +349,71 @@ def test_operators_see_the_capacity_an_order_holds_and_customers_do_not(buyer, n
     assert rejected.status_code == 409  # in progress: fail it instead
     failed = noc.post(url + "fail/", {"reason": "fibre cut"}, format="json").json()
     assert failed["capacity"] == []
+
+
+def test_services_list_shows_paths_and_pops(client, buyer, noc, sales_net):
+    order = _ordered(buyer)
+    url = f"/api/v1/orders/{order['id']}/"
+    noc.post(url + "acknowledge/", {}, format="json")
+    noc.post(url + "provision/", {}, format="json")
+    circuit = noc.post(
+        url + "complete/", {"ready_for_service_date": "2026-12-10"}, format="json"
+    ).json()["circuit_id"]
+    client.force_login(sales_net.buyer)
+    page = client.get("/services/")
+    assert page.status_code == 200
+    assert circuit in page.content.decode() and "BAK-AKT" in page.content.decode()
+
+
+def test_an_operator_whose_share_has_ended_no_longer_sees_the_order(buyer, sales_net):
+    from leasing.services.inventory import set_segment_ownership
+
+    order = _ordered(buyer)
+    ktc = key_client(sales_net.ktc, Role.OPERATOR_NETWORK)[0]
+    assert ktc.get(f"/api/v1/orders/{order['id']}/").status_code == 200
+    set_segment_ownership(
+        segment=sales_net.sea, valid_from=datetime.date(2026, 1, 2), shares={sales_net.azt: 100}
+    )
+    assert ktc.get(f"/api/v1/orders/{order['id']}/").status_code == 404
+
+
+def test_unit_prices_keep_their_decimals(buyer, sales_net):
+    from leasing.models import Price
+
+    Price.objects.filter(product=sales_net.ipt10).update(
+        commit_price_per_mbps="0.4575", burst_price_per_mbps="0.0049"
+    )
+    quote = buyer.post(
+        "/api/v1/quotes/",
+        {
+            "product": "IPT10",
+            "site": "BAK",
+            "term_months": 12,
+            "start_date": "2026-12-01",
+            "commit_mbps": 1000,
+        },
+        format="json",
+    ).json()
+    assert quote["commit_price_per_mbps"] == {"amount": "0.4575", "currency": "USD"}
+    assert quote["burst_price_per_mbps"] == {"amount": "0.0049", "currency": "USD"}
+
+
+def test_a_platform_admin_cannot_ask_for_a_quote(sales_net):
+    from ..conftest import session_client
+    from ..factories import UserFactory
+
+    admin = session_client(UserFactory(organisation=None, role=Role.PLATFORM_ADMIN))
+    response = admin.post("/api/v1/quotes/", QUOTE, format="json")
+    assert response.status_code == 400
+    assert "customer organisation" in response.json()["detail"]
+
+
+def test_the_operators_order_list_does_not_grow_queries_with_orders(
+    buyer, noc, django_assert_max_num_queries
+):
+    for _ in range(3):
+        _ordered(buyer)
+    with django_assert_max_num_queries(14):
+        body = noc.get("/api/v1/orders/", {"page_size": 500}).json()
+    assert len(body["results"]) == 3
+    assert all(row["capacity"] for row in body["results"])

@@ -418,3 +418,93 @@ def test_the_customer_is_mailed_on_each_state_change_only_after_the_commit(
         reject_order(order=order, by="ops", reason="no fibre")
     assert mail.outbox[-1].subject == f"TCFO order {order.pk} is rejected"
     assert "Reason: no fibre" in mail.outbox[-1].body
+
+
+# --- found in review ------------------------------------------------------------------------------
+
+
+def test_an_order_whose_hold_was_released_by_another_sale_is_cancelled_and_told(sales_net):
+    net = sales_net
+    order = _order(net)
+    type(order.allocation).objects.filter(pk=order.allocation_id).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    _order(net)  # any allocation first releases expired holds
+    order.allocation.refresh_from_db()
+    assert order.allocation.status == AllocationStatus.RELEASED
+    assert expire_unacknowledged_orders() == 1
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (datetime.date(2026, 11, 30), "Ready for service must be from"),
+        (datetime.date(9999, 12, 31), "Ready for service must be from"),
+    ],
+)
+def test_ready_for_service_is_not_before_the_start_nor_beyond_the_horizon(sales_net, day, message):
+    order = _order(sales_net)
+    acknowledge_order(order=order, by="ops")
+    with pytest.raises(DomainError, match=message):
+        start_provisioning(order=order, by="ops", ready_for_service_date=day)
+    start_provisioning(order=order, by="ops")
+    with pytest.raises(DomainError, match=message):
+        complete_order(order=order, by="ops", ready_for_service_date=day)
+
+
+def test_a_quote_cannot_start_beyond_the_horizon_nor_be_asked_without_a_customer(sales_net):
+    with pytest.raises(NotSellable, match="too far ahead"):
+        _quote(sales_net, start_date=datetime.date(9999, 12, 31))
+    with pytest.raises(NotSellable, match="customer organisation"):
+        create_quote(
+            customer=None,
+            product=sales_net.wl100,
+            term_months=12,
+            start_date=START,
+            path=sales_net.path,
+            by="x",
+        )
+
+
+def test_an_operator_names_itself_billing_party_not_another(sales_net):
+    net = sales_net
+    order = _order(net)
+    with pytest.raises(DomainError, match="make itself the billing party"):
+        acknowledge_order(order=order, by="ktc", billing_party=net.ktc, acting_for=net.azt)
+    acknowledge_order(order=order, by="ktc", billing_party=net.ktc, acting_for=net.ktc)
+    order.refresh_from_db()
+    assert order.billing_party == net.ktc
+
+
+def test_a_long_product_code_still_makes_a_circuit_id(
+    sales_net, django_capture_on_commit_callbacks
+):
+    net = sales_net
+    net.wl100.code = "WL100-METRO-EXTENDED-REACH-X"
+    net.wl100.save()
+    service = _completed(net)
+    assert service.circuit_id == f"TCFO-WL100-METRO-EXTENDED-REACH-X-{service.pk:06d}"
+
+
+def test_a_service_is_not_ended_in_the_past(sales_net):
+    net = sales_net
+    since = datetime.date(2026, 1, 1)
+    quote = create_quote(
+        customer=net.customer,
+        product=net.wl100,
+        term_months=12,
+        start_date=since,
+        path=net.path,
+        by="t",
+        backdated=True,
+    )
+    order = place_order(quote=quote, by="t")
+    acknowledge_order(order=order, by="ops")
+    start_provisioning(order=order, by="ops")
+    service = complete_order(order=order, by="ops", ready_for_service_date=since)
+    with pytest.raises(DomainError, match="cannot be ended in the past"):
+        terminate_service(service=service, on=timezone.localdate() - datetime.timedelta(days=1))
+    ended = terminate_service(service=service, on=timezone.localdate())
+    assert ended.status == ServiceStatus.TERMINATED

@@ -1,0 +1,17 @@
+from django.urls import re_path
+
+from . import views
+
+CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
+
+urlpatterns = [
+    re_path(r"^usage/samples/$", views.UsageSamplesView.as_view(), name="usage-samples"),
+    re_path(
+        rf"^services/{CIRCUIT}/usage/$", views.ServiceUsageView.as_view(), name="service-usage"
+    ),
+    re_path(
+        rf"^services/{CIRCUIT}/usage/samples/$",
+        views.ServiceUsageSamplesView.as_view(),
+        name="service-usage-samples",
+    ),
+]

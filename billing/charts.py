@@ -1,0 +1,120 @@
+"""The month's traffic as an SVG drawn server-side: in, out, the 95th line and the commit.
+
+One function, used by the portal's usage page and by the invoice PDF.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from .buckets import MISSING
+from .counters import BUCKET_SECONDS
+
+WIDTH, HEIGHT = 960, 300
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 40
+
+
+def format_bps(bps: float) -> str:
+    """1234567 -> '1.23 Mbit/s'."""
+    for unit, size in (("Tbit/s", 1e12), ("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if bps >= size:
+            return f"{bps / size:.3g} {unit}"
+    return f"{bps:.0f} bit/s"
+
+
+def _nice_ceiling(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** np.floor(np.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _path(xs: np.ndarray, ys: np.ndarray, present: np.ndarray) -> str:
+    """An SVG path that lifts the pen over missing buckets (missing is not drawn as zero)."""
+    parts: list[str] = []
+    drawing = False
+    for x, y, here in zip(xs.tolist(), ys.tolist(), present.tolist(), strict=True):
+        if here:
+            parts.append(f"{'L' if drawing else 'M'}{x:.1f} {y:.1f}")
+        drawing = here
+    return " ".join(parts)
+
+
+def usage_chart_svg(
+    *,
+    start: int,
+    in_bps: np.ndarray,
+    out_bps: np.ndarray,
+    p95_bps: int | None,
+    commit_bps: int | None,
+    title: str,
+) -> SafeString:
+    """The chart of one period: ``start`` is the first bucket (UNIX seconds)."""
+    count = max(int(in_bps.size), 1)
+    present = in_bps != MISSING
+    peak = max(
+        int(in_bps[present].max(initial=0)),
+        int(out_bps[present].max(initial=0)),
+        p95_bps or 0,
+        commit_bps or 0,
+    )
+    ceiling = _nice_ceiling(peak * 1.05)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    xs = LEFT + np.arange(count) * (plot_w / max(count - 1, 1))
+
+    def y_of(values: np.ndarray | float) -> np.ndarray | float:
+        return TOP + plot_h - (np.asarray(values, dtype=float) / ceiling) * plot_h
+
+    days = []
+    first_day = datetime.datetime.fromtimestamp(start, datetime.UTC)
+    span_days = count * BUCKET_SECONDS / 86_400
+    step = 1 if span_days <= 10 else 5
+    for day in range(0, int(span_days) + 1, step):
+        index = day * 86_400 // BUCKET_SECONDS
+        if index < count:
+            days.append(
+                {
+                    "x": round(float(xs[index]), 1),
+                    "label": (first_day + datetime.timedelta(days=day)).strftime("%d %b"),
+                }
+            )
+    gridlines = [
+        {"y": round(float(y_of(ceiling * f)), 1), "label": format_bps(ceiling * f)}
+        for f in (0, 0.25, 0.5, 0.75, 1)
+    ]
+    lines = []
+    for css, value, label in (("p95", p95_bps, "95th"), ("commit", commit_bps, "commit")):
+        if value is not None:
+            lines.append(
+                {
+                    "css": css,
+                    "y": round(float(y_of(value)), 1),
+                    "label": f"{label} {format_bps(value)}",
+                }
+            )
+    return render_to_string(
+        "billing/usage_chart.svg",
+        {
+            "title": title,
+            "width": WIDTH,
+            "height": HEIGHT,
+            "left": LEFT,
+            "right": WIDTH - RIGHT,
+            "top": TOP,
+            "bottom": HEIGHT - BOTTOM,
+            "in_path": _path(xs, y_of(np.where(present, in_bps, 0)), present),
+            "out_path": _path(xs, y_of(np.where(present, out_bps, 0)), present),
+            "gridlines": gridlines,
+            "days": days,
+            "lines": lines,
+            "samples": int(present.sum()),
+            "count": count,
+        },
+    )

@@ -1,0 +1,137 @@
+"""Portal pages of usage: a service's month with its chart, the CSV of its buckets, uploads."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zoneinfo
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+
+from organisations.choices import Capability
+from organisations.mixins import CapabilityRequiredMixin
+
+from .charts import format_bps, usage_chart_svg
+from .choices import UsageSource
+from .forms import UsageUploadForm
+from .selectors import ServiceUsage, service_usage, visible_service
+from .services.percentiles import PeriodError, parse_period
+from .services.usage import ingest, read_csv
+
+
+def _period(request: HttpRequest, time_zone: str) -> str:
+    period = request.GET.get("period")
+    if period is None:
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(time_zone)).strftime("%Y-%m")
+    parse_period(period)
+    return period
+
+
+def _found(request: HttpRequest, circuit_id: str) -> ServiceUsage:
+    service = visible_service(request.user, circuit_id)
+    if service is None:
+        raise Http404("No such service.")
+    return service_usage(service, _period(request, service.contract.billing_party.time_zone))
+
+
+class UsageView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
+        try:
+            found = _found(request, circuit_id)
+        except PeriodError as error:
+            return render(request, "billing/bad_period.html", {"error": error}, status=400)
+        usage, result = found.usage, found.result
+        year, month = parse_period(usage.period)
+        previous = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+        following = f"{year + (month == 12)}-{month % 12 + 1:02d}"
+        chart = usage_chart_svg(
+            start=usage.start,
+            in_bps=usage.in_bps,
+            out_bps=usage.out_bps,
+            p95_bps=result.billable_bps,
+            commit_bps=found.commit_bps,
+            title=f"{circuit_id} traffic in {usage.period}",
+        )
+        return render(
+            request,
+            "billing/usage.html",
+            {
+                "service": usage.service,
+                "period": usage.period,
+                "previous": previous,
+                "following": following,
+                "result": result,
+                "found": found,
+                "chart": chart,
+                "figures": {
+                    "p95_in": format_bps(result.p95_in_bps or 0),
+                    "p95_out": format_bps(result.p95_out_bps or 0),
+                    "billable": format_bps(result.billable_bps or 0),
+                    "commit": format_bps(found.commit_bps or 0),
+                },
+            },
+        )
+
+
+class UsageCsvView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
+        try:
+            usage = _found(request, circuit_id).usage
+        except PeriodError as error:
+            return HttpResponse(str(error), status=400, content_type="text/plain")
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{circuit_id}-{usage.period}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["circuit_id", "ts", "in_bps", "out_bps"])
+        present = usage.present
+        for ts, in_bps, out_bps in zip(
+            usage.timestamps()[present], usage.in_bps[present], usage.out_bps[present], strict=True
+        ):
+            moment = datetime.datetime.fromtimestamp(int(ts), datetime.UTC)
+            writer.writerow(
+                [circuit_id, moment.isoformat().replace("+00:00", "Z"), int(in_bps), int(out_bps)]
+            )
+        return response
+
+
+class UsageUploadView(CapabilityRequiredMixin, View):
+    """Operators feed a CSV file of samples (the same columns as the API's)."""
+
+    required_capability = Capability.INGEST_USAGE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "billing/upload.html", {"form": UsageUploadForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = UsageUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, "billing/upload.html", {"form": form}, status=400)
+        data = form.cleaned_data["file"].read()
+        try:
+            samples = read_csv(io.StringIO(data.decode("utf-8-sig")))
+            result = ingest(
+                samples=samples, actor=request.user, source=UsageSource.CSV, raw_payload=data
+            )
+        except (UnicodeDecodeError, ValueError) as error:
+            form.add_error("file", str(error))
+            return render(request, "billing/upload.html", {"form": form}, status=400)
+        messages.success(
+            request,
+            f"Batch {result.batch.pk}: {result.count('accepted')} accepted, "
+            f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected.",
+        )
+        rejected = [r for r in result.results if r.status == "rejected"][:200]
+        return render(
+            request,
+            "billing/upload.html",
+            {"form": UsageUploadForm(), "result": result, "rejected": rejected},
+        )
