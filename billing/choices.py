@@ -16,3 +16,4 @@ class UsageEventKind(models.TextChoices):
     CLAMP = "clamp", "Rate above the port speed: clamped"
     GAP = "gap", "Readings too far apart: buckets left missing"
     OUT_OF_ORDER = "out_of_order", "Reading older than the last one: ignored"
+    POLL_FAILED = "poll_failed", "The router did not answer the poller: bucket left missing"

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from leasing.choices import P95Rule
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 
@@ -75,6 +76,7 @@ class UsageView(CapabilityRequiredMixin, View):
                     "p95_out": format_bps(result.p95_out_bps or 0),
                     "billable": format_bps(result.billable_bps or 0),
                     "commit": format_bps(found.commit_bps or 0),
+                    "rule": P95Rule(result.rule).label,
                 },
             },
         )

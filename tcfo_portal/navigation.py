@@ -27,6 +27,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Orders", "orders", Capability.VIEW_OWN_SERVICES),
     NavEntry("Services", "services", Capability.VIEW_OWN_SERVICES),
     NavEntry("Contracts", "contracts", Capability.VIEW_OWN_SERVICES),
+    NavEntry("Usage upload", "usage-upload", Capability.INGEST_USAGE),
     NavEntry("Utilisation", "utilisation", Capability.VIEW_INVENTORY),
     NavEntry("API keys", "api-keys", Capability.MANAGE_API_KEYS),
     NavEntry("API docs", "api-docs"),

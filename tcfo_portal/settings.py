@@ -113,6 +113,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
+    "poll-interface-counters": {"task": "billing.tasks.poll_counters", "schedule": 5 * 60},
     "render-missing-order-forms": {
         "task": "leasing.tasks.render_missing_order_forms",
         "schedule": 60 * 60,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("organisations.urls")),
     path("", include("leasing.urls")),
+    path("", include("billing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
