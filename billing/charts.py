@@ -6,6 +6,7 @@ One function, used by the portal's usage page and by the invoice PDF.
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 import numpy as np
 from django.template.loader import render_to_string
@@ -55,8 +56,10 @@ def usage_chart_svg(
     p95_bps: int | None,
     commit_bps: int | None,
     title: str,
+    time_zone: str = "UTC",
 ) -> SafeString:
-    """The chart of one period: ``start`` is the first bucket (UNIX seconds)."""
+    """The chart of one period: ``start`` is the first bucket (UNIX seconds); days are marked
+    at midnight in ``time_zone`` (the billing party's)."""
     count = max(int(in_bps.size), 1)
     present = in_bps != MISSING
     peak = max(
@@ -73,30 +76,37 @@ def usage_chart_svg(
         return TOP + plot_h - (np.asarray(values, dtype=float) / ceiling) * plot_h
 
     days = []
-    first_day = datetime.datetime.fromtimestamp(start, datetime.UTC)
-    span_days = count * BUCKET_SECONDS / 86_400
-    step = 1 if span_days <= 10 else 5
-    for day in range(0, int(span_days) + 1, step):
-        index = day * 86_400 // BUCKET_SECONDS
-        if index < count:
-            days.append(
-                {
-                    "x": round(float(xs[index]), 1),
-                    "label": (first_day + datetime.timedelta(days=day)).strftime("%d %b"),
-                }
-            )
+    zone = zoneinfo.ZoneInfo(time_zone)
+    local = datetime.datetime.fromtimestamp(start, zone)
+    midnight = local.replace(hour=0, minute=0, second=0) + datetime.timedelta(
+        days=0 if local.hour == local.minute == 0 else 1
+    )
+    step = 1 if count * BUCKET_SECONDS <= 10 * 86_400 else 5
+    while True:
+        index = (int(midnight.timestamp()) - start) // BUCKET_SECONDS
+        if index >= count:
+            break
+        if midnight.day == 1 or (midnight.day - 1) % step == 0:
+            days.append({"x": round(float(xs[index]), 1), "label": midnight.strftime("%d %b")})
+        midnight += datetime.timedelta(days=1)
     gridlines = [
         {"y": round(float(y_of(ceiling * f)), 1), "label": format_bps(ceiling * f)}
         for f in (0, 0.25, 0.5, 0.75, 1)
     ]
     lines = []
-    for css, value, label in (("p95", p95_bps, "95th"), ("commit", commit_bps, "commit")):
+    # The 95th is labelled on the left, the commit on the right: they are often close.
+    for css, value, label, x, anchor in (
+        ("p95", p95_bps, "95th", LEFT + 4, "start"),
+        ("commit", commit_bps, "commit", WIDTH - RIGHT, "end"),
+    ):
         if value is not None:
             lines.append(
                 {
                     "css": css,
                     "y": round(float(y_of(value)), 1),
                     "label": f"{label} {format_bps(value)}",
+                    "x": x,
+                    "anchor": anchor,
                 }
             )
     return render_to_string(

@@ -59,6 +59,7 @@ class UsageView(CapabilityRequiredMixin, View):
             p95_bps=result.billable_bps,
             commit_bps=found.commit_bps,
             title=f"{circuit_id} traffic in {usage.period}",
+            time_zone=usage.service.contract.billing_party.time_zone,
         )
         return render(
             request,

@@ -78,10 +78,12 @@ class MonthUsage:
         return self.start + BUCKET_SECONDS * np.arange(self.in_bps.size, dtype=np.int64)
 
 
-def _service_window(service: Service, start: int, end: int) -> tuple[int, int]:
-    """The part of the period the service runs (UTC days of activation and termination)."""
+def _service_window(service: Service, start: int, end: int, now: int) -> tuple[int, int]:
+    """The part of the period the service runs (UTC days of activation and termination) and
+    that has begun: buckets still to come are not missing, they are not counted at all."""
     first = max(start, day_start(service.activated_on))
     last = min(end, day_start(service.terminated_on)) if service.terminated_on else end
+    last = min(last, now - now % BUCKET_SECONDS)
     return first, max(first, last)
 
 
@@ -91,9 +93,10 @@ def month_usage(services: list[Service], period: str) -> dict[int, MonthUsage]:
     Services come with ``contract__billing_party`` and ``usage_ports`` loaded.
     """
     windows: dict[int, tuple[int, int]] = {}
+    now = int(timezone.now().timestamp())
     for service in services:
         start, end = period_bounds(period, _time_zone(service))
-        windows[service.pk] = _service_window(service, start, end)
+        windows[service.pk] = _service_window(service, start, end, now)
     if not windows:
         return {}
     first_day = datetime.datetime.fromtimestamp(

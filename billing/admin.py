@@ -1,0 +1,93 @@
+"""Back office for usage: ports are configured here; stored usage and decisions are read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import CounterState, UsageBatch, UsageDay, UsageEvent, UsagePercentile, UsagePort
+
+
+@admin.register(UsagePort)
+class UsagePortAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "service",
+        "snmp_host",
+        "if_index",
+        "counter_bits",
+        "speed_mbps",
+        "is_active",
+    ]
+    list_filter = ["is_active", "counter_bits"]
+    list_select_related = ["service"]
+    search_fields = ["name", "service__circuit_id", "snmp_host"]
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Written by the ingest only: what was received and decided stays as it was."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UsageBatch)
+class UsageBatchAdmin(ReadOnly):
+    list_display = [
+        "pk",
+        "source",
+        "organisation",
+        "submitted_by",
+        "received_at",
+        "samples",
+        "accepted",
+        "duplicates",
+        "rejected",
+    ]
+    list_filter = ["source"]
+    exclude = ["raw"]
+
+
+@admin.register(UsageEvent)
+class UsageEventAdmin(ReadOnly):
+    list_display = ["port", "kind", "ts", "batch", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["port__service"]
+
+
+@admin.register(UsagePercentile)
+class UsagePercentileAdmin(ReadOnly):
+    list_display = [
+        "service",
+        "period",
+        "samples",
+        "missing",
+        "p95_in_bps",
+        "p95_out_bps",
+        "billable_bps",
+        "rule",
+        "frozen_at",
+    ]
+    list_filter = ["period", "rule"]
+    list_select_related = ["service"]
+
+
+@admin.register(UsageDay)
+class UsageDayAdmin(ReadOnly):
+    list_display = ["port", "day"]
+    exclude = ["in_bps", "out_bps"]
+    list_select_related = ["port__service"]
+
+
+@admin.register(CounterState)
+class CounterStateAdmin(ReadOnly):
+    list_display = ["port", "ts", "in_octets", "out_octets"]
+    list_select_related = ["port__service"]
