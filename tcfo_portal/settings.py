@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A usage batch of 20,000 samples is about 2.5 MB of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 # --- Business rules that are configuration -------------------------------------------------------
 # How long a submitted order holds its capacity before an operator acknowledges it.
 TCFO_ORDER_HOLD_HOURS = int(os.environ.get("TCFO_ORDER_HOLD_HOURS", "120"))

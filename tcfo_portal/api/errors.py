@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -44,6 +45,11 @@ def error_body(error_type: str, detail: str, errors: dict[str, Any] | None = Non
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.error_type, exc.detail, exc.errors), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("too_large", "The request body is too large; send smaller batches."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, ProtectedError | RestrictedError):
         counts = Counter(obj._meta.verbose_name_plural for obj in exc.protected_objects)
         users = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))

@@ -225,3 +225,11 @@ def test_a_customer_with_two_services_sees_each_on_its_own(usage):
         f"/api/v1/services/{second.circuit_id}/usage/", {"period": "2026-10"}
     ).json()
     assert (first["billable_bps"], other["billable_bps"]) == (5, 9)
+
+
+def test_a_body_too_large_is_a_413_in_the_error_format(usage, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"samples": _rates(usage.transit.circuit_id, list(range(50)))}
+    response = usage.collector.post("/api/v1/usage/samples/", body, format="json")
+    assert response.status_code == 413
+    assert response.json()["type"] == "too_large"
