@@ -37,6 +37,8 @@ class IngestRequestSerializer(serializers.Serializer):
 
 
 class IngestResultSerializer(serializers.Serializer):
+    """Counts, and for each sample not accepted its index in the request and why."""
+
     batch = serializers.IntegerField()
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
@@ -75,7 +77,8 @@ class UsageSamplesView(APIView):
                 "accepted": result.count("accepted"),
                 "duplicates": result.count("duplicate"),
                 "rejected": result.count("rejected"),
-                "results": [r.as_dict() for r in result.results],
+                # Accepted samples need no word; the others each say why.
+                "results": [r.as_dict() for r in result.results if r.status != "accepted"],
             }
         )
 
