@@ -3,9 +3,9 @@
 Two readings of ifHCInOctets / ifHCOutOctets give, over the seconds between them, the rate in
 bit/s of that interval, attributed to the 300-second bucket that holds the interval's middle.
 
-- A counter lower than before is a 32-bit wrap when adding 2^32 gives a rate the port can carry;
-  otherwise (and always for 64-bit counters, which do not wrap in practice) it is a reset (a
-  reboot): the interval is discarded, never billed as a spike.
+- A counter lower than before is a wrap when adding 2^32 (2^64 for a 64-bit counter) gives a rate
+  the port can carry; otherwise it is a reset (a reboot): the interval is discarded, never billed
+  as a spike.
 - A rate above the port speed is clamped to it.
 - Readings more than ``MAX_INTERVAL`` seconds apart leave the buckets between them missing: the
   interval is not billed (a gap), the later reading is the new baseline.
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 BUCKET_SECONDS = 300
 MAX_INTERVAL = 2 * BUCKET_SECONDS
-WRAP_32 = 2**32
 MAX_64 = 2**64
 
 
@@ -54,10 +53,9 @@ def _delta(
 ) -> tuple[int | None, str | None]:
     if after >= before:
         return after - before, None
-    if bits == 32:
-        wrapped = after + WRAP_32 - before
-        if wrapped * 8 <= speed_bps * elapsed:
-            return wrapped, "wrap"
+    wrapped = after + 2**bits - before
+    if wrapped * 8 <= speed_bps * elapsed:
+        return wrapped, "wrap"
     return None, "reset"
 
 

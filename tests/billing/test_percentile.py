@@ -105,3 +105,9 @@ def test_a_gap_stays_missing_and_time_must_move_forward():
     ] == ["out_of_order"]
     late = rate_between(Reading(0, 0, 0), Reading(420, 420, 420), counter_bits=64, speed_bps=SPEED)
     assert (late.bucket, late.in_bps) == (0, 8)  # elapsed-time aware: 420 octets over 420 s
+
+
+def test_a_64_bit_counter_wraps_too_when_it_was_near_the_top():
+    before = Reading(0, 2**64 - 1_000, 0)
+    interval = rate_between(before, Reading(300, 374_999_000, 0), counter_bits=64, speed_bps=SPEED)
+    assert (interval.in_bps, [e.kind for e in interval.events]) == (10_000_000, ["wrap"])

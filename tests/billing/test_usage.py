@@ -229,3 +229,22 @@ def test_a_frozen_result_never_changes(usage):
     again = record_percentiles(services=[service], period="2026-10")[service.pk]
     assert (again.billable_bps, again.samples) == (100, 1)
     assert UsagePercentile.objects.get().samples == 1
+
+
+def test_several_ports_of_a_service_are_summed_per_bucket(usage):
+    from billing.models import UsagePort
+
+    for name in ("bak-pe1:xe-0/0/1", "bak-pe2:xe-0/0/1"):
+        UsagePort.objects.create(service=usage.transit, name=name)
+    start = _month_start_utc(2026, 10)
+    samples = []
+    for port, values in (("bak-pe1:xe-0/0/1", [100, 200, 300]), ("bak-pe2:xe-0/0/1", [10, 20])):
+        for row in _samples(usage.transit.circuit_id, start, values):
+            samples.append({**row, "port": port})
+    unnamed = _samples(usage.transit.circuit_id, start, [1])
+    result = ingest(samples=samples + unnamed, actor=usage.noc)
+    assert [r.status for r in result.results] == ["accepted"] * 5 + ["rejected"]
+    assert result.results[-1].reason.endswith("has 2 ports: name the port")
+    service = services_for_usage().get(pk=usage.transit.pk)
+    month = month_usage([service], "2026-10")[service.pk]
+    assert list(month.in_bps[month.present]) == [110, 220, 300]  # a port without data adds nothing
