@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from organisations.choices import Capability
+from tcfo_portal.api.parsers import FastJSONParser
 
 from ..choices import UsageSource
 from ..selectors import ServiceUsage, service_usage, visible_service
@@ -58,6 +59,7 @@ class UsageSamplesView(APIView):
     """Bulk usage from the operators' collectors: rates per 5-minute bucket or octet counters."""
 
     required_capability = Capability.INGEST_USAGE
+    parser_classes = [FastJSONParser]
 
     @extend_schema(request=IngestRequestSerializer, responses=IngestResultSerializer)
     def post(self, request: Request) -> Response:

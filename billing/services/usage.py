@@ -20,14 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leasing.models import Service
 from organisations.access import Actor, describe_actor, visible_to
 
-from ..buckets import EMPTY_DAY, MISSING, day_and_index, pack, unpack
+from ..buckets import EMPTY_DAY, MISSING, pack, unpack
 from ..choices import UsageEventKind, UsageSource
 from ..counters import BUCKET_SECONDS, MAX_64, Reading, rate_between
 from ..models import CounterState, UsageBatch, UsageDay, UsageEvent, UsagePort
@@ -36,6 +35,7 @@ MAX_SAMPLES = 20_000
 MAX_BPS = 10**13  # 10 Tbit/s: no port of this cable carries more
 EARLIEST = int(datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC).timestamp())
 DEFAULT_PORT = "default"
+EPOCH = datetime.date(1970, 1, 1)
 
 
 @dataclass
@@ -215,6 +215,7 @@ def _resolve_ports(
         .select_related("product")
         .prefetch_related("usage_ports")
     }
+    windows = {service.pk: _active_buckets(service) for service in services.values()}
     active_ports: dict[int, list[UsagePort]] = {}
     for service in services.values():
         active = [p for p in service.usage_ports.all() if p.is_active]
@@ -229,7 +230,7 @@ def _resolve_ports(
                 sample.index, "rejected", f"unknown circuit {sample.circuit_id}"
             )
             continue
-        start, end = _active_buckets(service)
+        start, end = windows[service.pk]
         if sample.ts < start or (end is not None and sample.ts >= end):
             results[sample.index] = SampleResult(
                 sample.index, "rejected", "outside the service's active period"
@@ -329,26 +330,15 @@ def _store(
     """Write rates into their days: new buckets set, equal ones duplicates, others conflicts."""
     if not rates:
         return
-    keys = {(port.pk, day_and_index(bucket)[0]) for _, port, bucket, _, _ in rates}
-    # Rows first (so concurrent batches lock the same rows), then read them under a lock.
-    UsageDay.objects.bulk_create(
-        [
-            UsageDay(port_id=port_id, day=day, in_bps=EMPTY_DAY, out_bps=EMPTY_DAY)
-            for port_id, day in keys
-        ],
-        ignore_conflicts=True,
-    )
-    condition = Q()
-    for port_id, day in keys:
-        condition |= Q(port_id=port_id, day=day)
-    rows = {
-        (row.port_id, row.day): row
-        for row in UsageDay.objects.select_for_update().filter(condition).order_by("port_id", "day")
-    }
+    keys = {(port.pk, bucket // 86_400) for _, port, bucket, _, _ in rates}
+    rows = _lock_days(keys)
     arrays = {key: (unpack(row.in_bps), unpack(row.out_bps)) for key, row in rows.items()}
-    changed: set[tuple[int, datetime.date]] = set()
+    speeds: dict[int, int] = {}
+    changed: set[tuple[int, int]] = set()
     for sample, port, bucket, in_bps, out_bps in rates:
-        speed = port.speed_bps
+        speed = speeds.get(port.pk)
+        if speed is None:
+            speed = speeds[port.pk] = port.speed_bps
         if in_bps > speed or out_bps > speed:
             events.append(
                 UsageEvent(
@@ -360,15 +350,18 @@ def _store(
                 )
             )
             in_bps, out_bps = min(in_bps, speed), min(out_bps, speed)
-        day, slot = day_and_index(bucket)
-        ins, outs = arrays[(port.pk, day)]
-        stored = (int(ins[slot]), int(outs[slot]))
-        if stored[0] == MISSING:
+        key = (port.pk, bucket // 86_400)
+        slot = bucket % 86_400 // BUCKET_SECONDS
+        ins, outs = arrays[key]
+        stored_in = int(ins[slot])
+        if stored_in == MISSING:
             ins[slot], outs[slot] = in_bps, out_bps
-            changed.add((port.pk, day))
+            changed.add(key)
             if sample.index not in results:
                 results[sample.index] = SampleResult(sample.index, "accepted")
-        elif stored == (in_bps, out_bps):
+            continue
+        stored = (stored_in, int(outs[slot]))
+        if stored == (in_bps, out_bps):
             results[sample.index] = SampleResult(sample.index, "duplicate")
         else:
             events.append(
@@ -377,7 +370,7 @@ def _store(
                     batch=batch,
                     kind=UsageEventKind.CONFLICT,
                     ts=bucket,
-                    detail={"stored": stored, "received": [in_bps, out_bps]},
+                    detail={"stored": list(stored), "received": [in_bps, out_bps]},
                 )
             )
             results[sample.index] = SampleResult(
@@ -385,12 +378,45 @@ def _store(
                 "rejected",
                 f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s",
             )
-    for key in changed:
-        row = rows[key]
-        row.in_bps, row.out_bps = pack(arrays[key][0]), pack(arrays[key][1])
-    UsageDay.objects.bulk_update(
-        [rows[key] for key in changed], ["in_bps", "out_bps"], batch_size=500
-    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {UsageDay._meta.db_table} SET in_bps = %s, out_bps = %s WHERE id = %s",  # noqa: S608
+            [(pack(arrays[key][0]), pack(arrays[key][1]), rows[key].pk) for key in sorted(changed)],
+        )
+
+
+def _lock_days(keys: set[tuple[int, int]]) -> dict[tuple[int, int], UsageDay]:
+    """The day rows of ``keys`` (port id, days since 1970), created empty where missing, locked
+    in one order so concurrent batches queue instead of deadlocking."""
+
+    def locked() -> dict[tuple[int, int], UsageDay]:
+        port_ids = {port_id for port_id, _ in keys}
+        days = {EPOCH + datetime.timedelta(days=day) for _, day in keys}
+        found = UsageDay.objects.select_for_update().filter(port_id__in=port_ids, day__in=days)
+        rows = {}
+        for row in found.order_by("port_id", "day"):
+            key = (row.port_id, (row.day - EPOCH).days)
+            if key in keys:
+                rows[key] = row
+        return rows
+
+    rows = locked()
+    missing = keys - rows.keys()
+    if missing:
+        UsageDay.objects.bulk_create(
+            [
+                UsageDay(
+                    port_id=port_id,
+                    day=EPOCH + datetime.timedelta(days=day),
+                    in_bps=EMPTY_DAY,
+                    out_bps=EMPTY_DAY,
+                )
+                for port_id, day in sorted(missing)
+            ],
+            ignore_conflicts=True,
+        )
+        rows = locked()
+    return rows
 
 
 CSV_VALUE_COLUMNS = ("in_bps", "out_bps", "in_octets", "out_octets")

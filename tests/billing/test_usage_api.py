@@ -231,3 +231,19 @@ def test_a_body_too_large_is_a_413_in_the_error_format(usage, settings):
     response = usage.collector.post("/api/v1/usage/samples/", body, format="json")
     assert response.status_code == 413
     assert response.json()["type"] == "too_large"
+
+
+def test_a_counter_beyond_64_bits_is_refused_alone(usage):
+    body = (
+        '{"samples": [{"circuit_id": "%s", "ts": "2026-10-01T00:00:00Z", "in_octets": %d, '
+        '"out_octets": 1}, {"circuit_id": "%s", "ts": "2026-09-30T20:00:00Z", "in_bps": 1, "out_bps": 1}]}'
+    ) % (usage.transit.circuit_id, 2**70, usage.transit.circuit_id)
+    response = usage.collector.post("/api/v1/usage/samples/", body, content_type="application/json")
+    assert response.status_code == 200
+    result = response.json()
+    assert (result["accepted"], result["rejected"]) == (1, 1)
+    assert "in_octets must be from 0" in result["results"][0]["reason"]
+    broken = usage.collector.post(
+        "/api/v1/usage/samples/", "{nope", content_type="application/json"
+    )
+    assert broken.status_code == 400 and broken.json()["type"] == "parse_error"
