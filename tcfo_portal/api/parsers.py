@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
@@ -11,16 +10,12 @@ from rest_framework.parsers import JSONParser
 class FastJSONParser(JSONParser):
     """JSON parsed with orjson, for bulk endpoints where decoding is most of the work.
 
-    A document orjson refuses but the standard library accepts (an integer beyond 64 bits)
-    is read by the standard library, so each value is still judged on its own.
+    orjson reads an integer beyond 64 bits as a float: the value is then refused on its own
+    ("must be a whole number"), as the standard parser's would be for being out of range.
     """
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        data = stream.read() if stream is not None else b""
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            try:
-                return json.loads(data)
-            except ValueError as error:
-                raise ParseError(f"JSON parse error - {error}") from None
+            return orjson.loads(stream.read() if stream is not None else b"")
+        except orjson.JSONDecodeError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
