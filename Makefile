@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format worker clean bench-ordering
+.PHONY: run test lint format worker clean bench-ordering bench-usage
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ format: $(VENV)/.installed-dev
 ## bench-ordering: 64 concurrent buyers for the last 8 units, 20 rounds, on PostgreSQL
 bench-ordering: $(VENV)/.installed-dev
 	$(BIN)/python bench/ordering.py
+
+## bench-usage: usage ingest (API vs COPY), 95th of 2,000 services (vs percentile_disc), bytes a bucket
+bench-usage: $(VENV)/.installed-dev
+	$(BIN)/python bench/usage.py
 
 ## worker: a Celery worker on REDIS_URL, for a second terminal
 worker: $(VENV)/.installed-run
