@@ -22,7 +22,9 @@ class OnDateForm(forms.Form):
         return self.cleaned_data.get("date") or timezone.localdate()
 
 
-class AvailabilityForm(forms.Form):
+class ProductPlaceForm(forms.Form):
+    """A product and where it is sold: on a path, or at a PoP for IP transit."""
+
     product = forms.ModelChoiceField(
         queryset=Product.objects.filter(is_active=True), to_field_name="code"
     )
@@ -39,6 +41,9 @@ class AvailabilityForm(forms.Form):
         label="PoP",
         help_text="For IP transit.",
     )
+
+
+class AvailabilityForm(ProductPlaceForm):
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -60,23 +65,7 @@ class AvailabilityForm(forms.Form):
 TERM_CHOICES = [(t, f"{t} months") for t in (*LEASE_TERMS, *IRU_TERMS)]
 
 
-class QuoteForm(forms.Form):
-    product = forms.ModelChoiceField(
-        queryset=Product.objects.filter(is_active=True), to_field_name="code"
-    )
-    path = forms.ModelChoiceField(
-        queryset=Path.objects.filter(is_active=True),
-        to_field_name="code",
-        required=False,
-        help_text="For wavelengths and Ethernet lines.",
-    )
-    site = forms.ModelChoiceField(
-        queryset=Site.objects.filter(is_active=True, transit_pools__isnull=False).distinct(),
-        to_field_name="code",
-        required=False,
-        label="PoP",
-        help_text="For IP transit.",
-    )
+class QuoteForm(ProductPlaceForm):
     term_months = forms.TypedChoiceField(choices=TERM_CHOICES, coerce=int, label="Term")
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     commit_mbps = forms.IntegerField(

@@ -28,21 +28,12 @@ from .forms import (
 )
 from .models import Contract, Order, OrderTransition, Quote, Service
 from .order_lifecycle import ALLOWED
-from .selectors import allocation_assignment, assignment_prefetches
+from .selectors import allocation_assignment, assignment_prefetches, orders_with_terms
 from .services import orders as sales
 
 
 def _orders(request: HttpRequest) -> QuerySet[Order]:
-    queryset = Order.objects.select_related(
-        "customer",
-        "billing_party",
-        "quote__product",
-        "quote__path",
-        "quote__site",
-        "service",
-        "allocation",
-    )
-    return visible_to(queryset, request.user)
+    return visible_to(orders_with_terms(), request.user)
 
 
 class QuoteCreateView(CapabilityRequiredMixin, View):

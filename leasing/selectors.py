@@ -337,3 +337,18 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
             }
         )
     return rows
+
+
+def orders_with_terms() -> QuerySet:
+    """Orders with their customer, billing party, quote terms, service and capacity."""
+    from .models import Order
+
+    return Order.objects.select_related(
+        "customer",
+        "billing_party",
+        "quote__product",
+        "quote__path",
+        "quote__site",
+        "service",
+        "allocation",
+    )

@@ -10,6 +10,7 @@ from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
 from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
 from ..selectors import allocation_assignment
+from .serializers import PriceTermsSerializer
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -27,15 +28,7 @@ class QuoteRequestSerializer(serializers.Serializer):
     )
 
 
-class QuoteSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="product.code")
-    path = serializers.CharField(source="path.code", default=None)
-    site = serializers.CharField(source="site.code", default=None)
-    mrc = MoneyField()
-    nrc = MoneyField()
-    commit_price_per_mbps = MoneyField(unit_price=True)
-    burst_price_per_mbps = MoneyField(unit_price=True)
-    iru_price = MoneyField()
+class QuoteSerializer(PriceTermsSerializer, serializers.ModelSerializer):
     order = serializers.SerializerMethodField()
 
     class Meta:

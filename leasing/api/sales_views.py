@@ -17,7 +17,7 @@ from tcfo_portal.api.idempotency import HEADER, idempotent
 
 from ..choices import OrderState
 from ..models import Contract, Order, OrderTransition, Quote, Service
-from ..selectors import assignment_prefetches
+from ..selectors import assignment_prefetches, orders_with_terms
 from ..services import orders as sales
 from . import sales_serializers as s
 
@@ -90,15 +90,7 @@ class OrderViewSet(
     }
 
     def get_queryset(self) -> QuerySet[Order]:
-        queryset = Order.objects.select_related(
-            "customer",
-            "billing_party",
-            "quote__product",
-            "quote__path",
-            "quote__site",
-            "service",
-            "allocation",
-        ).prefetch_related(
+        queryset = orders_with_terms().prefetch_related(
             Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk")),
             *assignment_prefetches("allocation__"),
         )

@@ -212,8 +212,8 @@ class PriceWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = PRICE_FIELDS
 
 
-class PriceSerializer(serializers.ModelSerializer):
-    """A price book line as read: every amount is money, ``{"amount", "currency"}``."""
+class PriceTermsSerializer(serializers.Serializer):
+    """What is priced and the amounts as money: a price book line, a quote, a contract."""
 
     product = serializers.CharField(source="product.code")
     path = serializers.CharField(source="path.code", default=None)
@@ -223,6 +223,10 @@ class PriceSerializer(serializers.ModelSerializer):
     commit_price_per_mbps = MoneyField(unit_price=True)
     burst_price_per_mbps = MoneyField(unit_price=True)
     iru_price = MoneyField()
+
+
+class PriceSerializer(PriceTermsSerializer, serializers.ModelSerializer):
+    """A price book line as read: every amount is money, ``{"amount", "currency"}``."""
 
     class Meta:
         model = Price
