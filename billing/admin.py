@@ -7,7 +7,21 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import CounterState, UsageBatch, UsageDay, UsageEvent, UsagePercentile, UsagePort
+from .models import (
+    CounterState,
+    TaxRate,
+    UsageBatch,
+    UsageDay,
+    UsageEvent,
+    UsagePercentile,
+    UsagePort,
+)
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["country", "rate_percent", "valid_from", "valid_to"]
+    list_filter = ["country"]
 
 
 @admin.register(UsagePort)

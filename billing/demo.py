@@ -4,6 +4,7 @@ month. Loading twice changes nothing (the same buckets are duplicates)."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import numpy as np
 
@@ -13,13 +14,31 @@ from organisations.access import SystemActor
 from organisations.choices import Role
 
 from .buckets import DAY_BUCKETS
-from .models import UsageDay
+from .models import TaxRate, UsageDay
 from .services.usage import ingest
 
 DEMO_DAYS = 45
 
 
+# Demo VAT: Azerbaijan 18%; Kazakhstan 12%, raised to 16% from 2026 (dated data).
+TAX_RATES = [
+    ("AZ", "18", datetime.date(2001, 1, 1), None),
+    ("KZ", "12", datetime.date(2009, 1, 1), datetime.date(2026, 1, 1)),
+    ("KZ", "16", datetime.date(2026, 1, 1), None),
+]
+
+
 def load() -> None:
+    for country, rate, valid_from, valid_to in TAX_RATES:
+        TaxRate.objects.update_or_create(
+            country=country,
+            valid_from=valid_from,
+            defaults={"rate_percent": Decimal(rate), "valid_to": valid_to},
+        )
+    _load_traffic()
+
+
+def _load_traffic() -> None:
     services = Service.objects.filter(product__kind=ProductKind.TRANSIT).select_related(
         "product", "contract__billing_party"
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django_countries.fields import CountryField
 
 from leasing.choices import P95Rule
 
@@ -160,3 +162,42 @@ class UsagePercentile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.period}: {self.billable_bps} bit/s"
+
+
+class TaxRate(models.Model):
+    """A country's VAT rate from ``valid_from`` until the day before ``valid_to`` (dated data:
+    rates change, and an invoice takes the rate of its period)."""
+
+    country = CountryField()
+    rate_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "valid_from"], name="one_rate_per_start"),
+            models.CheckConstraint(
+                condition=Q(rate_percent__gte=0) & Q(rate_percent__lte=100),
+                name="rate_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="tax_rate_period_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code} {self.rate_percent}% from {self.valid_from}"
+
+    def clean(self) -> None:
+        if not self.country or not self.valid_from:
+            return
+        others = TaxRate.objects.filter(country=self.country).exclude(pk=self.pk)
+        others = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.valid_from))
+        if self.valid_to:
+            others = others.filter(valid_from__lt=self.valid_to)
+        if others.exists():
+            raise ValidationError(
+                {"valid_from": "Another rate of this country covers these dates."}
+            )

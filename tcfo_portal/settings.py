@@ -244,6 +244,10 @@ TCFO_SALES_HORIZON_DAYS = int(os.environ.get("TCFO_SALES_HORIZON_DAYS", "1095"))
 TCFO_QUOTE_VALID_DAYS = int(os.environ.get("TCFO_QUOTE_VALID_DAYS", "30"))
 # The SLA table of a new contract: monthly availability below x % -> credit of y % of the MRC.
 TCFO_DEFAULT_SLA_TIERS = [("99.9", "5"), ("99.5", "10"), ("99.0", "25")]
+# The legal note on a reverse-charged line (a business customer in another country).
+TCFO_REVERSE_CHARGE_NOTE = (
+    "Reverse charge: VAT to be accounted for by the recipient of the services."
+)
 # IRU installments: the share of the price due on signing; the rest is due on ready for service.
 TCFO_IRU_SIGNING_PERCENT = "50"
 
