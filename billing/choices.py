@@ -17,3 +17,28 @@ class UsageEventKind(models.TextChoices):
     GAP = "gap", "Readings too far apart: buckets left missing"
     OUT_OF_ORDER = "out_of_order", "Reading older than the last one: ignored"
     POLL_FAILED = "poll_failed", "The router did not answer the poller: bucket left missing"
+
+
+class BillingRunStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class LineKind(models.TextChoices):
+    MRC = "mrc", "Monthly recurring charge"
+    NRC = "nrc", "One-off charge"
+    IRU_INSTALLMENT = "iru_installment", "IRU installment"
+    OM_FEE = "om_fee", "Annual O&M fee"
+    TRANSIT_COMMIT = "transit_commit", "Transit commit"
+    TRANSIT_BURST = "transit_burst", "Transit burst (95th percentile)"
+    SLA_CREDIT = "sla_credit", "SLA credit"
+    MANUAL = "manual", "Manual line"

@@ -10,7 +10,7 @@ from django_countries.fields import CountryField
 
 from leasing.choices import P95Rule
 
-from .choices import UsageEventKind, UsageSource
+from .choices import BillingRunStatus, InvoiceStatus, LineKind, UsageEventKind, UsageSource
 
 
 class UsagePort(models.Model):
@@ -201,3 +201,128 @@ class TaxRate(models.Model):
             raise ValidationError(
                 {"valid_from": "Another rate of this country covers these dates."}
             )
+
+
+class BillingRun(models.Model):
+    """The billing of one period (``YYYY-MM``): one per period, run again without billing twice."""
+
+    period = models.CharField(max_length=7, unique=True)
+    status = models.CharField(
+        max_length=16, choices=BillingRunStatus.choices, default=BillingRunStatus.PENDING
+    )
+    requested_by = models.CharField(max_length=150)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    contracts_total = models.PositiveIntegerField(default=0)
+    contracts_rated = models.PositiveIntegerField(default=0)
+    lines_created = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), name="run_period_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Billing run {self.period} ({self.get_status_display()})"
+
+
+class Invoice(models.Model):
+    """One invoice per customer, billing party, period and currency: a draft until issued."""
+
+    billing_party = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="invoices_issued"
+    )
+    customer = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="invoices"
+    )
+    period = models.CharField(max_length=7)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    tenant_field = "customer"
+
+    class Meta:
+        ordering = ["-period", "billing_party", "customer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["billing_party", "customer", "period", "currency"],
+                name="one_invoice_per_party_customer_period_currency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"draft {self.pk} ({self.period})"
+
+    @classmethod
+    def operator_visibility(cls, operator: object) -> Q:
+        """An operator sees the invoices it issues, and those it shares revenue in."""
+        return Q(billing_party=operator) | Q(lines__allocations__operator=operator)
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    contract = models.ForeignKey(
+        "leasing.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_lines",
+    )
+    kind = models.CharField(max_length=16, choices=LineKind.choices)
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, help_text="Net, rounded once.")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    tax_note = models.CharField(max_length=200, blank=True)
+    service_date = models.DateField(help_text="The day whose ownership splits the revenue.")
+    path = models.ForeignKey(
+        "leasing.Path", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    site = models.ForeignKey(
+        "leasing.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_key = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="What the line bills (contract, period, charge): billing it twice is impossible.",
+    )
+
+    class Meta:
+        ordering = ["invoice", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class LineAllocation(models.Model):
+    """An operator's part of a line's net amount."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="allocations")
+    operator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["line", "operator"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "operator"], name="one_part_per_operator")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator}: {self.amount}"

@@ -1,6 +1,13 @@
-from celery import shared_task
+import datetime
+import zoneinfo
 
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from .models import BillingRun
 from .services.polling import poll_counters as poll
+from .services.runs import bill_contracts, start_run
 
 
 @shared_task
@@ -8,3 +15,18 @@ def poll_counters() -> int:
     """Read every polled port's counters (Celery beat, every 5 minutes)."""
     result = poll()
     return 0 if result is None else result.count("accepted")
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def bill_chunk(run_id: int, contract_ids: list[int]) -> int:
+    """Rate one chunk of a billing run (idempotent: a chunk done twice bills nothing twice)."""
+    return bill_contracts(run=BillingRun.objects.get(pk=run_id), contract_ids=contract_ids)
+
+
+@shared_task
+def start_monthly_billing() -> int:
+    """The 1st of the month (Celery beat, Baku time): bill the month that just ended there."""
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(settings.CELERY_TIMEZONE)).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    run, _ = start_run(period=f"{year}-{month:02d}", by="monthly schedule")
+    return run.pk

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -109,8 +110,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TIMEZONE = "UTC"
+# Beat's calendar (crontab schedules) runs on Baku time; timestamps stay UTC everywhere else.
+CELERY_TIMEZONE = "Asia/Baku"
 CELERY_BEAT_SCHEDULE = {
+    # Early on the 1st in Baku (the beat's time zone below) the month that ended is billed.
+    "monthly-billing": {
+        "task": "billing.tasks.start_monthly_billing",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
     "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
     "poll-interface-counters": {"task": "billing.tasks.poll_counters", "schedule": 5 * 60},

@@ -1,6 +1,11 @@
 from django.urls import re_path
+from rest_framework.routers import SimpleRouter
 
 from . import views
+
+router = SimpleRouter()
+router.register("billing-runs", views.BillingRunViewSet, basename="billing-run")
+router.register("invoices", views.InvoiceViewSet, basename="invoice")
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 
@@ -14,4 +19,5 @@ urlpatterns = [
         views.ServiceUsageSamplesView.as_view(),
         name="service-usage-samples",
     ),
+    *router.urls,
 ]

@@ -2,20 +2,31 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from organisations.access import describe_actor, visible_to
 from organisations.choices import Capability
+from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.api.parsers import FastJSONParser
+from tcfo_portal.money import Money
 
 from ..choices import UsageSource
+from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
 from ..selectors import ServiceUsage, service_usage, visible_service
 from ..services.percentiles import PeriodError, parse_period
+from ..services.runs import invoice_totals, start_run
 from ..services.usage import MAX_SAMPLES, ingest
 
 PERIOD = OpenApiParameter("period", str, required=True, description="YYYY-MM, e.g. 2026-10.")
@@ -185,3 +196,149 @@ class ServiceUsageSamplesView(APIView):
                 ],
             }
         )
+
+
+# --- billing runs and invoices --------------------------------------------------------------------
+
+
+class BillingRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BillingRun
+        fields = [
+            "id",
+            "period",
+            "status",
+            "requested_by",
+            "started_at",
+            "finished_at",
+            "contracts_total",
+            "contracts_rated",
+            "lines_created",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class BillingRunRequestSerializer(serializers.Serializer):
+    period = serializers.CharField(max_length=7, help_text="YYYY-MM")
+
+    def validate_period(self, period: str) -> str:
+        try:
+            parse_period(period)
+        except PeriodError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return period
+
+
+class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Billing runs: one per period, started (or found under way) with ``POST``."""
+
+    serializer_class = BillingRunSerializer
+    required_capability = Capability.RUN_BILLING
+    queryset = BillingRun.objects.all()
+
+    @extend_schema(request=BillingRunRequestSerializer, responses={202: BillingRunSerializer})
+    def create(self, request: Request) -> Response:
+        body = BillingRunRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        run, started = start_run(
+            period=body.validated_data["period"], by=describe_actor(request.user)
+        )
+        run.refresh_from_db()
+        return Response(BillingRunSerializer(run).data, status=202 if started else 200)
+
+
+class AllocationSerializer(serializers.Serializer):
+    operator = serializers.CharField(source="operator.name")
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    unit_price = MoneyField(currency_attr="currency", unit_price=True)
+    amount = MoneyField(currency_attr="currency")
+    tax_amount = MoneyField(currency_attr="currency")
+    circuit_id = serializers.CharField(source="contract.service.circuit_id", default=None)
+    allocations = AllocationSerializer(many=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "kind",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+            "tax_rate",
+            "tax_amount",
+            "tax_note",
+            "circuit_id",
+            "allocations",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    billing_party = serializers.CharField(source="billing_party.name")
+    customer = serializers.CharField(source="customer.name")
+    subtotal = serializers.SerializerMethodField()
+    tax = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "status",
+            "billing_party",
+            "customer",
+            "period",
+            "currency",
+            "subtotal",
+            "tax",
+            "total",
+            "issued_at",
+            "due_date",
+            "lines",
+        ]
+        read_only_fields = fields
+
+    def _totals(self, invoice: Invoice) -> dict:
+        if not hasattr(invoice, "_totals"):
+            invoice._totals = invoice_totals(invoice)
+        return invoice._totals
+
+    @extend_schema_field(MoneyField())
+    def get_subtotal(self, invoice: Invoice) -> dict:
+        return Money(self._totals(invoice)["subtotal"], invoice.currency).as_dict()
+
+    @extend_schema_field(MoneyField())
+    def get_tax(self, invoice: Invoice) -> dict:
+        return Money(self._totals(invoice)["tax"], invoice.currency).as_dict()
+
+    @extend_schema_field(MoneyField())
+    def get_total(self, invoice: Invoice) -> dict:
+        return Money(self._totals(invoice)["total"], invoice.currency).as_dict()
+
+    @extend_schema_field(InvoiceLineSerializer(many=True))
+    def get_lines(self, invoice: Invoice) -> list[dict]:
+        for line in invoice.lines.all():
+            line.currency = invoice.currency
+        return InvoiceLineSerializer(invoice.lines.all(), many=True).data
+
+
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Invoices: customers see their own; operators those they issue or share revenue in."""
+
+    serializer_class = InvoiceSerializer
+    required_capability = Capability.VIEW_OWN_INVOICES
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        lines = InvoiceLine.objects.select_related("contract__service").prefetch_related(
+            Prefetch("allocations", LineAllocation.objects.select_related("operator"))
+        )
+        queryset = Invoice.objects.select_related("billing_party", "customer").prefetch_related(
+            Prefetch("lines", lines)
+        )
+        return visible_to(queryset, self.request.user).order_by("-period", "pk")

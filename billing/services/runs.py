@@ -1,0 +1,164 @@
+"""Billing runs: rate every contract of a period into draft invoices, in chunks, idempotently.
+
+One run per period (``BillingRun.period`` is unique). Starting it again re-rates every contract:
+lines already billed are recognised by their ``source_key`` and skipped, so nothing is billed
+twice, also when a worker died in the middle of a chunk (the chunk's transaction rolled back and
+the task, acknowledged late, runs again).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from leasing.choices import CommercialForm
+from leasing.models import Contract
+
+from ..choices import BillingRunStatus, InvoiceStatus
+from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from .allocations import split_line
+from .percentiles import record_percentiles, services_for_usage
+from .rating import period_days, rate_contract
+from .tax import tax_treatment
+
+CHUNK = 200
+ZERO = Decimal("0.00")
+
+
+def contracts_of(period: str) -> QuerySet[Contract]:
+    """Contracts with something to bill in the period: a service running in it, or an IRU
+    installment falling due in it."""
+    first, last = period_days(period)
+    running = Q(service__activated_on__lte=last) & (
+        Q(service__terminated_on__isnull=True) | Q(service__terminated_on__gt=first)
+    )
+    due = Q(installments__due_on__gte=first, installments__due_on__lte=last)
+    return Contract.objects.filter(running | due).distinct().order_by("pk")
+
+
+@transaction.atomic
+def start_run(*, period: str, by: str) -> tuple[BillingRun, bool]:
+    """The period's run, queued to (re)start unless it is under way; True if it was queued."""
+    run, _ = BillingRun.objects.select_for_update().get_or_create(
+        period=period, defaults={"requested_by": by}
+    )
+    if run.status in (BillingRunStatus.PENDING, BillingRunStatus.RUNNING) and run.started_at:
+        return run, False
+    ids = list(contracts_of(period).values_list("pk", flat=True))
+    run.status = BillingRunStatus.RUNNING
+    run.requested_by = by
+    run.started_at = timezone.now()
+    run.finished_at = None
+    run.contracts_total = len(ids)
+    run.contracts_rated = 0
+    run.lines_created = 0
+    run.error = ""
+    run.save()
+    from ..tasks import bill_chunk
+
+    chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]
+    transaction.on_commit(lambda: [bill_chunk.delay(run.pk, chunk) for chunk in chunks])
+    return run, True
+
+
+@transaction.atomic
+def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
+    """Rate ``contract_ids`` for the run's period into draft invoices; return the lines made."""
+    period = run.period
+    contracts = list(
+        Contract.objects.filter(pk__in=contract_ids)
+        .select_related(
+            "service__product", "service__path", "service__site", "customer", "billing_party"
+        )
+        .prefetch_related("installments")
+        .order_by("pk")
+    )
+    transit = [c.service_id for c in contracts if c.kind == CommercialForm.USAGE]
+    percentiles = (
+        record_percentiles(
+            services=list(services_for_usage().filter(pk__in=transit)), period=period
+        )
+        if transit
+        else {}
+    )
+    drafts = {c.pk: rate_contract(c, period, percentiles.get(c.service_id)) for c in contracts}
+    keys = [d.source_key for lines in drafts.values() for d in lines]
+    billed = set(
+        InvoiceLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
+    )
+    created = 0
+    invoices: dict[tuple[int, int, str], Invoice] = {}
+    for contract in contracts:
+        todo = [d for d in drafts[contract.pk] if d.source_key not in billed]
+        if not todo:
+            continue
+        group = (contract.billing_party_id, contract.customer_id, contract.currency)
+        invoice = invoices.get(group)
+        if invoice is None:
+            invoice, _ = Invoice.objects.get_or_create(
+                billing_party=contract.billing_party,
+                customer=contract.customer,
+                period=period,
+                currency=contract.currency,
+            )
+            invoices[group] = invoice
+        if invoice.status != InvoiceStatus.DRAFT:
+            continue  # issued already: what is new is a matter for a credit or debit note
+        service = contract.service
+        for draft in todo:
+            treatment = tax_treatment(
+                billing_party=contract.billing_party,
+                customer=contract.customer,
+                on=draft.service_date,
+            )
+            line = InvoiceLine.objects.create(
+                invoice=invoice,
+                contract=contract,
+                kind=draft.kind,
+                description=draft.description,
+                quantity=draft.quantity,
+                unit_price=draft.unit_price,
+                amount=draft.amount,
+                tax_rate=treatment.rate_percent,
+                tax_amount=treatment.tax_on(draft.amount, contract.currency),
+                tax_note=treatment.note,
+                service_date=draft.service_date,
+                path=service.path,
+                site=service.site,
+                source_key=draft.source_key,
+            )
+            parts = split_line(
+                amount=draft.amount,
+                currency=contract.currency,
+                path=service.path,
+                site=service.site,
+                on=draft.service_date,
+            )
+            LineAllocation.objects.bulk_create(
+                LineAllocation(line=line, operator=operator, amount=amount)
+                for operator, amount in parts.items()
+            )
+            created += 1
+    BillingRun.objects.filter(pk=run.pk).update(
+        contracts_rated=F("contracts_rated") + len(contract_ids),
+        lines_created=F("lines_created") + created,
+    )
+    BillingRun.objects.filter(
+        pk=run.pk, status=BillingRunStatus.RUNNING, contracts_rated__gte=F("contracts_total")
+    ).update(status=BillingRunStatus.DONE, finished_at=timezone.now())
+    return created
+
+
+def invoice_totals(invoice: Invoice) -> dict[str, object]:
+    """Subtotal, tax and total: sums of the rounded lines (with ``lines`` prefetched)."""
+    lines = list(invoice.lines.all())
+    subtotal = sum((line.amount for line in lines), start=ZERO)
+    tax = sum((line.tax_amount for line in lines), start=ZERO)
+    by_rate: dict[tuple, list] = defaultdict(list)
+    for line in lines:
+        by_rate[(line.tax_rate, line.tax_note)].append(line)
+    return {"subtotal": subtotal, "tax": tax, "total": subtotal + tax, "by_rate": dict(by_rate)}

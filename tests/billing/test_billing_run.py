@@ -1,0 +1,199 @@
+"""A golden month billed by hand to the cent: a lease activated mid-month with its NRC and
+domestic VAT, an IRU with an installment and its O&M, transit with burst, reverse charge."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from billing.choices import BillingRunStatus
+from billing.models import Invoice, InvoiceLine, TaxRate
+from billing.services.runs import invoice_totals, start_run
+from billing.services.usage import ingest
+from leasing.services.orders import (
+    acknowledge_order,
+    complete_order,
+    create_quote,
+    place_order,
+    start_provisioning,
+)
+from organisations.choices import Role
+
+from ..conftest import key_client
+from ..factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+OCT_BAKU = datetime.datetime(2026, 9, 30, 20, 0, tzinfo=datetime.UTC)
+
+
+def _sale(net, customer, product, start, rfs, **kwargs):
+    quote = create_quote(
+        customer=customer, product=product, start_date=start, by="t", backdated=True, **kwargs
+    )
+    order = place_order(quote=quote, by="t")
+    acknowledge_order(order=order, by="t")
+    start_provisioning(order=order, by="t")
+    return complete_order(order=order, by="t", ready_for_service_date=rfs)
+
+
+@pytest.fixture
+def october(usage):
+    net = usage
+    TaxRate.objects.create(
+        country="AZ", rate_percent=Decimal(18), valid_from=datetime.date(2001, 1, 1)
+    )
+    net.domestic = CustomerFactory(name="Baku Carrier", country="AZ")
+    net.lease = _sale(
+        net,
+        net.domestic,
+        net.wl100,
+        datetime.date(2026, 10, 16),
+        datetime.date(2026, 10, 16),
+        term_months=12,
+        path=net.path,
+    )
+    net.iru_service = _sale(
+        net,
+        net.customer,
+        net.iru,
+        datetime.date(2026, 10, 1),
+        datetime.date(2026, 10, 5),
+        term_months=180,
+        path=net.path,
+    )
+    samples = [
+        {
+            "circuit_id": net.transit.circuit_id,
+            "ts": (OCT_BAKU + datetime.timedelta(minutes=5 * i)).isoformat(),
+            "in_bps": v,
+            "out_bps": v // 4,
+        }
+        for i, v in enumerate([1_000_000_000] * 30 + [2_500_000_000] * 10)
+    ]
+    ingest(samples=samples, actor=net.noc)
+    return net
+
+
+def _lines(invoice):
+    return {line.kind: line for line in invoice.lines.all()}
+
+
+def test_the_golden_month_to_the_cent(october, django_capture_on_commit_callbacks):
+    net = october
+    with django_capture_on_commit_callbacks(execute=True):  # the chunks are queued after commit
+        run, started = start_run(period="2026-10", by="finance")
+    assert started
+    run.refresh_from_db()
+    assert (run.status, run.contracts_total, run.contracts_rated) == (BillingRunStatus.DONE, 3, 3)
+
+    domestic = Invoice.objects.get(customer=net.domestic, period="2026-10")
+    lines = _lines(domestic)
+    # 16 of 31 days of 12,500.00: 6,451.6129... -> 6,451.61; VAT 18% per line, half-up.
+    assert (lines["mrc"].amount, lines["mrc"].tax_amount) == (
+        Decimal("6451.61"),
+        Decimal("1161.29"),
+    )
+    assert (lines["nrc"].amount, lines["nrc"].tax_amount) == (Decimal("5000.00"), Decimal("900.00"))
+    totals = invoice_totals(domestic)
+    assert (totals["subtotal"], totals["tax"], totals["total"]) == (
+        Decimal("11451.61"),
+        Decimal("2061.29"),
+        Decimal("13512.90"),
+    )
+
+    foreign = Invoice.objects.get(customer=net.customer, period="2026-10")
+    lines = _lines(foreign)
+    assert lines["transit_commit"].amount == Decimal("900.00")  # 2,000 Mbit/s x 0.45, whole month
+    # 95th of 40 samples: rank 38 -> 2,500 Mbit/s; 500 above the commit x 0.60
+    assert (lines["transit_burst"].quantity, lines["transit_burst"].amount) == (
+        Decimal("500.0000"),
+        Decimal("300.00"),
+    )
+    assert lines["iru_installment"].amount == Decimal(
+        "600000.00"
+    )  # the RFS half, signing half in November
+    assert lines["om_fee"].amount == Decimal("48000.00")  # 4% of 1,200,000.01
+    assert all(
+        line.tax_amount == 0 and line.tax_note.startswith("Reverse charge")
+        for line in lines.values()
+    )
+    totals = invoice_totals(foreign)
+    assert (totals["subtotal"], totals["tax"], totals["total"]) == (
+        Decimal("649200.00"),
+        Decimal("0.00"),
+        Decimal("649200.00"),
+    )
+
+    # The split: BAK-AKT lines by weight x ownership (AZT 420/800, KTC 380/800);
+    # transit at Baku all to AZT.
+    mrc_parts = {a.operator.name: a.amount for a in _lines(domestic)["mrc"].allocations.all()}
+    assert mrc_parts == {"AZT": Decimal("3387.10"), "KTC": Decimal("3064.51")}
+    assert sum(mrc_parts.values()) == Decimal("6451.61")
+    assert {a.operator.name: a.amount for a in lines["transit_burst"].allocations.all()} == {
+        "AZT": Decimal("300.00")
+    }
+
+
+def test_running_a_period_again_bills_nothing_twice(october, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        start_run(period="2026-10", by="finance")
+    lines = InvoiceLine.objects.count()
+    assert lines == 6
+    with django_capture_on_commit_callbacks(execute=True):
+        run, started = start_run(period="2026-10", by="finance")
+    assert started  # done runs start again...
+    run.refresh_from_db()
+    assert (run.status, run.lines_created) == (BillingRunStatus.DONE, 0)  # ...and add nothing
+    assert InvoiceLine.objects.count() == lines
+    assert Invoice.objects.filter(period="2026-10").count() == 2
+
+
+def test_billing_runs_and_invoices_over_the_api(october, django_capture_on_commit_callbacks):
+    finance = key_client(october.azt, Role.OPERATOR_FINANCE)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = finance.post("/api/v1/billing-runs/", {"period": "2026-10"}, format="json")
+    assert response.status_code == 202
+    run = finance.get(f"/api/v1/billing-runs/{response.json()['id']}/").json()
+    assert (run["period"], run["status"], run["contracts_rated"]) == ("2026-10", "done", 3)
+    assert (
+        finance.post("/api/v1/billing-runs/", {"period": "2026-13"}, format="json").status_code
+        == 400
+    )
+    customer = key_client(october.domestic)[0]
+    assert (
+        customer.post("/api/v1/billing-runs/", {"period": "2026-10"}, format="json").status_code
+        == 403
+    )
+
+    body = customer.get("/api/v1/invoices/").json()
+    assert body["count"] == 1
+    invoice = body["results"][0]
+    assert {
+        k: invoice[k]
+        for k in ("number", "status", "billing_party", "customer", "period", "currency")
+    } == {
+        "number": None,
+        "status": "draft",
+        "billing_party": "AZT",
+        "customer": "Baku Carrier",
+        "period": "2026-10",
+        "currency": "USD",
+    }
+    assert (invoice["subtotal"], invoice["tax"], invoice["total"]) == (
+        {"amount": "11451.61", "currency": "USD"},
+        {"amount": "2061.29", "currency": "USD"},
+        {"amount": "13512.90", "currency": "USD"},
+    )
+    mrc = next(line for line in invoice["lines"] if line["kind"] == "mrc")
+    assert mrc["circuit_id"] == october.lease.circuit_id
+    assert mrc["amount"] == {"amount": "6451.61", "currency": "USD"}
+    assert mrc["allocations"] == [
+        {"operator": "AZT", "amount": "3387.10"},
+        {"operator": "KTC", "amount": "3064.51"},
+    ]
+    # Another customer sees none of it; the operators that share the revenue see it.
+    rival = key_client(october.other_customer)[0]
+    assert rival.get("/api/v1/invoices/").json()["count"] == 0
+    assert rival.get(f"/api/v1/invoices/{invoice['id']}/").status_code == 404
+    ktc = key_client(october.ktc, Role.OPERATOR_FINANCE)[0]
+    assert ktc.get(f"/api/v1/invoices/{invoice['id']}/").status_code == 200
