@@ -248,6 +248,8 @@ class Invoice(models.Model):
     number = models.CharField(max_length=32, unique=True, null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
+    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenant_field = "customer"
@@ -326,3 +328,22 @@ class LineAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operator}: {self.amount}"
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number a billing party gave in a year: numbers are gapless because the
+    next one is taken under this row's lock, in the issuing transaction."""
+
+    billing_party = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["billing_party", "year"], name="one_sequence_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_party} {self.year}: {self.last_number}"

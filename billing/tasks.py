@@ -5,7 +5,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from .models import BillingRun
+from .models import BillingRun, Invoice
+from .services.invoices import store_invoice_pdf
 from .services.polling import poll_counters as poll
 from .services.runs import bill_contracts, start_run
 
@@ -30,3 +31,9 @@ def start_monthly_billing() -> int:
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     run, _ = start_run(period=f"{year}-{month:02d}", by="monthly schedule")
     return run.pk
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def render_invoice_pdf(invoice_id: int) -> None:
+    """Render an issued invoice's PDF once (after the issuing transaction committed)."""
+    store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))

@@ -255,6 +255,8 @@ TCFO_DEFAULT_SLA_TIERS = [("99.9", "5"), ("99.5", "10"), ("99.0", "25")]
 TCFO_REVERSE_CHARGE_NOTE = (
     "Reverse charge: VAT to be accounted for by the recipient of the services."
 )
+# Days from issue to the due date of an invoice.
+TCFO_PAYMENT_TERMS_DAYS = int(os.environ.get("TCFO_PAYMENT_TERMS_DAYS", "30"))
 # IRU installments: the share of the price due on signing; the rest is due on ready for service.
 TCFO_IRU_SIGNING_PERCENT = "50"
 

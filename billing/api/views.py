@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -11,7 +11,8 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +26,7 @@ from tcfo_portal.money import Money
 from ..choices import UsageSource
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
 from ..selectors import ServiceUsage, service_usage, visible_service
+from ..services.invoices import issue_invoice
 from ..services.percentiles import PeriodError, parse_period
 from ..services.runs import invoice_totals, start_run
 from ..services.usage import MAX_SAMPLES, ingest
@@ -332,7 +334,12 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Invoices: customers see their own; operators those they issue or share revenue in."""
 
     serializer_class = InvoiceSerializer
-    required_capability = Capability.VIEW_OWN_INVOICES
+    required_capability = {
+        "list": Capability.VIEW_OWN_INVOICES,
+        "retrieve": Capability.VIEW_OWN_INVOICES,
+        "pdf": Capability.VIEW_OWN_INVOICES,
+        "issue": Capability.RUN_BILLING,
+    }
 
     def get_queryset(self) -> QuerySet[Invoice]:
         lines = InvoiceLine.objects.select_related("contract__service").prefetch_related(
@@ -342,3 +349,24 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             Prefetch("lines", lines)
         )
         return visible_to(queryset, self.request.user).order_by("-period", "pk")
+
+    @extend_schema(request=None, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def issue(self, request: Request, pk: str | None = None) -> Response:
+        """Number and freeze a draft (the billing party's finance staff only)."""
+        invoice = self.get_object()
+        organisation = request.user.organisation
+        if organisation is not None and invoice.billing_party_id != organisation.pk:
+            raise PermissionDenied("Only the billing party issues its invoices.")
+        issue_invoice(invoice=invoice, by=describe_actor(request.user))
+        return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
+        invoice = self.get_object()
+        if not invoice.pdf:
+            raise Http404("The PDF exists once the invoice is issued and rendered.")
+        return FileResponse(
+            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
+        )

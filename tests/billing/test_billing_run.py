@@ -197,3 +197,99 @@ def test_billing_runs_and_invoices_over_the_api(october, django_capture_on_commi
     assert rival.get(f"/api/v1/invoices/{invoice['id']}/").status_code == 404
     ktc = key_client(october.ktc, Role.OPERATOR_FINANCE)[0]
     assert ktc.get(f"/api/v1/invoices/{invoice['id']}/").status_code == 200
+
+
+# --- issuing --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def billed(october, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        start_run(period="2026-10", by="finance")
+    return october
+
+
+def test_issuing_numbers_freezes_and_renders_the_pdf_once(
+    billed, django_capture_on_commit_callbacks
+):
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    from billing.models import UsagePercentile
+    from billing.services.invoices import issue_invoice, store_invoice_pdf
+
+    first, second = Invoice.objects.filter(period="2026-10").order_by("pk")
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_invoice(invoice=second, by="finance")
+        issue_invoice(invoice=first, by="finance")
+    second.refresh_from_db()
+    first.refresh_from_db()
+    year = first.issued_at.year
+    prefix = billed.azt.invoice_prefix
+    assert (second.number, first.number) == (f"{prefix}-{year}-000001", f"{prefix}-{year}-000002")
+    assert (first.status, first.due_date - first.issued_at.date()) == (
+        "issued",
+        datetime.timedelta(days=30),
+    )
+    data = first.pdf.read()
+    assert hashlib.sha256(data).hexdigest() == first.pdf_sha256
+    foreign = Invoice.objects.get(customer=billed.customer)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(foreign.pdf.read())).pages)
+    assert foreign.number in text and "649200.00 USD" in text
+    assert "95th" in text and "Reverse charge" in text  # the transit chart and the legal note
+    assert UsagePercentile.objects.get(service=billed.transit).frozen_at is not None
+    assert store_invoice_pdf(invoice=foreign).pdf_sha256 == foreign.pdf_sha256  # never again
+    with pytest.raises(Exception, match="issued already"):
+        issue_invoice(invoice=first, by="finance")
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_an_issued_invoice(
+    billed, django_capture_on_commit_callbacks
+):
+    from django.db import IntegrityError, transaction
+
+    from billing.services.invoices import issue_invoice
+
+    invoice = Invoice.objects.get(customer=billed.domestic)
+    issue_invoice(invoice=invoice, by="finance")
+    line = invoice.lines.first()
+    for change in (
+        lambda: Invoice.objects.filter(pk=invoice.pk).update(number="AZT-2026-999999"),
+        lambda: Invoice.objects.filter(pk=invoice.pk).update(status="draft"),
+        lambda: InvoiceLine.objects.filter(pk=line.pk).update(amount=Decimal("1.00")),
+        lambda: line.allocations.all().delete(),
+        lambda: Invoice.objects.filter(pk=invoice.pk).delete(),
+    ):
+        with pytest.raises(IntegrityError, match="issued"), transaction.atomic():
+            change()
+    Invoice.objects.filter(pk=invoice.pk).update(status="paid")  # what may still happen to it
+
+
+def test_issuing_over_the_api_is_for_the_billing_partys_finance(
+    billed, django_capture_on_commit_callbacks
+):
+    invoice = Invoice.objects.get(customer=billed.domestic)
+    customer = key_client(billed.domestic)[0]
+    assert customer.post(f"/api/v1/invoices/{invoice.pk}/issue/").status_code == 403
+    ktc = key_client(billed.ktc, Role.OPERATOR_FINANCE)[0]
+    assert (
+        ktc.post(f"/api/v1/invoices/{invoice.pk}/issue/").status_code == 403
+    )  # shares, does not sell
+    azt = key_client(billed.azt, Role.OPERATOR_FINANCE)[0]
+    assert (
+        customer.get(f"/api/v1/invoices/{invoice.pk}/pdf/").status_code == 404
+    )  # a draft has none
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = azt.post(f"/api/v1/invoices/{invoice.pk}/issue/")
+    assert issued.status_code == 200
+    assert issued.json()["number"].endswith("-000001") and issued.json()["status"] == "issued"
+    assert azt.post(f"/api/v1/invoices/{invoice.pk}/issue/").status_code == 409
+    pdf = customer.get(f"/api/v1/invoices/{invoice.pk}/pdf/")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert (
+        key_client(billed.other_customer)[0].get(f"/api/v1/invoices/{invoice.pk}/pdf/").status_code
+        == 404
+    )
