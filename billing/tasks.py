@@ -37,3 +37,13 @@ def start_monthly_billing() -> int:
 def render_invoice_pdf(invoice_id: int) -> None:
     """Render an issued invoice's PDF once (after the issuing transaction committed)."""
     store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def mail_invoice(invoice_id: int) -> int:
+    """Mail an issued invoice with its PDF (queued once the PDF is stored)."""
+    from .services.invoices import mail_invoice as send
+
+    return send(
+        invoice=Invoice.objects.select_related("customer", "billing_party").get(pk=invoice_id)
+    )

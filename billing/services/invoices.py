@@ -7,7 +7,9 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tcfo_portal.exceptions import DomainError, InvalidTransition
@@ -126,4 +128,35 @@ def store_invoice_pdf(*, invoice: Invoice) -> Invoice:
     invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf), save=False)
     invoice.pdf_sha256 = sha256(pdf)
     invoice.save(update_fields=["pdf", "pdf_sha256"])
+    from ..tasks import mail_invoice
+
+    transaction.on_commit(lambda: mail_invoice.delay(invoice.pk))
     return invoice
+
+
+def billing_contacts(invoice: Invoice) -> list[str]:
+    """The customer's billing address and its admins' addresses."""
+    customer = invoice.customer
+    addresses = [customer.billing_email] if customer.billing_email else []
+    addresses += (
+        customer.users.filter(is_active=True, role="customer_admin")
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return sorted(set(addresses))
+
+
+def mail_invoice(*, invoice: Invoice) -> int:
+    """Send the issued invoice, its PDF attached, to the customer's billing contacts."""
+    to = billing_contacts(invoice)
+    if not to or not invoice.pdf:
+        return 0
+    message = EmailMessage(
+        subject=f"Invoice {invoice.number} from {invoice.billing_party.name}",
+        body=render_to_string(
+            "billing/email/invoice.txt", {"invoice": invoice, "totals": invoice_totals(invoice)}
+        ),
+        to=to,
+    )
+    message.attach(f"{invoice.number}.pdf", invoice.pdf.read(), "application/pdf")
+    return message.send()

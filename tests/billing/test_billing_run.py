@@ -293,3 +293,30 @@ def test_issuing_over_the_api_is_for_the_billing_partys_finance(
         key_client(billed.other_customer)[0].get(f"/api/v1/invoices/{invoice.pk}/pdf/").status_code
         == 404
     )
+
+
+def test_the_issued_invoice_is_mailed_with_its_pdf_after_the_commit(
+    billed, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from billing.services.invoices import issue_invoice
+
+    billed.domestic.billing_email = "ap@baku-carrier.test"
+    billed.domestic.save()
+    invoice = Invoice.objects.get(customer=billed.domestic)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        issue_invoice(invoice=invoice, by="finance")
+    assert mail.outbox == []  # nothing before the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    invoice.refresh_from_db()
+    (message,) = mail.outbox
+    assert message.to == ["ap@baku-carrier.test"]
+    assert message.subject == f"Invoice {invoice.number} from AZT"
+    assert "13512.90 USD" in message.body
+    (name, content, kind) = message.attachments[0]
+    assert (name, kind) == (f"{invoice.number}.pdf", "application/pdf") and content.startswith(
+        b"%PDF"
+    )
