@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import invoice_views, views
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 
@@ -8,4 +8,12 @@ urlpatterns = [
     re_path(rf"^services/{CIRCUIT}/usage/$", views.UsageView.as_view(), name="usage"),
     re_path(rf"^services/{CIRCUIT}/usage\.csv$", views.UsageCsvView.as_view(), name="usage-csv"),
     path("usage/upload/", views.UsageUploadView.as_view(), name="usage-upload"),
+]
+
+urlpatterns += [
+    path("invoices/", invoice_views.InvoiceListView.as_view(), name="invoices"),
+    path("invoices.csv", invoice_views.InvoiceCsvView.as_view(), name="invoices-csv"),
+    path("invoices/<int:pk>/", invoice_views.InvoiceView.as_view(), name="invoice"),
+    path("invoices/<int:pk>/pdf/", invoice_views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("billing/", invoice_views.BillingView.as_view(), name="billing"),
 ]

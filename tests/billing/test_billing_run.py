@@ -320,3 +320,45 @@ def test_the_issued_invoice_is_mailed_with_its_pdf_after_the_commit(
     assert (name, kind) == (f"{invoice.number}.pdf", "application/pdf") and content.startswith(
         b"%PDF"
     )
+
+
+def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_only(
+    october, client, django_capture_on_commit_callbacks
+):
+    from ..factories import UserFactory
+
+    finance = UserFactory(organisation=october.azt, role=Role.OPERATOR_FINANCE)
+    client.force_login(finance)
+    assert client.post("/billing/", {"period": "2026-13"}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/billing/", {"period": "2026-10"}).status_code == 302
+    assert "3 / 3" in client.get("/billing/").content.decode()
+    invoice = Invoice.objects.get(customer=october.domestic)
+
+    buyer = UserFactory(organisation=october.domestic, role=Role.CUSTOMER_ADMIN)
+    client.force_login(buyer)
+    assert client.get(f"/invoices/{invoice.pk}/").status_code == 404  # a draft is not shown yet
+    assert client.get("/billing/").status_code == 403
+
+    client.force_login(finance)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "13512.90 USD" in page and "Issue this invoice" in page and "KTC 3064.51" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/invoices/{invoice.pk}/")
+    invoice.refresh_from_db()
+    assert invoice.status == "issued"
+
+    client.force_login(buyer)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert invoice.number in page and "KTC" not in page  # customers do not see the split
+    assert client.get(f"/invoices/{invoice.pk}/pdf/")["Content-Disposition"].startswith(
+        "attachment"
+    )
+    rows = client.get("/invoices.csv").content.decode().splitlines()
+    assert rows[1].startswith(
+        f"{invoice.number},issued,AZT,Baku Carrier,2026-10,USD,11451.61,2061.29,13512.90"
+    )
+    client.force_login(october.rival_user)
+    assert client.get(f"/invoices/{invoice.pk}/").status_code == 404
+    assert client.get(f"/invoices/{invoice.pk}/pdf/").status_code == 404
+    assert invoice.number not in client.get("/invoices/").content.decode()

@@ -1,0 +1,164 @@
+"""Portal pages of billing: runs and drafts for finance staff, invoices for everybody entitled."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from organisations.access import describe_actor, has_capability, visible_to
+from organisations.choices import Capability
+from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.exceptions import DomainError
+
+from .models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from .services.invoices import issue_invoice
+from .services.percentiles import PeriodError, parse_period
+from .services.runs import invoice_totals, start_run
+
+
+def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
+    lines = InvoiceLine.objects.select_related("contract__service").prefetch_related(
+        Prefetch("allocations", LineAllocation.objects.select_related("operator"))
+    )
+    queryset = Invoice.objects.select_related("billing_party", "customer").prefetch_related(
+        Prefetch("lines", lines)
+    )
+    return visible_to(queryset, request.user).order_by("-period", "billing_party__name", "pk")
+
+
+def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, dict]]:
+    return [(invoice, invoice_totals(invoice)) for invoice in invoices]
+
+
+class InvoiceListView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_INVOICES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        invoices = _invoices(request)
+        if not has_capability(request.user, Capability.RUN_BILLING):
+            invoices = invoices.exclude(status="draft")  # customers see invoices once issued
+        return render(request, "billing/invoices.html", {"rows": _with_totals(invoices[:500])})
+
+
+class InvoiceCsvView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_INVOICES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "number",
+                "status",
+                "billing_party",
+                "customer",
+                "period",
+                "currency",
+                "subtotal",
+                "tax",
+                "total",
+                "due_date",
+            ]
+        )
+        invoices = _invoices(request).exclude(status="draft")
+        for invoice, totals in _with_totals(invoices):
+            writer.writerow(
+                [
+                    invoice.number,
+                    invoice.status,
+                    invoice.billing_party.name,
+                    invoice.customer.name,
+                    invoice.period,
+                    invoice.currency,
+                    totals["subtotal"],
+                    totals["tax"],
+                    totals["total"],
+                    invoice.due_date,
+                ]
+            )
+        return response
+
+
+class InvoiceView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_INVOICES
+
+    def _invoice(self, request: HttpRequest, pk: int) -> Invoice:
+        invoice = get_object_or_404(_invoices(request), pk=pk)
+        if invoice.status == "draft" and not has_capability(request.user, Capability.RUN_BILLING):
+            raise Http404("No such invoice.")
+        return invoice
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        return render(
+            request,
+            "billing/invoice.html",
+            {
+                "invoice": invoice,
+                "totals": invoice_totals(invoice),
+                "can_issue": has_capability(request.user, Capability.RUN_BILLING)
+                and invoice.billing_party == request.user.organisation,
+                "show_split": has_capability(request.user, Capability.VIEW_SETTLEMENT),
+            },
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Issue the draft (the billing party's finance staff)."""
+        invoice = self._invoice(request, pk)
+        if not has_capability(request.user, Capability.RUN_BILLING) or (
+            request.user.organisation is not None
+            and invoice.billing_party != request.user.organisation
+        ):
+            messages.error(request, "Only the billing party's finance staff issue its invoices.")
+            return redirect("invoice", pk=pk)
+        try:
+            issued = issue_invoice(invoice=invoice, by=describe_actor(request.user))
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, f"Issued as {issued.number}; the PDF is being rendered.")
+        return redirect("invoice", pk=pk)
+
+
+class InvoicePdfView(InvoiceView):
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        invoice = self._invoice(request, pk)
+        if not invoice.pdf:
+            raise Http404("The PDF exists once the invoice is issued and rendered.")
+        return FileResponse(
+            invoice.pdf.open("rb"), as_attachment=True, filename=f"{invoice.number}.pdf"
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        raise Http404
+
+
+class BillingView(CapabilityRequiredMixin, View):
+    """Finance staff: start a period's run, follow runs."""
+
+    required_capability = Capability.RUN_BILLING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        period = request.POST.get("period", "")
+        try:
+            parse_period(period)
+        except PeriodError as error:
+            messages.error(request, str(error))
+            return render(
+                request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]}, status=400
+            )
+        _, started = start_run(period=period, by=describe_actor(request.user))
+        if started:
+            messages.success(request, f"Billing {period}: started.")
+        else:
+            messages.info(request, f"Billing {period} is under way already.")
+        return redirect("billing")
