@@ -14,7 +14,8 @@ from organisations.access import SystemActor
 from organisations.choices import Role
 
 from .buckets import DAY_BUCKETS
-from .models import TaxRate, UsageDay
+from .models import BillingRun, TaxRate, UsageDay
+from .services.runs import start_run
 from .services.usage import ingest
 
 DEMO_DAYS = 45
@@ -36,6 +37,16 @@ def load() -> None:
             defaults={"rate_percent": Decimal(rate), "valid_to": valid_to},
         )
     _load_traffic()
+    _bill_last_month()
+
+
+def _bill_last_month() -> None:
+    """Draft invoices of last month, for finance to review and issue (once: a run is kept)."""
+    today = datetime.date.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    period = f"{year}-{month:02d}"
+    if not BillingRun.objects.filter(period=period).exists():
+        start_run(period=period, by="demo")
 
 
 def _load_traffic() -> None:
