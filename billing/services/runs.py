@@ -20,7 +20,8 @@ from leasing.models import Contract
 
 from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
-from .allocations import split_line
+from ..split import largest_remainder
+from .allocations import operator_shares
 from .percentiles import record_percentiles, services_for_usage
 from .rating import period_days, rate_contract
 from .tax import tax_treatment
@@ -92,6 +93,9 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     )
     created = 0
     invoices: dict[tuple[int, int, str], Invoice] = {}
+    # Many lines share a path and a day, a billing party and a customer: ask once each.
+    shares: dict[tuple, dict] = {}
+    treatments: dict[tuple, object] = {}
     for contract in contracts:
         todo = [d for d in drafts[contract.pk] if d.source_key not in billed]
         if not todo:
@@ -110,11 +114,14 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
             continue  # issued already: what is new is a matter for a credit or debit note
         service = contract.service
         for draft in todo:
-            treatment = tax_treatment(
-                billing_party=contract.billing_party,
-                customer=contract.customer,
-                on=draft.service_date,
-            )
+            taxed = (contract.billing_party_id, contract.customer_id, draft.service_date)
+            if taxed not in treatments:
+                treatments[taxed] = tax_treatment(
+                    billing_party=contract.billing_party,
+                    customer=contract.customer,
+                    on=draft.service_date,
+                )
+            treatment = treatments[taxed]
             line = InvoiceLine.objects.create(
                 invoice=invoice,
                 contract=contract,
@@ -131,13 +138,12 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                 site=service.site,
                 source_key=draft.source_key,
             )
-            parts = split_line(
-                amount=draft.amount,
-                currency=contract.currency,
-                path=service.path,
-                site=service.site,
-                on=draft.service_date,
-            )
+            owners = (service.path_id, service.site_id, draft.service_date)
+            if owners not in shares:
+                shares[owners] = operator_shares(
+                    path=service.path, site=service.site, on=draft.service_date
+                )
+            parts = largest_remainder(draft.amount, shares[owners], contract.currency)
             LineAllocation.objects.bulk_create(
                 LineAllocation(line=line, operator=operator, amount=amount)
                 for operator, amount in parts.items()
