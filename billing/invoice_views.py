@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from organisations.access import describe_actor, has_capability, visible_to
@@ -17,6 +20,7 @@ from tcfo_portal.exceptions import DomainError
 
 from .models import BillingRun, Invoice, InvoiceLine, LineAllocation
 from .services.invoices import issue_invoice
+from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
 from .services.percentiles import PeriodError, parse_period
 from .services.runs import invoice_totals, start_run
 
@@ -105,6 +109,8 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "can_issue": has_capability(request.user, Capability.RUN_BILLING)
                 and invoice.billing_party == request.user.organisation,
                 "show_split": has_capability(request.user, Capability.VIEW_SETTLEMENT),
+                "paid": paid_so_far(invoice),
+                "payment_form": PaymentForm(),
             },
         )
 
@@ -162,3 +168,48 @@ class BillingView(CapabilityRequiredMixin, View):
         else:
             messages.info(request, f"Billing {period} is under way already.")
         return redirect("billing")
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    received_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=100, required=False)
+
+
+class PaymentView(InvoiceView):
+    """Finance staff of the billing party record a payment received."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return redirect("invoice", pk=pk)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        organisation = request.user.organisation
+        if not has_capability(request.user, Capability.RUN_BILLING) or (
+            organisation is not None and invoice.billing_party != organisation
+        ):
+            messages.error(request, "Only the billing party's finance staff record its payments.")
+            return redirect("invoice", pk=pk)
+        form = PaymentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+            return redirect("invoice", pk=pk)
+        try:
+            record_payment(invoice=invoice, by=describe_actor(request.user), **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, "Payment recorded.")
+        return redirect("invoice", pk=pk)
+
+
+class AgingView(CapabilityRequiredMixin, View):
+    required_capability = Capability.RUN_BILLING
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        report = aging(billing_party=request.user.organisation, on=timezone.localdate())
+        return render(
+            request,
+            "billing/aging.html",
+            {"report": report, "totals": sorted(report.totals().items()), "buckets": AGING_BUCKETS},
+        )

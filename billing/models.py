@@ -347,3 +347,21 @@ class InvoiceSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.billing_party} {self.year}: {self.last_number}"
+
+
+class Payment(models.Model):
+    """Money received against an issued invoice (in its currency)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "received_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.received_on} for {self.invoice}"

@@ -16,4 +16,8 @@ urlpatterns += [
     path("invoices/<int:pk>/", invoice_views.InvoiceView.as_view(), name="invoice"),
     path("invoices/<int:pk>/pdf/", invoice_views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("billing/", invoice_views.BillingView.as_view(), name="billing"),
+    path("billing/aging/", invoice_views.AgingView.as_view(), name="aging"),
+    path(
+        "invoices/<int:pk>/payments/", invoice_views.PaymentView.as_view(), name="invoice-payment"
+    ),
 ]
