@@ -8,7 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import (
+    BillingRun,
     CounterState,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    LineAllocation,
+    Payment,
     TaxRate,
     UsageBatch,
     UsageDay,
@@ -105,3 +111,69 @@ class UsageDayAdmin(ReadOnly):
 class CounterStateAdmin(ReadOnly):
     list_display = ["port", "ts", "in_octets", "out_octets"]
     list_select_related = ["port__service"]
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ["kind", "description", "quantity", "unit_price", "amount", "tax_rate", "tax_amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnly):
+    """Invoices change through billing runs and issuing only; issued ones never."""
+
+    list_display = [
+        "__str__",
+        "status",
+        "billing_party",
+        "customer",
+        "period",
+        "currency",
+        "due_date",
+    ]
+    list_filter = ["status", "period", "billing_party"]
+    list_select_related = ["billing_party", "customer"]
+    search_fields = ["number", "customer__name"]
+    inlines = [InvoiceLineInline]
+    exclude = ["pdf"]
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnly):
+    list_display = [
+        "period",
+        "status",
+        "contracts_total",
+        "contracts_rated",
+        "lines_created",
+        "started_at",
+    ]
+
+
+@admin.register(InvoiceSequence)
+class InvoiceSequenceAdmin(ReadOnly):
+    list_display = ["billing_party", "year", "last_number"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnly):
+    list_display = ["invoice", "amount", "received_on", "reference", "recorded_by"]
+    list_select_related = ["invoice"]
+
+
+@admin.register(LineAllocation)
+class LineAllocationAdmin(ReadOnly):
+    list_display = ["line", "operator", "amount"]
+    list_select_related = ["line", "operator"]
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnly):
+    list_display = ["invoice", "kind", "description", "amount", "tax_amount"]
+    list_select_related = ["invoice"]

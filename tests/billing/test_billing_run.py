@@ -414,3 +414,28 @@ def test_payments_settle_an_invoice_and_aging_shows_what_is_owed(
     assert client.get("/billing/aging/").status_code == 200
     client.force_login(UserFactory(organisation=billed.domestic, role=Role.CUSTOMER_ADMIN))
     assert client.get("/billing/aging/").status_code == 403
+
+
+def test_every_billing_model_has_a_read_only_admin(billed, client):
+    from ..factories import UserFactory
+
+    client.force_login(UserFactory(organisation=None, role=Role.PLATFORM_ADMIN))
+    for model in (
+        "invoice",
+        "invoiceline",
+        "lineallocation",
+        "billingrun",
+        "invoicesequence",
+        "payment",
+        "taxrate",
+        "usageport",
+        "usageday",
+        "usagebatch",
+        "usageevent",
+        "usagepercentile",
+        "counterstate",
+    ):
+        assert client.get(f"/admin/billing/{model}/").status_code == 200, model
+    invoice = Invoice.objects.first()
+    assert client.get(f"/admin/billing/invoice/{invoice.pk}/change/").status_code == 200
+    assert client.get("/admin/billing/invoice/add/").status_code == 403
