@@ -110,6 +110,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker that died unacknowledged goes back to the queue after this long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 # Beat's calendar (crontab schedules) runs on Baku time; timestamps stay UTC everywhere else.
 CELERY_TIMEZONE = "Asia/Baku"
 CELERY_BEAT_SCHEDULE = {
