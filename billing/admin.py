@@ -15,6 +15,7 @@ from .models import (
     InvoiceSequence,
     LineAllocation,
     Payment,
+    RemovedLine,
     TaxRate,
     UsageBatch,
     UsageDay,
@@ -176,4 +177,10 @@ class LineAllocationAdmin(ReadOnly):
 @admin.register(InvoiceLine)
 class InvoiceLineAdmin(ReadOnly):
     list_display = ["invoice", "kind", "description", "amount", "tax_amount"]
+    list_select_related = ["invoice"]
+
+
+@admin.register(RemovedLine)
+class RemovedLineAdmin(ReadOnly):
+    list_display = ["invoice", "description", "amount", "reason", "removed_by", "removed_at"]
     list_select_related = ["invoice"]

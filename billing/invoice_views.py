@@ -13,12 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from leasing.models import Path, Site
 from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
 from .models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from .services.drafts import add_manual_line, remove_line
 from .services.invoices import issue_invoice
 from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
 from .services.percentiles import PeriodError, parse_period
@@ -111,6 +113,10 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "show_split": has_capability(request.user, Capability.VIEW_SETTLEMENT),
                 "paid": paid_so_far(invoice),
                 "payment_form": PaymentForm(),
+                "line_form": ManualLineForm(),
+                "editable": invoice.status == "draft"
+                and has_capability(request.user, Capability.RUN_BILLING)
+                and invoice.billing_party == request.user.organisation,
             },
         )
 
@@ -200,6 +206,77 @@ class PaymentView(InvoiceView):
             messages.error(request, error.detail)
         else:
             messages.success(request, "Payment recorded.")
+        return redirect("invoice", pk=pk)
+
+
+class ManualLineForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    quantity = forms.DecimalField(
+        max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), initial=1
+    )
+    unit_price = forms.DecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
+    service_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    path = forms.ModelChoiceField(
+        queryset=Path.objects.order_by("code"), required=False, help_text="The route sold, or:"
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.order_by("code"), required=False, help_text="the site (no route)."
+    )
+
+
+class _DraftChangeView(InvoiceView):
+    """Finance staff of the billing party change a draft."""
+
+    def get(self, request: HttpRequest, pk: int, **kwargs: object) -> HttpResponse:
+        return redirect("invoice", pk=pk)
+
+    def _allowed(self, request: HttpRequest, invoice: Invoice) -> bool:
+        organisation = request.user.organisation
+        if has_capability(request.user, Capability.RUN_BILLING) and (
+            organisation is None or invoice.billing_party == organisation
+        ):
+            return True
+        messages.error(request, "Only the billing party's finance staff change its drafts.")
+        return False
+
+
+def _form_errors(form: forms.Form) -> str:
+    return "; ".join(f"{name}: {e}" for name, errors in form.errors.items() for e in errors)
+
+
+class ManualLineView(_DraftChangeView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        if not self._allowed(request, invoice):
+            return redirect("invoice", pk=pk)
+        form = ManualLineForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+            return redirect("invoice", pk=pk)
+        try:
+            add_manual_line(invoice=invoice, by=describe_actor(request.user), **form.cleaned_data)
+        except DomainError as error:
+            details = "; ".join(e for errors in error.errors.values() for e in errors)
+            messages.error(request, f"{error.detail} {details}".strip())
+        else:
+            messages.success(request, "Line added.")
+        return redirect("invoice", pk=pk)
+
+
+class RemoveLineView(_DraftChangeView):
+    def post(self, request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        if not self._allowed(request, invoice):
+            return redirect("invoice", pk=pk)
+        line = get_object_or_404(InvoiceLine, pk=line_pk, invoice=invoice)
+        try:
+            remove_line(
+                line=line, reason=request.POST.get("reason", ""), by=describe_actor(request.user)
+            )
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, f"Removed: {line.description}.")
         return redirect("invoice", pk=pk)
 
 

@@ -303,6 +303,9 @@ class InvoiceLine(models.Model):
         unique=True,
         help_text="What the line bills (contract, period, charge): billing it twice is impossible.",
     )
+    added_by = models.CharField(
+        max_length=150, blank=True, help_text="Who added the line by hand (manual lines only)."
+    )
 
     class Meta:
         ordering = ["invoice", "pk"]
@@ -328,6 +331,26 @@ class LineAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operator}: {self.amount}"
+
+
+class RemovedLine(models.Model):
+    """A line finance staff took off a draft, with why: a rerun of the period does not bill it
+    again, because its ``source_key`` stays taken here."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="removed_lines")
+    source_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    kind = models.CharField(max_length=16, choices=LineKind.choices)
+    description = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    removed_by = models.CharField(max_length=150)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["invoice", "removed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.description} removed: {self.reason}"
 
 
 class InvoiceSequence(models.Model):

@@ -20,4 +20,10 @@ urlpatterns += [
     path(
         "invoices/<int:pk>/payments/", invoice_views.PaymentView.as_view(), name="invoice-payment"
     ),
+    path("invoices/<int:pk>/lines/", invoice_views.ManualLineView.as_view(), name="invoice-lines"),
+    path(
+        "invoices/<int:pk>/lines/<int:line_pk>/remove/",
+        invoice_views.RemoveLineView.as_view(),
+        name="invoice-line-remove",
+    ),
 ]

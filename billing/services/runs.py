@@ -19,7 +19,7 @@ from leasing.choices import CommercialForm
 from leasing.models import Contract
 
 from ..choices import BillingRunStatus, InvoiceStatus
-from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..split import largest_remainder
 from .allocations import operator_shares
 from .percentiles import record_percentiles, services_for_usage
@@ -90,7 +90,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     keys = [d.source_key for lines in drafts.values() for d in lines]
     billed = set(
         InvoiceLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
-    )
+    ) | set(RemovedLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
     created = 0
     invoices: dict[tuple[int, int, str], Invoice] = {}
     # Many lines share a path and a day, a billing party and a customer: ask once each.

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
+from billing.models import TaxRate
+from billing.services.usage import ingest
 from leasing.models import Service
 from leasing.services.orders import (
     acknowledge_order,
@@ -16,6 +19,7 @@ from leasing.services.orders import (
 from organisations.choices import Role
 
 from ..conftest import key_client
+from ..factories import CustomerFactory
 from ..leasing.conftest import net, sales_net
 
 __all__ = ["net", "sales_net"]
@@ -52,4 +56,57 @@ def usage(sales_net: SimpleNamespace) -> SimpleNamespace:
     net.azt.save()
     net.transit = transit_service(net, activated_on=datetime.date(2026, 1, 1))
     net.collector, _ = key_client(net.azt, Role.OPERATOR_NETWORK)
+    return net
+
+
+OCT_BAKU = datetime.datetime(2026, 9, 30, 20, 0, tzinfo=datetime.UTC)
+
+
+def _sale(net, customer, product, start, rfs, **kwargs) -> Service:
+    quote = create_quote(
+        customer=customer, product=product, start_date=start, by="t", backdated=True, **kwargs
+    )
+    order = place_order(quote=quote, by="t")
+    acknowledge_order(order=order, by="t")
+    start_provisioning(order=order, by="t")
+    return complete_order(order=order, by="t", ready_for_service_date=rfs)
+
+
+@pytest.fixture
+def october(usage: SimpleNamespace) -> SimpleNamespace:
+    """The golden month: a lease from 16 Oct to a domestic customer, an IRU to a foreign one,
+    transit with a burst; AZ VAT 18%."""
+    net = usage
+    TaxRate.objects.create(
+        country="AZ", rate_percent=Decimal(18), valid_from=datetime.date(2001, 1, 1)
+    )
+    net.domestic = CustomerFactory(name="Baku Carrier", country="AZ")
+    net.lease = _sale(
+        net,
+        net.domestic,
+        net.wl100,
+        datetime.date(2026, 10, 16),
+        datetime.date(2026, 10, 16),
+        term_months=12,
+        path=net.path,
+    )
+    net.iru_service = _sale(
+        net,
+        net.customer,
+        net.iru,
+        datetime.date(2026, 10, 1),
+        datetime.date(2026, 10, 5),
+        term_months=180,
+        path=net.path,
+    )
+    samples = [
+        {
+            "circuit_id": net.transit.circuit_id,
+            "ts": (OCT_BAKU + datetime.timedelta(minutes=5 * i)).isoformat(),
+            "in_bps": v,
+            "out_bps": v // 4,
+        }
+        for i, v in enumerate([1_000_000_000] * 30 + [2_500_000_000] * 10)
+    ]
+    ingest(samples=samples, actor=net.noc)
     return net

@@ -7,71 +7,13 @@ from decimal import Decimal
 import pytest
 
 from billing.choices import BillingRunStatus
-from billing.models import Invoice, InvoiceLine, TaxRate
+from billing.models import Invoice, InvoiceLine
 from billing.services.runs import invoice_totals, start_run
-from billing.services.usage import ingest
-from leasing.services.orders import (
-    acknowledge_order,
-    complete_order,
-    create_quote,
-    place_order,
-    start_provisioning,
-)
 from organisations.choices import Role
 
 from ..conftest import key_client
-from ..factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-OCT_BAKU = datetime.datetime(2026, 9, 30, 20, 0, tzinfo=datetime.UTC)
-
-
-def _sale(net, customer, product, start, rfs, **kwargs):
-    quote = create_quote(
-        customer=customer, product=product, start_date=start, by="t", backdated=True, **kwargs
-    )
-    order = place_order(quote=quote, by="t")
-    acknowledge_order(order=order, by="t")
-    start_provisioning(order=order, by="t")
-    return complete_order(order=order, by="t", ready_for_service_date=rfs)
-
-
-@pytest.fixture
-def october(usage):
-    net = usage
-    TaxRate.objects.create(
-        country="AZ", rate_percent=Decimal(18), valid_from=datetime.date(2001, 1, 1)
-    )
-    net.domestic = CustomerFactory(name="Baku Carrier", country="AZ")
-    net.lease = _sale(
-        net,
-        net.domestic,
-        net.wl100,
-        datetime.date(2026, 10, 16),
-        datetime.date(2026, 10, 16),
-        term_months=12,
-        path=net.path,
-    )
-    net.iru_service = _sale(
-        net,
-        net.customer,
-        net.iru,
-        datetime.date(2026, 10, 1),
-        datetime.date(2026, 10, 5),
-        term_months=180,
-        path=net.path,
-    )
-    samples = [
-        {
-            "circuit_id": net.transit.circuit_id,
-            "ts": (OCT_BAKU + datetime.timedelta(minutes=5 * i)).isoformat(),
-            "in_bps": v,
-            "out_bps": v // 4,
-        }
-        for i, v in enumerate([1_000_000_000] * 30 + [2_500_000_000] * 10)
-    ]
-    ingest(samples=samples, actor=net.noc)
-    return net
 
 
 def _lines(invoice):

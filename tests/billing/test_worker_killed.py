@@ -20,7 +20,6 @@ from billing.services.runs import start_run
 from tcfo_portal.celery import app as celery_app
 
 from ..conftest import TEST_QUEUE, wait_until
-from .test_billing_run import october  # noqa: F401 - the golden month's contracts (fixture)
 
 VISIBILITY_TIMEOUT = 3  # seconds, for the workers started here
 

@@ -1,0 +1,116 @@
+"""Finance staff's changes to a draft invoice: a manual line added, a line removed with a reason.
+Issued invoices change only through credit notes."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+
+from leasing.models import Path, Site
+from tcfo_portal.exceptions import DomainError
+from tcfo_portal.money import minor_unit
+
+from ..choices import InvoiceStatus, LineKind
+from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
+from ..split import largest_remainder
+from .allocations import operator_shares
+from .percentiles import parse_period
+from .tax import tax_treatment
+
+
+def _locked_draft(invoice: Invoice) -> Invoice:
+    invoice = (
+        Invoice.objects.select_for_update()
+        .select_related("billing_party", "customer")
+        .get(pk=invoice.pk)
+    )
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise DomainError(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()}: "
+            "it changes only through a credit note."
+        )
+    return invoice
+
+
+@transaction.atomic
+def add_manual_line(
+    *,
+    invoice: Invoice,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    service_date: datetime.date,
+    path: Path | None = None,
+    site: Site | None = None,
+    by: str,
+) -> InvoiceLine:
+    """Add a line by hand to a draft: taxed and split between the operators like any other
+    (by the route's ownership on ``service_date``, or to the site's owner)."""
+    invoice = _locked_draft(invoice)
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = ["Say what the line is for."]
+    if quantity <= 0:
+        errors["quantity"] = ["Above zero."]
+    if unit_price <= 0:
+        errors["unit_price"] = ["Above zero: lower an invoice by removing a line instead."]
+    year, month = parse_period(invoice.period)
+    if (service_date.year, service_date.month) != (year, month):
+        errors["service_date"] = [f"A day of the invoice's period {invoice.period}."]
+    if (path is None) == (site is None):
+        errors["path"] = ["Name either the path or the site the revenue belongs to."]
+    if errors:
+        raise DomainError("The manual line is not valid.", errors=errors)
+    amount = (quantity * unit_price).quantize(minor_unit(invoice.currency), ROUND_HALF_UP)
+    if amount <= 0:
+        raise DomainError(
+            "The line rounds to nothing.", errors={"unit_price": ["Too small to bill."]}
+        )
+    treatment = tax_treatment(
+        billing_party=invoice.billing_party, customer=invoice.customer, on=service_date
+    )
+    shares = operator_shares(path=path, site=site, on=service_date)
+    line = InvoiceLine.objects.create(
+        invoice=invoice,
+        kind=LineKind.MANUAL,
+        description=description.strip(),
+        quantity=quantity,
+        unit_price=unit_price,
+        amount=amount,
+        tax_rate=treatment.rate_percent,
+        tax_amount=treatment.tax_on(amount, invoice.currency),
+        tax_note=treatment.note,
+        service_date=service_date,
+        path=path,
+        site=site,
+        added_by=by,
+    )
+    LineAllocation.objects.bulk_create(
+        LineAllocation(line=line, operator=operator, amount=part)
+        for operator, part in largest_remainder(amount, shares, invoice.currency).items()
+    )
+    return line
+
+
+@transaction.atomic
+def remove_line(*, line: InvoiceLine, reason: str, by: str) -> RemovedLine:
+    """Take a line off a draft, keeping what it was and why; a rerun will not bill it again."""
+    invoice = _locked_draft(line.invoice)
+    if not reason.strip():
+        raise DomainError(
+            "Say why the line is removed.", errors={"reason": ["This field is required."]}
+        )
+    line = InvoiceLine.objects.get(pk=line.pk, invoice=invoice)
+    removed = RemovedLine.objects.create(
+        invoice=invoice,
+        source_key=line.source_key,
+        kind=line.kind,
+        description=line.description,
+        amount=line.amount,
+        reason=reason.strip()[:300],
+        removed_by=by,
+    )
+    line.delete()
+    return removed

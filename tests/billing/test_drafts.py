@@ -1,0 +1,171 @@
+"""Finance staff change drafts: a manual line (taxed, split), a line removed with a reason and
+not billed again by a rerun; issued invoices and other parties' drafts stay untouched."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from billing.choices import LineKind
+from billing.models import Invoice, InvoiceLine, RemovedLine
+from billing.services.drafts import add_manual_line, remove_line
+from billing.services.invoices import issue_invoice
+from billing.services.runs import invoice_totals, start_run
+from organisations.choices import Role
+from tcfo_portal.exceptions import DomainError
+
+from ..factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("october")]
+
+
+@pytest.fixture
+def billed(october, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        start_run(period="2026-10", by="finance")
+    october.draft = Invoice.objects.get(customer=october.domestic)
+    return october
+
+
+def _totals(invoice):
+    totals = invoice_totals(Invoice.objects.get(pk=invoice.pk))
+    return totals["subtotal"], totals["tax"], totals["total"]
+
+
+def test_a_manual_line_is_taxed_and_split_like_any_other(billed):
+    before = _totals(billed.draft)  # 11451.61 + 2061.29 = 13512.90
+    line = add_manual_line(
+        invoice=billed.draft,
+        description="Cross-connect at Aktau, October",
+        quantity=Decimal(3),
+        unit_price=Decimal("33.335"),
+        service_date=datetime.date(2026, 10, 20),
+        path=billed.path,
+        by="finance@azt",
+    )
+    # 3 x 33.335 = 100.005 -> 100.01 (half-up); VAT 18% = 18.0018 -> 18.00.
+    assert (line.kind, line.amount, line.tax_amount, line.added_by) == (
+        LineKind.MANUAL,
+        Decimal("100.01"),
+        Decimal("18.00"),
+        "finance@azt",
+    )
+    # BAK-AKT: AZT 420/800, KTC 380/800 of 100.01 = 52.50525 / 47.50475 -> 52.51 / 47.50.
+    parts = {a.operator.name: a.amount for a in line.allocations.all()}
+    assert parts == {"AZT": Decimal("52.51"), "KTC": Decimal("47.50")}
+    assert _totals(billed.draft) == (
+        before[0] + Decimal("100.01"),
+        before[1] + Decimal("18.00"),
+        before[2] + Decimal("118.01"),
+    )
+    on_site = add_manual_line(
+        invoice=billed.draft,
+        description="Rack space",
+        quantity=Decimal(1),
+        unit_price=Decimal(50),
+        service_date=datetime.date(2026, 10, 1),
+        site=billed.akt,
+        by="finance@azt",
+    )
+    assert [(a.operator.name, a.amount) for a in on_site.allocations.all()] == [
+        ("KTC", Decimal("50.00"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"description": "  "}, "description"),
+        ({"quantity": Decimal(0)}, "quantity"),
+        ({"unit_price": Decimal("-5")}, "unit_price"),
+        ({"service_date": datetime.date(2026, 11, 1)}, "service_date"),
+        ({"path": None}, "path"),
+    ],
+)
+def test_a_bad_manual_line_is_refused_and_changes_nothing(billed, change, field):
+    before = _totals(billed.draft)
+    values = {
+        "description": "Extra",
+        "quantity": Decimal(1),
+        "unit_price": Decimal(10),
+        "service_date": datetime.date(2026, 10, 2),
+        "path": billed.path,
+        **change,
+    }
+    with pytest.raises(DomainError) as refused:
+        add_manual_line(invoice=billed.draft, by="finance", **values)
+    assert field in refused.value.errors
+    assert _totals(billed.draft) == before
+
+
+def test_a_removed_line_keeps_its_reason_and_is_not_billed_again(
+    billed, django_capture_on_commit_callbacks
+):
+    nrc = billed.draft.lines.get(kind=LineKind.NRC)
+    with pytest.raises(DomainError):
+        remove_line(line=nrc, reason="   ", by="finance")
+    removed = remove_line(line=nrc, reason="Waived: signed before 1 Oct", by="finance@azt")
+    assert (removed.amount, removed.reason, removed.source_key) == (
+        nrc.amount,
+        "Waived: signed before 1 Oct",
+        nrc.source_key,
+    )
+    assert not InvoiceLine.objects.filter(pk=nrc.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        start_run(period="2026-10", by="finance")
+    assert not billed.draft.lines.filter(kind=LineKind.NRC).exists()  # the rerun left it off
+    assert RemovedLine.objects.count() == 1
+
+
+def test_an_issued_invoice_changes_only_through_a_credit_note(billed):
+    issue_invoice(invoice=billed.draft, by="finance")
+    before = _totals(billed.draft)
+    with pytest.raises(DomainError, match="credit note"):
+        add_manual_line(
+            invoice=billed.draft,
+            description="Late",
+            quantity=Decimal(1),
+            unit_price=Decimal(1),
+            service_date=datetime.date(2026, 10, 2),
+            path=billed.path,
+            by="finance",
+        )
+    with pytest.raises(DomainError, match="credit note"):
+        remove_line(line=billed.draft.lines.first(), reason="late", by="finance")
+    assert _totals(billed.draft) == before
+
+
+def test_only_the_billing_partys_finance_changes_its_drafts_in_the_portal(billed, client):
+    url = f"/invoices/{billed.draft.pk}/"
+    line = {
+        "description": "Remote hands",
+        "quantity": "2",
+        "unit_price": "75",
+        "service_date": "2026-10-12",
+        "path": billed.path.pk,
+    }
+    nrc = billed.draft.lines.get(kind=LineKind.NRC)
+    for outsider in (
+        UserFactory(organisation=billed.ktc, role=Role.OPERATOR_FINANCE),  # shares, not bills
+        UserFactory(organisation=billed.domestic, role=Role.CUSTOMER_ADMIN),
+        UserFactory(organisation=billed.other_customer, role=Role.CUSTOMER_ADMIN),
+    ):
+        client.force_login(outsider)
+        client.post(f"{url}lines/", line)
+        client.post(f"{url}lines/{nrc.pk}/remove/", {"reason": "no"})
+    assert billed.draft.lines.count() == 2  # the MRC and the NRC, as billed
+    assert not billed.draft.lines.filter(kind=LineKind.MANUAL).exists()
+
+    client.force_login(UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE))
+    page = client.get(url).content.decode()
+    assert "Add a manual line" in page
+    assert client.post(f"{url}lines/", {**line, "unit_price": "abc"}).status_code == 302
+    assert "unit_price" in client.get(url).content.decode()  # the error message is shown
+    client.post(f"{url}lines/", line)
+    manual = billed.draft.lines.get(kind=LineKind.MANUAL)
+    assert manual.amount == Decimal("150.00")
+    client.post(f"{url}lines/{nrc.pk}/remove/", {"reason": ""})
+    assert billed.draft.lines.filter(pk=nrc.pk).exists()  # no reason, no removal
+    client.post(f"{url}lines/{nrc.pk}/remove/", {"reason": "Waived by sales"})
+    page = client.get(url).content.decode()
+    assert "Waived by sales" in page and not billed.draft.lines.filter(pk=nrc.pk).exists()
