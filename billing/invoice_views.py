@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -25,6 +26,7 @@ from .services.invoices import issue_invoice
 from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
 from .services.percentiles import PeriodError, parse_period
 from .services.runs import invoice_totals, start_run
+from .services.settlement import revenue_report, settlement_pdf, settlement_statements
 
 
 def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
@@ -290,3 +292,97 @@ class AgingView(CapabilityRequiredMixin, View):
             "billing/aging.html",
             {"report": report, "totals": sorted(report.totals().items()), "buckets": AGING_BUCKETS},
         )
+
+
+def _period_or_last_month(request: HttpRequest) -> tuple[str, str]:
+    """The ``period`` asked for (``YYYY-MM``, checked) or last month; and an error, if any."""
+    today = timezone.localdate()
+    last = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    period = request.GET.get("period", "") or last
+    try:
+        parse_period(period)
+    except PeriodError as error:
+        return last, str(error)
+    return period, ""
+
+
+class SettlementView(CapabilityRequiredMixin, View):
+    """What the operators owe each other for a period, netted per pair (issued invoices)."""
+
+    required_capability = Capability.VIEW_SETTLEMENT
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        period, error = _period_or_last_month(request)
+        statements = settlement_statements(period=period, operator=request.user.organisation)
+        return render(
+            request,
+            "billing/settlement.html",
+            {"period": period, "error": error, "statements": statements},
+            status=400 if error else 200,
+        )
+
+
+class SettlementPdfView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_SETTLEMENT
+
+    def get(
+        self, request: HttpRequest, period: str, first: int, second: int, currency: str
+    ) -> HttpResponse:
+        try:
+            parse_period(period)
+        except PeriodError as error:
+            raise Http404(str(error)) from None
+        statement = next(
+            (
+                s
+                for s in settlement_statements(period=period, operator=request.user.organisation)
+                if (s.first.pk, s.second.pk, s.currency) == (first, second, currency)
+            ),
+            None,
+        )
+        if statement is None:
+            raise Http404("No such settlement statement.")
+        pdf = settlement_pdf(statement)
+        pair = f"{statement.first.invoice_prefix}-{statement.second.invoice_prefix}"
+        name = f"settlement-{period}-{pair}-{currency}.pdf"
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class RevenueView(CapabilityRequiredMixin, View):
+    """Revenue by operator, product and month for a year (issued invoices, net of tax)."""
+
+    required_capability = Capability.VIEW_SETTLEMENT
+
+    def _rows(self, request: HttpRequest) -> tuple[str, list[dict]]:
+        year = request.GET.get("year", "") or str(timezone.localdate().year)
+        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+            raise DomainError("Give the year as YYYY, e.g. 2026.")
+        periods = [f"{year}-{month:02d}" for month in range(1, 13)]
+        return year, revenue_report(periods=periods, operator=request.user.organisation)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            year, rows = self._rows(request)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return render(request, "billing/revenue.html", {"rows": []}, status=400)
+        return render(request, "billing/revenue.html", {"year": year, "rows": rows})
+
+
+class RevenueCsvView(RevenueView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            year, rows = self._rows(request)
+        except DomainError as error:
+            return HttpResponse(error.detail, status=400, content_type="text/plain")
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="revenue-{year}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["period", "operator", "product", "currency", "amount"])
+        for row in rows:
+            writer.writerow(
+                [row["period"], row["operator"], row["product"], row["currency"], row["amount"]]
+            )
+        return response

@@ -26,4 +26,12 @@ urlpatterns += [
         invoice_views.RemoveLineView.as_view(),
         name="invoice-line-remove",
     ),
+    path("billing/settlement/", invoice_views.SettlementView.as_view(), name="settlement"),
+    path(
+        "billing/settlement/<str:period>/<int:first>-<int:second>-<str:currency>.pdf",
+        invoice_views.SettlementPdfView.as_view(),
+        name="settlement-pdf",
+    ),
+    path("billing/revenue/", invoice_views.RevenueView.as_view(), name="revenue"),
+    path("billing/revenue.csv", invoice_views.RevenueCsvView.as_view(), name="revenue-csv"),
 ]

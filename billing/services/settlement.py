@@ -1,0 +1,177 @@
+"""What the operators owe each other for a period, and who earned what.
+
+The billing party collects a whole invoice; every other operator's allocation of it is owed to
+that operator. A settlement statement nets the two directions of a pair of operators per
+currency. Only issued (and paid) invoices count: drafts may still change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from organisations.models import Organisation
+from tcfo_portal.money import minor_unit
+from tcfo_portal.pdf import render_pdf
+
+from ..choices import InvoiceStatus
+from ..models import LineAllocation
+from .percentiles import parse_period
+
+FINAL = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
+ZERO = Decimal("0.00")
+
+
+def _cents(amount: Decimal, currency: str) -> Decimal:
+    """A sum of amounts in the currency's minor unit (SQLite's sums come back unscaled)."""
+    return amount.quantize(minor_unit(currency))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A pair of operators in one currency: what each owes the other, and the net."""
+
+    period: str
+    first: Organisation  # the pair in name order
+    second: Organisation
+    currency: str
+    first_owes: Decimal  # first's collections that are second's revenue
+    second_owes: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return abs(self.first_owes - self.second_owes)
+
+    @property
+    def payer(self) -> Organisation | None:
+        if self.first_owes == self.second_owes:
+            return None
+        return self.first if self.first_owes > self.second_owes else self.second
+
+    @property
+    def payee(self) -> Organisation | None:
+        payer = self.payer
+        return None if payer is None else (self.second if payer == self.first else self.first)
+
+    def involves(self, operator: Organisation) -> bool:
+        return operator in (self.first, self.second)
+
+
+def _allocations(period: str) -> QuerySet[LineAllocation]:
+    parse_period(period)
+    return LineAllocation.objects.filter(
+        line__invoice__period=period, line__invoice__status__in=FINAL
+    )
+
+
+def settlement_statements(*, period: str, operator: Organisation | None = None) -> list[Statement]:
+    """The period's statements, one per pair of operators and currency with anything owed
+    (only those of ``operator`` when given)."""
+    owed: dict[tuple[int, int, str], Decimal] = {}
+    rows = (
+        _allocations(period)
+        .exclude(operator=F("line__invoice__billing_party"))
+        .values("line__invoice__billing_party", "operator", "line__invoice__currency")
+        .annotate(total=Sum("amount"))
+    )
+    for row in rows:
+        debtor, creditor = row["line__invoice__billing_party"], row["operator"]
+        currency = row["line__invoice__currency"]
+        owed[(debtor, creditor, currency)] = _cents(row["total"], currency)
+    operators = Organisation.objects.in_bulk({pk for key in owed for pk in key[:2]})
+    pairs: set[tuple[int, int, str]] = set()
+    for debtor, creditor, currency in owed:
+        a, b = sorted((operators[debtor], operators[creditor]), key=lambda o: (o.name, o.pk))
+        pairs.add((a.pk, b.pk, currency))
+    statements = [
+        Statement(
+            period=period,
+            first=operators[a],
+            second=operators[b],
+            currency=currency,
+            first_owes=owed.get((a, b, currency), ZERO),
+            second_owes=owed.get((b, a, currency), ZERO),
+        )
+        for a, b, currency in pairs
+    ]
+    if operator is not None:
+        statements = [s for s in statements if s.involves(operator)]
+    return sorted(statements, key=lambda s: (s.first.name, s.second.name, s.currency))
+
+
+def statement_invoices(statement: Statement) -> list[dict]:
+    """The invoices behind a statement: per invoice, the part owed each way."""
+    rows = (
+        _allocations(statement.period)
+        .filter(
+            line__invoice__currency=statement.currency,
+            line__invoice__billing_party__in=[statement.first, statement.second],
+            operator__in=[statement.first, statement.second],
+        )
+        .exclude(operator=F("line__invoice__billing_party"))
+        .values("line__invoice__number", "line__invoice__billing_party__name", "operator__name")
+        .annotate(total=Sum("amount"))
+        .order_by("line__invoice__number", "operator__name")
+    )
+    return [
+        {
+            "number": row["line__invoice__number"],
+            "collected_by": row["line__invoice__billing_party__name"],
+            "owed_to": row["operator__name"],
+            "amount": _cents(row["total"], statement.currency),
+        }
+        for row in rows
+    ]
+
+
+def revenue_report(
+    *, periods: list[str], operator: Organisation | None = None
+) -> list[dict[str, object]]:
+    """Revenue by operator, product and month (issued invoices, net of tax), per currency."""
+    for period in periods:
+        parse_period(period)
+    queryset = LineAllocation.objects.filter(
+        line__invoice__period__in=periods, line__invoice__status__in=FINAL
+    )
+    if operator is not None:
+        queryset = queryset.filter(operator=operator)
+    rows = (
+        queryset.values(
+            "operator__name",
+            "line__invoice__period",
+            "line__invoice__currency",
+            product=Coalesce("line__contract__service__product__code", "line__kind"),
+        )
+        .annotate(total=Sum("amount"))
+        .order_by("line__invoice__period", "operator__name", "product", "line__invoice__currency")
+    )
+    merged: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        key = (
+            row["line__invoice__period"],
+            row["operator__name"],
+            row["product"],
+            row["line__invoice__currency"],
+        )
+        merged[key] += _cents(row["total"], row["line__invoice__currency"])
+    return [
+        {"period": p, "operator": o, "product": pr, "currency": c, "amount": amount}
+        for (p, o, pr, c), amount in merged.items()
+    ]
+
+
+def settlement_pdf(statement: Statement) -> bytes:
+    """The statement as a PDF, for both operators' finance teams."""
+    return render_pdf(
+        "billing/pdf/settlement.html",
+        {
+            "statement": statement,
+            "invoices": statement_invoices(statement),
+            "as_of": timezone.now(),
+        },
+    )
