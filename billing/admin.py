@@ -10,6 +10,9 @@ from django.http import HttpRequest
 from .models import (
     BillingRun,
     CounterState,
+    CreditAllocation,
+    CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
@@ -184,3 +187,22 @@ class InvoiceLineAdmin(ReadOnly):
 class RemovedLineAdmin(ReadOnly):
     list_display = ["invoice", "description", "amount", "reason", "removed_by", "removed_at"]
     list_select_related = ["invoice"]
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnly):
+    list_display = ["number", "invoice", "reason", "issued_at", "issued_by"]
+    list_select_related = ["invoice"]
+    search_fields = ["number", "invoice__number"]
+
+
+@admin.register(CreditNoteLine)
+class CreditNoteLineAdmin(ReadOnly):
+    list_display = ["credit_note", "invoice_line", "amount", "tax_amount"]
+    list_select_related = ["credit_note", "invoice_line"]
+
+
+@admin.register(CreditAllocation)
+class CreditAllocationAdmin(ReadOnly):
+    list_display = ["line", "operator", "amount"]
+    list_select_related = ["line__invoice_line", "line__credit_note", "operator"]

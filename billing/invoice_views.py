@@ -20,7 +20,8 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from .models import BillingRun, CreditNote, Invoice, InvoiceLine, LineAllocation
+from .services.credit_notes import issue_credit_note
 from .services.drafts import add_manual_line, remove_line
 from .services.invoices import issue_invoice
 from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
@@ -114,6 +115,7 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 and invoice.billing_party == request.user.organisation,
                 "show_split": has_capability(request.user, Capability.VIEW_SETTLEMENT),
                 "paid": paid_so_far(invoice),
+                "credit_notes": invoice.credit_notes.prefetch_related("lines"),
                 "payment_form": PaymentForm(),
                 "line_form": ManualLineForm(),
                 "editable": invoice.status == "draft"
@@ -280,6 +282,51 @@ class RemoveLineView(_DraftChangeView):
         else:
             messages.success(request, f"Removed: {line.description}.")
         return redirect("invoice", pk=pk)
+
+
+class CreditNoteView(_DraftChangeView):
+    """The billing party's finance staff credit amounts of an issued invoice's lines."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        if not self._allowed(request, invoice):
+            return redirect("invoice", pk=pk)
+        amounts: dict[int, Decimal] = {}
+        for line in invoice.lines.all():
+            raw = request.POST.get(f"credit_{line.pk}", "").strip()
+            if not raw:
+                continue
+            try:
+                amounts[line.pk] = Decimal(raw)
+            except ArithmeticError:
+                messages.error(request, f"{line.description}: {raw[:20]!r} is not an amount.")
+                return redirect("invoice", pk=pk)
+            if not amounts[line.pk].is_finite():
+                messages.error(request, f"{line.description}: give a finite amount.")
+                return redirect("invoice", pk=pk)
+        try:
+            note = issue_credit_note(
+                invoice=invoice,
+                amounts=amounts,
+                reason=request.POST.get("reason", ""),
+                by=describe_actor(request.user),
+            )
+        except DomainError as error:
+            details = "; ".join(e for errors in error.errors.values() for e in errors)
+            messages.error(request, f"{error.detail} {details}".strip())
+        else:
+            messages.success(request, f"Credit note {note.number} issued.")
+        return redirect("invoice", pk=pk)
+
+
+class CreditNotePdfView(CapabilityRequiredMixin, View):
+    required_capability = Capability.VIEW_OWN_INVOICES
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        note = get_object_or_404(visible_to(CreditNote.objects.all(), request.user), pk=pk)
+        if not note.pdf:
+            raise Http404("The PDF is being rendered.")
+        return FileResponse(note.pdf.open("rb"), as_attachment=True, filename=f"{note.number}.pdf")
 
 
 class AgingView(CapabilityRequiredMixin, View):

@@ -361,15 +361,86 @@ class InvoiceSequence(models.Model):
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField()
+    series = models.CharField(
+        max_length=8,
+        choices=[("invoice", "Invoices"), ("credit", "Credit notes")],
+        default="invoice",
+    )
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["billing_party", "year"], name="one_sequence_per_year")
+            models.UniqueConstraint(
+                fields=["billing_party", "year", "series"], name="one_sequence_per_series_year"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.billing_party} {self.year}: {self.last_number}"
+        return f"{self.billing_party} {self.series} {self.year}: {self.last_number}"
+
+
+class CreditNote(models.Model):
+    """A correction of an issued invoice: amounts of its lines given back, with the reason.
+    Issued when created (its own gapless sequence) and never changed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=32, unique=True)
+    reason = models.CharField(max_length=300)
+    issued_at = models.DateTimeField()
+    issued_by = models.CharField(max_length=150)
+    pdf = models.FileField(upload_to="credit-notes/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    tenant_field = "invoice__customer"
+
+    class Meta:
+        ordering = ["invoice", "issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @classmethod
+    def operator_visibility(cls, operator: object) -> Q:
+        return Q(invoice__billing_party=operator) | Q(
+            invoice__lines__allocations__operator=operator
+        )
+
+
+class CreditNoteLine(models.Model):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credits")
+    amount = models.DecimalField(max_digits=16, decimal_places=2, help_text="Net credited.")
+    tax_amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["credit_note", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_line.description}: -{self.amount}"
+
+
+class CreditAllocation(models.Model):
+    """An operator's part of a credited amount (taken back from its revenue)."""
+
+    line = models.ForeignKey(CreditNoteLine, on_delete=models.CASCADE, related_name="allocations")
+    operator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["line", "operator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "operator"], name="one_credit_part_per_operator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator}: -{self.amount}"
 
 
 class Payment(models.Model):

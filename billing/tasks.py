@@ -39,6 +39,15 @@ def render_invoice_pdf(invoice_id: int) -> None:
     store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))
 
 
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def render_credit_note_pdf(note_id: int) -> None:
+    """Render a credit note's PDF once (after the transaction that issued it committed)."""
+    from .models import CreditNote
+    from .services.credit_notes import store_credit_note_pdf
+
+    store_credit_note_pdf(note=CreditNote.objects.get(pk=note_id))
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def mail_invoice(invoice_id: int) -> int:
     """Mail an issued invoice with its PDF (queued once the PDF is stored)."""

@@ -34,4 +34,14 @@ urlpatterns += [
     ),
     path("billing/revenue/", invoice_views.RevenueView.as_view(), name="revenue"),
     path("billing/revenue.csv", invoice_views.RevenueCsvView.as_view(), name="revenue-csv"),
+    path(
+        "invoices/<int:pk>/credit-notes/",
+        invoice_views.CreditNoteView.as_view(),
+        name="invoice-credit-note",
+    ),
+    path(
+        "credit-notes/<int:pk>/pdf/",
+        invoice_views.CreditNotePdfView.as_view(),
+        name="credit-note-pdf",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError, InvalidTransition
 from tcfo_portal.pdf import render_pdf, sha256
 
@@ -22,20 +23,23 @@ from .percentiles import freeze_percentile, month_usage, services_for_usage
 from .runs import invoice_totals
 
 
-def _next_number(invoice: Invoice, year: int) -> str:
-    """The billing party's next number of the year, taken under the sequence's row lock; a
-    rolled-back issue gives its number back, so the sequence has no gaps."""
-    party = invoice.billing_party
+def next_number(party: Organisation, year: int, series: str = "invoice") -> str:
+    """The billing party's next number of the year in ``series`` (invoices or credit notes),
+    taken under the sequence's row lock; a rolled-back issue gives its number back, so the
+    sequence has no gaps. Call inside the issuing transaction."""
     try:
         with transaction.atomic():
             sequence, _ = InvoiceSequence.objects.select_for_update().get_or_create(
-                billing_party=party, year=year
+                billing_party=party, year=year, series=series
             )
     except IntegrityError:  # another issue created the year's sequence a moment ago
-        sequence = InvoiceSequence.objects.select_for_update().get(billing_party=party, year=year)
+        sequence = InvoiceSequence.objects.select_for_update().get(
+            billing_party=party, year=year, series=series
+        )
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
-    return f"{party.invoice_prefix}-{year}-{sequence.last_number:06d}"
+    infix = "-CN" if series == "credit" else ""
+    return f"{party.invoice_prefix}{infix}-{year}-{sequence.last_number:06d}"
 
 
 @transaction.atomic
@@ -52,7 +56,7 @@ def issue_invoice(*, invoice: Invoice, by: str) -> Invoice:
         raise DomainError("An invoice without lines cannot be issued.")
     zone = zoneinfo.ZoneInfo(invoice.billing_party.time_zone)
     today = timezone.now().astimezone(zone).date()
-    invoice.number = _next_number(invoice, today.year)
+    invoice.number = next_number(invoice.billing_party, today.year)
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = timezone.now()
     invoice.due_date = today + datetime.timedelta(days=settings.TCFO_PAYMENT_TERMS_DAYS)

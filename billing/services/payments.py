@@ -14,6 +14,7 @@ from tcfo_portal.exceptions import DomainError
 
 from ..choices import InvoiceStatus
 from ..models import Invoice, Payment
+from .credit_notes import credited
 from .runs import invoice_totals
 
 AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
@@ -35,7 +36,7 @@ def record_payment(
         )
     if amount <= 0:
         raise DomainError("A payment is a positive amount.", errors={"amount": ["Above zero."]})
-    owed = invoice_totals(invoice)["total"] - paid_so_far(invoice)
+    owed = invoice_totals(invoice)["total"] - credited(invoice) - paid_so_far(invoice)
     if amount > owed:
         raise DomainError(
             f"Only {owed} {invoice.currency} is owed on {invoice.number}.",
@@ -78,8 +79,10 @@ def aging(*, billing_party: Organisation | None, on: datetime.date) -> Aging:
         invoices = invoices.filter(billing_party=billing_party)
     report = Aging()
     for invoice in invoices.prefetch_related("lines", "payments").order_by("due_date", "pk"):
-        owed = invoice_totals(invoice)["total"] - sum(
-            (p.amount for p in invoice.payments.all()), start=Decimal("0.00")
+        owed = (
+            invoice_totals(invoice)["total"]
+            - credited(invoice)
+            - sum((p.amount for p in invoice.payments.all()), start=Decimal("0.00"))
         )
         if owed <= 0:
             continue

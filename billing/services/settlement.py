@@ -20,7 +20,7 @@ from tcfo_portal.money import minor_unit
 from tcfo_portal.pdf import render_pdf
 
 from ..choices import InvoiceStatus
-from ..models import LineAllocation
+from ..models import CreditAllocation, LineAllocation
 from .percentiles import parse_period
 
 FINAL = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
@@ -69,6 +69,15 @@ def _allocations(period: str) -> QuerySet[LineAllocation]:
     )
 
 
+CURRENCY = "line__credit_note__invoice__currency"
+
+
+def _credits(period: str) -> QuerySet[CreditAllocation]:
+    """Credit notes count against the period of the invoice they correct."""
+    parse_period(period)
+    return CreditAllocation.objects.filter(line__credit_note__invoice__period=period)
+
+
 def settlement_statements(*, period: str, operator: Organisation | None = None) -> list[Statement]:
     """The period's statements, one per pair of operators and currency with anything owed
     (only those of ``operator`` when given)."""
@@ -83,6 +92,14 @@ def settlement_statements(*, period: str, operator: Organisation | None = None) 
         debtor, creditor = row["line__invoice__billing_party"], row["operator"]
         currency = row["line__invoice__currency"]
         owed[(debtor, creditor, currency)] = _cents(row["total"], currency)
+    for row in (
+        _credits(period)
+        .exclude(operator=F("line__credit_note__invoice__billing_party"))
+        .values("line__credit_note__invoice__billing_party", "operator", CURRENCY)
+        .annotate(total=Sum("amount"))
+    ):
+        key = (row["line__credit_note__invoice__billing_party"], row["operator"], row[CURRENCY])
+        owed[key] = owed.get(key, ZERO) - _cents(row["total"], row[CURRENCY])
     operators = Organisation.objects.in_bulk({pk for key in owed for pk in key[:2]})
     pairs: set[tuple[int, int, str]] = set()
     for debtor, creditor, currency in owed:
@@ -118,7 +135,7 @@ def statement_invoices(statement: Statement) -> list[dict]:
         .annotate(total=Sum("amount"))
         .order_by("line__invoice__number", "operator__name")
     )
-    return [
+    result = [
         {
             "number": row["line__invoice__number"],
             "collected_by": row["line__invoice__billing_party__name"],
@@ -127,12 +144,38 @@ def statement_invoices(statement: Statement) -> list[dict]:
         }
         for row in rows
     ]
+    note = "line__credit_note__"
+    credits = (
+        _credits(statement.period)
+        .filter(
+            **{
+                f"{note}invoice__currency": statement.currency,
+                f"{note}invoice__billing_party__in": [statement.first, statement.second],
+                "operator__in": [statement.first, statement.second],
+            }
+        )
+        .exclude(operator=F(f"{note}invoice__billing_party"))
+        .values(f"{note}number", f"{note}invoice__billing_party__name", "operator__name")
+        .annotate(total=Sum("amount"))
+        .order_by(f"{note}number", "operator__name")
+    )
+    result += [
+        {
+            "number": row[f"{note}number"],
+            "collected_by": row[f"{note}invoice__billing_party__name"],
+            "owed_to": row["operator__name"],
+            "amount": -_cents(row["total"], statement.currency),
+        }
+        for row in credits
+    ]
+    return result
 
 
 def revenue_report(
     *, periods: list[str], operator: Organisation | None = None
 ) -> list[dict[str, object]]:
-    """Revenue by operator, product and month (issued invoices, net of tax), per currency."""
+    """Revenue by operator, product and month (issued invoices less their credit notes, net of
+    tax), per currency."""
     for period in periods:
         parse_period(period)
     queryset = LineAllocation.objects.filter(
@@ -159,9 +202,24 @@ def revenue_report(
             row["line__invoice__currency"],
         )
         merged[key] += _cents(row["total"], row["line__invoice__currency"])
+    credits = CreditAllocation.objects.filter(line__credit_note__invoice__period__in=periods)
+    if operator is not None:
+        credits = credits.filter(operator=operator)
+    invoice = "line__invoice_line__invoice__"
+    for row in credits.values(
+        "operator__name",
+        f"{invoice}period",
+        f"{invoice}currency",
+        product=Coalesce(
+            "line__invoice_line__contract__service__product__code", "line__invoice_line__kind"
+        ),
+    ).annotate(total=Sum("amount")):
+        currency = row[f"{invoice}currency"]
+        key = (row[f"{invoice}period"], row["operator__name"], row["product"], currency)
+        merged[key] -= _cents(row["total"], currency)
     return [
         {"period": p, "operator": o, "product": pr, "currency": c, "amount": amount}
-        for (p, o, pr, c), amount in merged.items()
+        for (p, o, pr, c), amount in sorted(merged.items())
     ]
 
 
