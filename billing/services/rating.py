@@ -5,6 +5,8 @@
 - One-off charge: once, in the period of activation.
 - IRU: each installment in the period it falls due; the annual O&M fee (a % of the IRU price)
   in the anniversary month of activation, the first at activation.
+- SLA credit: a % of the period's MRC line when the service's availability (from the outages
+  on its path's segments) falls below the contract's tiers; a negative line.
 - Transit burst: max(0, 95th - commit) in Mbit/s (10^6 bit/s) x the burst price, from the
   period's stored 95th percentile.
 
@@ -25,6 +27,7 @@ from tcfo_portal.money import minor_unit
 
 from ..choices import LineKind
 from ..models import UsagePercentile
+from .availability import sla_credit_percent
 from .percentiles import parse_period
 
 MBPS = Decimal(1_000_000)
@@ -65,9 +68,13 @@ def days_running(contract: Contract, period: str) -> int:
 
 
 def rate_contract(
-    contract: Contract, period: str, percentile: UsagePercentile | None = None
+    contract: Contract,
+    period: str,
+    percentile: UsagePercentile | None = None,
+    availability: Decimal | None = None,
 ) -> list[LineDraft]:
-    """The lines ``contract`` owes for ``period`` (nothing if its service does not run then)."""
+    """The lines ``contract`` owes for ``period`` (nothing if its service does not run then);
+    ``availability`` (% of the period) below the contract's SLA earns a credit on the MRC."""
     first, last = period_days(period)
     service = contract.service
     circuit = service.circuit_id
@@ -94,6 +101,21 @@ def rate_contract(
                 f"{key}:mrc",
             )
         )
+        credit = sla_credit_percent(contract, availability)
+        if credit:
+            mrc_amount = lines[-1].amount
+            lines.append(
+                LineDraft(
+                    LineKind.SLA_CREDIT,
+                    f"{circuit} SLA credit: availability {availability.normalize():f}% in {period},"
+                    f" {credit.normalize():f}% of the monthly charge",
+                    Decimal(1),
+                    -_money(mrc_amount * credit / 100, currency),
+                    -_money(mrc_amount * credit / 100, currency),
+                    day,
+                    f"{key}:sla",
+                )
+            )
     if contract.nrc and first <= service.activated_on <= last:
         lines.append(
             LineDraft(

@@ -22,6 +22,7 @@ from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..split import largest_remainder
 from .allocations import operator_shares
+from .availability import monthly_availability
 from .percentiles import record_percentiles, services_for_usage
 from .rating import period_days, rate_contract
 from .tax import tax_treatment
@@ -75,7 +76,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
         .select_related(
             "service__product", "service__path", "service__site", "customer", "billing_party"
         )
-        .prefetch_related("installments")
+        .prefetch_related("installments", "sla_tiers")
         .order_by("pk")
     )
     transit = [c.service_id for c in contracts if c.kind == CommercialForm.USAGE]
@@ -86,7 +87,15 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
         if transit
         else {}
     )
-    drafts = {c.pk: rate_contract(c, period, percentiles.get(c.service_id)) for c in contracts}
+    availability = {
+        c.pk: monthly_availability(c, period, c.billing_party.time_zone)
+        for c in contracts
+        if c.kind == CommercialForm.LEASE and c.mrc is not None
+    }
+    drafts = {
+        c.pk: rate_contract(c, period, percentiles.get(c.service_id), availability.get(c.pk))
+        for c in contracts
+    }
     keys = [d.source_key for lines in drafts.values() for d in lines]
     billed = set(
         InvoiceLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True)

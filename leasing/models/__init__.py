@@ -8,6 +8,7 @@ from .catalog import Price, Product
 from .network import (
     FiberPair,
     LitCarrier,
+    Outage,
     OwnershipShare,
     Path,
     PathSegment,
@@ -27,6 +28,7 @@ __all__ = [
     "LitCarrier",
     "Order",
     "OrderTransition",
+    "Outage",
     "OwnershipShare",
     "Path",
     "PathSegment",

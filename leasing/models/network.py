@@ -165,6 +165,31 @@ class Segment(models.Model):
         return Q(pk__in=[])
 
 
+class Outage(models.Model):
+    """A time a segment carried no traffic, recorded by network staff: every service whose path
+    uses the segment was down then (monthly availability and SLA credits come from these)."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="outages")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while it lasts.")
+    description = models.CharField(max_length=300)
+    recorded_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="outage_ends_after_it_starts",
+                violation_error_message="An outage ends after it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment.code} down from {self.started_at:%Y-%m-%d %H:%M}"
+
+
 class SegmentOwnership(models.Model):
     """Who owns a segment from ``valid_from`` until the next ownership of the same segment.
 

@@ -1,0 +1,79 @@
+"""Monthly availability of a service, from the outages recorded on its path's segments, and
+the SLA credit it earns under the contract's tiers."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Q
+
+from leasing.models import Contract, Outage
+
+from .percentiles import parse_period
+
+HUNDRED = Decimal(100)
+
+
+def _window(contract: Contract, period: str, time_zone: str) -> tuple[datetime.datetime, ...]:
+    """The part of the period (a month in ``time_zone``) the service runs."""
+    year, month = parse_period(period)
+    zone = zoneinfo.ZoneInfo(time_zone)
+    start = datetime.datetime(year, month, 1, tzinfo=zone)
+    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    service = contract.service
+    activated = datetime.datetime.combine(service.activated_on, datetime.time(), tzinfo=zone)
+    start = max(start, activated)
+    if service.terminated_on is not None:
+        end = min(end, datetime.datetime.combine(service.terminated_on, datetime.time(), zone))
+    return start, end
+
+
+def downtime_seconds(
+    intervals: Iterable[tuple[datetime.datetime, datetime.datetime | None]],
+    start: datetime.datetime,
+    end: datetime.datetime,
+) -> int:
+    """Seconds of [start, end) covered by the union of ``intervals`` (an open end lasts)."""
+    clipped = sorted(
+        (max(a, start), min(b or end, end)) for a, b in intervals if a < end and (b or end) > start
+    )
+    down, reach = datetime.timedelta(0), start
+    for a, b in clipped:
+        if b <= reach:
+            continue
+        down += b - max(a, reach)
+        reach = b
+    return int(down.total_seconds())
+
+
+def monthly_availability(contract: Contract, period: str, time_zone: str) -> Decimal | None:
+    """Availability in % (3 decimals, rounded down) of the contract's service over the part of
+    the period it runs; ``None`` if it does not run or has no path to be down on."""
+    service = contract.service
+    if service.path_id is None:
+        return None
+    start, end = _window(contract, period, time_zone)
+    if end <= start:
+        return None
+    outages = Outage.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start),
+        segment__paths=service.path_id,
+        started_at__lt=end,
+    ).values_list("started_at", "ended_at")
+    down = downtime_seconds(outages, start, end)
+    total = int((end - start).total_seconds())
+    exact = HUNDRED * (total - down) / total
+    return exact.quantize(Decimal("0.001"), rounding="ROUND_FLOOR")
+
+
+def sla_credit_percent(contract: Contract, availability: Decimal | None) -> Decimal:
+    """The credit (% of the MRC) the availability earns: the best tier it falls below."""
+    if availability is None:
+        return Decimal(0)
+    earned = [
+        t.credit_percent for t in contract.sla_tiers.all() if availability < t.availability_below
+    ]
+    return max(earned, default=Decimal(0))
