@@ -19,6 +19,7 @@ from .models import (
     FiberPair,
     LitCapacityReservation,
     LitCarrier,
+    Outage,
     OwnershipShare,
     Path,
     PathSegment,
@@ -267,3 +268,11 @@ class CapacityAllocationAdmin(ReadOnlyAdmin):
 
 for model in (SpectrumReservation, LitCapacityReservation, TransitPortReservation):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(Outage)
+class OutageAdmin(admin.ModelAdmin):
+    list_display = ["segment", "started_at", "ended_at", "description", "recorded_by"]
+    list_filter = ["segment"]
+    list_select_related = ["segment"]
+    date_hierarchy = "started_at"

@@ -28,6 +28,7 @@ urlpatterns = [
         name="spectrum-map",
     ),
     path("network/utilisation/", views.UtilisationView.as_view(), name="utilisation"),
+    path("network/outages/", views.OutagesView.as_view(), name="outages"),
 ]
 
 urlpatterns += [

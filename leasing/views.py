@@ -5,18 +5,20 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from organisations.access import has_capability
+from organisations.access import describe_actor, has_capability
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
 from .forms import AvailabilityForm, OnDateForm
-from .models import FiberPair, Product, Site
+from .models import FiberPair, Outage, Product, Segment, Site
 from .selectors import (
     chain_of,
     fiber_pair_utilisation,
@@ -27,6 +29,7 @@ from .selectors import (
     spectrum_held,
 )
 from .services.capacity import check_availability
+from .services.outages import record_outage
 from .svg import operator_colours, route_svg, spectrum_map_svg
 
 
@@ -192,3 +195,52 @@ class UtilisationView(CapabilityRequiredMixin, OnDateMixin, View):
                 "date_form": self.date_form,
             },
         )
+
+
+class OutageForm(forms.Form):
+    segment = forms.ModelChoiceField(queryset=Segment.objects.order_by("code"))
+    started_at = forms.DateTimeField(
+        label="Started at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ended_at = forms.DateTimeField(
+        label="Ended at (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Empty while it lasts.",
+    )
+    description = forms.CharField(max_length=300)
+
+
+class OutagesView(CapabilityRequiredMixin, View):
+    """Network staff record the outages of the segments their operator owns a share of."""
+
+    required_capability = Capability.MANAGE_INVENTORY
+
+    def _page(self, request: HttpRequest, form: OutageForm, status: int = 200) -> HttpResponse:
+        outages = Outage.objects.select_related("segment")[:200]
+        return render(
+            request, "leasing/outages.html", {"form": form, "outages": outages}, status=status
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request, OutageForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = OutageForm(request.POST)
+        if not form.is_valid():
+            return self._page(request, form, status=400)
+        try:
+            record_outage(
+                operator=request.user.organisation,
+                by=describe_actor(request.user),
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            for field, messages_ in error.errors.items():
+                for message in messages_:
+                    form.add_error(field if field in form.fields else None, message)
+            if not error.errors:
+                form.add_error(None, error.detail)
+            return self._page(request, form, status=400)
+        messages.success(request, "Outage recorded.")
+        return redirect("outages")

@@ -31,6 +31,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Billing", "billing", Capability.RUN_BILLING),
     NavEntry("Usage upload", "usage-upload", Capability.INGEST_USAGE),
     NavEntry("Utilisation", "utilisation", Capability.VIEW_INVENTORY),
+    NavEntry("Outages", "outages", Capability.MANAGE_INVENTORY),
     NavEntry("API keys", "api-keys", Capability.MANAGE_API_KEYS),
     NavEntry("API docs", "api-docs"),
     NavEntry("Django admin", "admin:index", Capability.ADMINISTER_PLATFORM),
