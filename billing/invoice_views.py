@@ -228,8 +228,8 @@ class ManualLineForm(forms.Form):
     )
 
 
-class _DraftChangeView(InvoiceView):
-    """Finance staff of the billing party change a draft."""
+class _BillingPartyChangeView(InvoiceView):
+    """Finance staff of the billing party change its invoices (drafts, or by credit notes)."""
 
     def get(self, request: HttpRequest, pk: int, **kwargs: object) -> HttpResponse:
         return redirect("invoice", pk=pk)
@@ -240,7 +240,7 @@ class _DraftChangeView(InvoiceView):
             organisation is None or invoice.billing_party == organisation
         ):
             return True
-        messages.error(request, "Only the billing party's finance staff change its drafts.")
+        messages.error(request, "Only the billing party's finance staff change its invoices.")
         return False
 
 
@@ -248,7 +248,7 @@ def _form_errors(form: forms.Form) -> str:
     return "; ".join(f"{name}: {e}" for name, errors in form.errors.items() for e in errors)
 
 
-class ManualLineView(_DraftChangeView):
+class ManualLineView(_BillingPartyChangeView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
         if not self._allowed(request, invoice):
@@ -267,7 +267,7 @@ class ManualLineView(_DraftChangeView):
         return redirect("invoice", pk=pk)
 
 
-class RemoveLineView(_DraftChangeView):
+class RemoveLineView(_BillingPartyChangeView):
     def post(self, request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
         if not self._allowed(request, invoice):
@@ -284,7 +284,7 @@ class RemoveLineView(_DraftChangeView):
         return redirect("invoice", pk=pk)
 
 
-class CreditNoteView(_DraftChangeView):
+class CreditNoteView(_BillingPartyChangeView):
     """The billing party's finance staff credit amounts of an issued invoice's lines."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:

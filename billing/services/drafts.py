@@ -19,6 +19,8 @@ from .allocations import operator_shares
 from .percentiles import parse_period
 from .tax import tax_treatment
 
+LARGEST = Decimal(10) ** 13  # what an invoice line's amount column holds, with room for tax
+
 
 def _locked_draft(invoice: Invoice) -> Invoice:
     invoice = (
@@ -67,6 +69,11 @@ def add_manual_line(
     if amount <= 0:
         raise DomainError(
             "The line rounds to nothing.", errors={"unit_price": ["Too small to bill."]}
+        )
+    if amount >= LARGEST:
+        raise DomainError(
+            "The line is too large.",
+            errors={"unit_price": [f"The amount must stay below {LARGEST:,}."]},
         )
     treatment = tax_treatment(
         billing_party=invoice.billing_party, customer=invoice.customer, on=service_date
