@@ -80,6 +80,7 @@ def test_a_manual_line_is_taxed_and_split_like_any_other(billed):
         ({"unit_price": Decimal("-5")}, "unit_price"),
         ({"service_date": datetime.date(2026, 11, 1)}, "service_date"),
         ({"path": None}, "path"),
+        ({"quantity": Decimal(10) ** 9, "unit_price": Decimal(10) ** 9}, "unit_price"),
     ],
 )
 def test_a_bad_manual_line_is_refused_and_changes_nothing(billed, change, field):
