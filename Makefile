@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format worker clean bench-ordering bench-usage
+.PHONY: run test lint format worker clean bench-ordering bench-usage bench-billing
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-ordering: $(VENV)/.installed-dev
 ## bench-usage: usage ingest (API vs COPY), 95th of 2,000 services (vs percentile_disc), bytes a bucket
 bench-usage: $(VENV)/.installed-dev
 	$(BIN)/python bench/usage.py
+
+## bench-billing: billing run of 2,000 transit + 2,000 lease contracts (vs percentile_disc), PDFs 1 vs 2 processes
+bench-billing: $(VENV)/.installed-dev
+	$(BIN)/python bench/billing.py
 
 ## worker: a Celery worker on REDIS_URL, for a second terminal
 worker: $(VENV)/.installed-run
