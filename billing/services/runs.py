@@ -22,7 +22,7 @@ from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..split import largest_remainder
 from .allocations import operator_shares
-from .availability import monthly_availability
+from .availability import monthly_availability, outages_by_path
 from .percentiles import record_percentiles, services_for_usage
 from .rating import period_days, rate_contract
 from .tax import tax_treatment
@@ -87,10 +87,10 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
         if transit
         else {}
     )
+    leases = [c for c in contracts if c.kind == CommercialForm.LEASE and c.mrc is not None]
+    outages = outages_by_path(period) if leases else {}
     availability = {
-        c.pk: monthly_availability(c, period, c.billing_party.time_zone)
-        for c in contracts
-        if c.kind == CommercialForm.LEASE and c.mrc is not None
+        c.pk: monthly_availability(c, period, c.billing_party.time_zone, outages) for c in leases
     }
     drafts = {
         c.pk: rate_contract(c, period, percentiles.get(c.service_id), availability.get(c.pk))
