@@ -1,14 +1,16 @@
 import datetime
 import zoneinfo
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
+
+from tcfo_portal.exceptions import DomainError
 
 from .models import BillingRun, Invoice
 from .services.invoices import store_invoice_pdf
 from .services.polling import poll_counters as poll
-from .services.runs import bill_contracts, start_run
+from .services.runs import bill_contracts, fail_run, start_run
 
 
 @shared_task
@@ -18,10 +20,26 @@ def poll_counters() -> int:
     return 0 if result is None else result.count("accepted")
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def bill_chunk(run_id: int, contract_ids: list[int]) -> int:
-    """Rate one chunk of a billing run (idempotent: a chunk done twice bills nothing twice)."""
-    return bill_contracts(run=BillingRun.objects.get(pk=run_id), contract_ids=contract_ids)
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def bill_chunk(self: Task, run_id: int, contract_ids: list[int]) -> int:
+    """Rate one chunk of a billing run (idempotent: a chunk done twice bills nothing twice).
+
+    A database hiccup is retried; a rule that refuses (e.g. no VAT rate for a date) or retries
+    used up mark the run failed with the reason, so finance can fix it and run the period again.
+    """
+    try:
+        return bill_contracts(run=BillingRun.objects.get(pk=run_id), contract_ids=contract_ids)
+    except OperationalError as error:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=2**self.request.retries) from error
+        fail_run(run_id=run_id, error=f"Database error: {error}")
+        raise
+    except DomainError as error:
+        fail_run(run_id=run_id, error=error.detail)
+        return 0
+    except Exception as error:
+        fail_run(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        raise
 
 
 @shared_task

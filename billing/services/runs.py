@@ -67,6 +67,13 @@ def start_run(*, period: str, by: str) -> tuple[BillingRun, bool]:
     return run, True
 
 
+def fail_run(*, run_id: int, error: str) -> None:
+    """Mark a run failed with why (its chunk's work was rolled back); it may be run again."""
+    BillingRun.objects.filter(pk=run_id).update(
+        status=BillingRunStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     """Rate ``contract_ids`` for the run's period into draft invoices; return the lines made."""
