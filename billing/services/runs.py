@@ -107,7 +107,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     billed = set(
         InvoiceLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
     ) | set(RemovedLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
-    created = 0
+    pending: list[tuple[InvoiceLine, dict]] = []
     invoices: dict[tuple[int, int, str], Invoice] = {}
     # Many lines share a path and a day, a billing party and a customer: ask once each.
     shares: dict[tuple, dict] = {}
@@ -138,7 +138,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                     on=draft.service_date,
                 )
             treatment = treatments[taxed]
-            line = InvoiceLine.objects.create(
+            line = InvoiceLine(
                 invoice=invoice,
                 contract=contract,
                 kind=draft.kind,
@@ -160,11 +160,18 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                     path=service.path, site=service.site, on=draft.service_date
                 )
             parts = largest_remainder(draft.amount, shares[owners], contract.currency)
-            LineAllocation.objects.bulk_create(
-                LineAllocation(line=line, operator=operator, amount=amount)
-                for operator, amount in parts.items()
-            )
-            created += 1
+            pending.append((line, parts))
+    # Two statements for the chunk's lines and their parts (the database returns the lines' keys).
+    InvoiceLine.objects.bulk_create([line for line, _ in pending], batch_size=1000)
+    LineAllocation.objects.bulk_create(
+        (
+            LineAllocation(line=line, operator=operator, amount=amount)
+            for line, parts in pending
+            for operator, amount in parts.items()
+        ),
+        batch_size=2000,
+    )
+    created = len(pending)
     BillingRun.objects.filter(pk=run.pk).update(
         contracts_rated=F("contracts_rated") + len(contract_ids),
         lines_created=F("lines_created") + created,
