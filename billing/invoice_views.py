@@ -51,7 +51,39 @@ class InvoiceListView(CapabilityRequiredMixin, View):
         invoices = _invoices(request)
         if not has_capability(request.user, Capability.RUN_BILLING):
             invoices = invoices.exclude(status="draft")  # customers see invoices once issued
-        return render(request, "billing/invoices.html", {"rows": _with_totals(invoices[:500])})
+        can_issue = has_capability(request.user, Capability.RUN_BILLING) and (
+            request.user.organisation is not None
+        )
+        return render(
+            request,
+            "billing/invoices.html",
+            {"rows": _with_totals(invoices[:500]), "can_issue": can_issue},
+        )
+
+
+class IssueManyView(CapabilityRequiredMixin, View):
+    """The billing party's finance staff issue the drafts they selected, each in its own
+    transaction (one that cannot be issued does not hold back the others)."""
+
+    required_capability = Capability.RUN_BILLING
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        ids = [value for value in request.POST.getlist("invoice") if value.isdigit()][:500]
+        drafts = Invoice.objects.filter(
+            pk__in=ids, status="draft", billing_party=request.user.organisation
+        ).order_by("pk")
+        issued, refused = [], []
+        for invoice in drafts:
+            try:
+                issued.append(issue_invoice(invoice=invoice, by=describe_actor(request.user)))
+            except DomainError as error:
+                refused.append(f"draft {invoice.pk}: {error.detail}")
+        if issued:
+            numbers = ", ".join(invoice.number for invoice in issued)
+            messages.success(request, f"Issued {len(issued)}: {numbers}.")
+        if refused or not issued:
+            messages.error(request, "; ".join(refused) or "No draft of yours was selected.")
+        return redirect("invoices")
 
 
 class InvoiceCsvView(CapabilityRequiredMixin, View):

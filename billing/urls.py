@@ -13,6 +13,7 @@ urlpatterns = [
 urlpatterns += [
     path("invoices/", invoice_views.InvoiceListView.as_view(), name="invoices"),
     path("invoices.csv", invoice_views.InvoiceCsvView.as_view(), name="invoices-csv"),
+    path("invoices/issue/", invoice_views.IssueManyView.as_view(), name="invoices-issue"),
     path("invoices/<int:pk>/", invoice_views.InvoiceView.as_view(), name="invoice"),
     path("invoices/<int:pk>/pdf/", invoice_views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("billing/", invoice_views.BillingView.as_view(), name="billing"),

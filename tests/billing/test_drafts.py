@@ -170,3 +170,27 @@ def test_only_the_billing_partys_finance_changes_its_drafts_in_the_portal(billed
     client.post(f"{url}lines/{nrc.pk}/remove/", {"reason": "Waived by sales"})
     page = client.get(url).content.decode()
     assert "Waived by sales" in page and not billed.draft.lines.filter(pk=nrc.pk).exists()
+
+
+def test_finance_issues_many_drafts_at_once_only_its_own(billed, client, october):
+    ktc_draft = Invoice.objects.create(
+        billing_party=october.ktc, customer=october.domestic, period="2026-10", currency="USD"
+    )
+    drafts = list(Invoice.objects.filter(billing_party=october.azt).order_by("pk"))
+    assert len(drafts) == 2
+    client.force_login(UserFactory(organisation=october.domestic, role=Role.CUSTOMER_ADMIN))
+    assert client.post("/invoices/issue/", {"invoice": [d.pk for d in drafts]}).status_code == 403
+
+    client.force_login(UserFactory(organisation=october.azt, role=Role.OPERATOR_FINANCE))
+    assert "Issue the selected drafts" in client.get("/invoices/").content.decode()
+    response = client.post(
+        "/invoices/issue/", {"invoice": [d.pk for d in drafts] + [ktc_draft.pk, "x"]}
+    )
+    assert response.status_code == 302
+    numbers = sorted(
+        Invoice.objects.filter(billing_party=october.azt).values_list("number", flat=True)
+    )
+    prefix = october.azt.invoice_prefix
+    assert numbers == [f"{prefix}-2026-000001", f"{prefix}-2026-000002"]
+    ktc_draft.refresh_from_db()
+    assert ktc_draft.status == "draft"  # another party's draft is not ours to issue
