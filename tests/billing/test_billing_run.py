@@ -376,8 +376,18 @@ def test_every_billing_model_has_a_read_only_admin(billed, client):
         "usageevent",
         "usagepercentile",
         "counterstate",
+        "removedline",
+        "creditnote",
+        "creditnoteline",
+        "creditallocation",
     ):
         assert client.get(f"/admin/billing/{model}/").status_code == 200, model
+    assert client.get("/admin/leasing/outage/").status_code == 200
     invoice = Invoice.objects.first()
     assert client.get(f"/admin/billing/invoice/{invoice.pk}/change/").status_code == 200
     assert client.get("/admin/billing/invoice/add/").status_code == 403
+    before = (invoice.status, invoice.period, invoice.currency)
+    client.post(f"/admin/billing/invoice/{invoice.pk}/change/", {"period": "2020-01"})
+    client.post(f"/admin/billing/invoice/{invoice.pk}/delete/", {"post": "yes"})
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.period, invoice.currency) == before
