@@ -280,6 +280,12 @@ def _form_errors(form: forms.Form) -> str:
     return "; ".join(f"{name}: {e}" for name, errors in form.errors.items() for e in errors)
 
 
+def _error_text(error: DomainError) -> str:
+    """A refusal with its field messages, for a flash message."""
+    details = "; ".join(e for errors in error.errors.values() for e in errors)
+    return f"{error.detail} {details}".strip()
+
+
 class ManualLineView(_BillingPartyChangeView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
@@ -292,8 +298,7 @@ class ManualLineView(_BillingPartyChangeView):
         try:
             add_manual_line(invoice=invoice, by=describe_actor(request.user), **form.cleaned_data)
         except DomainError as error:
-            details = "; ".join(e for errors in error.errors.values() for e in errors)
-            messages.error(request, f"{error.detail} {details}".strip())
+            messages.error(request, _error_text(error))
         else:
             messages.success(request, "Line added.")
         return redirect("invoice", pk=pk)
@@ -344,8 +349,7 @@ class CreditNoteView(_BillingPartyChangeView):
                 by=describe_actor(request.user),
             )
         except DomainError as error:
-            details = "; ".join(e for errors in error.errors.values() for e in errors)
-            messages.error(request, f"{error.detail} {details}".strip())
+            messages.error(request, _error_text(error))
         else:
             messages.success(request, f"Credit note {note.number} issued.")
         return redirect("invoice", pk=pk)

@@ -13,6 +13,12 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
 
 
+def in_minor_units(amount: Decimal, currency: str) -> Decimal:
+    """A sum of amounts already in minor units, scaled to them (SQLite's sums come back
+    unscaled, e.g. ``0E-11`` or ``5439.51000000000``); nothing is rounded."""
+    return amount.quantize(minor_unit(currency))
+
+
 @dataclass(frozen=True)
 class Money:
     amount: Decimal

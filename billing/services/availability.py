@@ -4,7 +4,6 @@ the SLA credit it earns under the contract's tiers."""
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -12,17 +11,15 @@ from django.db.models import Q
 
 from leasing.models import Contract, Outage
 
-from .percentiles import parse_period
+from .percentiles import period_span
 
 HUNDRED = Decimal(100)
 
 
 def _window(contract: Contract, period: str, time_zone: str) -> tuple[datetime.datetime, ...]:
     """The part of the period (a month in ``time_zone``) the service runs."""
-    year, month = parse_period(period)
-    zone = zoneinfo.ZoneInfo(time_zone)
-    start = datetime.datetime(year, month, 1, tzinfo=zone)
-    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    start, end = period_span(period, time_zone)
+    zone = start.tzinfo
     service = contract.service
     activated = datetime.datetime.combine(service.activated_on, datetime.time(), tzinfo=zone)
     start = max(start, activated)
@@ -55,10 +52,9 @@ Intervals = list[tuple[datetime.datetime, datetime.datetime | None]]
 def outages_by_path(period: str) -> dict[int, Intervals]:
     """Every outage touching the period (with a day's margin for time zones), by path id: one
     query for a whole chunk of contracts."""
-    year, month = parse_period(period)
     margin = datetime.timedelta(days=1)
-    start = datetime.datetime(year, month, 1, tzinfo=datetime.UTC) - margin
-    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=datetime.UTC) + margin
+    start, end = period_span(period, "UTC")
+    start, end = start - margin, end + margin
     found: dict[int, Intervals] = {}
     for path_id, started, ended in Outage.objects.filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start),

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import in_minor_units, minor_unit
 from tcfo_portal.pdf import render_pdf, sha256
 
 from ..choices import InvoiceStatus
@@ -28,7 +28,7 @@ def credited(invoice: Invoice) -> Decimal:
     sums = CreditNoteLine.objects.filter(credit_note__invoice=invoice).aggregate(
         net=Sum("amount"), tax=Sum("tax_amount")
     )
-    return ((sums["net"] or ZERO) + (sums["tax"] or ZERO)).quantize(minor_unit(invoice.currency))
+    return in_minor_units((sums["net"] or ZERO) + (sums["tax"] or ZERO), invoice.currency)
 
 
 def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
@@ -41,10 +41,10 @@ def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
         .annotate(total=Sum("amount"))
     ):
         parts[row["operator"]] -= row["total"]
-    cent = minor_unit(line.invoice.currency)  # SQLite's sums come back unscaled
-    net = (line.amount - (sums["net"] or ZERO)).quantize(cent)
-    tax = (line.tax_amount - (sums["tax"] or ZERO)).quantize(cent)
-    return net, tax, {op: part.quantize(cent) for op, part in parts.items()}
+    currency = line.invoice.currency
+    net = in_minor_units(line.amount - (sums["net"] or ZERO), currency)
+    tax = in_minor_units(line.tax_amount - (sums["tax"] or ZERO), currency)
+    return net, tax, {op: in_minor_units(part, currency) for op, part in parts.items()}
 
 
 @transaction.atomic

@@ -46,12 +46,18 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
-def period_bounds(period: str, time_zone: str) -> tuple[int, int]:
-    """The UNIX seconds where the month starts and ends in ``time_zone``."""
+def period_span(period: str, time_zone: str) -> tuple[datetime.datetime, datetime.datetime]:
+    """The instants where the month starts and ends in ``time_zone``."""
     year, month = parse_period(period)
     zone = zoneinfo.ZoneInfo(time_zone)
     start = datetime.datetime(year, month, 1, tzinfo=zone)
     end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def period_bounds(period: str, time_zone: str) -> tuple[int, int]:
+    """The UNIX seconds where the month starts and ends in ``time_zone``."""
+    start, end = period_span(period, time_zone)
     return int(start.timestamp()), int(end.timestamp())
 
 

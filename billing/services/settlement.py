@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from organisations.models import Organisation
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import in_minor_units
 from tcfo_portal.pdf import render_pdf
 
 from ..choices import InvoiceStatus
@@ -25,11 +25,6 @@ from .percentiles import parse_period
 
 FINAL = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 ZERO = Decimal("0.00")
-
-
-def _cents(amount: Decimal, currency: str) -> Decimal:
-    """A sum of amounts in the currency's minor unit (SQLite's sums come back unscaled)."""
-    return amount.quantize(minor_unit(currency))
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ def settlement_statements(*, period: str, operator: Organisation | None = None) 
     for row in rows:
         debtor, creditor = row["line__invoice__billing_party"], row["operator"]
         currency = row["line__invoice__currency"]
-        owed[(debtor, creditor, currency)] = _cents(row["total"], currency)
+        owed[(debtor, creditor, currency)] = in_minor_units(row["total"], currency)
     for row in (
         _credits(period)
         .exclude(operator=F("line__credit_note__invoice__billing_party"))
@@ -99,7 +94,7 @@ def settlement_statements(*, period: str, operator: Organisation | None = None) 
         .annotate(total=Sum("amount"))
     ):
         key = (row["line__credit_note__invoice__billing_party"], row["operator"], row[CURRENCY])
-        owed[key] = owed.get(key, ZERO) - _cents(row["total"], row[CURRENCY])
+        owed[key] = owed.get(key, ZERO) - in_minor_units(row["total"], row[CURRENCY])
     operators = Organisation.objects.in_bulk({pk for key in owed for pk in key[:2]})
     pairs: set[tuple[int, int, str]] = set()
     for debtor, creditor, currency in owed:
@@ -140,7 +135,7 @@ def statement_invoices(statement: Statement) -> list[dict]:
             "number": row["line__invoice__number"],
             "collected_by": row["line__invoice__billing_party__name"],
             "owed_to": row["operator__name"],
-            "amount": _cents(row["total"], statement.currency),
+            "amount": in_minor_units(row["total"], statement.currency),
         }
         for row in rows
     ]
@@ -164,7 +159,7 @@ def statement_invoices(statement: Statement) -> list[dict]:
             "number": row[f"{note}number"],
             "collected_by": row[f"{note}invoice__billing_party__name"],
             "owed_to": row["operator__name"],
-            "amount": -_cents(row["total"], statement.currency),
+            "amount": -in_minor_units(row["total"], statement.currency),
         }
         for row in credits
     ]
@@ -201,7 +196,7 @@ def revenue_report(
             row["product"],
             row["line__invoice__currency"],
         )
-        merged[key] += _cents(row["total"], row["line__invoice__currency"])
+        merged[key] += in_minor_units(row["total"], row["line__invoice__currency"])
     credits = CreditAllocation.objects.filter(line__credit_note__invoice__period__in=periods)
     if operator is not None:
         credits = credits.filter(operator=operator)
@@ -216,7 +211,7 @@ def revenue_report(
     ).annotate(total=Sum("amount")):
         currency = row[f"{invoice}currency"]
         key = (row[f"{invoice}period"], row["operator__name"], row["product"], currency)
-        merged[key] -= _cents(row["total"], currency)
+        merged[key] -= in_minor_units(row["total"], currency)
     return [
         {"period": p, "operator": o, "product": pr, "currency": c, "amount": amount}
         for (p, o, pr, c), amount in sorted(merged.items())
