@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from .models import (
     BillingRun,
@@ -26,6 +29,7 @@ from .models import (
     UsagePercentile,
     UsagePort,
 )
+from .services.usage_archive import payload_filename, read_payload
 
 
 @admin.register(TaxRate)
@@ -77,7 +81,36 @@ class UsageBatchAdmin(ReadOnly):
         "rejected",
     ]
     list_filter = ["source"]
-    exclude = ["raw"]
+    exclude = ["payload"]
+    readonly_fields = ["download"]
+
+    @admin.display(description="Payload as received")
+    def download(self, batch: UsageBatch) -> str:
+        if not batch.payload:
+            return "-"
+        url = reverse("admin:billing_usagebatch_payload", args=[batch.pk])
+        return format_html(
+            '<a href="{}">{}</a> ({} bytes, SHA-256 {})',
+            url,
+            payload_filename(batch),
+            batch.payload_bytes,
+            batch.payload_sha256,
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        payload = self.admin_site.admin_view(self.payload_view)
+        return [
+            path("<int:pk>/payload/", payload, name="billing_usagebatch_payload"),
+            *super().get_urls(),
+        ]
+
+    def payload_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        batch = get_object_or_404(UsageBatch, pk=pk)
+        if not self.has_view_permission(request, batch) or not batch.payload:
+            raise Http404
+        response = HttpResponse(read_payload(batch), content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{payload_filename(batch)}"'
+        return response
 
 
 @admin.register(UsageEvent)

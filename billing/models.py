@@ -84,7 +84,7 @@ class CounterState(models.Model):
 
 
 class UsageBatch(models.Model):
-    """What was received, as received (gzip), with what became of it: kept for disputes."""
+    """What was received, as received (a file), with what became of it: kept for disputes."""
 
     source = models.CharField(max_length=8, choices=UsageSource.choices)
     organisation = models.ForeignKey(
@@ -100,7 +100,12 @@ class UsageBatch(models.Model):
     accepted = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
-    raw = models.BinaryField(help_text="The payload as received, gzip-compressed.")
+    payload = models.FileField(
+        upload_to="usage/%Y/%m/%d/",
+        help_text="The payload as received (gzip-compressed once its day is over).",
+    )
+    payload_sha256 = models.CharField(max_length=64, help_text="Of the payload as received.")
+    payload_bytes = models.PositiveIntegerField(default=0, help_text="Its size as received.")
 
     class Meta:
         ordering = ["-received_at"]

@@ -4,6 +4,7 @@ import zoneinfo
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 
 from tcfo_portal.exceptions import DomainError
 
@@ -11,6 +12,7 @@ from .models import BillingRun, Invoice
 from .services.invoices import store_invoice_pdf
 from .services.polling import poll_counters as poll
 from .services.runs import bill_contracts, fail_run, start_run
+from .services.usage_archive import compact_payloads
 
 
 @shared_task
@@ -18,6 +20,13 @@ def poll_counters() -> int:
     """Read every polled port's counters (Celery beat, every 5 minutes)."""
     result = poll()
     return 0 if result is None else result.count("accepted")
+
+
+@shared_task
+def compact_usage_payloads() -> int:
+    """Gzip the usage payload files of the UTC days before today (Celery beat, nightly)."""
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return compact_payloads(before=today)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)

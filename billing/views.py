@@ -132,7 +132,7 @@ class UsageUploadView(CapabilityRequiredMixin, View):
             f"Batch {result.batch.pk}: {result.count('accepted')} accepted, "
             f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected.",
         )
-        rejected = [r for r in result.results if r.status == "rejected"][:200]
+        rejected = [r for r in result.not_accepted if r.status == "rejected"][:200]
         return render(
             request,
             "billing/upload.html",

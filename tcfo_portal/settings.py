@@ -125,6 +125,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
     "poll-interface-counters": {"task": "billing.tasks.poll_counters", "schedule": 5 * 60},
+    # Usage payloads are written uncompressed on ingest and gzip'd once their (UTC) day is over.
+    "compact-usage-payloads": {
+        "task": "billing.tasks.compact_usage_payloads",
+        "schedule": crontab(minute=15, hour=5),
+    },
     "render-missing-order-forms": {
         "task": "leasing.tasks.render_missing_order_forms",
         "schedule": 60 * 60,

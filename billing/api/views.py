@@ -12,7 +12,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    ParseError,
+    PermissionDenied,
+    UnsupportedMediaType,
+    ValidationError,
+)
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +26,6 @@ from rest_framework.views import APIView
 from organisations.access import describe_actor, visible_to
 from organisations.choices import Capability
 from tcfo_portal.api.fields import MoneyField
-from tcfo_portal.api.parsers import FastJSONParser
 from tcfo_portal.money import Money
 
 from ..choices import UsageSource
@@ -29,7 +34,7 @@ from ..selectors import ServiceUsage, service_usage, visible_service
 from ..services.invoices import issue_invoice
 from ..services.percentiles import PeriodError, parse_period
 from ..services.runs import invoice_totals, start_run
-from ..services.usage import MAX_SAMPLES, ingest
+from ..services.usage import MAX_SAMPLES, MalformedBody, ingest_json
 
 PERIOD = OpenApiParameter("period", str, required=True, description="YYYY-MM, e.g. 2026-10.")
 
@@ -72,18 +77,17 @@ class UsageSamplesView(APIView):
     """Bulk usage from the operators' collectors: rates per 5-minute bucket or octet counters."""
 
     required_capability = Capability.INGEST_USAGE
-    parser_classes = [FastJSONParser]
+    parser_classes = [JSONParser]  # what the body must be; the service decodes it itself
 
     @extend_schema(request=IngestRequestSerializer, responses=IngestResultSerializer)
     def post(self, request: Request) -> Response:
-        raw = request.body
-        body = request.data
-        if not isinstance(body, dict) or not isinstance(body.get("samples"), list):
-            raise ValidationError({"samples": ['Send {"samples": [...]}.']})
+        if request.negotiator.select_parser(request, request.parsers) is None:
+            raise UnsupportedMediaType(request.content_type)
+        # The body is read as bytes and decoded by the service, straight into typed samples.
         try:
-            result = ingest(
-                samples=body["samples"], actor=request.user, source=UsageSource.API, raw_payload=raw
-            )
+            result = ingest_json(request.body, actor=request.user, source=UsageSource.API)
+        except MalformedBody as error:
+            raise ParseError(str(error)) from None
         except ValueError as error:
             raise ValidationError({"samples": [str(error)]}) from None
         return Response(
@@ -93,7 +97,7 @@ class UsageSamplesView(APIView):
                 "duplicates": result.count("duplicate"),
                 "rejected": result.count("rejected"),
                 # Accepted samples need no word; the others each say why.
-                "results": [r.as_dict() for r in result.results if r.status != "accepted"],
+                "results": [r.as_dict() for r in result.not_accepted],
             }
         )
 

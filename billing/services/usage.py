@@ -1,64 +1,90 @@
 """Usage ingest: samples (rates or counters) from the API, CSV files and the SNMP poller.
 
-Every path ends in ``ingest``, which is idempotent bucket by bucket:
+Every path ends in ``ingest`` (``ingest_json`` for an API body), idempotent bucket by bucket:
 
 - a bucket not stored yet takes the sample's rates (``accepted``);
 - the same rates sent again change nothing (``duplicate``, never counted twice);
 - other rates for a bucket already stored are refused (``rejected``, reason ``conflict``) and the
   conflict is recorded as a ``UsageEvent``: stored usage is never silently overwritten.
 
-Each sample gets its own result, so one bad sample never drops the good ones. The payload is kept
-as received (gzip) in a ``UsageBatch`` for disputes, with every decision as a ``UsageEvent``.
+The usual batch, plain rate samples, takes the column path (``usage_columns``); any other batch
+is taken sample by sample here, with the same decisions. Each sample gets its own result, so one
+bad sample never drops the good ones. The payload is kept as received (``usage_archive``) with a
+``UsageBatch`` for disputes, and every decision is a ``UsageEvent``.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-import gzip
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from django.db import connection, transaction
+import orjson
+from django.db import transaction
 from django.utils import timezone
 
 from leasing.models import Service
 from organisations.access import Actor, describe_actor, visible_to
+from tcfo_portal.gc import gc_paused
 
 from ..buckets import EMPTY_DAY, MISSING, pack, unpack
 from ..choices import UsageEventKind, UsageSource
 from ..counters import BUCKET_SECONDS, MAX_64, Reading, rate_between
-from ..models import CounterState, UsageBatch, UsageDay, UsageEvent, UsagePort
+from ..models import CounterState, UsageBatch, UsageEvent, UsagePort
+from .usage_archive import store_payload
+from .usage_columns import RateColumns, decode_rate_batch, rate_columns, store_columns
+from .usage_days import (
+    EARLIEST,
+    MAX_BPS,
+    SampleResult,
+    active_buckets,
+    active_ports,
+    circuit_id_ok,
+    claim_days,
+    conflict,
+    parse_timestamp,
+    write_days,
+)
 
 MAX_SAMPLES = 20_000
-MAX_BPS = 10**13  # 10 Tbit/s: no port of this cable carries more
-EARLIEST = int(datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC).timestamp())
-DEFAULT_PORT = "default"
-EPOCH = datetime.date(1970, 1, 1)
+
+__all__ = ["IngestResult", "MalformedBody", "SampleResult", "ingest", "ingest_json", "read_csv"]
 
 
-@dataclass
-class SampleResult:
-    index: int
-    status: str  # accepted, duplicate, rejected
-    reason: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"index": self.index, "status": self.status}
-        if self.reason:
-            body["reason"] = self.reason
-        return body
+class MalformedBody(ValueError):
+    """A request body that is not JSON at all."""
 
 
 @dataclass
 class IngestResult:
+    """What became of a batch of ``size`` samples.
+
+    ``notes`` holds, by index, every sample that was not plainly accepted: a duplicate, a
+    rejection, or an acceptance with a remark (a new counter baseline). A plain acceptance gets
+    no object of its own: batches run to tens of thousands of samples.
+    """
+
     batch: UsageBatch
-    results: list[SampleResult] = field(default_factory=list)
+    size: int
+    notes: dict[int, SampleResult] = field(default_factory=dict)
+    by_columns: bool = False  # taken whole by the column path
 
     def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
+        if status == "accepted":
+            return self.size - sum(1 for r in self.notes.values() if r.status != "accepted")
+        return sum(1 for r in self.notes.values() if r.status == status)
+
+    @property
+    def not_accepted(self) -> list[SampleResult]:
+        """Duplicates and rejections, in the batch's order."""
+        return [self.notes[i] for i in sorted(self.notes) if self.notes[i].status != "accepted"]
+
+    @property
+    def results(self) -> list[SampleResult]:
+        """Every sample's result, in the batch's order."""
+        return [self.notes.get(i) or SampleResult(i, "accepted") for i in range(self.size)]
 
 
 @dataclass
@@ -80,36 +106,19 @@ def _int(value: Any, name: str, upper: int) -> int:
     return value
 
 
-def _timestamp(value: Any) -> int:
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("ts must be an ISO 8601 time with its offset, e.g. 2026-10-01T00:05:00Z")
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError("ts is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise ValueError("ts needs an offset (Z or +04:00)")
-    return int(moment.timestamp())
-
-
 def parse_sample(index: int, raw: Any, now: int) -> _Sample:
     """Check one sample's shape and values; ``ValueError`` says what is wrong."""
     if not isinstance(raw, dict):
         raise ValueError("a sample is an object")
     circuit_id = raw.get("circuit_id")
-    if (
-        not isinstance(circuit_id, str)
-        or not circuit_id
-        or len(circuit_id) > 40
-        or "\x00" in circuit_id
-    ):
+    if not isinstance(circuit_id, str) or not circuit_id_ok(circuit_id):
         raise ValueError("circuit_id is required")
     port = raw.get("port")
     if port is not None and (
         not isinstance(port, str) or not port or len(port) > 100 or "\x00" in port
     ):
         raise ValueError("port must be a port name")
-    ts = _timestamp(raw.get("ts"))
+    ts = parse_timestamp(raw.get("ts"))
     if ts < EARLIEST or ts > now + BUCKET_SECONDS:
         raise ValueError("ts is too far in the past or in the future")
     has_rates = "in_bps" in raw or "out_bps" in raw
@@ -139,21 +148,6 @@ def parse_sample(index: int, raw: Any, now: int) -> _Sample:
     )
 
 
-def _active_buckets(service: Service) -> tuple[int, int | None]:
-    start = int(
-        datetime.datetime.combine(service.activated_on, datetime.time(), datetime.UTC).timestamp()
-    )
-    end = None
-    if service.terminated_on:
-        end = int(
-            datetime.datetime.combine(
-                service.terminated_on, datetime.time(), datetime.UTC
-            ).timestamp()
-        )
-    return start, end
-
-
-@transaction.atomic
 def ingest(
     *,
     samples: Any,
@@ -162,23 +156,100 @@ def ingest(
     raw_payload: bytes = b"",
     now: datetime.datetime | None = None,
 ) -> IngestResult:
-    """Store what is valid of ``samples``; say for each what became of it."""
+    """Store what is valid of ``samples`` (parsed, e.g. from a CSV file or the SNMP poller); say
+    for each what became of it."""
     if not isinstance(samples, list):
         raise ValueError("samples must be a list")
     if len(samples) > MAX_SAMPLES:
         raise ValueError(f"at most {MAX_SAMPLES} samples per request")
     now_ts = int((now or timezone.now()).timestamp())
-    batch = UsageBatch.objects.create(
+    with gc_paused():
+        return _ingest(
+            samples=samples,
+            columns=rate_columns(samples, now_ts),
+            actor=actor,
+            source=source,
+            raw_payload=raw_payload or orjson.dumps(samples, default=repr),
+            now_ts=now_ts,
+        )
+
+
+def ingest_json(
+    raw: bytes,
+    *,
+    actor: Actor | None,
+    source: str = UsageSource.API,
+    now: datetime.datetime | None = None,
+) -> IngestResult:
+    """Store what is valid of a JSON body ``{"samples": [...]}``, as the API receives it.
+
+    ``MalformedBody`` if it is not JSON, ``ValueError`` if it is not that shape.
+    """
+    now_ts = int((now or timezone.now()).timestamp())
+    with gc_paused():  # tens of thousands of short-lived objects, none of them in a cycle
+        columns = decode_rate_batch(raw, now_ts)
+        if columns is not None and columns.ts.size <= MAX_SAMPLES:
+            return _ingest(
+                samples=None,
+                columns=columns,
+                actor=actor,
+                source=source,
+                raw_payload=raw,
+                now_ts=now_ts,
+            )
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise MalformedBody(f"JSON parse error - {error}") from None
+        if not isinstance(body, dict) or not isinstance(body.get("samples"), list):
+            raise ValueError('Send {"samples": [...]}.')
+        return ingest(samples=body["samples"], actor=actor, source=source, raw_payload=raw, now=now)
+
+
+@transaction.atomic
+def _ingest(
+    *,
+    samples: list[Any] | None,
+    columns: RateColumns | None,
+    actor: Actor | None,
+    source: str,
+    raw_payload: bytes,
+    now_ts: int,
+) -> IngestResult:
+    """The column path if it takes the batch, else the per-sample path; then the batch record
+    (with the payload as received) and the events."""
+    batch = UsageBatch(
         source=source,
         organisation=getattr(actor, "organisation", None),
         submitted_by=describe_actor(actor),
-        samples=len(samples),
-        # Fast compression: the archive is read rarely, the ingest runs every five minutes.
-        raw=gzip.compress(raw_payload or repr(samples).encode(), compresslevel=1),
     )
-    fast = _bulk_rates(samples, actor, now_ts, batch)
-    if fast is not None:
-        return _close(batch, fast)
+    store_payload(batch, raw_payload)
+    events: list[UsageEvent] = []
+    notes = None if columns is None else store_columns(columns, actor, events, batch)
+    by_columns = notes is not None
+    if notes is None:
+        if samples is None:  # decoded as columns: the body is a valid {"samples": [...]}
+            samples = orjson.loads(raw_payload)["samples"]
+        notes = _ingest_each(samples, actor, now_ts, events, batch)
+    size = len(samples) if samples is not None else columns.ts.size
+    result = IngestResult(batch=batch, size=size, notes=notes, by_columns=by_columns)
+    batch.samples = size
+    batch.accepted = result.count("accepted")
+    batch.duplicates = result.count("duplicate")
+    batch.rejected = result.count("rejected")
+    batch.save()
+    UsageEvent.objects.bulk_create(events)
+    return result
+
+
+def _ingest_each(
+    samples: list[Any],
+    actor: Actor | None,
+    now_ts: int,
+    events: list[UsageEvent],
+    batch: UsageBatch,
+) -> dict[int, SampleResult]:
+    """Any batch, sample by sample: counters, named ports, repeated buckets, refusals."""
     results: dict[int, SampleResult] = {}
     parsed: list[_Sample] = []
     for index, raw in enumerate(samples):
@@ -188,7 +259,6 @@ def ingest(
             results[index] = SampleResult(index, "rejected", str(error))
 
     ports = _resolve_ports(parsed, actor, results)
-    events: list[UsageEvent] = []
     rates = _counters_to_rates(parsed, ports, results, events, batch)
     rates += [
         (sample, ports[sample.index], sample.ts, sample.a, sample.b)
@@ -196,138 +266,7 @@ def ingest(
         if not sample.counters and sample.index in ports
     ]
     _store(rates, results, events, batch)
-    UsageEvent.objects.bulk_create(events)
-    return _close(batch, [results[i] for i in sorted(results)])
-
-
-def _close(batch: UsageBatch, ordered: list[SampleResult]) -> IngestResult:
-    batch.accepted = sum(1 for r in ordered if r.status == "accepted")
-    batch.duplicates = sum(1 for r in ordered if r.status == "duplicate")
-    batch.rejected = sum(1 for r in ordered if r.status == "rejected")
-    batch.save(update_fields=["accepted", "duplicates", "rejected"])
-    return IngestResult(batch=batch, results=ordered)
-
-
-RATE_KEYS = frozenset({"circuit_id", "ts", "in_bps", "out_bps"})
-
-
-def _bulk_rates(
-    samples: list[Any], actor: Actor | None, now_ts: int, batch: UsageBatch
-) -> list[SampleResult] | None:
-    """The usual batch, checked and stored column by column with NumPy.
-
-    It takes only batches of well-formed rate samples (no counters, no port names) of known,
-    running services with one port, no rate above the port speed and no bucket twice: exactly
-    where the per-sample path would accept each sample or find it a duplicate or a conflict. For
-    anything else it returns None before writing, and the per-sample path decides and explains.
-    """
-    count = len(samples)
-    if not count or not all(type(s) is dict and s.keys() == RATE_KEYS for s in samples):
-        return None
-    circuit_ids = [s["circuit_id"] for s in samples]
-    ins = [s["in_bps"] for s in samples]
-    outs = [s["out_bps"] for s in samples]
-    if not all(type(v) is int for v in ins) or not all(type(v) is int for v in outs):
-        return None
-    try:
-        stamps = [datetime.datetime.fromisoformat(s["ts"]) for s in samples]
-        in_bps = np.array(ins, dtype=np.int64)
-        out_bps = np.array(outs, dtype=np.int64)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if any(stamp.tzinfo is None for stamp in stamps):
-        return None
-    ts = np.fromiter((stamp.timestamp() for stamp in stamps), dtype=np.int64, count=count)
-    if not (
-        (ts % BUCKET_SECONDS == 0).all()
-        and (ts >= EARLIEST).all()
-        and (ts <= now_ts + BUCKET_SECONDS).all()
-        and (in_bps >= 0).all()
-        and (out_bps >= 0).all()
-        and (in_bps < MAX_BPS).all()
-        and (out_bps < MAX_BPS).all()
-    ):
-        return None
-    services = {
-        service.circuit_id: service
-        for service in visible_to(Service.objects.filter(circuit_id__in=set(circuit_ids)), actor)
-        .select_related("product")
-        .prefetch_related("usage_ports")
-    }
-    if len(services) != len(set(circuit_ids)):
-        return None
-    ordered = list(services.values())
-    ports, starts, ends, speeds = [], [], [], []
-    for service in ordered:
-        active = [p for p in service.usage_ports.all() if p.is_active]
-        if len(active) != 1:
-            return None  # none yet (made by the per-sample path) or several (must be named)
-        start, end = _active_buckets(service)
-        ports.append(active[0].pk)
-        starts.append(start)
-        ends.append(end if end is not None else 2**62)
-        speeds.append(active[0].speed_bps)
-    position = {service.circuit_id: i for i, service in enumerate(ordered)}
-    which = np.fromiter((position[c] for c in circuit_ids), dtype=np.int64, count=count)
-    if not (
-        (ts >= np.array(starts)[which]).all()
-        and (ts < np.array(ends)[which]).all()
-        and (in_bps <= np.array(speeds)[which]).all()
-        and (out_bps <= np.array(speeds)[which]).all()
-    ):
-        return None
-    port_ids = np.array(ports, dtype=np.int64)[which]
-    days, slots = ts // 86_400, ts % 86_400 // BUCKET_SECONDS
-    bucket_keys = (port_ids * 1_000_000 + days) * 1_000 + slots
-    if np.unique(bucket_keys).size != count:
-        return None  # a bucket twice in one batch: the per-sample path takes them in order
-    row_keys = port_ids * 1_000_000 + days
-    rows = _lock_days({(int(k) // 1_000_000, int(k) % 1_000_000) for k in np.unique(row_keys)})
-    status = np.zeros(count, dtype=np.int8)  # 0 accepted, 1 duplicate, 2 conflict
-    updates = []
-    for key in np.unique(row_keys):
-        members = np.nonzero(row_keys == key)[0]
-        row = rows[(int(key) // 1_000_000, int(key) % 1_000_000)]
-        day_in, day_out = unpack(row.in_bps), unpack(row.out_bps)
-        at = slots[members]
-        empty = day_in[at] == MISSING
-        same = ~empty & (day_in[at] == in_bps[members]) & (day_out[at] == out_bps[members])
-        status[members[same]] = 1
-        status[members[~empty & ~same]] = 2
-        if empty.any():
-            day_in[at[empty]] = in_bps[members[empty]]
-            day_out[at[empty]] = out_bps[members[empty]]
-            updates.append((pack(day_in), pack(day_out), row.pk))
-    if updates:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {UsageDay._meta.db_table} SET in_bps = %s, out_bps = %s WHERE id = %s",  # noqa: S608
-                updates,
-            )
-    results = [SampleResult(i, "accepted") for i in range(count)]
-    for i in np.nonzero(status == 1)[0].tolist():
-        results[i] = SampleResult(i, "duplicate")
-    conflicts = np.nonzero(status == 2)[0].tolist()
-    events = []
-    for i in conflicts:
-        row = rows[(int(port_ids[i]), int(days[i]))]
-        stored = unpack(row.in_bps)[slots[i]], unpack(row.out_bps)[slots[i]]
-        stored = (int(stored[0]), int(stored[1]))
-        received = [int(in_bps[i]), int(out_bps[i])]
-        events.append(
-            UsageEvent(
-                port_id=int(port_ids[i]),
-                batch=batch,
-                kind=UsageEventKind.CONFLICT,
-                ts=int(ts[i]),
-                detail={"stored": list(stored), "received": received},
-            )
-        )
-        results[i] = SampleResult(
-            i, "rejected", f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s"
-        )
-    UsageEvent.objects.bulk_create(events)
-    return results
+    return {i: r for i, r in results.items() if r.status != "accepted" or r.reason}
 
 
 def _resolve_ports(
@@ -344,13 +283,8 @@ def _resolve_ports(
         .select_related("product")
         .prefetch_related("usage_ports")
     }
-    windows = {service.pk: _active_buckets(service) for service in services.values()}
-    active_ports: dict[int, list[UsagePort]] = {}
-    for service in services.values():
-        active = [p for p in service.usage_ports.all() if p.is_active]
-        if not active:
-            active = [UsagePort.objects.get_or_create(service=service, name=DEFAULT_PORT)[0]]
-        active_ports[service.pk] = active
+    windows = {service.pk: active_buckets(service) for service in services.values()}
+    ports_of = {service.pk: active_ports(service) for service in services.values()}
     ports: dict[int, UsagePort] = {}
     for sample in parsed:
         service = services.get(sample.circuit_id)
@@ -365,7 +299,7 @@ def _resolve_ports(
                 sample.index, "rejected", "outside the service's active period"
             )
             continue
-        candidates = active_ports[service.pk]
+        candidates = ports_of[service.pk]
         if sample.port is not None:
             port = next((p for p in candidates if p.name == sample.port), None)
             reason = f"{service.circuit_id} has no port {sample.port}"
@@ -460,7 +394,7 @@ def _store(
     if not rates:
         return
     keys = {(port.pk, bucket // 86_400) for _, port, bucket, _, _ in rates}
-    rows = _lock_days(keys)
+    rows = claim_days(dict.fromkeys(keys, (EMPTY_DAY, EMPTY_DAY)))
     arrays = {key: (unpack(row.in_bps), unpack(row.out_bps)) for key, row in rows.items()}
     speeds: dict[int, int] = {}
     changed: set[tuple[int, int]] = set()
@@ -493,59 +427,16 @@ def _store(
         if stored == (in_bps, out_bps):
             results[sample.index] = SampleResult(sample.index, "duplicate")
         else:
-            events.append(
-                UsageEvent(
-                    port=port,
-                    batch=batch,
-                    kind=UsageEventKind.CONFLICT,
-                    ts=bucket,
-                    detail={"stored": list(stored), "received": [in_bps, out_bps]},
-                )
-            )
-            results[sample.index] = SampleResult(
+            results[sample.index] = conflict(
                 sample.index,
-                "rejected",
-                f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s",
+                port_id=port.pk,
+                bucket=bucket,
+                stored=stored,
+                received=(in_bps, out_bps),
+                events=events,
+                batch=batch,
             )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {UsageDay._meta.db_table} SET in_bps = %s, out_bps = %s WHERE id = %s",  # noqa: S608
-            [(pack(arrays[key][0]), pack(arrays[key][1]), rows[key].pk) for key in sorted(changed)],
-        )
-
-
-def _lock_days(keys: set[tuple[int, int]]) -> dict[tuple[int, int], UsageDay]:
-    """The day rows of ``keys`` (port id, days since 1970), created empty where missing, locked
-    in one order so concurrent batches queue instead of deadlocking."""
-
-    def locked() -> dict[tuple[int, int], UsageDay]:
-        port_ids = {port_id for port_id, _ in keys}
-        days = {EPOCH + datetime.timedelta(days=day) for _, day in keys}
-        found = UsageDay.objects.select_for_update().filter(port_id__in=port_ids, day__in=days)
-        rows = {}
-        for row in found.order_by("port_id", "day"):
-            key = (row.port_id, (row.day - EPOCH).days)
-            if key in keys:
-                rows[key] = row
-        return rows
-
-    rows = locked()
-    missing = keys - rows.keys()
-    if missing:
-        UsageDay.objects.bulk_create(
-            [
-                UsageDay(
-                    port_id=port_id,
-                    day=EPOCH + datetime.timedelta(days=day),
-                    in_bps=EMPTY_DAY,
-                    out_bps=EMPTY_DAY,
-                )
-                for port_id, day in sorted(missing)
-            ],
-            ignore_conflicts=True,
-        )
-        rows = locked()
-    return rows
+    write_days([(rows[key].pk, *map(pack, arrays[key])) for key in sorted(changed)])
 
 
 CSV_VALUE_COLUMNS = ("in_bps", "out_bps", "in_octets", "out_octets")

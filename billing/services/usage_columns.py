@@ -1,0 +1,220 @@
+"""The column path of ingest: the usual batch checked and stored a column at a time.
+
+Most batches are an operator's collector sending rates, every sample exactly
+``{"circuit_id", "ts", "in_bps", "out_bps"}``. Such a batch is decoded straight into typed samples
+(msgspec checks every key and type while it parses), turned into columns, checked with NumPy and
+written a day row at a time. Anything else (counters, named ports, a malformed sample, an unknown
+service or one with several ports, a rate above the port speed, a bucket twice in the batch) is
+left to the per-sample path of ``usage.ingest``, which decides the same way and says why for each
+sample. Nothing but a service's first (``default``) port is written before the column path
+has taken the whole batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from leasing.models import Service
+from organisations.access import Actor, visible_to
+
+from ..buckets import DAY_BUCKETS, DTYPE, MISSING, pack, unpack
+from ..counters import BUCKET_SECONDS
+from ..models import UsageBatch, UsageEvent
+from .usage_days import (
+    EARLIEST,
+    MAX_BPS,
+    SampleResult,
+    active_buckets,
+    active_ports,
+    circuit_id_ok,
+    claim_days,
+    conflict,
+    parse_timestamp,
+    write_days,
+)
+
+RATE_FIELDS = ("circuit_id", "ts", "in_bps", "out_bps")
+_RATE_KEYS = frozenset(RATE_FIELDS)
+_NO_END = 2**62
+
+
+class _RateSample(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    circuit_id: str
+    ts: str
+    in_bps: int  # msgspec takes neither a bool nor a float for an int
+    out_bps: int
+
+
+class _RateBatch(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    samples: list[_RateSample]
+
+
+_DECODER = msgspec.json.Decoder(_RateBatch)
+
+
+@dataclass
+class RateColumns:
+    """A batch of rate samples as columns: circuit ids, bucket starts (UNIX seconds), rates."""
+
+    circuit_ids: Sequence[str]
+    ts: np.ndarray
+    in_bps: np.ndarray
+    out_bps: np.ndarray
+
+
+def decode_rate_batch(raw: bytes, now_ts: int) -> RateColumns | None:
+    """Columns of a JSON body ``{"samples": [...]}`` of plain rate samples; None for any
+    other body (the per-sample path then parses it and explains)."""
+    try:
+        samples = _DECODER.decode(raw).samples
+    except msgspec.DecodeError:  # not JSON, another shape, or a value of another type
+        return None
+    if not samples:
+        return None
+    circuit_ids, stamps, ins, outs = (
+        list(map(operator.attrgetter(name), samples)) for name in RATE_FIELDS
+    )
+    return _checked(circuit_ids, stamps, ins, outs, now_ts)
+
+
+def rate_columns(samples: list[Any], now_ts: int) -> RateColumns | None:
+    """Columns of parsed samples (dicts, e.g. from a CSV file) when every one is a plain rate
+    sample with well-formed values; None otherwise."""
+    if not samples:
+        return None
+    try:
+        if not all(map(operator.eq, map(dict.keys, samples), itertools.repeat(_RATE_KEYS))):
+            return None
+    except TypeError:  # a sample that is not an object
+        return None
+    circuit_ids, stamps, ins, outs = (
+        list(map(operator.itemgetter(name), samples)) for name in RATE_FIELDS
+    )
+    if (
+        set(map(type, circuit_ids)) != {str}
+        or set(map(type, stamps)) != {str}
+        or set(map(type, ins)) | set(map(type, outs)) != {int}  # not bool, not float
+    ):
+        return None
+    return _checked(circuit_ids, stamps, ins, outs, now_ts)
+
+
+def _checked(
+    circuit_ids: list[str], stamps: list[str], ins: list[int], outs: list[int], now_ts: int
+) -> RateColumns | None:
+    """The columns if every value is one the per-sample path would take; each distinct circuit
+    and time is checked once."""
+    if not all(map(circuit_id_ok, set(circuit_ids))):
+        return None
+    times = {}
+    for stamp in set(stamps):
+        try:
+            ts = parse_timestamp(stamp)
+        except ValueError:
+            return None
+        if ts % BUCKET_SECONDS or not EARLIEST <= ts <= now_ts + BUCKET_SECONDS:
+            return None
+        times[stamp] = ts
+    try:
+        in_bps = np.array(ins, dtype=np.int64)
+        out_bps = np.array(outs, dtype=np.int64)
+    except OverflowError:
+        return None
+    if not (
+        (in_bps >= 0).all()
+        and (out_bps >= 0).all()
+        and (in_bps < MAX_BPS).all()
+        and (out_bps < MAX_BPS).all()
+    ):
+        return None
+    ts = np.fromiter(map(times.__getitem__, stamps), dtype=np.int64, count=len(stamps))
+    return RateColumns(circuit_ids, ts, in_bps, out_bps)
+
+
+def store_columns(
+    columns: RateColumns, actor: Actor | None, events: list[UsageEvent], batch: UsageBatch
+) -> dict[int, SampleResult] | None:
+    """Store rate columns a day row at a time; the notes of the samples not plainly accepted.
+
+    It takes only known, running services with one port, no rate above the port speed and no
+    bucket twice: exactly where the per-sample path would accept each sample or find it a
+    duplicate or a conflict. For anything else it returns None before writing anything.
+    """
+    ts, in_bps, out_bps = columns.ts, columns.in_bps, columns.out_bps
+    count = ts.size
+    wanted = set(columns.circuit_ids)
+    services = list(
+        visible_to(Service.objects.filter(circuit_id__in=wanted), actor)
+        .select_related("product")
+        .prefetch_related("usage_ports")
+    )
+    if len(services) != len(wanted):
+        return None
+    ports, starts, ends, speeds = [], [], [], []
+    for service in services:
+        active = active_ports(service)
+        if len(active) != 1:
+            return None  # several ports: each sample must name its own
+        start, end = active_buckets(service)
+        ports.append(active[0].pk)
+        starts.append(start)
+        ends.append(_NO_END if end is None else end)
+        speeds.append(active[0].speed_bps)
+    position = {service.circuit_id: i for i, service in enumerate(services)}
+    which = np.fromiter(map(position.__getitem__, columns.circuit_ids), np.int64, count=count)
+    speed = np.array(speeds, dtype=np.int64)[which]
+    if not (
+        (ts >= np.array(starts, dtype=np.int64)[which]).all()
+        and (ts < np.array(ends, dtype=np.int64)[which]).all()
+        and (in_bps <= speed).all()
+        and (out_bps <= speed).all()
+    ):
+        return None
+    port_ids = np.array(ports, dtype=np.int64)[which]
+    days, slots = ts // 86_400, ts % 86_400 // BUCKET_SECONDS
+    row_keys = port_ids * 1_000_000 + days
+    if np.unique(row_keys * 1_000 + slots).size != count:
+        return None  # a bucket twice in one batch: the per-sample path takes them in order
+
+    # The days as sent: a day not stored yet is inserted as it is, a stored one is merged.
+    unique, row_of = np.unique(row_keys, return_inverse=True)
+    keys = [(key // 1_000_000, key % 1_000_000) for key in unique.tolist()]
+    sent_in = np.full((len(keys), DAY_BUCKETS), MISSING, dtype=DTYPE)
+    sent_out = np.full((len(keys), DAY_BUCKETS), MISSING, dtype=DTYPE)
+    sent_in[row_of, slots] = in_bps
+    sent_out[row_of, slots] = out_bps
+    claimed = claim_days({key: (pack(sent_in[i]), pack(sent_out[i])) for i, key in enumerate(keys)})
+    stored = [i for i, key in enumerate(keys) if not claimed[key].inserted]
+    if not stored:
+        return {}
+    held_in = np.full_like(sent_in, MISSING)
+    held_out = np.full_like(sent_out, MISSING)
+    for i in stored:
+        held_in[i], held_out[i] = unpack(claimed[keys[i]].in_bps), unpack(claimed[keys[i]].out_bps)
+    was_in, was_out = held_in[row_of, slots], held_out[row_of, slots]
+    empty = was_in == MISSING
+    same = ~empty & (was_in == in_bps) & (was_out == out_bps)
+    held_in[row_of[empty], slots[empty]] = in_bps[empty]
+    held_out[row_of[empty], slots[empty]] = out_bps[empty]
+    changed = sorted(set(row_of[empty].tolist()) & set(stored))
+    write_days([(claimed[keys[i]].pk, pack(held_in[i]), pack(held_out[i])) for i in changed])
+
+    notes = {i: SampleResult(i, "duplicate") for i in np.nonzero(same)[0].tolist()}
+    for i in np.nonzero(~empty & ~same)[0].tolist():
+        notes[i] = conflict(
+            i,
+            port_id=int(port_ids[i]),
+            bucket=int(ts[i]),
+            stored=(int(was_in[i]), int(was_out[i])),
+            received=(int(in_bps[i]), int(out_bps[i])),
+            events=events,
+            batch=batch,
+        )
+    return notes

@@ -1,0 +1,175 @@
+"""The two ingest paths decide alike; concurrent batches; payloads kept as received."""
+
+import datetime
+import gzip
+import hashlib
+import json
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from django.db import connections
+
+from billing.models import UsageBatch, UsageDay, UsageEvent
+from billing.services.percentiles import month_usage, services_for_usage
+from billing.services.usage import ingest, ingest_json
+from billing.services.usage_archive import compact_payloads, read_payload
+from organisations.choices import Role
+
+from ..factories import UserFactory
+from .conftest import transit_service
+
+pytestmark = pytest.mark.django_db
+START = datetime.datetime(2026, 10, 5, tzinfo=datetime.UTC)
+
+
+def _rate(circuit_id: str, bucket: int, value: int, **extra: object) -> dict:
+    ts = (START + datetime.timedelta(minutes=5 * bucket)).isoformat().replace("+00:00", "Z")
+    return {"circuit_id": circuit_id, "ts": ts, "in_bps": value, "out_bps": value // 3, **extra}
+
+
+def _stored(service) -> tuple[list[int], list[int]]:
+    month = month_usage([services_for_usage().get(pk=service.pk)], "2026-10")[service.pk]
+    return month.in_bps.tolist(), month.out_bps.tolist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_column_path_decides_as_the_per_sample_path(usage, seed):
+    """Two identical services get the same history and the same batch, one batch through the
+    column path and the other sample by sample (a port named forces it): every result, event
+    and stored bucket is the same."""
+    rng = random.Random(seed)
+    twin = transit_service(usage, activated_on=datetime.date(2026, 1, 1))
+    # Three days of buckets; some stored before, the batch then repeats, changes or adds them.
+    buckets = rng.sample(range(3 * 288), 400)
+    before = {b: rng.randrange(10**9) for b in buckets[:150]}
+    batch_values = {}
+    for bucket in buckets:
+        if bucket in before and rng.random() < 0.5:
+            batch_values[bucket] = before[bucket]  # a duplicate
+        else:
+            batch_values[bucket] = rng.randrange(10**9)  # new, or a conflict
+    for service in (usage.transit, twin):
+        prior = [_rate(service.circuit_id, b, v) for b, v in before.items()]
+        assert ingest(samples=prior, actor=usage.noc).count("accepted") == len(before)
+    order = rng.sample(buckets, len(buckets))
+
+    body = {"samples": [_rate(usage.transit.circuit_id, b, batch_values[b]) for b in order]}
+    by_columns = ingest_json(json.dumps(body).encode(), actor=usage.noc)
+    named = [_rate(twin.circuit_id, b, batch_values[b], port="default") for b in order]
+    by_samples = ingest(samples=named, actor=usage.noc)
+
+    assert by_columns.by_columns and not by_samples.by_columns
+    assert [(r.status, r.reason) for r in by_columns.results] == [
+        (r.status, r.reason) for r in by_samples.results
+    ]
+    assert by_columns.count("duplicate") > 0 and by_columns.count("rejected") > 0
+    assert _stored(usage.transit) == _stored(twin)
+    events = {
+        port: sorted((e.ts, e.kind, json.dumps(e.detail)) for e in UsageEvent.objects.filter(
+            port__service=service, batch=result.batch
+        ))
+        for port, service, result in (("a", usage.transit, by_columns), ("b", twin, by_samples))
+    }  # fmt: skip
+    assert events["a"] == events["b"] and len(events["a"]) == by_columns.count("rejected")
+    stored = _stored(usage.transit)[0]
+    first = int((START - datetime.datetime(2026, 9, 30, 20, tzinfo=datetime.UTC)).total_seconds())
+    for bucket in buckets:
+        expected = before.get(bucket, batch_values[bucket])
+        assert stored[first // 300 + bucket] == expected
+
+
+def test_a_batch_the_column_path_cannot_take_goes_sample_by_sample(usage):
+    circuit = usage.transit.circuit_id
+    samples = [_rate(circuit, b, 1000 + b) for b in range(10)]
+    samples[4]["in_bps"] = True  # a bool is no number
+    samples[7]["in_bps"] = 10**11  # above the 10G port: clamped, recorded
+    result = ingest_json(json.dumps({"samples": samples}).encode(), actor=usage.noc)
+    assert not result.by_columns
+    assert [r.status for r in result.results] == ["accepted"] * 4 + ["rejected"] + ["accepted"] * 5
+    assert result.results[4].reason == "in_bps must be a whole number"
+    assert UsageEvent.objects.get(kind="clamp").detail["in_bps"] == 10**11
+    again = ingest_json(json.dumps({"samples": samples[:4]}).encode(), actor=usage.noc)
+    assert again.by_columns and again.count("duplicate") == 4
+
+
+def test_an_api_body_of_another_type_is_a_415(usage):
+    body = json.dumps({"samples": [_rate(usage.transit.circuit_id, 0, 5)]})
+    response = usage.collector.post("/api/v1/usage/samples/", body, content_type="text/plain")
+    assert response.status_code == 415
+    assert not UsageDay.objects.exists()
+
+
+def test_the_payload_is_kept_as_received_and_gzipped_once_its_day_is_over(usage, client):
+    body = json.dumps({"samples": [_rate(usage.transit.circuit_id, b, 7) for b in range(3)]})
+    raw = body.encode()
+    response = usage.collector.post("/api/v1/usage/samples/", raw, content_type="application/json")
+    assert response.status_code == 200
+    batch = UsageBatch.objects.get(pk=response.json()["batch"])
+    assert batch.payload.name.endswith(".json")
+    with batch.payload.open("rb") as file:
+        assert file.read() == raw  # byte for byte, not re-encoded
+    assert batch.payload_sha256 == hashlib.sha256(raw).hexdigest()
+    assert batch.payload_bytes == len(raw)
+
+    assert compact_payloads(before=batch.received_at) == 0  # its day is not over
+    assert compact_payloads(before=batch.received_at + datetime.timedelta(days=1)) == 1
+    old = batch.payload.name
+    batch.refresh_from_db()
+    assert batch.payload.name == old + ".gz"
+    assert not batch.payload.storage.exists(old)
+    with batch.payload.open("rb") as file:
+        assert gzip.decompress(file.read()) == raw
+    assert read_payload(batch) == raw
+    assert compact_payloads(before=batch.received_at + datetime.timedelta(days=1)) == 0
+
+    client.force_login(UserFactory(organisation=None, role=Role.PLATFORM_ADMIN))
+    page = client.get(f"/admin/billing/usagebatch/{batch.pk}/change/")
+    assert batch.payload_sha256 in page.content.decode()
+    download = client.get(f"/admin/billing/usagebatch/{batch.pk}/payload/")
+    assert download.status_code == 200 and download.content == raw
+    assert download["Content-Disposition"].endswith('.json"')
+    client.force_login(UserFactory(organisation=usage.azt, role=Role.OPERATOR_NETWORK))
+    assert client.get(f"/admin/billing/usagebatch/{batch.pk}/payload/").status_code == 302
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_on_the_same_new_days_lose_nothing_and_never_deadlock(usage):
+    """Eight collectors at once send overlapping buckets of the same days, none stored yet: each
+    day row is made once, every bucket lands, a bucket sent twice is a duplicate."""
+    circuit = usage.transit.circuit_id
+    rng = np.random.default_rng(7)
+    values = rng.integers(1, 10**9, size=4 * 288)
+    batches = [
+        [_rate(circuit, int(b), int(values[b])) for b in rng.choice(4 * 288, 500, replace=False)]
+        for _ in range(8)
+    ]
+    barrier = threading.Barrier(len(batches))
+
+    def send(samples: list[dict]) -> tuple[int, int]:
+        try:
+            barrier.wait()
+            result = ingest_json(json.dumps({"samples": samples}).encode(), actor=usage.noc)
+            assert result.by_columns
+            return result.count("accepted"), result.count("duplicate")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        counts = list(pool.map(send, batches))
+    sent = {(s["ts"]) for samples in batches for s in samples}
+    assert sum(accepted for accepted, _ in counts) == len(sent)
+    assert sum(duplicates for _, duplicates in counts) == 8 * 500 - len(sent)
+    assert UsageDay.objects.count() == 4
+    stored = _stored(usage.transit)[0]
+    first = int((START - datetime.datetime(2026, 9, 30, 20, tzinfo=datetime.UTC)).total_seconds())
+    for samples in batches:
+        for sample in samples:
+            bucket = round(
+                (datetime.datetime.fromisoformat(sample["ts"]) - START).total_seconds() / 300
+            )
+            assert stored[first // 300 + bucket] == sample["in_bps"]
+    assert not UsageEvent.objects.filter(kind="conflict").exists()
