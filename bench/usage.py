@@ -32,9 +32,11 @@ import io
 import json
 import os
 import pstats
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -60,6 +62,8 @@ SERVER_ENV = {
     "LOG_LEVEL": "ERROR",
     "REDIS_URL": "",
     "PYTHONWARNINGS": "ignore:No directory at",  # no collectstatic: the API serves no assets
+    # The payload files of (a) go to a folder of the run's own, removed at the end.
+    "MEDIA_ROOT": tempfile.mkdtemp(prefix="tcfo-bench-usage-"),
 }
 BUCKET = 300
 DAY_BUCKETS = 86_400 // BUCKET
@@ -772,6 +776,7 @@ def main() -> None:
         ok = run_ingest(args, key, services) and ok
     if not args.skip_percentiles:
         ok = run_percentiles(args, services) and ok
+    shutil.rmtree(SERVER_ENV["MEDIA_ROOT"], ignore_errors=True)
     print("correctness: " + ("ok" if ok else "FAILED"))
     if not ok:
         sys.exit(1)

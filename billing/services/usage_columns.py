@@ -179,12 +179,14 @@ def store_columns(
         return None
     port_ids = np.array(ports, dtype=np.int64)[which]
     days, slots = ts // 86_400, ts % 86_400 // BUCKET_SECONDS
-    row_keys = port_ids * 1_000_000 + days
-    if np.unique(row_keys * 1_000 + slots).size != count:
+    unique, row_of = np.unique(port_ids * 1_000_000 + days, return_inverse=True)
+    sample_at = np.full((unique.size, DAY_BUCKETS), -1, dtype=np.int64)
+    order = np.arange(count)
+    sample_at[row_of, slots] = order
+    if (sample_at[row_of, slots] != order).any():
         return None  # a bucket twice in one batch: the per-sample path takes them in order
 
     # The days as sent: a day not stored yet is inserted as it is, a stored one is merged.
-    unique, row_of = np.unique(row_keys, return_inverse=True)
     keys = [(key // 1_000_000, key % 1_000_000) for key in unique.tolist()]
     sent_in = np.full((len(keys), DAY_BUCKETS), MISSING, dtype=DTYPE)
     sent_out = np.full((len(keys), DAY_BUCKETS), MISSING, dtype=DTYPE)

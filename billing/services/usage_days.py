@@ -8,9 +8,12 @@ the rows a batch writes to (inserting the days not stored yet with the batch's r
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import psycopg
 from django.db import connection
 
 from leasing.models import Service
@@ -124,14 +127,15 @@ def claim_days(
     table = UsageDay._meta.db_table
     keys = sorted(proposed)
     claimed: dict[tuple[int, int], ClaimedDay] = {}
-    with connection.cursor() as cursor:
+    with _bytes_cursor() as (cursor, binary):
+        row = f"(%s, %s, {binary}, {binary})"
         for chunk in _chunks(keys):
             params: list[Any] = []
             for port_id, day in chunk:
                 params += [port_id, _day_value(day), *proposed[(port_id, day)]]
             cursor.execute(
                 f"INSERT INTO {table} (port_id, day, in_bps, out_bps) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                + ", ".join([row] * len(chunk))
                 + " ON CONFLICT (port_id, day) DO NOTHING RETURNING id, port_id, day",
                 params,
             )
@@ -157,11 +161,26 @@ def claim_days(
 def write_days(rows: list[tuple[int, bytes, bytes]]) -> None:
     """Save merged rates (pk, packed in, packed out) of day rows claimed by ``claim_days``."""
     if rows:
-        with connection.cursor() as cursor:
+        with _bytes_cursor() as (cursor, binary):
             cursor.executemany(
-                f"UPDATE {UsageDay._meta.db_table} SET in_bps = %s, out_bps = %s WHERE id = %s",  # noqa: S608
+                f"UPDATE {UsageDay._meta.db_table} "  # noqa: S608
+                f"SET in_bps = {binary}, out_bps = {binary} WHERE id = %s",
                 [(rates_in, rates_out, pk) for pk, rates_in, rates_out in rows],
             )
+
+
+@contextmanager
+def _bytes_cursor() -> Iterator[tuple[Any, str]]:
+    """A cursor of the current connection and transaction, and the placeholder for a bytes
+    parameter. On PostgreSQL, bytes go over in binary (Django's cursor would spell each 2 KB
+    array out as a hex literal for the server to parse back)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor, "%s"
+        return
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        yield cursor, "%b"
 
 
 def _chunks(keys: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:

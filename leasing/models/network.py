@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -145,19 +145,20 @@ class Segment(models.Model):
                 )
 
     @classmethod
-    def owned_by(cls, operator: object, on: datetime.date | None = None) -> list[int]:
-        """Ids of the segments ``operator`` holds a share of on ``on`` (default today)."""
+    def owned_by(cls, operator: object, on: datetime.date | None = None) -> models.QuerySet:
+        """Ids of the segments ``operator`` holds a share of on ``on`` (default today), as a
+        query: used in a filter, it runs inside the outer query."""
         on = on or timezone.localdate()
-        owned = []
-        for segment in cls.objects.prefetch_related("ownerships__shares"):
-            current = max(
-                (o for o in segment.ownerships.all() if o.valid_from <= on),
-                key=lambda o: o.valid_from,
-                default=None,
-            )
-            if current and any(s.operator_id == operator.pk for s in current.shares.all()):
-                owned.append(segment.pk)
-        return owned
+        in_force = (
+            SegmentOwnership.objects.filter(segment=OuterRef("segment"), valid_from__lte=on)
+            .order_by("-valid_from")
+            .values("pk")[:1]
+        )
+        return (
+            SegmentOwnership.objects.filter(pk=Subquery(in_force), shares__operator=operator)
+            .values_list("segment_id", flat=True)
+            .distinct()
+        )
 
     @classmethod
     def operator_editable(cls, operator: object) -> Q:

@@ -173,3 +173,13 @@ def test_concurrent_batches_on_the_same_new_days_lose_nothing_and_never_deadlock
             )
             assert stored[first // 300 + bucket] == sample["in_bps"]
     assert not UsageEvent.objects.filter(kind="conflict").exists()
+
+
+def test_a_bucket_twice_in_one_batch_is_taken_in_order(usage):
+    circuit = usage.transit.circuit_id
+    samples = [_rate(circuit, 0, 500), _rate(circuit, 1, 600), _rate(circuit, 0, 500)]
+    samples.append(_rate(circuit, 1, 601))
+    result = ingest_json(json.dumps({"samples": samples}).encode(), actor=usage.noc)
+    assert not result.by_columns
+    assert [r.status for r in result.results] == ["accepted", "accepted", "duplicate", "rejected"]
+    assert result.results[3].reason == "conflict: the bucket already holds 600/200 bit/s"
