@@ -183,3 +183,51 @@ def test_a_bucket_twice_in_one_batch_is_taken_in_order(usage):
     assert not result.by_columns
     assert [r.status for r in result.results] == ["accepted", "accepted", "duplicate", "rejected"]
     assert result.results[3].reason == "conflict: the bucket already holds 600/200 bit/s"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payloads_stored_in_the_database_move_to_files():
+    """Migration 0012: a payload kept gzip'd in the database becomes a ``.gz`` file as it is."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("billing", "0011_usage_days_lz4")], [("billing", "0012_usage_payload_files")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_model = executor.loader.project_state(before).apps.get_model("billing", "UsageBatch")
+    raw = b"circuit_id,ts,in_bps,out_bps\nTCFO-IPT10-000001,2026-10-01T00:00:00Z,5,2\n"
+    old = old_model.objects.create(source="csv", submitted_by="x", raw=gzip.compress(raw))
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    batch = UsageBatch.objects.get(pk=old.pk)
+    assert batch.payload.name.endswith(f"csv-batch-{old.pk}.csv.gz")
+    assert read_payload(batch) == raw
+    assert batch.payload_sha256 == hashlib.sha256(raw).hexdigest()
+    assert batch.payload_bytes == len(raw)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)  # and back: the file's bytes return to the column, still gzip'd
+    back = executor.loader.project_state(before).apps.get_model("billing", "UsageBatch")
+    assert gzip.decompress(bytes(back.objects.get(pk=old.pk).raw)) == raw
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.postgres
+def test_day_rows_are_compressed_with_lz4_on_postgresql():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'billing_usageday'::regclass AND attname IN ('in_bps', 'out_bps')"
+        )
+        columns = {name: (compression, storage) for name, compression, storage in cursor}
+    # LZ4 ('l'), or stored uncompressed out of line ('e') where the server has no LZ4.
+    assert columns in (
+        {"in_bps": ("l", "x"), "out_bps": ("l", "x")},
+        {"in_bps": ("", "e"), "out_bps": ("", "e")},
+    )
