@@ -223,7 +223,6 @@ def _ingest(
         organisation=getattr(actor, "organisation", None),
         submitted_by=describe_actor(actor),
     )
-    store_payload(batch, raw_payload)
     events: list[UsageEvent] = []
     notes = None if columns is None else store_columns(columns, actor, events, batch)
     by_columns = notes is not None
@@ -237,8 +236,13 @@ def _ingest(
     batch.accepted = result.count("accepted")
     batch.duplicates = result.count("duplicate")
     batch.rejected = result.count("rejected")
-    batch.save()
-    UsageEvent.objects.bulk_create(events)
+    store_payload(batch, raw_payload)
+    try:
+        batch.save()
+        UsageEvent.objects.bulk_create(events)
+    except BaseException:
+        batch.payload.delete(save=False)  # the transaction rolls back: no file without its batch
+        raise
     return result
 
 

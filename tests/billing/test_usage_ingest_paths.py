@@ -231,3 +231,18 @@ def test_day_rows_are_compressed_with_lz4_on_postgresql():
         {"in_bps": ("l", "x"), "out_bps": ("l", "x")},
         {"in_bps": ("", "e"), "out_bps": ("", "e")},
     )
+
+
+@pytest.mark.postgres
+def test_a_batch_that_fails_to_save_leaves_no_payload_file(usage, settings):
+    """A submitter name too long for its column fails the batch's insert on PostgreSQL: nothing
+    is stored, the payload file included."""
+    from django.db import DataError
+
+    from organisations.access import SystemActor
+
+    actor = SystemActor(usage.azt, Role.OPERATOR_NETWORK, "x" * 200)
+    with pytest.raises(DataError):
+        ingest(samples=[_rate(usage.transit.circuit_id, 0, 5)], actor=actor)
+    assert not UsageDay.objects.exists() and not UsageBatch.objects.exists()
+    assert not list((settings.MEDIA_ROOT / "usage").rglob("*.*"))
