@@ -33,6 +33,7 @@ def to_column(apps, schema_editor):
             data = file.read()
         batch.raw = data if batch.payload.name.endswith(".gz") else gzip.compress(data)
         batch.save(update_fields=["raw"])
+        batch.payload.delete(save=False)
 
 
 class Migration(migrations.Migration):

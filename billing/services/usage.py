@@ -118,15 +118,16 @@ def parse_sample(index: int, raw: Any, now: int) -> _Sample:
         not isinstance(port, str) or not port or len(port) > 100 or "\x00" in port
     ):
         raise ValueError("port must be a port name")
-    ts = parse_timestamp(raw.get("ts"))
-    if ts < EARLIEST or ts > now + BUCKET_SECONDS:
+    moment = parse_timestamp(raw.get("ts"))
+    if moment < EARLIEST or moment > now + BUCKET_SECONDS:
         raise ValueError("ts is too far in the past or in the future")
+    ts = int(moment)  # a counter reading's fraction of a second is below what rates resolve
     has_rates = "in_bps" in raw or "out_bps" in raw
     has_counters = "in_octets" in raw or "out_octets" in raw
     if has_rates == has_counters:
         raise ValueError("give in_bps and out_bps, or in_octets and out_octets")
     if has_rates:
-        if ts % BUCKET_SECONDS:
+        if moment % BUCKET_SECONDS:
             raise ValueError("a rate's ts is the start of its 5-minute bucket (…:00, :05, …)")
         return _Sample(
             index,
@@ -169,9 +170,18 @@ def ingest(
             columns=rate_columns(samples, now_ts),
             actor=actor,
             source=source,
-            raw_payload=raw_payload or orjson.dumps(samples, default=repr),
+            raw_payload=raw_payload or _as_payload(samples),
             now_ts=now_ts,
         )
+
+
+def _as_payload(samples: list[Any]) -> bytes:
+    """Parsed samples written down for the archive: JSON, or Python's spelling where JSON has
+    none (an integer beyond 64 bits, a key that is not text)."""
+    try:
+        return orjson.dumps(samples, default=repr)
+    except TypeError:
+        return repr(samples).encode()
 
 
 def ingest_json(

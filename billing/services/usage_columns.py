@@ -74,7 +74,7 @@ def decode_rate_batch(raw: bytes, now_ts: int) -> RateColumns | None:
     other body (the per-sample path then parses it and explains)."""
     try:
         samples = _DECODER.decode(raw).samples
-    except msgspec.DecodeError:  # not JSON, another shape, or a value of another type
+    except (msgspec.DecodeError, UnicodeDecodeError):  # not JSON, another shape or type
         return None
     if not samples:
         return None
@@ -121,7 +121,7 @@ def _checked(
             return None
         if ts % BUCKET_SECONDS or not EARLIEST <= ts <= now_ts + BUCKET_SECONDS:
             return None
-        times[stamp] = ts
+        times[stamp] = int(ts)
     try:
         in_bps = np.array(ins, dtype=np.int64)
         out_bps = np.array(outs, dtype=np.int64)

@@ -45,8 +45,9 @@ def circuit_id_ok(circuit_id: str) -> bool:
     return 0 < len(circuit_id) <= 40 and "\x00" not in circuit_id
 
 
-def parse_timestamp(value: Any) -> int:
-    """UNIX seconds of an ISO 8601 time with its offset; ``ValueError`` says what is wrong."""
+def parse_timestamp(value: Any) -> float:
+    """UNIX seconds (with any fraction) of an ISO 8601 time with its offset; ``ValueError``
+    says what is wrong."""
     if not isinstance(value, str) or len(value) > 40:
         raise ValueError("ts must be an ISO 8601 time with its offset, e.g. 2026-10-01T00:05:00Z")
     try:
@@ -55,7 +56,7 @@ def parse_timestamp(value: Any) -> int:
         raise ValueError("ts is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise ValueError("ts needs an offset (Z or +04:00)")
-    return int(moment.timestamp())
+    return moment.timestamp()
 
 
 def active_buckets(service: Service) -> tuple[int, int | None]:
@@ -179,7 +180,8 @@ def _bytes_cursor() -> Iterator[tuple[Any, str]]:
             yield cursor, "%s"
         return
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Errors become Django's (OperationalError, IntegrityError...) as from Django's own cursor.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         yield cursor, "%b"
 
 

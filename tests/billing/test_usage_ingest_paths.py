@@ -137,12 +137,16 @@ def test_the_payload_is_kept_as_received_and_gzipped_once_its_day_is_over(usage,
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_batches_on_the_same_new_days_lose_nothing_and_never_deadlock(usage):
-    """Eight collectors at once send overlapping buckets of the same days, none stored yet: each
-    day row is made once, every bucket lands, a bucket sent twice is a duplicate."""
+def test_concurrent_batches_on_the_same_days_lose_nothing_and_never_deadlock(usage):
+    """Eight collectors at once send overlapping buckets of four days, two of them partly stored
+    already (merged under a lock) and two not stored yet (inserted): each day row is made once,
+    every bucket lands, a bucket sent again is a duplicate."""
     circuit = usage.transit.circuit_id
     rng = np.random.default_rng(7)
     values = rng.integers(1, 10**9, size=4 * 288)
+    stored_before = [int(b) for b in rng.choice(2 * 288, 200, replace=False)]  # days 1 and 2
+    prior = [_rate(circuit, b, int(values[b])) for b in stored_before]
+    assert ingest_json(json.dumps({"samples": prior}).encode(), actor=usage.noc).by_columns
     batches = [
         [_rate(circuit, int(b), int(values[b])) for b in rng.choice(4 * 288, 500, replace=False)]
         for _ in range(8)
@@ -160,9 +164,11 @@ def test_concurrent_batches_on_the_same_new_days_lose_nothing_and_never_deadlock
 
     with ThreadPoolExecutor(max_workers=len(batches)) as pool:
         counts = list(pool.map(send, batches))
-    sent = {(s["ts"]) for samples in batches for s in samples}
-    assert sum(accepted for accepted, _ in counts) == len(sent)
-    assert sum(duplicates for _, duplicates in counts) == 8 * 500 - len(sent)
+    sent = {s["ts"] for samples in batches for s in samples}
+    new = sent - {s["ts"] for s in prior}
+    assert len(new) < len(sent)  # some of the sent buckets were stored before
+    assert sum(accepted for accepted, _ in counts) == len(new)
+    assert sum(duplicates for _, duplicates in counts) == 8 * 500 - len(new)
     assert UsageDay.objects.count() == 4
     stored = _stored(usage.transit)[0]
     first = int((START - datetime.datetime(2026, 9, 30, 20, tzinfo=datetime.UTC)).total_seconds())
@@ -246,3 +252,48 @@ def test_a_batch_that_fails_to_save_leaves_no_payload_file(usage, settings):
         ingest(samples=[_rate(usage.transit.circuit_id, 0, 5)], actor=actor)
     assert not UsageDay.objects.exists() and not UsageBatch.objects.exists()
     assert not list((settings.MEDIA_ROOT / "usage").rglob("*.*"))
+
+
+def test_compaction_skips_an_unreadable_file_and_deletes_files_of_no_batch(usage, caplog):
+    """A payload file gone missing is logged and the others are still compacted; a file no
+    batch names (its ingest rolled back after writing it) is deleted from the days swept."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    first, second = (
+        ingest(samples=[_rate(usage.transit.circuit_id, b, 9)], actor=usage.noc).batch
+        for b in (0, 1)
+    )
+    default_storage.delete(first.payload.name)
+    folder = first.payload.name.rsplit("/", 1)[0]
+    orphan = default_storage.save(f"{folder}/api-orphan.json", ContentFile(b"{}"))
+    tomorrow = second.received_at + datetime.timedelta(days=1)
+
+    assert compact_payloads(before=tomorrow) == 1
+    assert "not compacted" in caplog.text
+    second.refresh_from_db()
+    assert second.payload.name.endswith(".json.gz")
+    assert json.loads(read_payload(second))[0]["in_bps"] == 9  # the samples, as written
+    assert not default_storage.exists(orphan)
+    first.refresh_from_db()
+    assert first.payload.name.endswith(".json")  # left as it is, for someone to look into
+
+
+def test_a_body_that_is_not_utf8_is_a_parse_error(usage):
+    body = b'{"samples": [{"circuit_id": "A\xff", "ts": "x", "in_bps": 1, "out_bps": 1}]}'
+    response = usage.collector.post("/api/v1/usage/samples/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["type"] == "parse_error"
+
+
+def test_a_rate_a_fraction_of_a_second_off_its_bucket_is_refused_on_both_paths(usage):
+    circuit = usage.transit.circuit_id
+    off = _rate(circuit, 1, 5)
+    off["ts"] = off["ts"].replace(":00Z", ":00.9Z")
+    exact = _rate(circuit, 2, 5)
+    exact["ts"] = exact["ts"].replace(":00Z", ":00.000Z")  # the start, written to the millisecond
+    for samples in ([off, exact], [{**off, "port": "default"}, {**exact, "port": "default"}]):
+        result = ingest(samples=samples, actor=usage.noc)
+        assert not result.by_columns
+        assert result.results[0].reason.startswith("a rate's ts is the start of its 5-minute")
+    assert [r.status for r in result.results] == ["rejected", "duplicate"]

@@ -171,3 +171,18 @@ def test_a_fixed_grid_band_is_whole_channels(net):
         fiber_pair.full_clean()
     fiber_pair.grid = "flex"
     fiber_pair.full_clean()
+
+
+def test_the_segments_an_operator_owns_follow_the_ownership_in_force(net):
+    """``Segment.owned_by`` (used by every operator's visibility) takes the ownership in force
+    on the day: the latest one from that day or before, not any earlier one."""
+    from leasing.models import Segment
+
+    set_segment_ownership(
+        segment=net.sea, valid_from=datetime.date(2027, 1, 1), shares={net.azt: Decimal(100)}
+    )
+    before, after = datetime.date(2026, 12, 31), datetime.date(2027, 1, 1)
+    assert set(Segment.owned_by(net.ktc, before)) == {net.sea.pk}
+    assert set(Segment.owned_by(net.ktc, after)) == set()
+    assert set(Segment.owned_by(net.azt, after)) == {net.land.pk, net.sea.pk}
+    assert set(Segment.owned_by(net.azt, OWNED_FROM - datetime.timedelta(days=1))) == set()
