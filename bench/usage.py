@@ -17,7 +17,7 @@ sets the month's bounds, and prints, each with its target:
 
     .venv/bin/python bench/usage.py [--services 2000] [--ingest-services 200] [--ingest-days 2]
         [--rounds 3] [--batch 14400] [--clients 4] [--workers 4] [--period 2026-10]
-        [--time-zone UTC] [--repeat 2] [--profile]
+        [--time-zone UTC] [--repeat 2] [--profile] [--day-compression lz4|pglz]
 
 ``BENCH_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/tcfo_bench_usage) is dropped
 and created again: never point it at a database you care about. Setup is not timed.
@@ -187,7 +187,7 @@ def _clone(obj: Any, **changes: Any) -> Any:
     return type(obj)(**values)
 
 
-def set_up(services: int, time_zone: str) -> tuple[str, list[Any]]:
+def set_up(services: int, time_zone: str, compression: str) -> tuple[str, list[Any]]:
     """Migrate; make ``services`` completed 10G IP transit services, each with one port.
 
     The first goes through the sale (quote, order, acknowledgement, provisioning, completion);
@@ -206,6 +206,14 @@ def set_up(services: int, time_zone: str) -> tuple[str, list[Any]]:
     from django.db import transaction
 
     call_command("migrate", verbosity=0)
+    if compression != "lz4":  # the storage before migration 0011, for comparison
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE billing_usageday ALTER COLUMN in_bps SET COMPRESSION {compression}, "
+                f"ALTER COLUMN out_bps SET COMPRESSION {compression}"
+            )
     from billing.models import UsagePort
     from leasing.choices import CommercialForm, ProductKind, SiteKind
     from leasing.models import (
@@ -762,6 +770,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="(b): best of this many runs")
     parser.add_argument("--seed", type=int, default=20261001)
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument(
+        "--day-compression",
+        choices=["lz4", "pglz"],
+        default="lz4",
+        help="of billing_usageday's arrays: lz4 as migrated, or pglz as before (for comparison)",
+    )
     parser.add_argument("--skip-percentiles", action="store_true")
     parser.add_argument(
         "--profile", action="store_true", help="(a): profile ingest() called directly"
@@ -772,10 +786,11 @@ def main() -> None:
 
     started = time.perf_counter()
     recreate_database()
-    key, services = set_up(args.services, args.time_zone)
+    key, services = set_up(args.services, args.time_zone, args.day_compression)
     print(
         f"setup: {len(services):,} IP transit services with one port each, billing party in "
-        f"{args.time_zone}, in {time.perf_counter() - started:.0f} s (not timed); PostgreSQL, "
+        f"{args.time_zone}, day rows compressed with {args.day_compression}, in "
+        f"{time.perf_counter() - started:.0f} s (not timed); PostgreSQL, "
         f"{os.cpu_count()} CPUs"
     )
     ok = True
