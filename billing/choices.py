@@ -7,6 +7,14 @@ class UsageSource(models.TextChoices):
     SNMP = "snmp", "SNMP poller"
 
 
+class SampleStatus(models.TextChoices):
+    """What ingest made of a sample."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
 class UsageEventKind(models.TextChoices):
     """Decisions taken on incoming usage, kept so a dispute can be answered."""
 

@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
         "CommercialFormEnum": "leasing.choices.CommercialForm",
         "OrderStateEnum": "leasing.choices.OrderState",
+        "SampleStatusEnum": "billing.choices.SampleStatus",
     },
 }
 

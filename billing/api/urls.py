@@ -11,6 +11,7 @@ CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 
 urlpatterns = [
     re_path(r"^usage/samples/$", views.UsageSamplesView.as_view(), name="usage-samples"),
+    re_path(r"^usage/series/$", views.UsageSeriesView.as_view(), name="usage-series"),
     re_path(
         rf"^services/{CIRCUIT}/usage/$", views.ServiceUsageView.as_view(), name="service-usage"
     ),

@@ -1,6 +1,7 @@
 """Usage ingest: samples (rates or counters) from the API, CSV files and the SNMP poller.
 
-Every path ends in ``ingest`` (``ingest_json`` for an API body), idempotent bucket by bucket:
+Every path ends in ``ingest`` (``ingest_json`` for an API body of samples, ``ingest_series`` for
+one of series, ``usage_series``), idempotent bucket by bucket:
 
 - a bucket not stored yet takes the sample's rates (``accepted``);
 - the same rates sent again change nothing (``duplicate``, never counted twice);
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,10 +49,19 @@ from .usage_days import (
     parse_timestamp,
     write_days,
 )
+from .usage_series import SeriesBatch, SeriesNotJSON, decode_series
 
 MAX_SAMPLES = 20_000
 
-__all__ = ["IngestResult", "MalformedBody", "SampleResult", "ingest", "ingest_json", "read_csv"]
+__all__ = [
+    "IngestResult",
+    "MalformedBody",
+    "SampleResult",
+    "ingest",
+    "ingest_json",
+    "ingest_series",
+    "read_csv",
+]
 
 
 class MalformedBody(ValueError):
@@ -166,7 +177,8 @@ def ingest(
     now_ts = int((now or timezone.now()).timestamp())
     with gc_paused():
         return _ingest(
-            samples=samples,
+            samples=lambda: samples,
+            size=len(samples),
             columns=rate_columns(samples, now_ts),
             actor=actor,
             source=source,
@@ -200,7 +212,9 @@ def ingest_json(
         columns = decode_rate_batch(raw, now_ts)
         if columns is not None and columns.ts.size <= MAX_SAMPLES:
             return _ingest(
-                samples=None,
+                # Decoded as columns, the body is a valid {"samples": [...]}.
+                samples=lambda: orjson.loads(raw)["samples"],
+                size=columns.ts.size,
                 columns=columns,
                 actor=actor,
                 source=source,
@@ -216,18 +230,50 @@ def ingest_json(
         return ingest(samples=body["samples"], actor=actor, source=source, raw_payload=raw, now=now)
 
 
+def ingest_series(
+    raw: bytes,
+    *,
+    actor: Actor | None,
+    source: str = UsageSource.API,
+    now: datetime.datetime | None = None,
+) -> tuple[IngestResult, SeriesBatch]:
+    """Store what is valid of a JSON body ``{"series": [...]}`` (``usage_series``): the result,
+    with the samples numbered series by series, and the decoded body to say where each was.
+
+    ``MalformedBody`` if it is not JSON, ``ValueError`` if it is not that shape.
+    """
+    now_ts = int((now or timezone.now()).timestamp())
+    with gc_paused():
+        try:
+            series = decode_series(raw, now_ts)
+        except SeriesNotJSON as error:
+            raise MalformedBody(str(error)) from None
+        result = _ingest(
+            samples=series.samples,
+            size=series.size,
+            columns=series.columns,
+            actor=actor,
+            source=source,
+            raw_payload=raw,
+            now_ts=now_ts,
+        )
+    return result, series
+
+
 @transaction.atomic
 def _ingest(
     *,
-    samples: list[Any] | None,
+    samples: Callable[[], list[Any]],
+    size: int,
     columns: RateColumns | None,
     actor: Actor | None,
     source: str,
     raw_payload: bytes,
     now_ts: int,
 ) -> IngestResult:
-    """The column path if it takes the batch, else the per-sample path; then the batch record
-    (with the payload as received) and the events."""
+    """The column path if it takes the batch, else the per-sample path (on ``samples()``, the
+    batch's ``size`` samples as dicts); then the batch record (with the payload as received) and
+    the events."""
     batch = UsageBatch(
         source=source,
         organisation=getattr(actor, "organisation", None),
@@ -237,10 +283,7 @@ def _ingest(
     notes = None if columns is None else store_columns(columns, actor, events, batch)
     by_columns = notes is not None
     if notes is None:
-        if samples is None:  # decoded as columns: the body is a valid {"samples": [...]}
-            samples = orjson.loads(raw_payload)["samples"]
-        notes = _ingest_each(samples, actor, now_ts, events, batch)
-    size = len(samples) if samples is not None else columns.ts.size
+        notes = _ingest_each(samples(), actor, now_ts, events, batch)
     result = IngestResult(batch=batch, size=size, notes=notes, by_columns=by_columns)
     batch.samples = size
     batch.accepted = result.count("accepted")

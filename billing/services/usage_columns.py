@@ -61,12 +61,24 @@ _DECODER = msgspec.json.Decoder(_RateBatch)
 
 @dataclass
 class RateColumns:
-    """A batch of rate samples as columns: circuit ids, bucket starts (UNIX seconds), rates."""
+    """A batch of rate samples as columns: each sample's circuit (an index into ``circuits``,
+    the distinct circuit ids), bucket start (UNIX seconds) and rates."""
 
-    circuit_ids: Sequence[str]
+    circuits: list[str]
+    which: np.ndarray
     ts: np.ndarray
     in_bps: np.ndarray
     out_bps: np.ndarray
+
+    @classmethod
+    def of_samples(
+        cls, circuit_ids: Sequence[str], ts: np.ndarray, in_bps: np.ndarray, out_bps: np.ndarray
+    ) -> RateColumns:
+        """Columns with each sample's circuit id given."""
+        circuits = list(dict.fromkeys(circuit_ids))
+        position = {circuit: i for i, circuit in enumerate(circuits)}
+        which = np.fromiter(map(position.__getitem__, circuit_ids), np.int64, len(circuit_ids))
+        return cls(circuits, which, ts, in_bps, out_bps)
 
 
 def decode_rate_batch(raw: bytes, now_ts: int) -> RateColumns | None:
@@ -135,7 +147,7 @@ def _checked(
     ):
         return None
     ts = np.fromiter(map(times.__getitem__, stamps), dtype=np.int64, count=len(stamps))
-    return RateColumns(circuit_ids, ts, in_bps, out_bps)
+    return RateColumns.of_samples(circuit_ids, ts, in_bps, out_bps)
 
 
 def store_columns(
@@ -149,13 +161,12 @@ def store_columns(
     """
     ts, in_bps, out_bps = columns.ts, columns.in_bps, columns.out_bps
     count = ts.size
-    wanted = set(columns.circuit_ids)
     services = list(
-        visible_to(Service.objects.filter(circuit_id__in=wanted), actor)
+        visible_to(Service.objects.filter(circuit_id__in=columns.circuits), actor)
         .select_related("product")
         .prefetch_related("usage_ports")
     )
-    if len(services) != len(wanted):
+    if len(services) != len(columns.circuits):
         return None
     ports, starts, ends, speeds = [], [], [], []
     for service in services:
@@ -168,7 +179,7 @@ def store_columns(
         ends.append(_NO_END if end is None else end)
         speeds.append(active[0].speed_bps)
     position = {service.circuit_id: i for i, service in enumerate(services)}
-    which = np.fromiter(map(position.__getitem__, columns.circuit_ids), np.int64, count=count)
+    which = np.array([position[circuit] for circuit in columns.circuits], np.int64)[columns.which]
     speed = np.array(speeds, dtype=np.int64)[which]
     if not (
         (ts >= np.array(starts, dtype=np.int64)[which]).all()
