@@ -26,13 +26,13 @@ from organisations.access import Actor, visible_to
 
 from ..buckets import DAY_BUCKETS, DTYPE, MISSING, pack, unpack
 from ..counters import BUCKET_SECONDS
-from ..models import UsageBatch, UsageEvent
+from ..models import UsageBatch, UsageEvent, UsagePort
 from .usage_days import (
     EARLIEST,
     MAX_BPS,
     SampleResult,
-    active_buckets,
     active_ports,
+    bucket_window,
     circuit_id_ok,
     claim_days,
     conflict,
@@ -161,34 +161,20 @@ def store_columns(
     """
     ts, in_bps, out_bps = columns.ts, columns.in_bps, columns.out_bps
     count = ts.size
-    services = list(
-        visible_to(Service.objects.filter(circuit_id__in=columns.circuits), actor)
-        .select_related("product")
-        .prefetch_related("usage_ports")
-    )
-    if len(services) != len(columns.circuits):
+    targets = _port_of_each(columns.circuits, actor)
+    if targets is None:
         return None
-    ports, starts, ends, speeds = [], [], [], []
-    for service in services:
-        active = active_ports(service)
-        if len(active) != 1:
-            return None  # several ports: each sample must name its own
-        start, end = active_buckets(service)
-        ports.append(active[0].pk)
-        starts.append(start)
-        ends.append(_NO_END if end is None else end)
-        speeds.append(active[0].speed_bps)
-    position = {service.circuit_id: i for i, service in enumerate(services)}
-    which = np.array([position[circuit] for circuit in columns.circuits], np.int64)[columns.which]
-    speed = np.array(speeds, dtype=np.int64)[which]
+    ports, speeds, starts, ends = np.array(targets, dtype=np.int64).T
+    which = columns.which
+    speed = speeds[which]
     if not (
-        (ts >= np.array(starts, dtype=np.int64)[which]).all()
-        and (ts < np.array(ends, dtype=np.int64)[which]).all()
+        (ts >= starts[which]).all()
+        and (ts < ends[which]).all()
         and (in_bps <= speed).all()
         and (out_bps <= speed).all()
     ):
         return None
-    port_ids = np.array(ports, dtype=np.int64)[which]
+    port_ids = ports[which]
     days, slots = ts // 86_400, ts % 86_400 // BUCKET_SECONDS
     unique, row_of = np.unique(port_ids * 1_000_000 + days, return_inverse=True)
     sample_at = np.full((unique.size, DAY_BUCKETS), -1, dtype=np.int64)
@@ -231,3 +217,47 @@ def store_columns(
             batch=batch,
         )
     return notes
+
+
+def _port_of_each(
+    circuits: list[str], actor: Actor | None
+) -> list[tuple[int, int, int, int]] | None:
+    """For each circuit, its service's one active port: (port id, speed in bit/s, first bucket,
+    end of its buckets); None if one is not a running service of the actor's with one port.
+    One query, no model instances: it runs for every batch. A service with no port yet gets
+    its ``default`` one first, as in the per-sample path."""
+
+    def rows() -> dict[str, list[tuple[Any, ...]]]:
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        visible = visible_to(Service.objects.filter(circuit_id__in=circuits), actor)
+        for circuit, *row in UsagePort.objects.filter(
+            service__in=visible, is_active=True
+        ).values_list(
+            "service__circuit_id",
+            "pk",
+            "speed_mbps",
+            "service__product__bandwidth_mbps",
+            "service__activated_on",
+            "service__terminated_on",
+        ):
+            found.setdefault(circuit, []).append(row)
+        return found
+
+    found = rows()
+    if len(found) < len(circuits):  # unknown, another's, or without a port yet
+        missing = visible_to(
+            Service.objects.filter(circuit_id__in=set(circuits) - found.keys()), actor
+        ).prefetch_related("usage_ports")
+        for service in missing:
+            active_ports(service)
+        found = rows()
+    targets = []
+    for circuit in circuits:
+        ports = found.get(circuit, ())
+        if len(ports) != 1:
+            return None  # unknown, or several ports: each sample must name its own
+        pk, speed_mbps, bandwidth_mbps, activated_on, terminated_on = ports[0]
+        start, end = bucket_window(activated_on, terminated_on)
+        speed = (speed_mbps or bandwidth_mbps) * 1_000_000
+        targets.append((pk, speed, start, _NO_END if end is None else end))
+    return targets

@@ -61,15 +61,18 @@ def parse_timestamp(value: Any) -> float:
 
 def active_buckets(service: Service) -> tuple[int, int | None]:
     """UNIX seconds from which a service's buckets count, and before which (None: no end)."""
-    start = int(
-        datetime.datetime.combine(service.activated_on, datetime.time(), datetime.UTC).timestamp()
-    )
+    return bucket_window(service.activated_on, service.terminated_on)
+
+
+def bucket_window(
+    activated_on: datetime.date, terminated_on: datetime.date | None
+) -> tuple[int, int | None]:
+    """``active_buckets`` of a service activated and terminated on these days."""
+    start = int(datetime.datetime.combine(activated_on, datetime.time(), datetime.UTC).timestamp())
     end = None
-    if service.terminated_on:
+    if terminated_on:
         end = int(
-            datetime.datetime.combine(
-                service.terminated_on, datetime.time(), datetime.UTC
-            ).timestamp()
+            datetime.datetime.combine(terminated_on, datetime.time(), datetime.UTC).timestamp()
         )
     return start, end
 
