@@ -131,16 +131,25 @@ def claim_days(
     table = UsageDay._meta.db_table
     keys = sorted(proposed)
     claimed: dict[tuple[int, int], ClaimedDay] = {}
-    with _bytes_cursor() as (cursor, binary):
-        row = f"(%s, %s, {binary}, {binary})"
+    with _bytes_cursor() as (cursor, _):
         for chunk in _chunks(keys):
-            params: list[Any] = []
-            for port_id, day in chunk:
-                params += [port_id, _day_value(day), *proposed[(port_id, day)]]
+            if connection.vendor == "postgresql":  # four arrays, whatever the number of rows
+                rows = "SELECT * FROM unnest(%b::bigint[], %b::date[], %b::bytea[], %b::bytea[])"
+                params: list[Any] = [
+                    [port_id for port_id, _ in chunk],
+                    [EPOCH + datetime.timedelta(days=day) for _, day in chunk],
+                    *map(list, zip(*(proposed[key] for key in chunk), strict=True)),
+                ]
+            else:
+                rows = "VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                params = [
+                    value
+                    for port_id, day in chunk
+                    for value in (port_id, _day_value(day), *proposed[(port_id, day)])
+                ]
             cursor.execute(
-                f"INSERT INTO {table} (port_id, day, in_bps, out_bps) VALUES "  # noqa: S608
-                + ", ".join([row] * len(chunk))
-                + " ON CONFLICT (port_id, day) DO NOTHING RETURNING id, port_id, day",
+                f"INSERT INTO {table} (port_id, day, in_bps, out_bps) {rows} "
+                "ON CONFLICT (port_id, day) DO NOTHING RETURNING id, port_id, day",
                 params,
             )
             for pk, port_id, day in cursor.fetchall():
