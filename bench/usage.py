@@ -18,7 +18,7 @@ sets the month's bounds, and prints, each with its target:
     ANALYZE, with the plain table's for comparison. Target <= 40.
 
     .venv/bin/python bench/usage.py [--services 2000] [--ingest-services 200] [--ingest-days 2]
-        [--rounds 3] [--batch 14400] [--series-batch 14400] [--clients 4] [--workers 4]
+        [--rounds 3] [--batch 14400] [--series-batch 28800] [--clients 4] [--workers 4]
         [--period 2026-10] [--time-zone UTC] [--repeat 2] [--profile] [--day-compression lz4|pglz]
 
 ``BENCH_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/tcfo_bench_usage) is dropped
@@ -799,7 +799,7 @@ def main() -> None:
     )
     parser.add_argument("--batch", type=int, default=14_400, help="samples a /samples/ request")
     parser.add_argument(
-        "--series-batch", type=int, default=14_400, help="samples a /series/ request (about)"
+        "--series-batch", type=int, default=28_800, help="samples a /series/ request (about)"
     )
     parser.add_argument("--clients", type=int, default=4, help="API client threads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")

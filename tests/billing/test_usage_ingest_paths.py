@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from django.db import connections
 
-from billing.models import UsageBatch, UsageDay, UsageEvent
+from billing.models import UsageBatch, UsageDay, UsageEvent, UsagePort
 from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.usage import ingest, ingest_json
 from billing.services.usage_archive import compact_payloads, read_payload
@@ -93,6 +93,51 @@ def test_a_batch_the_column_path_cannot_take_goes_sample_by_sample(usage):
     assert UsageEvent.objects.get(kind="clamp").detail["in_bps"] == 10**11
     again = ingest_json(json.dumps({"samples": samples[:4]}).encode(), actor=usage.noc)
     assert again.by_columns and again.count("duplicate") == 4
+
+
+def test_the_column_path_finds_each_services_port_and_its_speed(usage):
+    """A service's first batch gets its ``default`` port and takes the column path; a port's
+    own speed (not the product's) bounds its rates; a service of two ports, an unknown circuit
+    and a terminated service's later buckets leave the batch to the per-sample path."""
+    first = usage.transit
+    assert not UsagePort.objects.filter(service=first).exists()
+    result = ingest_json(
+        json.dumps({"samples": [_rate(first.circuit_id, 0, 9_000_000_000)]}).encode(),
+        actor=usage.noc,
+    )
+    assert result.by_columns and result.count("accepted") == 1
+    port = UsagePort.objects.get(service=first)
+    assert port.name == "default"
+
+    port.speed_mbps = 1_000  # a 1G port on the 10G product
+    port.save()
+    slow = ingest_json(
+        json.dumps({"samples": [_rate(first.circuit_id, 1, 2_000_000_000)]}).encode(),
+        actor=usage.noc,
+    )
+    assert not slow.by_columns and slow.count("accepted") == 1
+    clamp = UsageEvent.objects.get(kind="clamp", batch=slow.batch)
+    assert clamp.detail["speed_bps"] == 1_000_000_000
+
+    other = transit_service(usage, activated_on=datetime.date(2026, 1, 1))
+    UsagePort.objects.create(service=other, name="a")
+    UsagePort.objects.create(service=other, name="b")
+
+    def mixed_with(circuit: str, bucket: int) -> list[tuple[str, str]]:
+        samples = [_rate(first.circuit_id, bucket, 5), _rate(circuit, bucket, 5)]
+        mixed = ingest_json(json.dumps({"samples": samples}).encode(), actor=usage.noc)
+        assert not mixed.by_columns
+        return [(r.status, r.reason) for r in mixed.results]
+
+    two_ports = f"{other.circuit_id} has 2 ports: name the port"
+    assert mixed_with(other.circuit_id, 2) == [("accepted", ""), ("rejected", two_ports)]
+    unknown = "unknown circuit TCFO-NOPE-1"
+    assert mixed_with("TCFO-NOPE-1", 3) == [("accepted", ""), ("rejected", unknown)]
+    UsagePort.objects.filter(service=other, name="b").delete()
+    other.terminated_on = START.date()  # its buckets from 5 October on are refused
+    other.save()
+    ended = "outside the service's active period"
+    assert mixed_with(other.circuit_id, 4) == [("accepted", ""), ("rejected", ended)]
 
 
 def test_an_api_body_of_another_type_is_a_415(usage):
