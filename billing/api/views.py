@@ -154,11 +154,13 @@ class UsageSeriesView(APIView):
             raise ParseError(str(error)) from None
         except ValueError as error:
             raise ValidationError({"series": [str(error)]}) from None
-        results = []
-        for note in result.not_accepted:  # each says where it was instead of an index
-            body = note.as_dict()
-            body["series"], body["ts"] = series.where(body.pop("index"))
-            results.append(body)
+        notes = result.not_accepted
+        places = series.where([note.index for note in notes])  # instead of an index
+        results = [
+            {"series": number, "ts": ts, "status": note.status}
+            | ({"reason": note.reason} if note.reason else {})
+            for note, (number, ts) in zip(notes, places, strict=True)
+        ]
         return _ingest_response(result, results)
 
 

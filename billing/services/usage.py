@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -84,8 +85,12 @@ class IngestResult:
 
     def count(self, status: str) -> int:
         if status == "accepted":
-            return self.size - sum(1 for r in self.notes.values() if r.status != "accepted")
-        return sum(1 for r in self.notes.values() if r.status == status)
+            return self.size - self._statuses.total() + self._statuses["accepted"]
+        return self._statuses[status]
+
+    @cached_property
+    def _statuses(self) -> Counter[str]:
+        return Counter(note.status for note in self.notes.values())
 
     @property
     def not_accepted(self) -> list[SampleResult]:

@@ -88,9 +88,17 @@ class SeriesBatch:
             out.append(sample)
         return out
 
-    def where(self, index: int) -> tuple[int, str]:
-        """The series and the bucket (ISO 8601) of sample ``index``."""
-        return int(self.series_of[index]), timestamp_text(int(self.ts[index]))
+    def where(self, indices: list[int]) -> list[tuple[int, str]]:
+        """The series and the bucket (ISO 8601) of each sample of ``indices``."""
+        stamps, which = np.unique(self.ts[indices], return_inverse=True)
+        texts = [timestamp_text(ts) for ts in stamps.tolist()]
+        return list(
+            zip(
+                self.series_of[indices].tolist(),
+                [texts[i] for i in which.tolist()],
+                strict=True,
+            )
+        )
 
 
 def timestamp_text(ts: int) -> str:
