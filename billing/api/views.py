@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -42,7 +43,7 @@ from ..services.usage import (
     ingest_json,
     ingest_series,
 )
-from ..services.usage_series import MAX_SERIES_SAMPLES
+from ..services.usage_series import MAX_SERIES_SAMPLES, SeriesShapeError
 
 PERIOD = OpenApiParameter("period", str, required=True, description="YYYY-MM, e.g. 2026-10.")
 
@@ -81,23 +82,38 @@ class IngestResultSerializer(serializers.Serializer):
     )
 
 
-class UsageSamplesView(APIView):
-    """Bulk usage from the operators' collectors: rates per 5-minute bucket or octet counters."""
+class _UsageIngestView(APIView):
+    """A usage body, read as bytes and decoded by the service straight into typed values."""
 
     required_capability = Capability.INGEST_USAGE
     parser_classes = [JSONParser]  # what the body must be; the service decodes it itself
 
-    @extend_schema(request=IngestRequestSerializer, responses=IngestResultSerializer)
-    def post(self, request: Request) -> Response:
+    def ingest(
+        self,
+        request: Request,
+        ingest_body: Callable[..., Any],
+        *,
+        field: str,
+        shape_error: type[ValueError],
+    ) -> Any:
+        """``ingest_body(body, actor=...)``'s answer; a body not JSON is a 400 (parse error), one
+        of another shape (``shape_error``) a 400 saying what is wrong under ``field``."""
         if request.negotiator.select_parser(request, request.parsers) is None:
             raise UnsupportedMediaType(request.content_type)
-        # The body is read as bytes and decoded by the service, straight into typed samples.
         try:
-            result = ingest_json(request.body, actor=request.user, source=UsageSource.API)
+            return ingest_body(request.body, actor=request.user, source=UsageSource.API)
         except MalformedBody as error:
             raise ParseError(str(error)) from None
-        except ValueError as error:
-            raise ValidationError({"samples": [str(error)]}) from None
+        except shape_error as error:
+            raise ValidationError({field: [str(error)]}) from None
+
+
+class UsageSamplesView(_UsageIngestView):
+    """Bulk usage from the operators' collectors: rates per 5-minute bucket or octet counters."""
+
+    @extend_schema(request=IngestRequestSerializer, responses=IngestResultSerializer)
+    def post(self, request: Request) -> Response:
+        result = self.ingest(request, ingest_json, field="samples", shape_error=ValueError)
         # Accepted samples need no word; the others each say why.
         return _ingest_response(result, [r.as_dict() for r in result.not_accepted])
 
@@ -134,28 +150,20 @@ class SeriesIngestResultSerializer(IngestResultSerializer):
     )
 
 
-class UsageSeriesView(APIView):
+class UsageSeriesView(_UsageIngestView):
     """Bulk usage a service at a time: each series the rates of consecutive 5-minute buckets.
 
     The same decisions as ``usage/samples/`` for each bucket with a rate, in a body about a
     third the size; made for backfills and collectors that send many buckets at once.
     """
 
-    required_capability = Capability.INGEST_USAGE
-    parser_classes = [JSONParser]
-
     @extend_schema(request=UsageSeriesSerializer, responses=SeriesIngestResultSerializer)
     def post(self, request: Request) -> Response:
-        if request.negotiator.select_parser(request, request.parsers) is None:
-            raise UnsupportedMediaType(request.content_type)
-        try:
-            result, series = ingest_series(request.body, actor=request.user)
-        except MalformedBody as error:
-            raise ParseError(str(error)) from None
-        except ValueError as error:
-            raise ValidationError({"series": [str(error)]}) from None
+        result, decoded = self.ingest(
+            request, ingest_series, field="series", shape_error=SeriesShapeError
+        )
         notes = result.not_accepted
-        places = series.where([note.index for note in notes])  # instead of an index
+        places = decoded.where([note.index for note in notes])  # instead of an index
         results = [
             {"series": number, "ts": ts, "status": note.status}
             | ({"reason": note.reason} if note.reason else {})

@@ -1,7 +1,8 @@
 """Usage ingest: samples (rates or counters) from the API, CSV files and the SNMP poller.
 
-Every path ends in ``ingest`` (``ingest_json`` for an API body of samples, ``ingest_series`` for
-one of series, ``usage_series``), idempotent bucket by bucket:
+Parsed samples (a CSV file, the SNMP poller) go to ``ingest``, an API body of samples to
+``ingest_json`` and one of series to ``ingest_series`` (``usage_series``); all three end in
+``_ingest``, idempotent bucket by bucket:
 
 - a bucket not stored yet takes the sample's rates (``accepted``);
 - the same rates sent again change nothing (``duplicate``, never counted twice);

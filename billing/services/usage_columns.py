@@ -61,24 +61,46 @@ _DECODER = msgspec.json.Decoder(_RateBatch)
 
 @dataclass
 class RateColumns:
-    """A batch of rate samples as columns: each sample's circuit (an index into ``circuits``,
-    the distinct circuit ids), bucket start (UNIX seconds) and rates."""
+    """A batch of rate samples as columns: each sample's circuit (``circuit_of``, an index into
+    ``circuits``, the distinct circuit ids), bucket start (UNIX seconds) and rates."""
 
     circuits: list[str]
-    which: np.ndarray
+    circuit_of: np.ndarray
     ts: np.ndarray
     in_bps: np.ndarray
     out_bps: np.ndarray
 
-    @classmethod
-    def of_samples(
-        cls, circuit_ids: Sequence[str], ts: np.ndarray, in_bps: np.ndarray, out_bps: np.ndarray
-    ) -> RateColumns:
-        """Columns with each sample's circuit id given."""
-        circuits = list(dict.fromkeys(circuit_ids))
-        position = {circuit: i for i, circuit in enumerate(circuits)}
-        which = np.fromiter(map(position.__getitem__, circuit_ids), np.int64, len(circuit_ids))
-        return cls(circuits, which, ts, in_bps, out_bps)
+
+def plain_columns(
+    circuit_ids: Sequence[str],
+    ts: np.ndarray,
+    in_bps: np.ndarray,
+    out_bps: np.ndarray,
+    *,
+    now_ts: int,
+    group: np.ndarray | None = None,
+) -> RateColumns | None:
+    """Rate samples as columns when each circuit id, bucket and rate is one the per-sample path
+    (``usage.parse_sample``) would take; None otherwise.
+
+    ``circuit_ids`` holds each sample's circuit id, or with ``group`` each group's (``group``
+    giving each sample's group, e.g. its series).
+    """
+    circuits = list(dict.fromkeys(circuit_ids))
+    if not (
+        ts.size
+        and all(map(circuit_id_ok, circuits))
+        and ts.min() >= EARLIEST
+        and ts.max() <= now_ts + BUCKET_SECONDS
+        and min(in_bps.min(), out_bps.min()) >= 0
+        and max(in_bps.max(), out_bps.max()) < MAX_BPS
+    ):
+        return None
+    position = {circuit: i for i, circuit in enumerate(circuits)}
+    circuit_of = np.fromiter(map(position.__getitem__, circuit_ids), np.int64, len(circuit_ids))
+    if group is not None:
+        circuit_of = circuit_of[group]
+    return RateColumns(circuits, circuit_of, ts, in_bps, out_bps)
 
 
 def decode_rate_batch(raw: bytes, now_ts: int) -> RateColumns | None:
@@ -121,17 +143,14 @@ def rate_columns(samples: list[Any], now_ts: int) -> RateColumns | None:
 def _checked(
     circuit_ids: list[str], stamps: list[str], ins: list[int], outs: list[int], now_ts: int
 ) -> RateColumns | None:
-    """The columns if every value is one the per-sample path would take; each distinct circuit
-    and time is checked once."""
-    if not all(map(circuit_id_ok, set(circuit_ids))):
-        return None
+    """``plain_columns`` of samples' values; each distinct time is parsed once."""
     times = {}
     for stamp in set(stamps):
         try:
             ts = parse_timestamp(stamp)
         except ValueError:
             return None
-        if ts % BUCKET_SECONDS or not EARLIEST <= ts <= now_ts + BUCKET_SECONDS:
+        if ts % BUCKET_SECONDS:
             return None
         times[stamp] = int(ts)
     try:
@@ -139,15 +158,8 @@ def _checked(
         out_bps = np.array(outs, dtype=np.int64)
     except OverflowError:
         return None
-    if not (
-        (in_bps >= 0).all()
-        and (out_bps >= 0).all()
-        and (in_bps < MAX_BPS).all()
-        and (out_bps < MAX_BPS).all()
-    ):
-        return None
     ts = np.fromiter(map(times.__getitem__, stamps), dtype=np.int64, count=len(stamps))
-    return RateColumns.of_samples(circuit_ids, ts, in_bps, out_bps)
+    return plain_columns(circuit_ids, ts, in_bps, out_bps, now_ts=now_ts)
 
 
 def store_columns(
@@ -165,7 +177,7 @@ def store_columns(
     if targets is None:
         return None
     ports, speeds, starts, ends = np.array(targets, dtype=np.int64).T
-    which = columns.which
+    which = columns.circuit_of
     speed = speeds[which]
     if not (
         (ts >= starts[which]).all()
@@ -224,8 +236,8 @@ def _port_of_each(
 ) -> list[tuple[int, int, int, int]] | None:
     """For each circuit, its service's one active port: (port id, speed in bit/s, first bucket,
     end of its buckets); None if one is not a running service of the actor's with one port.
-    One query, no model instances: it runs for every batch. A service with no port yet gets
-    its ``default`` one first, as in the per-sample path."""
+    One query of values, no model instances: it runs for every batch. A service with no port
+    yet gets its ``default`` one first, as in the per-sample path (a few more queries, once)."""
 
     def rows() -> dict[str, list[tuple[Any, ...]]]:
         found: dict[str, list[tuple[Any, ...]]] = {}

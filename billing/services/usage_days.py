@@ -45,17 +45,19 @@ def circuit_id_ok(circuit_id: str) -> bool:
     return 0 < len(circuit_id) <= 40 and "\x00" not in circuit_id
 
 
-def parse_timestamp(value: Any) -> float:
+def parse_timestamp(value: Any, name: str = "ts") -> float:
     """UNIX seconds (with any fraction) of an ISO 8601 time with its offset; ``ValueError``
-    says what is wrong."""
+    says what is wrong (with ``name`` for the value)."""
     if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("ts must be an ISO 8601 time with its offset, e.g. 2026-10-01T00:05:00Z")
+        raise ValueError(
+            f"{name} must be an ISO 8601 time with its offset, e.g. 2026-10-01T00:05:00Z"
+        )
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError("ts is not an ISO 8601 time") from None
+        raise ValueError(f"{name} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
-        raise ValueError("ts needs an offset (Z or +04:00)")
+        raise ValueError(f"{name} needs an offset (Z or +04:00)")
     return moment.timestamp()
 
 
@@ -134,7 +136,10 @@ def claim_days(
     with _bytes_cursor() as (cursor, _):
         for chunk in _chunks(keys):
             if connection.vendor == "postgresql":  # four arrays, whatever the number of rows
-                rows = "SELECT * FROM unnest(%b::bigint[], %b::date[], %b::bytea[], %b::bytea[])"
+                rows = (  # in the arrays' (key) order
+                    "SELECT p, d, i, o FROM unnest(%b::bigint[], %b::date[], %b::bytea[], "
+                    "%b::bytea[]) WITH ORDINALITY AS proposed (p, d, i, o, n) ORDER BY n"
+                )
                 params: list[Any] = [
                     [port_id for port_id, _ in chunk],
                     [EPOCH + datetime.timedelta(days=day) for _, day in chunk],

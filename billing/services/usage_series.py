@@ -26,10 +26,13 @@ import msgspec
 import numpy as np
 
 from ..counters import BUCKET_SECONDS
-from .usage_columns import RateColumns
-from .usage_days import EARLIEST, MAX_BPS, circuit_id_ok, parse_timestamp
+from .usage_columns import RateColumns, plain_columns
+from .usage_days import parse_timestamp
 
 MAX_SERIES_SAMPLES = 100_000  # buckets a request: a day of 347 services, a month of 11
+# The buckets a time can name: Python's datetime spans the years 1 to 9999.
+_FIRST_TS = int(datetime.datetime.min.replace(tzinfo=datetime.UTC).timestamp())
+_LAST_TS = int(datetime.datetime(9999, 12, 31, 23, 55, tzinfo=datetime.UTC).timestamp())
 
 
 class SeriesShapeError(ValueError):
@@ -40,7 +43,7 @@ class SeriesNotJSON(ValueError):
     """A body that is not JSON at all."""
 
 
-class _Series(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class Series(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     circuit_id: str
     start: str
     in_bps: list[int | None]  # msgspec takes neither a bool nor a float for an int
@@ -49,10 +52,26 @@ class _Series(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 class _SeriesBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    series: list[_Series]
+    series: list[Series]
+
+
+class _AnyValues(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A series whose rates may be of any JSON type: each wrong one is that sample's refusal."""
+
+    circuit_id: str
+    start: str
+    in_bps: list[Any]
+    out_bps: list[Any]
+    port: str | None = None
+
+
+class _AnyValuesBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    series: list[_AnyValues]
 
 
 _DECODER = msgspec.json.Decoder(_SeriesBody)
+_ANY_VALUES_DECODER = msgspec.json.Decoder(_AnyValuesBody)
+_INT_OR_NULL = {int, type(None)}
 
 
 @dataclass
@@ -60,7 +79,7 @@ class SeriesBatch:
     """A decoded series body: each sample's series and bucket, and the samples as columns when
     the column path may take them (else ``columns`` is None)."""
 
-    series: list[_Series]
+    series: list[Series] | list[_AnyValues]
     starts: list[int]  # each series' first bucket (UNIX seconds)
     series_of: np.ndarray  # each sample's series
     ts: np.ndarray  # each sample's bucket (UNIX seconds)
@@ -72,7 +91,7 @@ class SeriesBatch:
 
     def samples(self) -> list[dict[str, Any]]:
         """The samples as ``/usage/samples/`` would have them, in order (for the per-sample
-        path). A null rate stays null and is refused there."""
+        path). A rate that is null or not a number stays so, and is refused there."""
         out = []
         for number, ts in zip(self.series_of.tolist(), self.ts.tolist(), strict=True):
             series = self.series[number]
@@ -102,37 +121,53 @@ class SeriesBatch:
 
 
 def timestamp_text(ts: int) -> str:
-    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 in UTC, e.g. ``2026-10-01T00:05:00Z``."""
+    moment = datetime.datetime.fromtimestamp(ts, datetime.UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def decode_series(raw: bytes, now_ts: int) -> SeriesBatch:
     """The samples of a series body; ``SeriesNotJSON`` or ``SeriesShapeError`` if it is not
     one."""
     try:
-        series = _DECODER.decode(raw).series
+        series: list[Series] | list[_AnyValues] = _DECODER.decode(raw).series
+        typed = True
     except msgspec.ValidationError as error:  # JSON, but not this shape: msgspec says where
-        raise SeriesShapeError(str(error)) from None
+        try:  # a rate of another type is refused alone, as in /usage/samples/
+            series = _ANY_VALUES_DECODER.decode(raw).series
+        except msgspec.ValidationError:
+            raise SeriesShapeError(str(error)) from None
+        typed = False
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise SeriesNotJSON(f"JSON parse error - {error}") from None
     starts = []
     for number, one in enumerate(series):
         where = f"series[{number}]"
         try:
-            start = parse_timestamp(one.start)
+            start = parse_timestamp(one.start, f"{where}.start")
         except ValueError as error:
-            raise SeriesShapeError(f"{where}.start: {error}") from None
+            raise SeriesShapeError(str(error)) from None
         if start % BUCKET_SECONDS:
             raise SeriesShapeError(
                 f"{where}.start must be the start of a 5-minute bucket (…:00, :05, …)"
             )
         if len(one.in_bps) != len(one.out_bps):
             raise SeriesShapeError(f"{where}: in_bps and out_bps must be of the same length")
+        if start < _FIRST_TS or start + BUCKET_SECONDS * (len(one.in_bps) - 1) > _LAST_TS:
+            raise SeriesShapeError(f"{where}: its buckets must fall in the years 1 to 9999")
         starts.append(int(start))
     if sum(len(one.in_bps) for one in series) > MAX_SERIES_SAMPLES:
         raise SeriesShapeError(f"at most {MAX_SERIES_SAMPLES} buckets per request")
 
-    ins, outs, offsets, plain = [], [], [], True
+    ins, outs, offsets = [], [], []
+    plain = True  # every sample a rate sample with two whole numbers: the column path may try
     for one in series:
+        if not typed and not set(map(type, one.in_bps + one.out_bps)) <= _INT_OR_NULL:
+            plain = False
+            in_given = np.array([value is not None for value in one.in_bps], dtype=bool)
+            out_given = np.array([value is not None for value in one.out_bps], dtype=bool)
+            offsets.append(np.flatnonzero(in_given | out_given))
+            continue
         in_bps, in_given = _rates(one.in_bps)
         out_bps, out_given = _rates(one.out_bps)
         ins.append(in_bps)
@@ -151,10 +186,15 @@ def decode_series(raw: bytes, now_ts: int) -> SeriesBatch:
     if offsets:
         ts += np.concatenate(offsets) * BUCKET_SECONDS
     batch = SeriesBatch(series, starts, series_of, ts)
-    if plain and batch.size:
-        in_bps = np.concatenate([r[o] for r, o in zip(ins, offsets, strict=True)])
-        out_bps = np.concatenate([r[o] for r, o in zip(outs, offsets, strict=True)])
-        batch.columns = _columns(batch, in_bps, out_bps, now_ts)
+    if plain and batch.size and all(one.port is None for one in series):
+        batch.columns = plain_columns(
+            [one.circuit_id for one in series],
+            ts,
+            np.concatenate([r[o] for r, o in zip(ins, offsets, strict=True)]),
+            np.concatenate([r[o] for r, o in zip(outs, offsets, strict=True)]),
+            now_ts=now_ts,
+            group=series_of,
+        )
     return batch
 
 
@@ -169,26 +209,5 @@ def _rates(values: list[int | None]) -> tuple[np.ndarray, np.ndarray | None]:
     given = np.fromiter(
         map(operator.is_not, values, itertools.repeat(None)), dtype=bool, count=len(values)
     )
-    rates = [-1 if value is None or not 0 <= value < MAX_BPS else value for value in values]
+    rates = [-1 if value is None or not -(2**63) <= value < 2**63 else value for value in values]
     return np.array(rates, dtype=np.int64), None if given.all() else given
-
-
-def _columns(
-    batch: SeriesBatch, in_bps: np.ndarray, out_bps: np.ndarray, now_ts: int
-) -> RateColumns | None:
-    """The samples as columns when each is one the per-sample path would take as a rate sample
-    of a service's only port; None otherwise."""
-    series, ts = batch.series, batch.ts
-    if any(one.port is not None or not circuit_id_ok(one.circuit_id) for one in series):
-        return None
-    if not (
-        ts.min() >= EARLIEST
-        and ts.max() <= now_ts + BUCKET_SECONDS
-        and min(in_bps.min(), out_bps.min()) >= 0
-        and max(in_bps.max(), out_bps.max()) < MAX_BPS
-    ):
-        return None
-    circuits = list(dict.fromkeys(one.circuit_id for one in series))
-    position = {circuit: i for i, circuit in enumerate(circuits)}
-    which = np.array([position[one.circuit_id] for one in series], dtype=np.int64)
-    return RateColumns(circuits, which[batch.series_of], ts, in_bps, out_bps)

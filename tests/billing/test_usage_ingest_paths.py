@@ -16,6 +16,7 @@ from billing.models import UsageBatch, UsageDay, UsageEvent, UsagePort
 from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.usage import ingest, ingest_json
 from billing.services.usage_archive import compact_payloads, read_payload
+from billing.services.usage_days import claim_days
 from organisations.choices import Role
 
 from ..factories import UserFactory
@@ -138,6 +139,32 @@ def test_the_column_path_finds_each_services_port_and_its_speed(usage):
     other.save()
     ended = "outside the service's active period"
     assert mixed_with(other.circuit_id, 4) == [("accepted", ""), ("rejected", ended)]
+
+
+def test_claim_days_across_chunks_inserts_new_days_and_hands_back_stored_ones(usage):
+    """1,200 day rows of two ports, more than two statements' worth: the days not stored yet are
+    inserted with the proposed rates, the stored ones come back as they are, unchanged."""
+    ports = [UsagePort.objects.create(service=usage.transit, name=n).pk for n in ("a", "b")]
+    keys = [(port, day) for port in ports for day in range(20_000, 20_600)]
+
+    def rates(key: tuple[int, int], salt: int) -> tuple[bytes, bytes]:
+        day = np.full(288, key[0] * 1_000_000 + key[1] + salt, dtype="<i8")
+        return day.tobytes(), (day // 3).tobytes()
+
+    before = keys[::3]
+    first = claim_days({key: rates(key, 1) for key in before})
+    assert all(day.inserted for day in first.values()) and len(first) == len(before)
+    claimed = claim_days({key: rates(key, 2) for key in keys})
+    assert len(claimed) == len(keys) == UsageDay.objects.count()
+    for key in keys:
+        day = claimed[key]
+        stored = key in first
+        assert day.inserted is not stored
+        assert (day.in_bps, day.out_bps) == rates(key, 1 if stored else 2)
+        if stored:
+            assert day.pk == first[key].pk
+    rows = UsageDay.objects.filter(pk__in=[claimed[keys[1]].pk, claimed[keys[3]].pk])
+    assert {bytes(row.in_bps) for row in rows} == {rates(keys[1], 2)[0], rates(keys[3], 1)[0]}
 
 
 def test_an_api_body_of_another_type_is_a_415(usage):

@@ -7,7 +7,7 @@ import random
 import pytest
 from rest_framework.test import APIClient
 
-from billing.models import UsageBatch, UsageDay, UsageEvent
+from billing.models import UsageBatch, UsageDay, UsageEvent, UsagePort
 from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.usage import ingest_json, ingest_series
 from billing.services.usage_archive import read_payload
@@ -195,8 +195,7 @@ def _good(circuit):
         (lambda c: {}, "missing required field `series`"),
         (lambda c: {"series": "all"}, "Expected `array`"),
         (lambda c: {"series": [_good(c), {"circuit_id": c, "start": _ts(0)}]}, "`in_bps`"),
-        (lambda c: {"series": [_good(c), _series(c, [True])]}, "`$.series[1].in_bps[0]`"),
-        (lambda c: {"series": [_good(c), _series(c, [1.5])]}, "got `float`"),
+        (lambda c: {"series": [_good(c), {**_good(c), "in_bps": 5}]}, "`$.series[1].in_bps`"),
         (lambda c: {"series": [_good(c), _series(c, [1], extra=1)]}, "unknown field `extra`"),
         (
             lambda c: {"series": [_good(c), {**_good(c), "start": "2026-10-05T00:01:00Z"}]},
@@ -204,7 +203,15 @@ def _good(circuit):
         ),
         (
             lambda c: {"series": [_good(c), {**_good(c), "start": "2026-10-05T00:00:00"}]},
-            "series[1].start: ts needs an offset",
+            "series[1].start needs an offset (Z or +04:00)",
+        ),
+        (
+            lambda c: {"series": [_good(c), {**_good(c), "start": "9999-12-31T23:55:00Z"}]},
+            "series[1]: its buckets must fall in the years 1 to 9999",
+        ),
+        (
+            lambda c: {"series": [{**_good(c), "start": "0001-01-01T00:00:00+14:00"}]},
+            "series[0]: its buckets must fall in the years 1 to 9999",
         ),
         (lambda c: {"series": [_good(c), _series(c, [1, 2], [1])]}, "same length"),
         (
@@ -219,6 +226,75 @@ def test_a_body_not_of_series_is_a_400_that_says_where(usage, body, says):
     error = response.json()
     assert error["type"] and says in error["errors"]["series"][0]
     assert not UsageDay.objects.exists() and not UsageBatch.objects.exists()  # nothing kept
+
+
+def test_a_rate_that_is_no_whole_number_is_refused_alone(usage):
+    """As in /usage/samples/: a bool, a fraction, text or a number beyond 64 bits is that
+    sample's refusal; the other buckets of the body are stored."""
+    circuit = usage.transit.circuit_id
+    values = [7, True, 1.5, "8", 2**64, 9, 1.0]
+    body = {"series": [_series(circuit, values, [1] * len(values))]}
+    answer = _post(usage.collector, body).json()
+    assert (answer["accepted"], answer["rejected"]) == (2, 5)
+    assert [(r["ts"], r["reason"]) for r in answer["results"]] == [
+        (_ts(1), "in_bps must be a whole number"),
+        (_ts(2), "in_bps must be a whole number"),
+        (_ts(3), "in_bps must be a whole number"),
+        (_ts(4), "in_bps must be from 0 to 9999999999999"),
+        (_ts(6), "in_bps must be a whole number"),
+    ]
+    stored_in, _ = _stored(usage.transit)
+    assert stored_in[FIRST : FIRST + 7] == [7, -1, -1, -1, -1, 9, -1]
+
+
+def test_series_of_several_services_each_decided_on_its_own(usage):
+    """Several circuits in one body: an unknown one, a service of two ports (fed by naming its
+    port), a start with an offset, and buckets before a service's activation."""
+    two = transit_service(usage, activated_on=datetime.date(2026, 10, 5))
+    UsagePort.objects.create(service=two, name="a")
+    UsagePort.objects.create(service=two, name="b")
+    circuit = usage.transit.circuit_id
+    baku = START.astimezone(datetime.timezone(datetime.timedelta(hours=4))).isoformat()
+    assert baku == "2026-10-05T04:00:00+04:00"
+    body = {
+        "series": [
+            {**_series(circuit, [10, 11]), "start": baku},
+            _series("TCFO-NOPE-9", [12]),
+            _series(two.circuit_id, [13, 14], start=-1),  # from 4 October 23:55Z
+            _series(two.circuit_id, [15], start=5, port="b"),
+        ]
+    }
+    answer = _post(usage.collector, body).json()
+    assert (answer["accepted"], answer["rejected"]) == (3, 3)
+    assert [(r["series"], r["ts"], r["reason"]) for r in answer["results"]] == [
+        (1, _ts(0), "unknown circuit TCFO-NOPE-9"),
+        (2, _ts(-1), "outside the service's active period"),
+        (2, _ts(0), f"{two.circuit_id} has 2 ports: name the port"),
+    ]
+    assert _stored(usage.transit)[0][FIRST : FIRST + 2] == [10, 11]
+    port_b = UsagePort.objects.get(service=two, name="b")
+    assert UsageDay.objects.filter(port=port_b).count() == 1
+
+
+def test_a_plain_body_across_series_takes_the_column_path_and_finds_repeats(usage):
+    """Two series of one service in one plain body: the column path takes it unless they share
+    a bucket, which then goes sample by sample (the second a duplicate or a conflict)."""
+    circuit = usage.transit.circuit_id
+    apart, _ = ingest_series(
+        json.dumps({"series": [_series(circuit, [1, 2]), _series(circuit, [3], start=2)]}).encode(),
+        actor=usage.noc,
+    )
+    assert apart.by_columns and apart.count("accepted") == 3
+    body = {"series": [_series(circuit, [4, 5], start=3), _series(circuit, [5, 6], start=4)]}
+    overlapping, decoded = ingest_series(json.dumps(body).encode(), actor=usage.noc)
+    assert not overlapping.by_columns
+    assert [(r.status, r.reason.split(":")[0]) for r in overlapping.results] == [
+        ("accepted", ""),
+        ("accepted", ""),
+        ("duplicate", ""),
+        ("accepted", ""),
+    ]
+    assert decoded.where([2]) == [(1, _ts(4))]
 
 
 def test_a_body_that_is_not_json_or_not_json_typed_is_refused(usage):
@@ -245,6 +321,7 @@ def test_only_the_operators_of_a_service_feed_it(usage):
     reason = f"unknown circuit {usage.transit.circuit_id}"
     assert [r["reason"] for r in answer["results"]] == [reason, reason]
     assert not UsageDay.objects.exists()
+    assert not UsagePort.objects.filter(service=usage.transit).exists()  # nor a port made
 
 
 def test_the_schema_documents_the_series_endpoint(client):
