@@ -486,7 +486,8 @@ def run_ingest(args: argparse.Namespace, key: str, services: list[Any]) -> bool:
     copy_ports = np.repeat(np.array([s.port_id for s in sides["COPY"]], np.int64), buckets)
     print(
         f"(a) bulk ingest: {count} services x {days} days = {samples:,} samples a side and "
-        f"round, {args.rounds} rounds on successive days from {args.ingest_start}"
+        f"round, {args.rounds} rounds on successive days from {args.ingest_start}, each side "
+        "first in one round"
     )
     server, base = start_server(args.workers, args.threads)
     urls = {side: f"{base}/api/v1/usage/{side}/" for side in ("samples", "series")}
@@ -501,10 +502,14 @@ def run_ingest(args: argparse.Namespace, key: str, services: list[Any]) -> bool:
         if any(status != 200 for status in warm):
             print(f"    warm-up requests failed: {warm}")
             return False
-        floor = sorted(post(urls["samples"], key, empty)[2] for _ in range(25))[12]
+        floors = [
+            sorted(post(urls[side], key, body)[2] for _ in range(25))[12]
+            for side, body in (("samples", empty), ("series", b'{"series":[]}'))
+        ]
         print(
             f"    a request of no samples (HTTP, key, transaction, batch record, payload file) "
-            f"takes {floor * 1000:.1f} ms, one at a time"
+            f"takes {floors[0] * 1000:.1f} ms to /samples/, {floors[1] * 1000:.1f} ms to "
+            "/series/, one at a time (median of 25)"
         )
         for number in range(args.rounds):
             start = first + number * buckets * BUCKET
@@ -525,27 +530,32 @@ def run_ingest(args: argparse.Namespace, key: str, services: list[Any]) -> bool:
                     "    COPY: the same values as sample columns (port, ts, in, out) packed into "
                     "days with NumPy, then COPY (text format), one connection"
                 )
-            line = []
-            for side, side_bodies in bodies.items():
-                started = time.perf_counter()
-                with ThreadPoolExecutor(max_workers=args.clients) as pool:
-                    results = list(
-                        pool.map(lambda body, url=urls[side]: post(url, key, body), side_bodies)
-                    )
-                times[side].append(time.perf_counter() - started)
-                failed += [(status, body) for status, body, _ in results if status != 200]
-                accepted[side] += sum(b["accepted"] for status, b, _ in results if status == 200)
-                line.append(f"{side} {samples / times[side][-1]:>10,.0f}")
-
             column_ts = np.tile(start + BUCKET * np.arange(buckets, dtype=np.int64), count)
-            connection = connect()
-            try:
+            line = []
+            order = list(sides)[number % 3 :] + list(sides)[: number % 3]  # each side first once
+            for side in order:
                 started = time.perf_counter()
-                copy_samples(connection, copy_ports, column_ts, ins.ravel(), outs.ravel())
-                times["COPY"].append(time.perf_counter() - started)
-            finally:
-                connection.close()
-            line.append(f"COPY {samples / times['COPY'][-1]:>10,.0f}")
+                if side == "COPY":
+                    connection = connect()
+                    try:
+                        started = time.perf_counter()
+                        copy_samples(connection, copy_ports, column_ts, ins.ravel(), outs.ravel())
+                        times[side].append(time.perf_counter() - started)
+                    finally:
+                        connection.close()
+                else:
+                    with ThreadPoolExecutor(max_workers=args.clients) as pool:
+                        results = list(
+                            pool.map(
+                                lambda body, url=urls[side]: post(url, key, body), bodies[side]
+                            )
+                        )
+                    times[side].append(time.perf_counter() - started)
+                    failed += [(status, body) for status, body, _ in results if status != 200]
+                    accepted[side] += sum(
+                        body["accepted"] for status, body, _ in results if status == 200
+                    )
+                line.append(f"{side} {samples / times[side][-1]:>10,.0f}")
             bad += sum(stored_mismatches(side, start, ins, outs) for side in sides.values())
             print(f"    round {number + 1}, samples/s: " + "; ".join(line))
     finally:
@@ -577,18 +587,25 @@ def run_ingest(args: argparse.Namespace, key: str, services: list[Any]) -> bool:
     if args.profile:
         per_request = -(-args.batch // buckets)
         start = first + args.rounds * buckets * BUCKET
-        profile_ingest(sides["samples"][:per_request], start, args.batch)
+        profile_ingest(sides["samples"][:per_request], start, args.batch, "samples")
+        per_request = -(-args.series_batch // buckets)
+        profile_ingest(sides["series"][:per_request], start, args.series_batch, "series")
     return ok
 
 
-def profile_ingest(services: list[Any], start: int, batch: int) -> None:
-    """Where an ingest request's time goes: ``ingest_json`` (what the API view calls) under
-    cProfile, after one call to warm up, with bodies like the API run's (``batch`` samples of
-    the same services, the following days)."""
-    from billing.services.usage import ingest_json
+def profile_ingest(services: list[Any], start: int, batch: int, kind: str) -> None:
+    """Where an ingest request's time goes: ``ingest_json`` (``kind`` samples) or
+    ``ingest_series`` (``kind`` series), what the API views call, under cProfile, after one call
+    to warm up, with bodies like the API run's (``batch`` samples of the same services, the
+    following days)."""
+    from billing.services.usage import ingest_json, ingest_series
     from organisations.api.authentication import ApiKeyActor
     from organisations.models import ApiKey
 
+    def series(raw: bytes, actor: Any) -> Any:
+        return ingest_series(raw, actor=actor)[0]
+
+    make, ingest = (ingest_bodies, ingest_json) if kind == "samples" else (series_bodies, series)
     rng = np.random.default_rng(0)
     per_service = -(-batch // len(services))
     actor = ApiKeyActor(ApiKey.objects.select_related("organisation").get(name="bench"))
@@ -596,19 +613,19 @@ def profile_ingest(services: list[Any], start: int, batch: int) -> None:
     for number in range(3):
         first = start + number * per_service * BUCKET
         ins, outs = traffic(rng, len(services), first, per_service)
-        bodies.append(ingest_bodies(services, first, ins, outs, batch)[0])
-    ingest_json(bodies[0], actor=actor)
+        bodies.append(make(services, first, ins, outs, batch)[0])
+    ingest(bodies[0], actor=actor)
     started = time.perf_counter()
-    ingest_json(bodies[1], actor=actor)
+    ingest(bodies[1], actor=actor)
     plain = time.perf_counter() - started
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    result = ingest_json(bodies[2], actor=actor)
+    result = ingest(bodies[2], actor=actor)
     profiler.disable()
     seconds = time.perf_counter() - started
     print(
-        f"    profile: ingest_json() of {result.size:,} samples ({len(services)} services, "
+        f"    profile /{kind}/: {result.size:,} samples ({len(services)} services, "
         f"{'column' if result.by_columns else 'per-sample'} path) called directly: "
         f"{plain * 1000:.1f} ms without the profiler, {seconds * 1000:.1f} ms under cProfile, "
         f"{result.count('accepted'):,} accepted; top functions by own time:"
