@@ -18,7 +18,7 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 
 from .charts import format_bps, usage_chart_svg
-from .choices import UsageSource
+from .choices import SampleStatus, UsageSource
 from .forms import UsageUploadForm
 from .selectors import ServiceUsage, service_usage, visible_service
 from .services.percentiles import PeriodError, parse_period
@@ -132,9 +132,9 @@ class UsageUploadView(CapabilityRequiredMixin, View):
             f"Batch {result.batch.pk}: {result.count('accepted')} accepted, "
             f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected.",
         )
-        rejected = [r for r in result.not_accepted if r.status == "rejected"][:200]
+        rejected = [r for r in result.not_accepted if r.status == SampleStatus.REJECTED][:200]
         return render(
             request,
             "billing/upload.html",
-            {"form": UsageUploadForm(), "result": result, "rejected": rejected},
+            {"form": UsageUploadForm(), "result": result, SampleStatus.REJECTED: rejected},
         )

@@ -34,7 +34,7 @@ from organisations.access import Actor, describe_actor, visible_to
 from tcfo_portal.gc import gc_paused
 
 from ..buckets import EMPTY_DAY, MISSING, pack, unpack
-from ..choices import UsageEventKind, UsageSource
+from ..choices import SampleStatus, UsageEventKind, UsageSource
 from ..counters import BUCKET_SECONDS, MAX_64, Reading, rate_between
 from ..models import CounterState, UsageBatch, UsageEvent, UsagePort
 from .usage_archive import store_payload
@@ -43,8 +43,8 @@ from .usage_days import (
     EARLIEST,
     MAX_BPS,
     SampleResult,
-    active_buckets,
     active_ports,
+    bucket_window,
     circuit_id_ok,
     claim_days,
     conflict,
@@ -85,8 +85,8 @@ class IngestResult:
     by_columns: bool = False  # taken whole by the column path
 
     def count(self, status: str) -> int:
-        if status == "accepted":
-            return self.size - self._statuses.total() + self._statuses["accepted"]
+        if status == SampleStatus.ACCEPTED:
+            return self.size - self._statuses.total() + self._statuses[SampleStatus.ACCEPTED]
         return self._statuses[status]
 
     @cached_property
@@ -96,12 +96,18 @@ class IngestResult:
     @property
     def not_accepted(self) -> list[SampleResult]:
         """Duplicates and rejections, in the batch's order."""
-        return [self.notes[i] for i in sorted(self.notes) if self.notes[i].status != "accepted"]
+        return [
+            self.notes[i]
+            for i in sorted(self.notes)
+            if self.notes[i].status != SampleStatus.ACCEPTED
+        ]
 
     @property
     def results(self) -> list[SampleResult]:
         """Every sample's result, in the batch's order."""
-        return [self.notes.get(i) or SampleResult(i, "accepted") for i in range(self.size)]
+        return [
+            self.notes.get(i) or SampleResult(i, SampleStatus.ACCEPTED) for i in range(self.size)
+        ]
 
 
 @dataclass
@@ -292,9 +298,9 @@ def _ingest(
         notes = _ingest_each(samples(), actor, now_ts, events, batch)
     result = IngestResult(batch=batch, size=size, notes=notes, by_columns=by_columns)
     batch.samples = size
-    batch.accepted = result.count("accepted")
-    batch.duplicates = result.count("duplicate")
-    batch.rejected = result.count("rejected")
+    batch.accepted = result.count(SampleStatus.ACCEPTED)
+    batch.duplicates = result.count(SampleStatus.DUPLICATE)
+    batch.rejected = result.count(SampleStatus.REJECTED)
     store_payload(batch, raw_payload)
     try:
         batch.save()
@@ -319,7 +325,7 @@ def _ingest_each(
         try:
             parsed.append(parse_sample(index, raw, now_ts))
         except ValueError as error:
-            results[index] = SampleResult(index, "rejected", str(error))
+            results[index] = SampleResult(index, SampleStatus.REJECTED, str(error))
 
     ports = _resolve_ports(parsed, actor, results)
     rates = _counters_to_rates(parsed, ports, results, events, batch)
@@ -329,7 +335,7 @@ def _ingest_each(
         if not sample.counters and sample.index in ports
     ]
     _store(rates, results, events, batch)
-    return {i: r for i, r in results.items() if r.status != "accepted" or r.reason}
+    return {i: r for i, r in results.items() if r.status != SampleStatus.ACCEPTED or r.reason}
 
 
 def _resolve_ports(
@@ -346,20 +352,23 @@ def _resolve_ports(
         .select_related("product")
         .prefetch_related("usage_ports")
     }
-    windows = {service.pk: active_buckets(service) for service in services.values()}
+    windows = {
+        service.pk: bucket_window(service.activated_on, service.terminated_on)
+        for service in services.values()
+    }
     ports_of = {service.pk: active_ports(service) for service in services.values()}
     ports: dict[int, UsagePort] = {}
     for sample in parsed:
         service = services.get(sample.circuit_id)
         if service is None:
             results[sample.index] = SampleResult(
-                sample.index, "rejected", f"unknown circuit {sample.circuit_id}"
+                sample.index, SampleStatus.REJECTED, f"unknown circuit {sample.circuit_id}"
             )
             continue
         start, end = windows[service.pk]
         if sample.ts < start or (end is not None and sample.ts >= end):
             results[sample.index] = SampleResult(
-                sample.index, "rejected", "outside the service's active period"
+                sample.index, SampleStatus.REJECTED, "outside the service's active period"
             )
             continue
         candidates = ports_of[service.pk]
@@ -370,7 +379,7 @@ def _resolve_ports(
             port = candidates[0] if len(candidates) == 1 else None
             reason = f"{service.circuit_id} has {len(candidates)} ports: name the port"
         if port is None:
-            results[sample.index] = SampleResult(sample.index, "rejected", reason)
+            results[sample.index] = SampleResult(sample.index, SampleStatus.REJECTED, reason)
             continue
         ports[sample.index] = port
     return ports
@@ -407,7 +416,7 @@ def _counters_to_rates(
                     port=port, ts=sample.ts, in_octets=sample.a, out_octets=sample.b
                 )
                 results[sample.index] = SampleResult(
-                    sample.index, "accepted", "baseline: the first reading of this port"
+                    sample.index, SampleStatus.ACCEPTED, "baseline: the first reading of this port"
                 )
                 continue
             previous = Reading(state.ts, int(state.in_octets), int(state.out_octets))
@@ -415,7 +424,7 @@ def _counters_to_rates(
                 previous.in_octets,
                 previous.out_octets,
             ):
-                results[sample.index] = SampleResult(sample.index, "duplicate")
+                results[sample.index] = SampleResult(sample.index, SampleStatus.DUPLICATE)
                 continue
             interval = rate_between(
                 previous, current, counter_bits=port.counter_bits, speed_bps=port.speed_bps
@@ -428,7 +437,7 @@ def _counters_to_rates(
             ]
             if any(e.kind == UsageEventKind.OUT_OF_ORDER for e in interval.events):
                 results[sample.index] = SampleResult(
-                    sample.index, "rejected", "older than the port's last reading"
+                    sample.index, SampleStatus.REJECTED, "older than the port's last reading"
                 )
                 continue
             state.ts, state.in_octets, state.out_octets = (
@@ -439,7 +448,9 @@ def _counters_to_rates(
             if interval.bucket is None:
                 kinds = ", ".join(e.kind for e in interval.events)
                 results[sample.index] = SampleResult(
-                    sample.index, "accepted", f"new baseline ({kinds}): interval not billed"
+                    sample.index,
+                    SampleStatus.ACCEPTED,
+                    f"new baseline ({kinds}): interval not billed",
                 )
                 continue
             rates.append((sample, port, interval.bucket, interval.in_bps, interval.out_bps))
@@ -484,11 +495,11 @@ def _store(
             ins[slot], outs[slot] = in_bps, out_bps
             changed.add(key)
             if sample.index not in results:
-                results[sample.index] = SampleResult(sample.index, "accepted")
+                results[sample.index] = SampleResult(sample.index, SampleStatus.ACCEPTED)
             continue
         stored = (stored_in, int(outs[slot]))
         if stored == (in_bps, out_bps):
-            results[sample.index] = SampleResult(sample.index, "duplicate")
+            results[sample.index] = SampleResult(sample.index, SampleStatus.DUPLICATE)
         else:
             results[sample.index] = conflict(
                 sample.index,

@@ -25,6 +25,7 @@ from leasing.models import Service
 from organisations.access import Actor, visible_to
 
 from ..buckets import DAY_BUCKETS, DTYPE, MISSING, pack, unpack
+from ..choices import SampleStatus
 from ..counters import BUCKET_SECONDS
 from ..models import UsageBatch, UsageEvent, UsagePort
 from .usage_days import (
@@ -217,7 +218,7 @@ def store_columns(
     changed = sorted(set(row_of[empty].tolist()) & set(stored))
     write_days([(claimed[keys[i]].pk, pack(held_in[i]), pack(held_out[i])) for i in changed])
 
-    notes = {i: SampleResult(i, "duplicate") for i in np.nonzero(same)[0].tolist()}
+    notes = {i: SampleResult(i, SampleStatus.DUPLICATE) for i in np.nonzero(same)[0].tolist()}
     for i in np.nonzero(~empty & ~same)[0].tolist():
         notes[i] = conflict(
             i,

@@ -18,7 +18,7 @@ from django.db import connection
 
 from leasing.models import Service
 
-from ..choices import UsageEventKind
+from ..choices import SampleStatus, UsageEventKind
 from ..models import UsageBatch, UsageDay, UsageEvent, UsagePort
 
 MAX_BPS = 10**13  # 10 Tbit/s: no port of this cable carries more
@@ -31,7 +31,7 @@ DEFAULT_PORT = "default"
 @dataclass
 class SampleResult:
     index: int
-    status: str  # accepted, duplicate, rejected
+    status: SampleStatus
     reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -61,15 +61,11 @@ def parse_timestamp(value: Any, name: str = "ts") -> float:
     return moment.timestamp()
 
 
-def active_buckets(service: Service) -> tuple[int, int | None]:
-    """UNIX seconds from which a service's buckets count, and before which (None: no end)."""
-    return bucket_window(service.activated_on, service.terminated_on)
-
-
 def bucket_window(
     activated_on: datetime.date, terminated_on: datetime.date | None
 ) -> tuple[int, int | None]:
-    """``active_buckets`` of a service activated and terminated on these days."""
+    """UNIX seconds from which the buckets of a service activated and terminated on these days
+    count, and before which (None: no end)."""
     start = int(datetime.datetime.combine(activated_on, datetime.time(), datetime.UTC).timestamp())
     end = None
     if terminated_on:
@@ -109,7 +105,9 @@ def conflict(
         )
     )
     return SampleResult(
-        index, "rejected", f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s"
+        index,
+        SampleStatus.REJECTED,
+        f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s",
     )
 
 

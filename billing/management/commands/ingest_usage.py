@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from billing.choices import UsageSource
+from billing.choices import SampleStatus, UsageSource
 from billing.services.usage import ingest, read_csv
 from organisations.access import SystemActor
 from organisations.choices import Role
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         actor = SystemActor(organisation, Role.OPERATOR_NETWORK, f"ingest_usage {file.name}")
         result = ingest(samples=samples, actor=actor, source=UsageSource.CSV, raw_payload=data)
-        for rejected in (r for r in result.not_accepted if r.status == "rejected"):
+        for rejected in (r for r in result.not_accepted if r.status == SampleStatus.REJECTED):
             self.stderr.write(f"row {rejected.index + 2}: {rejected.reason}")
         self.stdout.write(
             f"batch {result.batch.pk}: {result.count('accepted')} accepted, "
