@@ -252,7 +252,7 @@ def ingest_series(
     """Store what is valid of a JSON body ``{"series": [...]}`` (``usage_series``): the result,
     with the samples numbered series by series, and the decoded body to say where each was.
 
-    ``MalformedBody`` if it is not JSON, ``ValueError`` if it is not that shape.
+    ``MalformedBody`` if it is not JSON, ``SeriesShapeError`` if it is not that shape.
     """
     now_ts = int((now or timezone.now()).timestamp())
     with gc_paused():
