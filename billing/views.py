@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import zoneinfo
 
@@ -23,6 +22,7 @@ from .forms import UsageUploadForm
 from .selectors import ServiceUsage, service_usage, visible_service
 from .services.percentiles import PeriodError, parse_period
 from .services.usage import ingest, read_csv
+from .services.usage_days import timestamp_text
 
 
 def _period(request: HttpRequest, time_zone: str) -> str:
@@ -99,10 +99,7 @@ class UsageCsvView(CapabilityRequiredMixin, View):
         for ts, in_bps, out_bps in zip(
             usage.timestamps()[present], usage.in_bps[present], usage.out_bps[present], strict=True
         ):
-            moment = datetime.datetime.fromtimestamp(int(ts), datetime.UTC)
-            writer.writerow(
-                [circuit_id, moment.isoformat().replace("+00:00", "Z"), int(in_bps), int(out_bps)]
-            )
+            writer.writerow([circuit_id, timestamp_text(int(ts)), int(in_bps), int(out_bps)])
         return response
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +42,7 @@ from ..services.usage import (
     ingest_json,
     ingest_series,
 )
+from ..services.usage_days import timestamp_text
 from ..services.usage_series import MAX_SERIES_SAMPLES, SeriesShapeError
 
 PERIOD = OpenApiParameter("period", str, required=True, description="YYYY-MM, e.g. 2026-10.")
@@ -272,9 +272,7 @@ class ServiceUsageSamplesView(APIView):
                 "period": usage.period,
                 "samples": [
                     {
-                        "ts": datetime.datetime.fromtimestamp(int(ts), datetime.UTC)
-                        .isoformat()
-                        .replace("+00:00", "Z"),
+                        "ts": timestamp_text(int(ts)),
                         "in_bps": int(a),
                         "out_bps": int(b),
                     }

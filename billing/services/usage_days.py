@@ -61,6 +61,12 @@ def parse_timestamp(value: Any, name: str = "ts") -> float:
     return moment.timestamp()
 
 
+def timestamp_text(ts: int) -> str:
+    """UNIX seconds as ISO 8601 in UTC, e.g. ``2026-10-01T00:05:00Z``."""
+    moment = datetime.datetime.fromtimestamp(ts, datetime.UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def bucket_window(
     activated_on: datetime.date, terminated_on: datetime.date | None
 ) -> tuple[int, int | None]:

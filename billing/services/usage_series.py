@@ -27,7 +27,7 @@ import numpy as np
 
 from ..counters import BUCKET_SECONDS
 from .usage_columns import RateColumns, plain_columns
-from .usage_days import parse_timestamp
+from .usage_days import parse_timestamp, timestamp_text
 
 MAX_SERIES_SAMPLES = 100_000  # buckets a request: a day of 347 services, a month of 11
 # The buckets a time can name: Python's datetime spans the years 1 to 9999.
@@ -118,12 +118,6 @@ class SeriesBatch:
                 strict=True,
             )
         )
-
-
-def timestamp_text(ts: int) -> str:
-    """ISO 8601 in UTC, e.g. ``2026-10-01T00:05:00Z``."""
-    moment = datetime.datetime.fromtimestamp(ts, datetime.UTC)
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def decode_series(raw: bytes, now_ts: int) -> SeriesBatch:
