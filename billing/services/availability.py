@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from leasing.models import Contract, Outage
 
-from .percentiles import period_span
+from ..periods import period_span
 
 HUNDRED = Decimal(100)
 
