@@ -33,6 +33,12 @@ def period_of(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def month_index(period: str) -> int:
+    """Months since year 0: consecutive periods differ by one."""
+    year, month = parse_period(period)
+    return year * 12 + month - 1
+
+
 def add_months(period: str, months: int) -> str:
     """The period ``months`` after (or before, if negative) ``period``."""
     year, month = parse_period(period)

@@ -1,10 +1,13 @@
 """Rating: what a contract owes for a billing period, as invoice lines before tax and split.
 
 - Lease (and transit commit): the monthly charge prorated by the days the service runs in the
-  period (a calendar month in the billing party's time zone).
+  period (a calendar month in the billing party's time zone), rounded so that the months of a
+  service's life add up to the monthly charge x the months it ran, to the cent (``prorated``).
 - One-off charge: once, in the period of activation.
-- IRU: each installment in the period it falls due; the annual O&M fee (a % of the IRU price)
-  in the anniversary month of activation, the first at activation.
+- IRU: each installment and each annual O&M fee (a % of the IRU price, due at activation and
+  on every anniversary within the term) in the run of the month its due date falls in, or the
+  first run after it; whatever the activation date (an installment due on signing is billed
+  before the service runs).
 - SLA credit: a % of the period's MRC line when the service's availability (from the outages
   on its path's segments) falls below the contract's tiers; a negative line.
 - Transit burst: max(0, 95th - commit) in Mbit/s (10^6 bit/s) x the burst price, from the
@@ -17,16 +20,20 @@ Amounts are rounded half-up to the currency's minor unit once per line. Each lin
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from leasing.choices import CommercialForm
-from leasing.models import Contract
+from leasing.models import Contract, Service
+from leasing.services.orders import add_months
 from tcfo_portal.money import minor_unit
 
 from ..choices import LineKind
 from ..models import UsagePercentile
-from ..periods import period_days
+from ..periods import add_months as add_period_months
+from ..periods import month_index, period_days, period_of
 from .availability import sla_credit_percent
 
 MBPS = Decimal(1_000_000)
@@ -46,6 +53,55 @@ class LineDraft:
 
 def _money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(minor_unit(currency), ROUND_HALF_UP)
+
+
+def _running_fraction(service: Service, period: str) -> Fraction:
+    first, last = period_days(period)
+    start = max(first, service.activated_on)
+    end = last
+    if service.terminated_on is not None:
+        end = min(end, service.terminated_on - datetime.timedelta(days=1))
+    return Fraction(max(0, (end - start).days + 1), (last - first).days + 1)
+
+
+def months_run(contract: Contract, period: str) -> Fraction:
+    """Months the contract's service has run by the end of ``period``, counted exactly: the
+    activation month's share of days, whole months after it, and the share of days of the
+    last month; a service that ends with its term has run exactly the term by then (the last
+    month bills what the first left of a month, also when the two months differ in length)."""
+    service = contract.service
+    activated = period_of(service.activated_on)
+    if period < activated:
+        return Fraction(0)
+    end = period
+    if service.terminated_on is not None:
+        last_day = service.terminated_on - datetime.timedelta(days=1)
+        if last_day == contract.end_date and period >= period_of(last_day):
+            return Fraction(contract.term_months)
+        end = min(end, period_of(last_day))
+    total = _running_fraction(service, activated)
+    if end > activated:
+        between = month_index(end) - month_index(activated) - 1
+        total += between + _running_fraction(service, end)
+    return total
+
+
+def prorated(monthly: Decimal, contract: Contract, period: str, currency: str) -> Decimal:
+    """``monthly`` for the days of ``period`` the service runs, rounded half-up so that a
+    service's months add up to ``monthly`` x the months it ran, to the cent: each period bills
+    round(monthly x months run by its end) - round(monthly x months run by the month before).
+    A whole month bills ``monthly``; the first and the last month their days' share."""
+    before = months_run(contract, add_period_months(period, -1))
+    return _round_exact(Fraction(monthly) * months_run(contract, period), currency) - (
+        _round_exact(Fraction(monthly) * before, currency)
+    )
+
+
+def _round_exact(value: Fraction, currency: str) -> Decimal:
+    """Half-up to the currency's minor unit, from an exact fraction (never a float)."""
+    unit = minor_unit(currency)
+    units = math.floor(value / Fraction(unit) + Fraction(1, 2))
+    return (Decimal(units) * unit).quantize(unit)
 
 
 def days_running(contract: Contract, period: str) -> int:
@@ -75,6 +131,8 @@ def rate_contract(
     month_days = (last - first).days + 1
     key = f"contract:{contract.pk}:{period}"
     lines: list[LineDraft] = []
+    if contract.kind == CommercialForm.IRU:
+        lines += iru_charges_due(contract, last)
     if running == 0 and not (first <= service.activated_on <= last):
         return lines
     fraction = Decimal(running) / Decimal(month_days)
@@ -89,7 +147,7 @@ def rate_contract(
                 + (f" ({running} of {month_days} days)" if running < month_days else ""),
                 fraction.quantize(Decimal("0.0001")),
                 contract.mrc,
-                _money(contract.mrc * fraction, currency),
+                prorated(contract.mrc, contract, period, currency),
                 day,
                 f"{key}:mrc",
                 until,
@@ -133,7 +191,7 @@ def rate_contract(
                 + (f" ({running} of {month_days} days)" if running < month_days else ""),
                 (commit * fraction).quantize(Decimal("0.0001")),
                 price,
-                _money(commit * price * fraction, currency),
+                prorated(commit * price, contract, period, currency),
                 day,
                 f"{key}:commit",
                 until,
@@ -157,34 +215,58 @@ def rate_contract(
                         until,
                     )
                 )
-    if contract.kind == CommercialForm.IRU:
-        for installment in contract.installments.all():
-            if first <= installment.due_on <= last:
-                lines.append(
-                    LineDraft(
-                        LineKind.IRU_INSTALLMENT,
-                        f"{circuit} IRU {installment.get_due_display().lower()}"
-                        f" ({installment.percent.normalize():f}%)",
-                        Decimal(1),
-                        installment.amount,
-                        _money(installment.amount, currency),
-                        installment.due_on,
-                        f"installment:{installment.pk}",
-                    )
-                )
-        activated = service.activated_on
-        if running and first.month == activated.month and first.year >= activated.year:
-            fee = contract.iru_price * contract.om_percent / 100
+    return lines
+
+
+def om_due_dates(contract: Contract) -> list[datetime.date]:
+    """The days the annual O&M fees of an IRU fall due: at activation, then every anniversary
+    while the term (and the service) lasts."""
+    service = contract.service
+    end = contract.end_date
+    if service.terminated_on is not None:
+        end = min(end, service.terminated_on - datetime.timedelta(days=1))
+    dates, year = [], 0
+    while (due := add_months(service.activated_on, 12 * year)) <= end:
+        dates.append(due)
+        year += 1
+    return dates
+
+
+def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]:
+    """Every IRU installment and O&M fee of ``contract`` due on or before ``until``: each is
+    billed once (its ``source_key``), in the run of the month its due date falls in or the
+    first run after it if that one was missed, whatever the activation date (domain.md 6a)."""
+    circuit = contract.service.circuit_id
+    currency = contract.currency
+    lines = [
+        LineDraft(
+            LineKind.IRU_INSTALLMENT,
+            f"{circuit} IRU {installment.get_due_display().lower()}"
+            f" ({installment.percent.normalize():f}%), due {installment.due_on}",
+            Decimal(1),
+            installment.amount,
+            _money(installment.amount, currency),
+            installment.due_on,
+            f"installment:{installment.pk}",
+        )
+        for installment in contract.installments.all()
+        if installment.due_on <= until
+    ]
+    if contract.iru_price and contract.om_percent:
+        fee = contract.iru_price * contract.om_percent / 100
+        for due in om_due_dates(contract):
+            if due > until:
+                break
             lines.append(
                 LineDraft(
                     LineKind.OM_FEE,
                     f"{circuit} annual O&M {contract.om_percent.normalize():f}% of the IRU price,"
-                    f" year from {first}",
+                    f" year from {due}",
                     Decimal(1),
                     fee,
                     _money(fee, currency),
-                    day,
-                    f"contract:{contract.pk}:om:{first.year}",
+                    due,
+                    f"contract:{contract.pk}:om:{due.year}",
                 )
             )
     return lines

@@ -12,11 +12,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from leasing.choices import CommercialForm
-from leasing.models import Contract
+from leasing.models import Contract, IruInstallment
 
 from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
@@ -34,13 +35,21 @@ ZERO = Decimal("0.00")
 
 def contracts_of(period: str) -> QuerySet[Contract]:
     """Contracts with something to bill in the period: a service running in it, or an IRU
-    installment falling due in it."""
+    installment due by its end and not billed yet (a missed run's is billed by the next)."""
     first, last = period_days(period)
     running = Q(service__activated_on__lte=last) & (
         Q(service__terminated_on__isnull=True) | Q(service__terminated_on__gt=first)
     )
-    due = Q(installments__due_on__gte=first, installments__due_on__lte=last)
-    return Contract.objects.filter(running | due).distinct().order_by("pk")
+    billed = InvoiceLine.objects.filter(
+        source_key=Concat(Value("installment:"), Cast(OuterRef("pk"), CharField()))
+    )
+    removed = RemovedLine.objects.filter(
+        source_key=Concat(Value("installment:"), Cast(OuterRef("pk"), CharField()))
+    )
+    unbilled = IruInstallment.objects.filter(contract=OuterRef("pk"), due_on__lte=last).filter(
+        ~Exists(billed), ~Exists(removed)
+    )
+    return Contract.objects.filter(running | Exists(unbilled)).order_by("pk")
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -347,6 +348,14 @@ def _check_ready_for_service(quote: Quote, day: datetime.date) -> None:
         )
 
 
+def signing_day(order: Order, activated_on: datetime.date) -> datetime.date:
+    """The day an IRU's "on signing" installment falls due: the day the order was placed in
+    the billing party's time zone (the month it is billed in is that zone's), and never after
+    the service went live (a backdated contract was signed by then)."""
+    zone = zoneinfo.ZoneInfo(order.billing_party.time_zone)
+    return min(order.created_at.astimezone(zone).date(), activated_on)
+
+
 def _create_contract(*, order: Order, service: Service) -> Contract:
     quote = order.quote
     start = service.activated_on
@@ -383,7 +392,7 @@ def _create_contract(*, order: Order, service: Service) -> Contract:
                 IruInstallment(
                     contract=contract,
                     due=IruInstallment.Due.SIGNING,
-                    due_on=order.created_at.date(),
+                    due_on=signing_day(order, start),
                     percent=on_signing,
                     amount=signing_amount,
                 ),

@@ -51,9 +51,13 @@ def test_the_golden_month_to_the_cent(october, django_capture_on_commit_callback
         Decimal("500.0000"),
         Decimal("300.00"),
     )
-    assert lines["iru_installment"].amount == Decimal(
-        "600000.00"
-    )  # the RFS half, signing half in November
+    # Both halves: the order was signed (placed) after the backdated service went live on
+    # 5 October, so the signing installment is due on that day too (README "Rating rules").
+    installments = foreign.lines.filter(kind="iru_installment").order_by("source_key")
+    assert [(i.amount, i.service_date) for i in installments] == [
+        (Decimal("600000.01"), datetime.date(2026, 10, 5)),
+        (Decimal("600000.00"), datetime.date(2026, 10, 5)),
+    ]
     assert lines["om_fee"].amount == Decimal("48000.00")  # 4% of 1,200,000.01
     assert all(
         line.tax_amount == 0 and line.tax_note.startswith("Reverse charge")
@@ -61,9 +65,9 @@ def test_the_golden_month_to_the_cent(october, django_capture_on_commit_callback
     )
     totals = invoice_totals(foreign)
     assert (totals["subtotal"], totals["tax"], totals["total"]) == (
-        Decimal("649200.00"),
+        Decimal("1249200.01"),
         Decimal("0.00"),
-        Decimal("649200.00"),
+        Decimal("1249200.01"),
     )
 
     # The split: BAK-AKT lines by weight x ownership (AZT 420/800, KTC 380/800);
@@ -80,7 +84,7 @@ def test_running_a_period_again_bills_nothing_twice(october, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         start_run(period="2026-10", by="finance")
     lines = InvoiceLine.objects.count()
-    assert lines == 6
+    assert lines == 7
     with django_capture_on_commit_callbacks(execute=True):
         run, started = start_run(period="2026-10", by="finance")
     assert started  # done runs start again...
@@ -179,7 +183,7 @@ def test_issuing_numbers_freezes_and_renders_the_pdf_once(
     assert hashlib.sha256(data).hexdigest() == first.pdf_sha256
     foreign = Invoice.objects.get(customer=billed.customer)
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(foreign.pdf.read())).pages)
-    assert foreign.number in text and "649200.00 USD" in text
+    assert foreign.number in text and "1249200.01 USD" in text
     assert "95th" in text and "Reverse charge" in text  # the transit chart and the legal note
     assert UsagePercentile.objects.get(service=billed.transit).frozen_at is not None
     assert store_invoice_pdf(invoice=foreign).pdf_sha256 == foreign.pdf_sha256  # never again

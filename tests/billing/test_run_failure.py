@@ -39,5 +39,5 @@ def test_a_refused_chunk_fails_the_run_which_can_run_again(
     assert started and (run.status, run.error, run.lines_created) == (
         BillingRunStatus.DONE,
         "",
-        6,
+        7,
     )

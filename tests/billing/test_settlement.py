@@ -1,9 +1,10 @@
 """Settlement between the operators, netted per pair, with its PDF; the revenue report and CSV.
 
 The golden month is billed by AZT; KTC's parts of it (BAK-AKT: 380/800 of each line) are owed
-to KTC: MRC 3,064.51 + NRC 2,375.00 + IRU installment 285,000.00 + O&M 22,800.00 = 313,239.51
+to KTC: MRC 3,064.51 + NRC 2,375.00 + two IRU installments (on signing, dated no later than
+the service went live, and on ready for service) of 285,000.00 + O&M 22,800.00 = 598,239.51
 (transit at Baku is all AZT's). KTC bills 1,000.00 on the same path, of which AZT's 525.00 is
-owed the other way. Net: AZT pays KTC 312,714.51.
+owed the other way. Net: AZT pays KTC 597,714.51.
 """
 
 import datetime
@@ -60,13 +61,13 @@ def test_the_statement_nets_what_each_operator_collected_for_the_other(settled):
         "USD",
     )
     assert (statement.first_owes, statement.second_owes) == (
-        Decimal("313239.51"),
+        Decimal("598239.51"),
         Decimal("525.00"),
     )
     assert (statement.payer, statement.payee, statement.net) == (
         settled.azt,
         settled.ktc,
-        Decimal("312714.51"),
+        Decimal("597714.51"),
     )
     assert settlement_statements(period="2026-09") == []
     # A third operator is in no statement of this period.
@@ -80,7 +81,7 @@ def test_the_revenue_report_splits_issued_revenue_by_operator_and_product(settle
     assert rows[("KTC", settled.wl100.code)] == Decimal("3064.51") + Decimal("2375.00")
     # Everything invoiced, net of tax, is somebody's revenue, to the cent:
     # 11,451.61 + 649,200.00 + 1,000.00.
-    assert sum(rows.values()) == Decimal("661651.61")
+    assert sum(rows.values()) == Decimal("1261651.62")
     only_ktc = revenue_report(periods=["2026-10"], operator=settled.ktc)
     assert {r["operator"] for r in only_ktc} == {"KTC"}
 
@@ -97,13 +98,13 @@ def test_finance_staff_see_their_statements_and_pdf_customers_do_not(settled, cl
 
     client.force_login(UserFactory(organisation=settled.ktc, role=Role.OPERATOR_FINANCE))
     page = client.get("/billing/settlement/?period=2026-10").content.decode()
-    assert "AZT pays KTC 312714.51" in page
+    assert "AZT pays KTC 597714.51" in page
     assert client.get("/billing/settlement/?period=2026-13").status_code == 400
     response = client.get(pdf_url)
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "313239.51" in text and "525.00" in text and "Net: AZT pays KTC" in text
-    assert "312714.51" in text
+    assert "598239.51" in text and "525.00" in text and "Net: AZT pays KTC" in text
+    assert "597714.51" in text
     rows = client.get("/billing/revenue.csv?year=2026").content.decode().splitlines()
     assert "2026-10,KTC,manual,USD,475.00" in rows
     assert all(",KTC," in row for row in rows[1:])  # only its own revenue

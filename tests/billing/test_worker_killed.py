@@ -110,7 +110,7 @@ def test_a_killed_worker_bills_nothing_twice() -> None:
         second.wait(timeout=30)
         celery_app.conf.task_always_eager = True
     keys = list(InvoiceLine.objects.values_list("source_key", flat=True))
-    assert len(keys) == len(set(keys)) == 6
+    assert len(keys) == len(set(keys)) == 7
     assert BillingRun.objects.get(pk=run.pk).contracts_rated == 3
     assert (
         datetime.date(2026, 10, 1)
