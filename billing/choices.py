@@ -58,3 +58,16 @@ class LineKind(models.TextChoices):
     TRANSIT_BURST = "transit_burst", "Transit burst (95th percentile)"
     SLA_CREDIT = "sla_credit", "SLA credit"
     MANUAL = "manual", "Manual line"
+
+
+class LateKind(models.TextChoices):
+    """What arrived after a month's figures were frozen."""
+
+    USAGE = "usage", "Usage (the 95th percentile)"
+    OUTAGE = "outage", "Outage (the availability)"
+
+
+class LateStatus(models.TextChoices):
+    OPEN = "open", "To decide"
+    BILLED = "billed", "Billed by a debit note"
+    DISMISSED = "dismissed", "Dismissed"

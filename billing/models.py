@@ -11,7 +11,15 @@ from django_countries.fields import CountryField
 
 from leasing.choices import P95Rule
 
-from .choices import BillingRunStatus, InvoiceStatus, LineKind, UsageEventKind, UsageSource
+from .choices import (
+    BillingRunStatus,
+    InvoiceStatus,
+    LateKind,
+    LateStatus,
+    LineKind,
+    UsageEventKind,
+    UsageSource,
+)
 
 
 class UsagePort(models.Model):
@@ -392,7 +400,7 @@ class InvoiceSequence(models.Model):
     year = models.PositiveSmallIntegerField()
     series = models.CharField(
         max_length=8,
-        choices=[("invoice", "Invoices"), ("credit", "Credit notes")],
+        choices=[("invoice", "Invoices"), ("credit", "Credit notes"), ("debit", "Debit notes")],
         default="invoice",
     )
     last_number = models.PositiveIntegerField(default=0)
@@ -488,3 +496,173 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.received_on} for {self.invoice}"
+
+
+class PeriodClose(models.Model):
+    """A billing party's month closed by its finance staff: the figures its invoices used (95ths,
+    availabilities, revenue splits, settlement) are frozen and stored here and in the rows they
+    point to; data that arrives later becomes a late adjustment, never a change."""
+
+    period = models.CharField(max_length=7)
+    billing_party = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.CharField(max_length=150)
+    settlement = models.JSONField(
+        default=list, help_text="The settlement statements of the party's pairs, as closed."
+    )
+
+    class Meta:
+        ordering = ["-period", "billing_party"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "billing_party"], name="one_close_per_party_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
+                name="close_period_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_party} {self.period} closed"
+
+
+class ServiceAvailability(models.Model):
+    """A lease's availability in a period as billing used it (its SLA credit comes from it);
+    frozen with the issued invoice or the closed period, never computed again."""
+
+    contract = models.ForeignKey(
+        "leasing.Contract", on_delete=models.PROTECT, related_name="availabilities"
+    )
+    period = models.CharField(max_length=7)
+    availability = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, help_text="%, empty: no path to be down on."
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period"], name="one_availability_per_contract_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.period}: {self.availability}%"
+
+
+class LateAdjustment(models.Model):
+    """Data that arrived for a month whose figures are frozen (usage, an outage): what it would
+    change, until finance bills it with a debit note (or gives it back with a credit note) or
+    dismisses it with a reason."""
+
+    contract = models.ForeignKey(
+        "leasing.Contract", on_delete=models.PROTECT, related_name="late_adjustments"
+    )
+    period = models.CharField(max_length=7)
+    kind = models.CharField(max_length=8, choices=LateKind.choices)
+    status = models.CharField(max_length=10, choices=LateStatus.choices, default=LateStatus.OPEN)
+    billed_value = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, help_text="The frozen figure."
+    )
+    current_value = models.DecimalField(
+        max_digits=20, decimal_places=3, null=True, help_text="The figure from today's data."
+    )
+    amount = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        help_text="Net: what billing today's figure would add (negative: give back).",
+    )
+    currency = models.CharField(max_length=3)
+    detected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    debit_note = models.ForeignKey(
+        "DebitNote", on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
+    )
+
+    tenant_field = "contract__customer"
+
+    class Meta:
+        ordering = ["-detected_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period", "kind"],
+                condition=Q(status="open"),
+                name="one_open_adjustment_per_contract_period_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Late {self.kind} {self.contract} {self.period}: {self.amount} {self.currency}"
+
+
+class DebitNote(models.Model):
+    """An invoice for a difference found after a month was billed (late usage, a corrected
+    outage): its own gapless sequence, issued when created and never changed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="debit_notes")
+    number = models.CharField(max_length=32, unique=True)
+    reason = models.CharField(max_length=300)
+    issued_at = models.DateTimeField()
+    issued_by = models.CharField(max_length=150)
+    due_date = models.DateField()
+    pdf = models.FileField(upload_to="debit-notes/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    tenant_field = "invoice__customer"
+
+    class Meta:
+        ordering = ["invoice", "issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @classmethod
+    def operator_visibility(cls, operator: object) -> Q:
+        return Q(invoice__billing_party=operator) | Q(lines__allocations__operator=operator)
+
+
+class DebitNoteLine(models.Model):
+    debit_note = models.ForeignKey(DebitNote, on_delete=models.CASCADE, related_name="lines")
+    contract = models.ForeignKey(
+        "leasing.Contract", on_delete=models.PROTECT, related_name="debit_lines"
+    )
+    kind = models.CharField(max_length=16, choices=LineKind.choices)
+    description = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, help_text="Net.")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    tax_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["debit_note", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="debit_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class DebitAllocation(models.Model):
+    """An operator's part of a debited amount (added to its revenue)."""
+
+    line = models.ForeignKey(DebitNoteLine, on_delete=models.CASCADE, related_name="allocations")
+    operator = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["line", "operator"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "operator"], name="one_debit_part_per_operator")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator}: +{self.amount}"

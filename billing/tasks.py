@@ -75,6 +75,23 @@ def render_credit_note_pdf(note_id: int) -> None:
     store_credit_note_pdf(note=CreditNote.objects.get(pk=note_id))
 
 
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def render_debit_note_pdf(note_id: int) -> None:
+    """Render a debit note's PDF once (after the transaction that issued it committed)."""
+    from .models import DebitNote
+    from .services.debit_notes import store_debit_note_pdf
+
+    store_debit_note_pdf(note=DebitNote.objects.get(pk=note_id))
+
+
+@shared_task
+def note_late_outages() -> int:
+    """Outages recorded or corrected after a month was frozen become late adjustments (beat)."""
+    from .services.closing import note_late_outages as note
+
+    return note()
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def mail_invoice(invoice_id: int) -> int:
     """Mail an issued invoice with its PDF (queued once the PDF is stored)."""

@@ -80,6 +80,13 @@ class IngestResultSerializer(serializers.Serializer):
         },
         many=True,
     )
+    late = inline_serializer(
+        "LateUsage",
+        {"circuit_id": serializers.CharField(), "period": serializers.CharField()},
+        many=True,
+        help_text="Months already closed or billed that the batch added usage to: the usage is "
+        "stored, the month's billed 95th stays, and finance sees a late adjustment.",
+    )
 
 
 class _UsageIngestView(APIView):
@@ -180,6 +187,7 @@ def _ingest_response(result: IngestResult, results: list[dict[str, Any]]) -> Res
             "duplicates": result.count("duplicate"),
             "rejected": result.count("rejected"),
             "results": results,
+            "late": [{"circuit_id": c, "period": p} for c, p in result.late],
         }
     )
 

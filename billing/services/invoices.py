@@ -38,7 +38,7 @@ def next_number(party: Organisation, year: int, series: str = "invoice") -> str:
         )
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
-    infix = "-CN" if series == "credit" else ""
+    infix = {"credit": "-CN", "debit": "-DN"}.get(series, "")
     return f"{party.invoice_prefix}{infix}-{year}-{sequence.last_number:06d}"
 
 

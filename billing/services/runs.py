@@ -21,10 +21,10 @@ from leasing.models import Contract, IruInstallment
 
 from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
-from ..periods import period_days
+from ..periods import parse_period, period_days
 from ..split import largest_remainder
 from .allocations import operator_shares
-from .availability import monthly_availability, outages_by_path
+from .closing import billing_parties, closed_parties, record_availability, require_ended
 from .percentiles import record_percentiles, services_for_usage
 from .rating import rate_contract
 from .tax import tax_treatment
@@ -54,7 +54,12 @@ def contracts_of(period: str) -> QuerySet[Contract]:
 
 @transaction.atomic
 def start_run(*, period: str, by: str) -> tuple[BillingRun, bool]:
-    """The period's run, queued to (re)start unless it is under way; True if it was queued."""
+    """The period's run, queued to (re)start unless it is under way; True if it was queued.
+
+    Refused (``DomainError``, 400) until the month has ended in every billing party's time
+    zone: a partial or future month is never billed."""
+    parse_period(period)
+    require_ended(period, billing_parties(), timezone.now())
     run, _ = BillingRun.objects.select_for_update().get_or_create(
         period=period, defaults={"requested_by": by}
     )
@@ -105,10 +110,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
         else {}
     )
     leases = [c for c in contracts if c.kind == CommercialForm.LEASE and c.mrc is not None]
-    outages = outages_by_path(period) if leases else {}
-    availability = {
-        c.pk: monthly_availability(c, period, c.billing_party.time_zone, outages) for c in leases
-    }
+    availability = record_availability(leases, period) if leases else {}
     drafts = {
         c.pk: rate_contract(c, period, percentiles.get(c.service_id), availability.get(c.pk))
         for c in contracts
@@ -122,7 +124,10 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     # Many lines share a path and a day, a billing party and a customer: ask once each.
     shares: dict[tuple, dict] = {}
     treatments: dict[tuple, object] = {}
+    closed = closed_parties(period)
     for contract in contracts:
+        if contract.billing_party_id in closed:
+            continue  # a closed month bills nothing new: late data becomes a late adjustment
         todo = [d for d in drafts[contract.pk] if d.source_key not in billed]
         if not todo:
             continue

@@ -37,6 +37,7 @@ from ..buckets import EMPTY_DAY, MISSING, pack, unpack
 from ..choices import SampleStatus, UsageEventKind, UsageSource
 from ..counters import BUCKET_SECONDS, MAX_64, Reading, rate_between
 from ..models import CounterState, UsageBatch, UsageEvent, UsagePort
+from .closing import note_late_usage
 from .usage_archive import store_payload
 from .usage_columns import RateColumns, decode_rate_batch, rate_columns, store_columns
 from .usage_days import (
@@ -83,6 +84,9 @@ class IngestResult:
     size: int
     notes: dict[int, SampleResult] = field(default_factory=dict)
     by_columns: bool = False  # taken whole by the column path
+    #: (circuit id, period) of months whose figures are frozen that the batch added usage to:
+    #: stored, but billed only through a late adjustment (``closing.note_late_usage``).
+    late: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         if status == SampleStatus.ACCEPTED:
@@ -292,10 +296,11 @@ def _ingest(
         submitted_by=describe_actor(actor),
     )
     events: list[UsageEvent] = []
-    notes = None if columns is None else store_columns(columns, actor, events, batch)
+    written: set[tuple[int, int]] = set()  # (port, day) rows given new buckets
+    notes = None if columns is None else store_columns(columns, actor, events, batch, written)
     by_columns = notes is not None
     if notes is None:
-        notes = _ingest_each(samples(), actor, now_ts, events, batch)
+        notes = _ingest_each(samples(), actor, now_ts, events, batch, written)
     result = IngestResult(batch=batch, size=size, notes=notes, by_columns=by_columns)
     batch.samples = size
     batch.accepted = result.count(SampleStatus.ACCEPTED)
@@ -308,6 +313,7 @@ def _ingest(
     except BaseException:
         batch.payload.delete(save=False)  # the transaction rolls back: no file without its batch
         raise
+    result.late = note_late_usage(written)
     return result
 
 
@@ -317,6 +323,7 @@ def _ingest_each(
     now_ts: int,
     events: list[UsageEvent],
     batch: UsageBatch,
+    written: set[tuple[int, int]],
 ) -> dict[int, SampleResult]:
     """Any batch, sample by sample: counters, named ports, repeated buckets, refusals."""
     results: dict[int, SampleResult] = {}
@@ -334,7 +341,7 @@ def _ingest_each(
         for sample in parsed
         if not sample.counters and sample.index in ports
     ]
-    _store(rates, results, events, batch)
+    _store(rates, results, events, batch, written)
     return {i: r for i, r in results.items() if r.status != SampleStatus.ACCEPTED or r.reason}
 
 
@@ -463,8 +470,10 @@ def _store(
     results: dict[int, SampleResult],
     events: list[UsageEvent],
     batch: UsageBatch,
+    written: set[tuple[int, int]],
 ) -> None:
-    """Write rates into their days: new buckets set, equal ones duplicates, others conflicts."""
+    """Write rates into their days: new buckets set, equal ones duplicates, others conflicts;
+    the days given new buckets are added to ``written``."""
     if not rates:
         return
     keys = {(port.pk, bucket // 86_400) for _, port, bucket, _, _ in rates}
@@ -511,6 +520,7 @@ def _store(
                 batch=batch,
             )
     write_days([(rows[key].pk, *map(pack, arrays[key])) for key in sorted(changed)])
+    written |= changed
 
 
 CSV_VALUE_COLUMNS = ("in_bps", "out_bps", "in_octets", "out_octets")

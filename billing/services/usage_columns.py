@@ -164,9 +164,14 @@ def _checked(
 
 
 def store_columns(
-    columns: RateColumns, actor: Actor | None, events: list[UsageEvent], batch: UsageBatch
+    columns: RateColumns,
+    actor: Actor | None,
+    events: list[UsageEvent],
+    batch: UsageBatch,
+    written: set[tuple[int, int]],
 ) -> dict[int, SampleResult] | None:
     """Store rate columns a day row at a time; the notes of the samples not plainly accepted.
+    The days given new buckets are added to ``written``.
 
     It takes only known, running services with one port, no rate above the port speed and no
     bucket twice: exactly where the per-sample path would accept each sample or find it a
@@ -204,6 +209,7 @@ def store_columns(
     sent_out[row_of, slots] = out_bps
     claimed = claim_days({key: (pack(sent_in[i]), pack(sent_out[i])) for i, key in enumerate(keys)})
     stored = [i for i, key in enumerate(keys) if not claimed[key].inserted]
+    written.update(key for key in keys if claimed[key].inserted)
     if not stored:
         return {}
     held_in = np.full_like(sent_in, MISSING)
@@ -217,6 +223,7 @@ def store_columns(
     held_out[row_of[empty], slots[empty]] = out_bps[empty]
     changed = sorted(set(row_of[empty].tolist()) & set(stored))
     write_days([(claimed[keys[i]].pk, pack(held_in[i]), pack(held_out[i])) for i in changed])
+    written.update(keys[i] for i in changed)
 
     notes = {i: SampleResult(i, SampleStatus.DUPLICATE) for i in np.nonzero(same)[0].tolist()}
     for i in np.nonzero(~empty & ~same)[0].tolist():

@@ -1,0 +1,202 @@
+"""Debit notes: billing what a closed month's late data adds, without touching the issued invoice.
+
+Finance staff of the billing party decide each open late adjustment: bill it (a positive amount
+becomes a line of a debit note against the month's issued invoice, with its own gapless
+sequence and PDF; a negative one is given back by a credit note on the line it corrects) or
+dismiss it with a reason. Either way who did it and when is kept on the adjustment.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from organisations.access import Actor
+from tcfo_portal.exceptions import DomainError, InvalidTransition
+from tcfo_portal.pdf import render_pdf, sha256
+
+from ..choices import LateKind, LateStatus, LineKind
+from ..models import (
+    CreditNote,
+    DebitAllocation,
+    DebitNote,
+    DebitNoteLine,
+    Invoice,
+    LateAdjustment,
+)
+from ..periods import period_days
+from ..split import largest_remainder
+from .acting import require_finance_of
+from .allocations import operator_shares
+from .invoices import next_number
+from .tax import tax_treatment
+
+ZERO = Decimal("0.00")
+LINE_OF_KIND = {LateKind.USAGE: LineKind.TRANSIT_BURST, LateKind.OUTAGE: LineKind.SLA_CREDIT}
+
+
+def _locked_open(adjustment: LateAdjustment) -> LateAdjustment:
+    adjustment = (
+        LateAdjustment.objects.select_for_update(of=("self",))
+        .select_related(
+            "contract__service__path",
+            "contract__service__site",
+            "contract__billing_party",
+            "contract__customer",
+        )
+        .get(pk=adjustment.pk)
+    )
+    if adjustment.status != LateStatus.OPEN:
+        raise InvalidTransition(f"This late adjustment is {adjustment.get_status_display()}.")
+    return adjustment
+
+
+def _invoice_of(adjustment: LateAdjustment) -> Invoice:
+    contract = adjustment.contract
+    invoice = (
+        Invoice.objects.filter(
+            billing_party=contract.billing_party,
+            customer=contract.customer,
+            period=adjustment.period,
+            currency=contract.currency,
+        )
+        .exclude(status="draft")
+        .first()
+    )
+    if invoice is None:
+        raise DomainError(f"No issued invoice of {adjustment.period} bills {contract}.")
+    return invoice
+
+
+@transaction.atomic
+def dismiss_late_adjustment(
+    *, adjustment: LateAdjustment, reason: str, actor: Actor
+) -> LateAdjustment:
+    """Decide that a late adjustment is not billed, saying why."""
+    adjustment = _locked_open(adjustment)
+    by = require_finance_of(actor, adjustment.contract.billing_party)
+    if not reason.strip():
+        raise DomainError("Say why it is dismissed.", errors={"reason": ["Required."]})
+    adjustment.status = LateStatus.DISMISSED
+    adjustment.reason = reason.strip()[:300]
+    adjustment.resolved_by = by
+    adjustment.resolved_at = timezone.now()
+    adjustment.save(update_fields=["status", "reason", "resolved_by", "resolved_at"])
+    return adjustment
+
+
+@transaction.atomic
+def bill_late_adjustment(
+    *, adjustment: LateAdjustment, reason: str, actor: Actor
+) -> DebitNote | CreditNote:
+    """Bill a late adjustment: a debit note for what it adds (taxed and split between the
+    operators like the line it completes), or a credit note for what it gives back."""
+    adjustment = _locked_open(adjustment)
+    contract = adjustment.contract
+    by = require_finance_of(actor, contract.billing_party)
+    if not reason.strip():
+        raise DomainError("Say why it is billed.", errors={"reason": ["Required."]})
+    if adjustment.amount == 0:
+        raise DomainError("It changes no amount: dismiss it instead.")
+    invoice = _invoice_of(adjustment)
+    if adjustment.amount < 0:
+        document = _credit(adjustment, invoice, reason, by)
+    else:
+        document = _debit(adjustment, invoice, reason, by)
+        adjustment.debit_note = document
+    adjustment.status = LateStatus.BILLED
+    adjustment.reason = reason.strip()[:300]
+    adjustment.resolved_by = by
+    adjustment.resolved_at = timezone.now()
+    adjustment.save(update_fields=["status", "reason", "resolved_by", "resolved_at", "debit_note"])
+    return document
+
+
+def _credit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -> CreditNote:
+    from .credit_notes import issue_credit_note
+
+    line = (
+        invoice.lines.filter(contract=adjustment.contract, kind=LineKind.MRC).first()
+        or invoice.lines.filter(contract=adjustment.contract, amount__gt=0).first()
+    )
+    if line is None:
+        raise DomainError("No line of the invoice bills this contract: nothing to credit.")
+    return issue_credit_note(
+        invoice=invoice, amounts={line.pk: -adjustment.amount}, reason=reason, by=by
+    )
+
+
+def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -> DebitNote:
+    contract = adjustment.contract
+    service = contract.service
+    party = contract.billing_party
+    zone = zoneinfo.ZoneInfo(party.time_zone)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    note = DebitNote.objects.create(
+        invoice=invoice,
+        number=next_number(party, today.year, "debit"),
+        reason=reason.strip()[:300],
+        issued_at=now,
+        issued_by=by,
+        due_date=today + datetime.timedelta(days=settings.TCFO_PAYMENT_TERMS_DAYS),
+    )
+    first, _ = period_days(adjustment.period)
+    treatment = tax_treatment(billing_party=party, customer=contract.customer, on=first)
+    kind = LINE_OF_KIND[adjustment.kind]
+    line = DebitNoteLine.objects.create(
+        debit_note=note,
+        contract=contract,
+        kind=kind,
+        description=f"{service.circuit_id} {LineKind(kind).label.lower()}, {adjustment.period}:"
+        f" late {adjustment.get_kind_display().lower()},"
+        f" billed {adjustment.billed_value} now {adjustment.current_value}",
+        amount=adjustment.amount,
+        tax_rate=treatment.rate_percent,
+        tax_amount=treatment.tax_on(adjustment.amount, contract.currency),
+        tax_note=treatment.note,
+    )
+    shares = operator_shares(path=service.path, site=service.site, on=first)
+    DebitAllocation.objects.bulk_create(
+        DebitAllocation(line=line, operator=operator, amount=part)
+        for operator, part in largest_remainder(
+            adjustment.amount, shares, contract.currency
+        ).items()
+    )
+    from ..tasks import render_debit_note_pdf
+
+    transaction.on_commit(lambda: render_debit_note_pdf.delay(note.pk))
+    return note
+
+
+def debit_note_totals(note: DebitNote) -> dict[str, Decimal]:
+    lines = list(note.lines.all())
+    net = sum((line.amount for line in lines), start=ZERO)
+    tax = sum((line.tax_amount for line in lines), start=ZERO)
+    return {"subtotal": net, "tax": tax, "total": net + tax}
+
+
+@transaction.atomic
+def store_debit_note_pdf(*, note: DebitNote) -> DebitNote:
+    """Render the debit note's PDF unless stored already (it is rendered once)."""
+    note = (
+        DebitNote.objects.select_for_update(of=("self",))
+        .select_related("invoice__billing_party", "invoice__customer")
+        .get(pk=note.pk)
+    )
+    if note.pdf:
+        return note
+    pdf = render_pdf(
+        "billing/pdf/debit_note.html",
+        {"note": note, "lines": list(note.lines.all()), "totals": debit_note_totals(note)},
+    )
+    note.pdf.save(f"{note.number}.pdf", ContentFile(pdf), save=False)
+    note.pdf_sha256 = sha256(pdf)
+    note.save(update_fields=["pdf", "pdf_sha256"])
+    return note
