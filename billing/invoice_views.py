@@ -204,7 +204,13 @@ class BillingView(CapabilityRequiredMixin, View):
             return render(
                 request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]}, status=400
             )
-        _, started = start_run(period=period, by=describe_actor(request.user))
+        try:
+            _, started = start_run(period=period, by=describe_actor(request.user))
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return render(
+                request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]}, status=400
+            )
         if started:
             messages.success(request, f"Billing {period}: started.")
         else:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import invoice_views, views
+from . import closing_views, invoice_views, views
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 
@@ -44,5 +44,15 @@ urlpatterns += [
         "credit-notes/<int:pk>/pdf/",
         invoice_views.CreditNotePdfView.as_view(),
         name="credit-note-pdf",
+    ),
+    path("billing/late/", closing_views.LateAdjustmentsView.as_view(), name="late-adjustments"),
+    path("billing/close/", closing_views.ClosePeriodView.as_view(), name="close-period"),
+    path(
+        "billing/late/<int:pk>/<str:decision>/",
+        closing_views.DecideLateAdjustmentView.as_view(),
+        name="late-adjustment-decide",
+    ),
+    path(
+        "debit-notes/<int:pk>/pdf/", closing_views.DebitNotePdfView.as_view(), name="debit-note-pdf"
     ),
 ]
