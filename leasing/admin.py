@@ -20,6 +20,7 @@ from .models import (
     LitCapacityReservation,
     LitCarrier,
     Outage,
+    OutageChange,
     OwnershipShare,
     Path,
     PathSegment,
@@ -270,9 +271,22 @@ for model in (SpectrumReservation, LitCapacityReservation, TransitPortReservatio
     admin.site.register(model, ReadOnlyAdmin)
 
 
+class OutageChangeInline(admin.TabularInline):
+    model = OutageChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "action", "by", "changes", "reason"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Outage)
-class OutageAdmin(admin.ModelAdmin):
+class OutageAdmin(ReadOnlyAdmin):
+    """Outages are recorded, ended and corrected in the portal or the API (with history)."""
+
     list_display = ["segment", "started_at", "ended_at", "description", "recorded_by"]
     list_filter = ["segment"]
     list_select_related = ["segment"]
     date_hierarchy = "started_at"
+    inlines = [OutageChangeInline]

@@ -13,7 +13,17 @@ from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
-from ..models import FiberPair, LitCarrier, Path, Price, Product, Segment, Site
+from ..models import (
+    FiberPair,
+    LitCarrier,
+    Outage,
+    OutageChange,
+    Path,
+    Price,
+    Product,
+    Segment,
+    Site,
+)
 from ..selectors import chain_of, ownership_on
 from ..services.inventory import validate_chain
 from ..spectrum import slot_start_thz
@@ -354,3 +364,49 @@ class AvailabilitySerializer(serializers.Serializer):
         required=False,
         help_text="Operators only: where the next one would go (slots, tributary slots, ports).",
     )
+
+
+class OutageChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutageChange
+        fields = ["action", "changes", "reason", "by", "at"]
+        read_only_fields = fields
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    segment = serializers.CharField(source="segment.code", read_only=True)
+    history = OutageChangeSerializer(source="changes", many=True, read_only=True)
+
+    class Meta:
+        model = Outage
+        fields = [
+            "id",
+            "segment",
+            "started_at",
+            "ended_at",
+            "description",
+            "recorded_by",
+            "created_at",
+            "history",
+        ]
+        read_only_fields = fields
+
+
+class OutageRecordSerializer(serializers.Serializer):
+    segment = CodeField(queryset=Segment.objects.all())
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(max_length=300)
+
+
+class OutageEndSerializer(serializers.Serializer):
+    ended_at = serializers.DateTimeField()
+
+
+class OutageCorrectionSerializer(serializers.Serializer):
+    """Only the fields sent change; ``ended_at: null`` reopens the outage."""
+
+    started_at = serializers.DateTimeField(required=False)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=300, required=False)
+    reason = serializers.CharField(max_length=300, help_text="Why the outage is corrected.")

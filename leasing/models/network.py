@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 
 from organisations.choices import OrganisationKind
 
-from ..choices import GRID_SLOTS, GridType, SegmentMedium, SiteKind
+from ..choices import GRID_SLOTS, GridType, OutageAction, SegmentMedium, SiteKind
 from ..spectrum import UnitRange, channel_offset, slot_start_thz
 
 code_validator = RegexValidator(
@@ -161,6 +161,16 @@ class Segment(models.Model):
         )
 
     @classmethod
+    def ever_owned_by(cls, operator: object, until: datetime.date | None = None) -> models.QuerySet:
+        """Ids of the segments ``operator`` held a share of on any day up to ``until`` (default
+        today), as a query. An ownership from a date was in force at least that day (one per
+        segment and date), so any share in one starting by ``until`` counts."""
+        until = until or timezone.localdate()
+        return OwnershipShare.objects.filter(
+            operator=operator, ownership__valid_from__lte=until
+        ).values_list("ownership__segment_id", flat=True)
+
+    @classmethod
     def operator_editable(cls, operator: object) -> Q:
         """Operators change no segment: geometry and weight move everyone's revenue share."""
         return Q(pk__in=[])
@@ -189,6 +199,24 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment.code} down from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class OutageChange(models.Model):
+    """One step of an outage's history: who recorded, ended or corrected it, when, what changed
+    (``changes``: field -> [before, after], as ISO text) and why (required for a correction)."""
+
+    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=16, choices=OutageAction.choices)
+    changes = models.JSONField(default=dict)
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["outage", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.by} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class SegmentOwnership(models.Model):
