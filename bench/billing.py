@@ -284,7 +284,7 @@ def run_billing(args: argparse.Namespace, transit: list[Any]) -> bool:
 
     from billing.choices import BillingRunStatus
     from billing.models import Invoice, InvoiceLine, LineAllocation, UsagePercentile
-    from billing.services.percentiles import period_bounds
+    from billing.periods import period_bounds
     from billing.services.runs import contracts_of, start_run
 
     start, end = period_bounds(args.period, args.time_zone)

@@ -35,10 +35,18 @@ class BillingRunStatus(models.TextChoices):
 
 
 class InvoiceStatus(models.TextChoices):
+    """An invoice's lifecycle (``billing.invoice_lifecycle``). The API's ``status`` keeps the
+    contract's four values (a partially paid invoice is ``issued`` there); ``state`` has all."""
+
     DRAFT = "draft", "Draft"
     ISSUED = "issued", "Issued"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
     PAID = "paid", "Paid"
     VOID = "void", "Void"
+
+
+#: Issued invoices on which money is still owed (payments and credit notes apply to them).
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
 class LineKind(models.TextChoices):

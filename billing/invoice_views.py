@@ -21,11 +21,11 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
 from .models import BillingRun, CreditNote, Invoice, InvoiceLine, LineAllocation
+from .periods import PeriodError, parse_period
 from .services.credit_notes import issue_credit_note
 from .services.drafts import add_manual_line, remove_line
 from .services.invoices import issue_invoice
 from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
-from .services.percentiles import PeriodError, parse_period
 from .services.runs import invoice_totals, start_run
 from .services.settlement import revenue_report, settlement_pdf, settlement_statements
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from leasing.choices import P95Rule
@@ -248,7 +249,7 @@ class Invoice(models.Model):
     period = models.CharField(max_length=7)
     currency = models.CharField(max_length=3)
     status = models.CharField(
-        max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
     number = models.CharField(max_length=32, unique=True, null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
@@ -277,6 +278,23 @@ class Invoice(models.Model):
         return Q(billing_party=operator) | Q(lines__allocations__operator=operator)
 
 
+class InvoiceTransition(models.Model):
+    """One step of an invoice's lifecycle: who moved it from which state to which, when, why."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=16, choices=InvoiceStatus.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=InvoiceStatus.choices)
+    by = models.CharField(max_length=150)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or 'new'} -> {self.to_state} by {self.by}"
+
+
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     contract = models.ForeignKey(
@@ -294,7 +312,13 @@ class InvoiceLine(models.Model):
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     tax_amount = models.DecimalField(max_digits=16, decimal_places=2)
     tax_note = models.CharField(max_length=200, blank=True)
-    service_date = models.DateField(help_text="The day whose ownership splits the revenue.")
+    service_date = models.DateField(help_text="The first day the line bills.")
+    service_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day the line bills (its revenue is split by each day's owners); "
+        "empty: the first day only.",
+    )
     path = models.ForeignKey(
         "leasing.Path", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -1,13 +1,17 @@
-"""Reads of usage for pages and the API."""
+"""Reads of usage and invoices for pages and the API: what an actor sees is decided here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leasing.models import Service
-from organisations.access import Actor, visible_to
+from django.db.models import QuerySet
 
-from .models import UsagePercentile
+from leasing.models import Service
+from organisations.access import Actor, has_capability, visible_to
+from organisations.choices import Capability
+
+from .choices import InvoiceStatus
+from .models import Invoice, UsagePercentile
 from .services.percentiles import (
     MonthUsage,
     Percentiles,
@@ -51,3 +55,22 @@ def service_usage(service: Service, period: str) -> ServiceUsage:
         frozen.rule,
     )
     return ServiceUsage(usage, result, frozen=True)
+
+
+def sees_drafts_and_split(actor: Actor | None) -> bool:
+    """Operators' finance staff (and platform admins) see draft invoices and how each line's
+    revenue is split between the operators; customers see neither (the split is the
+    consortium's business)."""
+    return has_capability(actor, Capability.RUN_BILLING)
+
+
+def invoices_for(
+    actor: Actor | None, queryset: QuerySet[Invoice] | None = None
+) -> QuerySet[Invoice]:
+    """The invoices ``actor`` may see: a customer its own issued ones (never drafts), an
+    operator's staff those it issues or shares revenue in. Portal and API both read through
+    this."""
+    invoices = visible_to(queryset if queryset is not None else Invoice.objects.all(), actor)
+    if not sees_drafts_and_split(actor):
+        invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
+    return invoices

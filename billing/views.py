@@ -19,8 +19,8 @@ from organisations.mixins import CapabilityRequiredMixin
 from .charts import format_bps, usage_chart_svg
 from .choices import SampleStatus, UsageSource
 from .forms import UsageUploadForm
+from .periods import PeriodError, parse_period
 from .selectors import ServiceUsage, service_usage, visible_service
-from .services.percentiles import PeriodError, parse_period
 from .services.usage import ingest, read_csv
 from .services.usage_days import timestamp_text
 

@@ -25,3 +25,10 @@ class Conflict(DomainError):
 class InvalidTransition(DomainError):
     status_code = 409
     error_type = "invalid_transition"
+
+
+class Forbidden(DomainError):
+    """The actor may not do this (e.g. finance staff of another operator than the billing party)."""
+
+    status_code = 403
+    error_type = "permission_denied"

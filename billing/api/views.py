@@ -31,9 +31,9 @@ from tcfo_portal.money import Money
 
 from ..choices import SampleStatus, UsageSource
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from ..periods import PeriodError, parse_period
 from ..selectors import ServiceUsage, service_usage, visible_service
 from ..services.invoices import issue_invoice
-from ..services.percentiles import PeriodError, parse_period
 from ..services.runs import invoice_totals, start_run
 from ..services.usage import (
     MAX_SAMPLES,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from leasing.models import Contract, Outage
 
-from .percentiles import period_span
+from ..periods import period_span
 
 HUNDRED = Decimal(100)
 

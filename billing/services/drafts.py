@@ -14,9 +14,9 @@ from tcfo_portal.money import minor_unit
 
 from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
+from ..periods import parse_period
 from ..split import largest_remainder
 from .allocations import operator_shares
-from .percentiles import parse_period
 from .tax import tax_treatment
 
 LARGEST = Decimal(10) ** 13  # what an invoice line's amount column holds, with room for tax

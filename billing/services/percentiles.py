@@ -9,7 +9,6 @@ missing when no port has data for it (missing is not zero, and not counted in N)
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,40 +24,9 @@ from ..buckets import DAY_BUCKETS, MISSING, day_start, unpack
 from ..counters import BUCKET_SECONDS
 from ..models import UsageDay, UsagePercentile
 from ..percentile import p95
+from ..periods import PeriodError, parse_period, period_bounds, period_span  # noqa: F401 - re-exported
 
 EPOCH = datetime.date(1970, 1, 1)
-
-
-class PeriodError(ValueError):
-    pass
-
-
-def parse_period(period: str) -> tuple[int, int]:
-    """``YYYY-MM`` as (year, month); ``PeriodError`` otherwise."""
-    if not isinstance(period, str) or len(period) != 7 or period[4] != "-":
-        raise PeriodError("Give the period as YYYY-MM, e.g. 2026-10.")
-    try:
-        year, month = int(period[:4]), int(period[5:])
-    except ValueError:
-        raise PeriodError("Give the period as YYYY-MM, e.g. 2026-10.") from None
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise PeriodError("Give a month from 2000-01 to 2100-12.")
-    return year, month
-
-
-def period_span(period: str, time_zone: str) -> tuple[datetime.datetime, datetime.datetime]:
-    """The instants where the month starts and ends in ``time_zone``."""
-    year, month = parse_period(period)
-    zone = zoneinfo.ZoneInfo(time_zone)
-    start = datetime.datetime(year, month, 1, tzinfo=zone)
-    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return start, end
-
-
-def period_bounds(period: str, time_zone: str) -> tuple[int, int]:
-    """The UNIX seconds where the month starts and ends in ``time_zone``."""
-    start, end = period_span(period, time_zone)
-    return int(start.timestamp()), int(end.timestamp())
 
 
 @dataclass

@@ -16,7 +16,6 @@ Amounts are rounded half-up to the currency's minor unit once per line. Each lin
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,8 +26,8 @@ from tcfo_portal.money import minor_unit
 
 from ..choices import LineKind
 from ..models import UsagePercentile
+from ..periods import period_days
 from .availability import sla_credit_percent
-from .percentiles import parse_period
 
 MBPS = Decimal(1_000_000)
 
@@ -42,14 +41,7 @@ class LineDraft:
     amount: Decimal
     service_date: datetime.date
     source_key: str
-
-
-def period_days(period: str) -> tuple[datetime.date, datetime.date]:
-    """The first and last day of a ``YYYY-MM`` period."""
-    year, month = parse_period(period)
-    return datetime.date(year, month, 1), datetime.date(
-        year, month, calendar.monthrange(year, month)[1]
-    )
+    service_until: datetime.date | None = None  # the last day billed; None: service_date only
 
 
 def _money(value: Decimal, currency: str) -> Decimal:
@@ -87,6 +79,7 @@ def rate_contract(
         return lines
     fraction = Decimal(running) / Decimal(month_days)
     day = max(first, service.activated_on)
+    until = day + datetime.timedelta(days=max(running, 1) - 1)
 
     if contract.kind == CommercialForm.LEASE and contract.mrc is not None and running:
         lines.append(
@@ -99,6 +92,7 @@ def rate_contract(
                 _money(contract.mrc * fraction, currency),
                 day,
                 f"{key}:mrc",
+                until,
             )
         )
         credit = sla_credit_percent(contract, availability)
@@ -114,6 +108,7 @@ def rate_contract(
                     -_money(mrc_amount * credit / 100, currency),
                     day,
                     f"{key}:sla",
+                    until,
                 )
             )
     if contract.nrc and first <= service.activated_on <= last:
@@ -141,6 +136,7 @@ def rate_contract(
                 _money(commit * price * fraction, currency),
                 day,
                 f"{key}:commit",
+                until,
             )
         )
         billable = percentile.billable_bps if percentile is not None else None
@@ -158,6 +154,7 @@ def rate_contract(
                         _money(burst * burst_price, currency),
                         day,
                         f"{key}:burst",
+                        until,
                     )
                 )
     if contract.kind == CommercialForm.IRU:

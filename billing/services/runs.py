@@ -20,11 +20,12 @@ from leasing.models import Contract
 
 from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
+from ..periods import period_days
 from ..split import largest_remainder
 from .allocations import operator_shares
 from .availability import monthly_availability, outages_by_path
 from .percentiles import record_percentiles, services_for_usage
-from .rating import period_days, rate_contract
+from .rating import rate_contract
 from .tax import tax_treatment
 
 CHUNK = 200
@@ -150,6 +151,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                 tax_amount=treatment.tax_on(draft.amount, contract.currency),
                 tax_note=treatment.note,
                 service_date=draft.service_date,
+                service_until=draft.service_until,
                 path=service.path,
                 site=service.site,
                 source_key=draft.source_key,

@@ -21,7 +21,7 @@ from tcfo_portal.pdf import render_pdf
 
 from ..choices import InvoiceStatus
 from ..models import CreditAllocation, LineAllocation
-from .percentiles import parse_period
+from ..periods import parse_period
 
 FINAL = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 ZERO = Decimal("0.00")

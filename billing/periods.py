@@ -1,0 +1,79 @@
+"""Billing periods: calendar months (``YYYY-MM``) in a billing party's time zone.
+
+Pure functions, no ORM: what a period is, where it starts and ends, and whether it has ended
+(a month is billed only once it has ended where the billing party is, domain.md 6a).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import zoneinfo
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """``YYYY-MM`` as (year, month); ``PeriodError`` otherwise."""
+    if not isinstance(period, str) or len(period) != 7 or period[4] != "-":
+        raise PeriodError("Give the period as YYYY-MM, e.g. 2026-10.")
+    digits = period[:4] + period[5:]
+    if not (digits.isascii() and digits.isdigit()):
+        raise PeriodError("Give the period as YYYY-MM, e.g. 2026-10.")
+    year, month = int(period[:4]), int(period[5:])
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise PeriodError("Give a month from 2000-01 to 2100-12.")
+    return year, month
+
+
+def period_of(day: datetime.date) -> str:
+    """The period a day falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def add_months(period: str, months: int) -> str:
+    """The period ``months`` after (or before, if negative) ``period``."""
+    year, month = parse_period(period)
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def period_days(period: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a period."""
+    year, month = parse_period(period)
+    return datetime.date(year, month, 1), datetime.date(
+        year, month, calendar.monthrange(year, month)[1]
+    )
+
+
+def period_span(period: str, time_zone: str) -> tuple[datetime.datetime, datetime.datetime]:
+    """The instants where the month starts and ends in ``time_zone``."""
+    year, month = parse_period(period)
+    zone = zoneinfo.ZoneInfo(time_zone)
+    start = datetime.datetime(year, month, 1, tzinfo=zone)
+    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def period_bounds(period: str, time_zone: str) -> tuple[int, int]:
+    """The UNIX seconds where the month starts and ends in ``time_zone``."""
+    start, end = period_span(period, time_zone)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def has_ended(period: str, time_zone: str, now: datetime.datetime) -> bool:
+    """Whether the month is over in ``time_zone`` at the instant ``now``."""
+    return now >= period_span(period, time_zone)[1]
+
+
+def last_ended(time_zone: str, now: datetime.datetime) -> str:
+    """The latest month that has ended in ``time_zone`` at ``now``."""
+    local = now.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
+    return add_months(period_of(local), -1)
+
+
+def local_date(moment: datetime.datetime, time_zone: str) -> datetime.date:
+    """The calendar day an instant falls on in ``time_zone``."""
+    return moment.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
