@@ -24,7 +24,7 @@ from ..models import (
     Segment,
     Site,
 )
-from ..selectors import chain_of, ownership_on
+from ..selectors import chain_of, ownership_on, weight_on
 from ..services.inventory import validate_chain
 from ..spectrum import slot_start_thz
 
@@ -102,7 +102,9 @@ class OwnershipSerializer(serializers.Serializer):
 class SegmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
     a_site = CodeField(queryset=Site.objects.all())
     z_site = CodeField(queryset=Site.objects.all())
-    weight = serializers.DecimalField(max_digits=12, decimal_places=3, read_only=True)
+    weight = serializers.SerializerMethodField(
+        help_text="The settlement weight on the date asked for (``?date=``, default today)."
+    )
     ownership = serializers.SerializerMethodField(
         help_text="Each operator's share on the date asked for (``?date=``, default today)."
     )
@@ -121,6 +123,11 @@ class SegmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "design_capacity_gbps",
             "ownership",
         ]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=3))
+    def get_weight(self, segment: Segment) -> str:
+        on = self.context.get("on") or timezone.localdate()
+        return f"{weight_on(segment, on):.3f}"
 
     @extend_schema_field(OwnershipShareSerializer(many=True))
     def get_ownership(self, segment: Segment) -> list[dict[str, str]]:

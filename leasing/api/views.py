@@ -22,7 +22,11 @@ from ..choices import ProductKind
 from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
 from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
 from ..services.capacity import check_availability, light_carrier
-from ..services.inventory import set_path_segments, set_segment_ownership
+from ..services.inventory import (
+    refuse_chain_change,
+    set_path_segments,
+    set_segment_ownership,
+)
 from ..services.outages import correct_outage, end_outage, record_outage
 from . import serializers as s
 from .sales_views import IDEMPOTENCY
@@ -135,14 +139,20 @@ class PathViewSet(InventoryViewSet):
     def perform_create(self, serializer: s.PathSerializer) -> None:
         segments = serializer.validated_data.pop("segment_codes")
         path = serializer.save()
-        set_path_segments(path=path, segments=segments)
+        set_path_segments(path=path, segments=segments, actor=self.request.user)
 
     @transaction.atomic
     def perform_update(self, serializer: s.PathSerializer) -> None:
+        """A new chain only from platform admins, and never on a path that carried a service
+        (``leasing.services.inventory.refuse_chain_change``)."""
         segments = serializer.validated_data.pop("segment_codes", None)
+        if segments is not None:
+            refuse_chain_change(
+                path=serializer.instance, segments=segments, actor=self.request.user
+            )
         path = serializer.save()
         if segments is not None:
-            set_path_segments(path=path, segments=segments)
+            set_path_segments(path=path, segments=segments, actor=self.request.user)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> s.PathSerializer:
         serializer = super().get_serializer(*args, **kwargs)

@@ -6,8 +6,10 @@ from .capacity import (
 )
 from .catalog import Price, Product
 from .network import (
+    EARLIEST,
     FiberPair,
     LitCarrier,
+    LitCarrierOperator,
     Outage,
     OutageChange,
     OwnershipShare,
@@ -15,18 +17,22 @@ from .network import (
     PathSegment,
     Segment,
     SegmentOwnership,
+    SegmentWeight,
     Site,
+    SiteOwnership,
     TransitPortPool,
 )
 from .sales import Contract, IruInstallment, Order, OrderTransition, Quote, Service, SlaCreditTier
 
 __all__ = [
+    "EARLIEST",
     "CapacityAllocation",
     "Contract",
     "FiberPair",
     "IruInstallment",
     "LitCapacityReservation",
     "LitCarrier",
+    "LitCarrierOperator",
     "Order",
     "OrderTransition",
     "Outage",
@@ -39,8 +45,10 @@ __all__ = [
     "Quote",
     "Segment",
     "SegmentOwnership",
+    "SegmentWeight",
     "Service",
     "Site",
+    "SiteOwnership",
     "SlaCreditTier",
     "SpectrumReservation",
     "TransitPortPool",

@@ -269,6 +269,73 @@ class OwnershipShare(models.Model):
         return f"{self.operator}: {self.percent}%"
 
 
+EARLIEST = datetime.date(2000, 1, 1)  # before anything the consortium bills
+
+
+class SiteOwnership(models.Model):
+    """Who owns a site from ``valid_from`` until the next ownership of the same site.
+
+    Lines without a path (a cross-connect at a PoP) go to the owner of the day. ``Site.operator``
+    is the owner today (``leasing.services.inventory.set_site_owner`` keeps both).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="ownerships")
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=OPERATORS_ONLY,
+    )
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ["site", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "valid_from"],
+                name="one_owner_per_site_and_date",
+                violation_error_message="This site already has an owner from that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code}: {self.operator} from {self.valid_from}"
+
+    def clean(self) -> None:
+        if self.operator_id:
+            _must_be_operator(self.operator, "operator")
+
+
+class SegmentWeight(models.Model):
+    """A segment's settlement weight from ``valid_from`` until the next one of the segment.
+
+    Days before a segment's first dated weight use ``Segment.weight`` (the agreed weight or the
+    length); ``leasing.services.inventory.set_segment_weight`` keeps ``settlement_weight`` as
+    the weight in force today.
+    """
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="weights")
+    weight = models.DecimalField(
+        max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    valid_from = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["segment", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "valid_from"],
+                name="one_weight_per_segment_and_date",
+                violation_error_message="This segment already has a weight from that date.",
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="dated_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment.code}: weight {self.weight} from {self.valid_from}"
+
+
 class Path(models.Model):
     """An ordered chain of segments between two endpoint sites: what products are sold on."""
 
@@ -495,6 +562,37 @@ class LitCarrier(models.Model):
     @property
     def band(self) -> UnitRange:
         return UnitRange(0, self.tributary_slots)
+
+
+class LitCarrierOperator(models.Model):
+    """Which operator runs (and sells on) a lit carrier from ``valid_from`` on; ``LitCarrier.
+    operator`` is the one today (``leasing.services.inventory.set_carrier_operator``)."""
+
+    carrier = models.ForeignKey(LitCarrier, on_delete=models.CASCADE, related_name="operators")
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=OPERATORS_ONLY,
+    )
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ["carrier", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "valid_from"],
+                name="one_operator_per_carrier_and_date",
+                violation_error_message="This carrier already has an operator from that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id}: {self.operator} from {self.valid_from}"
+
+    def clean(self) -> None:
+        if self.operator_id:
+            _must_be_operator(self.operator, "operator")
 
 
 class TransitPortPool(models.Model):
