@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -82,6 +83,16 @@ class Site(models.Model):
     @classmethod
     def operator_editable(cls, operator: object) -> Q:
         return Q(operator=operator)
+
+    @classmethod
+    def ever_owned_by(cls, operator: object, until: datetime.date | None = None) -> models.QuerySet:
+        """Ids of the sites ``operator`` owns today or owned on any day up to ``until`` (default
+        today), as a query."""
+        until = until or timezone.localdate()
+        dated = SiteOwnership.objects.filter(operator=operator, valid_from__lte=until)
+        return cls.objects.filter(
+            Q(operator=operator) | Q(pk__in=dated.values("site_id"))
+        ).values_list("pk", flat=True)
 
 
 class Segment(models.Model):
@@ -624,3 +635,62 @@ class TransitPortPool(models.Model):
     @property
     def band(self) -> UnitRange:
         return UnitRange(0, self.ports)
+
+
+FAR_FUTURE = datetime.date(9999, 12, 31)
+
+
+def _ends(model: type[models.Model], key: str) -> Subquery:
+    """For rows of a dated ``model`` (``valid_from`` per ``key``): the day the next row of the
+    same object starts, i.e. the first day the row is no longer in force (None: still is)."""
+    return Subquery(
+        model.objects.filter(**{key: OuterRef(key), "valid_from__gt": OuterRef("valid_from")})
+        .order_by("valid_from")
+        .values("valid_from")[:1]
+    )
+
+
+def _during(start_ref: str, end_ref: str | None) -> Q:
+    """Rows annotated with ``until`` (``_ends``) in force on a day of [start, end) of the outer
+    row, and on a day up to today (nobody sees by an ownership that has not begun)."""
+    during = Q(valid_from__lte=timezone.localdate()) & (
+        Q(until__isnull=True) | Q(until__gt=OuterRef(start_ref))
+    )
+    if end_ref:
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        during &= Q(valid_from__lt=Coalesce(OuterRef(end_ref), far))
+    return during
+
+
+def route_held_during(
+    operator: object,
+    *,
+    path_ref: str,
+    site_ref: str,
+    start_ref: str,
+    end_ref: str | None = None,
+) -> Q:
+    """Objects (orders, services, contracts) whose route ``operator`` held a share of on a day
+    between the outer row's ``start_ref`` and ``end_ref`` (exclusive; ``None``: open), up to
+    today: a share of a segment of the path, or the site it is at. A query (``Exists``), for
+    ``operator_visibility``: a former owner keeps seeing what it co-owned while it did."""
+    segment_held = (
+        SegmentOwnership.objects.annotate(until=_ends(SegmentOwnership, "segment"))
+        .filter(_during(start_ref, end_ref))
+        .filter(
+            shares__operator=operator,
+            segment__in=PathSegment.objects.filter(path=OuterRef(OuterRef(path_ref))).values(
+                "segment_id"
+            ),
+        )
+    )
+    site_held = (
+        SiteOwnership.objects.annotate(until=_ends(SiteOwnership, "site"))
+        .filter(_during(start_ref, end_ref))
+        .filter(operator=operator, site=OuterRef(site_ref))
+    )
+    # A site with no dated owner yet belongs to its owner today.
+    undated_site = Q(**{f"{site_ref}__operator": operator}) & ~Q(
+        Exists(SiteOwnership.objects.filter(site=OuterRef(site_ref)))
+    )
+    return Q(Exists(segment_held)) | Q(Exists(site_held)) | undated_site
