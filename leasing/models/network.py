@@ -84,16 +84,6 @@ class Site(models.Model):
     def operator_editable(cls, operator: object) -> Q:
         return Q(operator=operator)
 
-    @classmethod
-    def ever_owned_by(cls, operator: object, until: datetime.date | None = None) -> models.QuerySet:
-        """Ids of the sites ``operator`` owns today or owned on any day up to ``until`` (default
-        today), as a query."""
-        until = until or timezone.localdate()
-        dated = SiteOwnership.objects.filter(operator=operator, valid_from__lte=until)
-        return cls.objects.filter(
-            Q(operator=operator) | Q(pk__in=dated.values("site_id"))
-        ).values_list("pk", flat=True)
-
 
 class Segment(models.Model):
     """A stretch of cable between two sites, subsea or terrestrial."""

@@ -199,3 +199,17 @@ def test_a_split_over_days_always_adds_up_to_the_amount(amount, runs):
         )
         assert abs(abs(part) - exact) < Decimal("0.01")
     assert all(part.quantize(Decimal("0.01"), ROUND_FLOOR) == part for part in parts.values())
+
+
+def test_a_newcomer_does_not_see_what_ended_before_its_share_began(replaced):
+    from leasing.models import Service
+
+    net = replaced
+    Service.objects.filter(pk=net.lease.pk).update(terminated_on=datetime.date(2026, 9, 10))
+    circuit = net.lease.circuit_id
+    new_network = key_client(net.new, Role.OPERATOR_NETWORK)[0]
+    assert new_network.get(f"/api/v1/services/{circuit}/").status_code == 404
+    ktc_network = key_client(net.ktc, Role.OPERATOR_NETWORK)[0]
+    assert ktc_network.get(f"/api/v1/services/{circuit}/").status_code == 200
+    Service.objects.filter(pk=net.lease.pk).update(terminated_on=datetime.date(2026, 9, 16))
+    assert new_network.get(f"/api/v1/services/{circuit}/").status_code == 200
