@@ -15,6 +15,7 @@ from .choices import AllocationStatus, SpectrumState
 from .models import (
     CapacityAllocation,
     FiberPair,
+    LitCarrier,
     OwnershipShare,
     Path,
     PathSegment,
@@ -58,6 +59,15 @@ def site_owner_on(site: Site, on: datetime.date) -> Organisation:
     candidates = [o for o in site.ownerships.all() if o.valid_from <= on]
     if not candidates:
         return site.operator
+    return max(candidates, key=lambda o: o.valid_from).operator
+
+
+def carrier_operator_on(carrier: LitCarrier, on: datetime.date) -> Organisation:
+    """The operator running ``carrier`` on ``on``: the dated one in force, else (before the
+    first) ``LitCarrier.operator``. Uses ``carrier.operators`` prefetched if present."""
+    candidates = [o for o in carrier.operators.all() if o.valid_from <= on]
+    if not candidates:
+        return carrier.operator
     return max(candidates, key=lambda o: o.valid_from).operator
 
 
