@@ -2,13 +2,17 @@
 
 Each operator's exact part is amount x share. Every part is first cut down to the currency's
 minor unit; the units left over (the sum of the cuts) go one each to the parts that lost the most
-in the cut, ties going to the larger share, then to the key that sorts first. So the parts always
-add up to the amount exactly, and no part is more than one minor unit off its exact value.
+in the cut; ties (equal remainders) go to the larger share, then to the key whose ``str`` sorts
+first (an operator's name), so the answer never depends on the order of ``shares``. So the parts
+always add up to the amount exactly, and no part is more than one minor unit off its exact value.
+
+``blend_by_days`` turns shares that change over a line's days into one set of shares, so a line
+billing a month in which a partner was replaced is split once, to the cent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from decimal import ROUND_FLOOR, Decimal
 
 from tcfo_portal.money import minor_unit
@@ -35,3 +39,20 @@ def largest_remainder(
     for key in order[:left]:
         floors[key] += unit
     return {key: sign * value for key, value in floors.items()}
+
+
+def blend_by_days(
+    runs: Iterable[tuple[int, Mapping[Hashable, Decimal]]],
+) -> dict[Hashable, Decimal]:
+    """One set of shares for a line over consecutive runs of days, each run ``(days, shares)``
+    with shares summing to 1: each key gets sum(days_k / total_days x share_k). Runs of no days
+    are ignored; a key that appears in no run with days is left out."""
+    runs = [(days, shares) for days, shares in runs if days > 0]
+    total = sum(days for days, _ in runs)
+    if not total:
+        raise ValueError("no days to split over")
+    blended: dict[Hashable, Decimal] = {}
+    for days, shares in runs:
+        for key, share in shares.items():
+            blended[key] = blended.get(key, Decimal(0)) + Decimal(days) * share
+    return {key: value / total for key, value in blended.items()}

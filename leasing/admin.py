@@ -19,7 +19,9 @@ from .models import (
     FiberPair,
     LitCapacityReservation,
     LitCarrier,
+    LitCarrierOperator,
     Outage,
+    OutageChange,
     OwnershipShare,
     Path,
     PathSegment,
@@ -27,13 +29,22 @@ from .models import (
     Product,
     Segment,
     SegmentOwnership,
+    SegmentWeight,
     Site,
+    SiteOwnership,
     SpectrumReservation,
     TransitPortPool,
     TransitPortReservation,
 )
 from .services.capacity import light_carrier, release_allocation
-from .services.inventory import validate_chain, validate_shares
+from .services.inventory import (
+    refuse_chain_change,
+    set_carrier_operator,
+    set_segment_weight,
+    set_site_owner,
+    validate_chain,
+    validate_shares,
+)
 
 
 def _as_formset_error(check: Any, *args: Any) -> None:
@@ -80,6 +91,8 @@ class SegmentOwnershipAdmin(admin.ModelAdmin):
 
 
 class PathSegmentFormSet(forms.BaseInlineFormSet):
+    actor: Any = None  # set by PathAdmin: who changes the chain
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -89,6 +102,11 @@ class PathSegmentFormSet(forms.BaseInlineFormSet):
         if path.a_site_id and path.z_site_id:
             segments = [form.cleaned_data["segment"] for form in kept]
             _as_formset_error(validate_chain, path.a_site_id, path.z_site_id, segments)
+            if path.pk is not None:
+                try:
+                    refuse_chain_change(path=path, segments=segments, actor=self.actor)
+                except DomainError as error:
+                    raise ValidationError(error.detail) from None
 
 
 class PathSegmentInline(admin.TabularInline):
@@ -104,6 +122,12 @@ class PathAdmin(admin.ModelAdmin):
     list_select_related = ["a_site", "z_site"]
     search_fields = ["code", "name"]
     inlines = [PathSegmentInline]
+
+    def _create_formsets(self, request: HttpRequest, obj: Any, change: bool) -> tuple:
+        formsets, inlines = super()._create_formsets(request, obj, change)
+        for formset in formsets:
+            formset.actor = request.user  # the chain check needs who asks
+        return formsets, inlines
 
 
 @admin.register(Site)
@@ -270,9 +294,71 @@ for model in (SpectrumReservation, LitCapacityReservation, TransitPortReservatio
     admin.site.register(model, ReadOnlyAdmin)
 
 
+class OutageChangeInline(admin.TabularInline):
+    model = OutageChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "action", "by", "changes", "reason"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Outage)
-class OutageAdmin(admin.ModelAdmin):
+class OutageAdmin(ReadOnlyAdmin):
+    """Outages are recorded, ended and corrected in the portal or the API (with history)."""
+
     list_display = ["segment", "started_at", "ended_at", "description", "recorded_by"]
     list_filter = ["segment"]
     list_select_related = ["segment"]
     date_hierarchy = "started_at"
+    inlines = [OutageChangeInline]
+
+
+class DatedAdmin(admin.ModelAdmin):
+    """Dated owners and weights: added (or replaced for a date) through the inventory service,
+    which keeps the object's own field as the value in force today; history is not edited."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        row = self.record(obj)
+        obj.pk = row.pk
+
+    def record(self, obj: Any) -> Any:
+        raise NotImplementedError
+
+
+@admin.register(SiteOwnership)
+class SiteOwnershipAdmin(DatedAdmin):
+    list_display = ["site", "operator", "valid_from"]
+    list_filter = ["site", "operator"]
+    list_select_related = ["site", "operator"]
+
+    def record(self, obj: SiteOwnership) -> SiteOwnership:
+        return set_site_owner(site=obj.site, operator=obj.operator, valid_from=obj.valid_from)
+
+
+@admin.register(SegmentWeight)
+class SegmentWeightAdmin(DatedAdmin):
+    list_display = ["segment", "weight", "valid_from", "note"]
+    list_filter = ["segment"]
+    list_select_related = ["segment"]
+
+    def record(self, obj: SegmentWeight) -> SegmentWeight:
+        return set_segment_weight(
+            segment=obj.segment, weight=obj.weight, valid_from=obj.valid_from, note=obj.note
+        )
+
+
+@admin.register(LitCarrierOperator)
+class LitCarrierOperatorAdmin(DatedAdmin):
+    list_display = ["carrier", "operator", "valid_from"]
+    list_filter = ["operator"]
+    list_select_related = ["carrier__path", "operator"]
+
+    def record(self, obj: LitCarrierOperator) -> LitCarrierOperator:
+        return set_carrier_operator(
+            carrier=obj.carrier, operator=obj.operator, valid_from=obj.valid_from
+        )

@@ -80,3 +80,9 @@ class P95Rule(models.TextChoices):
 
     GREATER_OF = "greater_of", "Greater of inbound and outbound 95th"
     SUM = "sum", "95th of inbound + outbound per bucket"
+
+
+class OutageAction(models.TextChoices):
+    RECORDED = "recorded", "Recorded"
+    ENDED = "ended", "Ended"
+    CORRECTED = "corrected", "Corrected"

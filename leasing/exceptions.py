@@ -11,3 +11,10 @@ class NotSellable(DomainError):
     """The product cannot be sold where or when it was asked for (no price, wrong place...)."""
 
     error_type = "not_sellable"
+
+
+class NotPermitted(DomainError):
+    """The actor may not do this to this object (e.g. a chain only platform admins change)."""
+
+    status_code = 403
+    error_type = "permission_denied"

@@ -10,7 +10,7 @@ from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 
 from .choices import IRU_TERMS, LEASE_TERMS
-from .models import Path, Product, Site
+from .models import Outage, Path, Product, Segment, Site
 
 
 class OnDateForm(forms.Form):
@@ -114,3 +114,50 @@ class TerminateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="First day without service.",
     )
+
+
+def _utc_datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **kwargs
+    )
+
+
+class OutageForm(forms.Form):
+    segment = forms.ModelChoiceField(queryset=Segment.objects.order_by("code"))
+    started_at = _utc_datetime_field("Started at (UTC)")
+    ended_at = _utc_datetime_field(
+        "Ended at (UTC)", required=False, help_text="Empty while it lasts."
+    )
+    description = forms.CharField(max_length=300)
+
+
+class EndOutageForm(forms.Form):
+    ended_at = _utc_datetime_field("Ended at (UTC)")
+
+
+class CorrectOutageForm(forms.Form):
+    """Every field of the outage as it should be, and why it changes."""
+
+    started_at = _utc_datetime_field("Started at (UTC)")
+    ended_at = _utc_datetime_field(
+        "Ended at (UTC)", required=False, help_text="Empty while it lasts."
+    )
+    description = forms.CharField(max_length=300)
+    reason = forms.CharField(max_length=300, help_text="Why the outage is corrected.")
+
+    @classmethod
+    def for_outage(cls, outage: Outage) -> CorrectOutageForm:
+        """The form filled with the outage as recorded (times in UTC, to the minute)."""
+
+        def shown(value: datetime.datetime | None) -> str:
+            if value is None:
+                return ""
+            return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M")
+
+        return cls(
+            initial={
+                "started_at": shown(outage.started_at),
+                "ended_at": shown(outage.ended_at),
+                "description": outage.description,
+            }
+        )

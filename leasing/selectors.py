@@ -15,6 +15,7 @@ from .choices import AllocationStatus, SpectrumState
 from .models import (
     CapacityAllocation,
     FiberPair,
+    LitCarrier,
     OwnershipShare,
     Path,
     PathSegment,
@@ -22,6 +23,9 @@ from .models import (
     Product,
     Segment,
     SegmentOwnership,
+    SegmentWeight,
+    Site,
+    SiteOwnership,
     SpectrumReservation,
 )
 from .models.capacity import live_allocations_q
@@ -40,8 +44,36 @@ def ownership_on(segment: Segment, on: datetime.date) -> dict[Organisation, Deci
     return {share.operator: share.percent for share in current.shares.all()}
 
 
+def weight_on(segment: Segment, on: datetime.date) -> Decimal:
+    """The segment's settlement weight on ``on``: the dated weight in force, else (before the
+    first one) ``Segment.weight``. Uses ``segment.weights`` prefetched if present."""
+    candidates = [w for w in segment.weights.all() if w.valid_from <= on]
+    if not candidates:
+        return segment.weight
+    return max(candidates, key=lambda w: w.valid_from).weight
+
+
+def site_owner_on(site: Site, on: datetime.date) -> Organisation:
+    """The operator owning ``site`` on ``on``: the dated owner in force, else (before the first
+    one) ``Site.operator``. Uses ``site.ownerships`` prefetched if present."""
+    candidates = [o for o in site.ownerships.all() if o.valid_from <= on]
+    if not candidates:
+        return site.operator
+    return max(candidates, key=lambda o: o.valid_from).operator
+
+
+def carrier_operator_on(carrier: LitCarrier, on: datetime.date) -> Organisation:
+    """The operator running ``carrier`` on ``on``: the dated one in force, else (before the
+    first) ``LitCarrier.operator``. Uses ``carrier.operators`` prefetched if present."""
+    candidates = [o for o in carrier.operators.all() if o.valid_from <= on]
+    if not candidates:
+        return carrier.operator
+    return max(candidates, key=lambda o: o.valid_from).operator
+
+
 def path_operator_shares(segments: list[Segment], on: datetime.date) -> dict[Organisation, Decimal]:
-    """An operator's share of a path: sum(weight x ownership) / sum(weight), as fractions of 1.
+    """An operator's share of a path on ``on``: sum(weight x ownership) / sum(weight), as
+    fractions of 1, with each segment's weight and ownership in force that day.
 
     Segments without an ownership on ``on`` are left out of both sums.
     """
@@ -51,12 +83,27 @@ def path_operator_shares(segments: list[Segment], on: datetime.date) -> dict[Org
         owners = ownership_on(segment, on)
         if not owners:
             continue
-        total_weight += segment.weight
+        weight = weight_on(segment, on)
+        total_weight += weight
         for operator, percent in owners.items():
-            weighted[operator] = weighted.get(operator, Decimal(0)) + segment.weight * percent / 100
+            weighted[operator] = weighted.get(operator, Decimal(0)) + weight * percent / 100
     if not total_weight:
         return {}
     return {operator: value / total_weight for operator, value in weighted.items()}
+
+
+def route_changes(
+    segments: list[Segment], site: Site | None, first: datetime.date, last: datetime.date
+) -> list[datetime.date]:
+    """The days in (first, last] on which an ownership, weight or site owner of the route
+    changes, in order (from the prefetched rows): between two of them the shares are equal."""
+    days: set[datetime.date] = set()
+    for segment in segments:
+        days.update(o.valid_from for o in segment.ownerships.all())
+        days.update(w.valid_from for w in segment.weights.all())
+    if site is not None:
+        days.update(o.valid_from for o in site.ownerships.all())
+    return sorted(day for day in days if first < day <= last)
 
 
 def segments_with_ownership() -> QuerySet[Segment]:
@@ -65,12 +112,21 @@ def segments_with_ownership() -> QuerySet[Segment]:
         Prefetch(
             "ownerships",
             queryset=SegmentOwnership.objects.prefetch_related(Prefetch("shares", queryset=shares)),
-        )
+        ),
+        Prefetch("weights", queryset=SegmentWeight.objects.all()),
+    )
+
+
+def sites_with_owners() -> QuerySet[Site]:
+    """Sites with their owner today and their dated owners (for ``site_owner_on``)."""
+    return Site.objects.select_related("operator").prefetch_related(
+        Prefetch("ownerships", queryset=SiteOwnership.objects.select_related("operator"))
     )
 
 
 def paths_with_segments() -> QuerySet[Path]:
-    """Paths with their sites, ordered segments and the segments' ownerships, in 4 queries."""
+    """Paths with their sites, ordered segments and the segments' ownerships and weights, in
+    6 queries."""
     return Path.objects.select_related("a_site", "z_site").prefetch_related(
         Prefetch(
             "path_segments",

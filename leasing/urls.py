@@ -29,6 +29,15 @@ urlpatterns = [
     ),
     path("network/utilisation/", views.UtilisationView.as_view(), name="utilisation"),
     path("network/outages/", views.OutagesView.as_view(), name="outages"),
+    path("network/outages/<int:pk>/", views.OutageView.as_view(), name="outage"),
+    path(
+        "network/outages/<int:pk>/end/", views.OutageView.as_view(action="end"), name="outage-end"
+    ),
+    path(
+        "network/outages/<int:pk>/correct/",
+        views.OutageView.as_view(action="correct"),
+        name="outage-correct",
+    ),
 ]
 
 urlpatterns += [

@@ -12,13 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from organisations.access import describe_actor, has_capability
+from organisations.access import has_capability
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .forms import AvailabilityForm, OnDateForm
-from .models import FiberPair, Outage, Product, Segment, Site
+from .forms import (
+    AvailabilityForm,
+    CorrectOutageForm,
+    EndOutageForm,
+    OnDateForm,
+    OutageForm,
+)
+from .models import FiberPair, Outage, Product, Site
 from .selectors import (
     chain_of,
     fiber_pair_utilisation,
@@ -29,7 +35,7 @@ from .selectors import (
     spectrum_held,
 )
 from .services.capacity import check_availability
-from .services.outages import record_outage
+from .services.outages import correct_outage, end_outage, record_outage
 from .svg import operator_colours, route_svg, spectrum_map_svg
 
 
@@ -197,22 +203,17 @@ class UtilisationView(CapabilityRequiredMixin, OnDateMixin, View):
         )
 
 
-class OutageForm(forms.Form):
-    segment = forms.ModelChoiceField(queryset=Segment.objects.order_by("code"))
-    started_at = forms.DateTimeField(
-        label="Started at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ended_at = forms.DateTimeField(
-        label="Ended at (UTC)",
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Empty while it lasts.",
-    )
-    description = forms.CharField(max_length=300)
+def _add_domain_error(form: forms.Form, error: DomainError) -> None:
+    for field, messages_ in error.errors.items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+    if not error.errors:
+        form.add_error(None, error.detail)
 
 
 class OutagesView(CapabilityRequiredMixin, View):
-    """Network staff record the outages of the segments their operator owns a share of."""
+    """Network staff record the outages of the segments their operator owns a share of, and
+    end or correct them (``OutageView``)."""
 
     required_capability = Capability.MANAGE_INVENTORY
 
@@ -230,17 +231,68 @@ class OutagesView(CapabilityRequiredMixin, View):
         if not form.is_valid():
             return self._page(request, form, status=400)
         try:
-            record_outage(
-                operator=request.user.organisation,
-                by=describe_actor(request.user),
-                **form.cleaned_data,
-            )
+            record_outage(actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            for field, messages_ in error.errors.items():
-                for message in messages_:
-                    form.add_error(field if field in form.fields else None, message)
-            if not error.errors:
-                form.add_error(None, error.detail)
+            _add_domain_error(form, error)
             return self._page(request, form, status=400)
         messages.success(request, "Outage recorded.")
         return redirect("outages")
+
+
+class OutageView(CapabilityRequiredMixin, View):
+    """One outage with its history, and the forms to end it (while open) and to correct it.
+
+    ``action`` is ``None`` for the page, ``"end"`` or ``"correct"`` for the forms' posts; a form
+    with errors comes back with what was typed (400).
+    """
+
+    required_capability = Capability.MANAGE_INVENTORY
+    action: str | None = None
+
+    def _page(
+        self,
+        request: HttpRequest,
+        outage: Outage,
+        end_form: EndOutageForm | None = None,
+        correct_form: CorrectOutageForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        if end_form is None and outage.ended_at is None:
+            end_form = EndOutageForm()
+        context = {
+            "outage": outage,
+            "history": outage.changes.all(),
+            "end_form": end_form if outage.ended_at is None else None,
+            "correct_form": correct_form or CorrectOutageForm.for_outage(outage),
+        }
+        return render(request, "leasing/outage.html", context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        outage = get_object_or_404(Outage.objects.select_related("segment"), pk=pk)
+        return self._page(request, outage)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if self.action is None:
+            return self.http_method_not_allowed(request)
+        outage = get_object_or_404(Outage.objects.select_related("segment"), pk=pk)
+        if self.action == "end":
+            form: forms.Form = EndOutageForm(request.POST)
+            if form.is_valid():
+                try:
+                    end_outage(outage=outage, actor=request.user, **form.cleaned_data)
+                except DomainError as error:
+                    _add_domain_error(form, error)
+                else:
+                    messages.success(request, "Outage ended.")
+                    return redirect("outage", pk=outage.pk)
+            return self._page(request, outage, end_form=form, status=400)
+        form = CorrectOutageForm(request.POST)
+        if form.is_valid():
+            try:
+                correct_outage(outage=outage, actor=request.user, **form.cleaned_data)
+            except DomainError as error:
+                _add_domain_error(form, error)
+            else:
+                messages.success(request, "Outage corrected.")
+                return redirect("outage", pk=outage.pk)
+        return self._page(request, outage, correct_form=form, status=400)

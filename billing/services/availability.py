@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
 from leasing.models import Contract, Outage
 
@@ -33,9 +34,16 @@ def downtime_seconds(
     start: datetime.datetime,
     end: datetime.datetime,
 ) -> int:
-    """Seconds of [start, end) covered by the union of ``intervals`` (an open end lasts)."""
+    """Seconds of [start, end) covered by the union of ``intervals``.
+
+    An open outage (no end) counts only up to ``end`` or now, whichever is earlier: a month
+    rated while an outage lasts is not charged for downtime that has not happened yet.
+    """
+    open_until = min(end, timezone.now())
     clipped = sorted(
-        (max(a, start), min(b or end, end)) for a, b in intervals if a < end and (b or end) > start
+        (max(a, start), min(b or open_until, end))
+        for a, b in intervals
+        if max(a, start) < min(b or open_until, end)
     )
     down, reach = datetime.timedelta(0), start
     for a, b in clipped:

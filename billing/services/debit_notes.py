@@ -31,9 +31,7 @@ from ..models import (
     LateAdjustment,
 )
 from ..periods import period_days
-from ..split import largest_remainder
 from .acting import require_finance_of
-from .allocations import operator_shares
 from .invoices import next_number
 from .tax import tax_treatment
 

@@ -15,8 +15,7 @@ from tcfo_portal.money import minor_unit
 from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period
-from ..split import largest_remainder
-from .allocations import operator_shares
+from .allocations import split_over_days
 from .tax import tax_treatment
 
 LARGEST = Decimal(10) ** 13  # what an invoice line's amount column holds, with room for tax
@@ -78,7 +77,9 @@ def add_manual_line(
     treatment = tax_treatment(
         billing_party=invoice.billing_party, customer=invoice.customer, on=service_date
     )
-    shares = operator_shares(path=path, site=site, on=service_date)
+    parts = split_over_days(
+        amount=amount, currency=invoice.currency, path=path, site=site, first=service_date
+    )
     line = InvoiceLine.objects.create(
         invoice=invoice,
         kind=LineKind.MANUAL,
@@ -96,7 +97,7 @@ def add_manual_line(
     )
     LineAllocation.objects.bulk_create(
         LineAllocation(line=line, operator=operator, amount=part)
-        for operator, part in largest_remainder(amount, shares, invoice.currency).items()
+        for operator, part in parts.items()
     )
     return line
 

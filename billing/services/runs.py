@@ -23,7 +23,7 @@ from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period, period_days
 from ..split import largest_remainder
-from .allocations import operator_shares
+from .allocations import load_route, shares_between
 from .closing import billing_parties, closed_parties, record_availability, require_ended
 from .percentiles import record_percentiles, services_for_usage
 from .rating import rate_contract
@@ -121,7 +121,10 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     ) | set(RemovedLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
     pending: list[tuple[InvoiceLine, dict]] = []
     invoices: dict[tuple[int, int, str], Invoice] = {}
-    # Many lines share a path and a day, a billing party and a customer: ask once each.
+    # Many lines share a route and days, a billing party and a customer: ask once each. A
+    # route (path or site with its dated owners and weights) is loaded once per chunk; its
+    # shares over a line's days are then computed without a query.
+    routes: dict[tuple, tuple] = {}
     shares: dict[tuple, dict] = {}
     treatments: dict[tuple, object] = {}
     closed = closed_parties(period)
@@ -170,10 +173,15 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                 site=service.site,
                 source_key=draft.source_key,
             )
-            owners = (service.path_id, service.site_id, draft.service_date)
+            until = draft.service_until or draft.service_date
+            owners = (service.path_id, service.site_id, draft.service_date, until)
             if owners not in shares:
-                shares[owners] = operator_shares(
-                    path=service.path, site=service.site, on=draft.service_date
+                route = (service.path_id, service.site_id)
+                if route not in routes:
+                    routes[route] = load_route(path=service.path, site=service.site)
+                path, site = routes[route]
+                shares[owners] = shares_between(
+                    path=path, site=site, first=draft.service_date, last=until
                 )
             parts = largest_remainder(draft.amount, shares[owners], contract.currency)
             pending.append((line, parts))

@@ -13,8 +13,18 @@ from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
-from ..models import FiberPair, LitCarrier, Path, Price, Product, Segment, Site
-from ..selectors import chain_of, ownership_on
+from ..models import (
+    FiberPair,
+    LitCarrier,
+    Outage,
+    OutageChange,
+    Path,
+    Price,
+    Product,
+    Segment,
+    Site,
+)
+from ..selectors import chain_of, ownership_on, weight_on
 from ..services.inventory import validate_chain
 from ..spectrum import slot_start_thz
 
@@ -92,7 +102,9 @@ class OwnershipSerializer(serializers.Serializer):
 class SegmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
     a_site = CodeField(queryset=Site.objects.all())
     z_site = CodeField(queryset=Site.objects.all())
-    weight = serializers.DecimalField(max_digits=12, decimal_places=3, read_only=True)
+    weight = serializers.SerializerMethodField(
+        help_text="The settlement weight on the date asked for (``?date=``, default today)."
+    )
     ownership = serializers.SerializerMethodField(
         help_text="Each operator's share on the date asked for (``?date=``, default today)."
     )
@@ -111,6 +123,11 @@ class SegmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "design_capacity_gbps",
             "ownership",
         ]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=3))
+    def get_weight(self, segment: Segment) -> str:
+        on = self.context.get("on") or timezone.localdate()
+        return f"{weight_on(segment, on):.3f}"
 
     @extend_schema_field(OwnershipShareSerializer(many=True))
     def get_ownership(self, segment: Segment) -> list[dict[str, str]]:
@@ -354,3 +371,49 @@ class AvailabilitySerializer(serializers.Serializer):
         required=False,
         help_text="Operators only: where the next one would go (slots, tributary slots, ports).",
     )
+
+
+class OutageChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutageChange
+        fields = ["action", "changes", "reason", "by", "at"]
+        read_only_fields = fields
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    segment = serializers.CharField(source="segment.code", read_only=True)
+    history = OutageChangeSerializer(source="changes", many=True, read_only=True)
+
+    class Meta:
+        model = Outage
+        fields = [
+            "id",
+            "segment",
+            "started_at",
+            "ended_at",
+            "description",
+            "recorded_by",
+            "created_at",
+            "history",
+        ]
+        read_only_fields = fields
+
+
+class OutageRecordSerializer(serializers.Serializer):
+    segment = CodeField(queryset=Segment.objects.all())
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(max_length=300)
+
+
+class OutageEndSerializer(serializers.Serializer):
+    ended_at = serializers.DateTimeField()
+
+
+class OutageCorrectionSerializer(serializers.Serializer):
+    """Only the fields sent change; ``ended_at: null`` reopens the outage."""
+
+    started_at = serializers.DateTimeField(required=False)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=300, required=False)
+    reason = serializers.CharField(max_length=300, help_text="Why the outage is corrected.")

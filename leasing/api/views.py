@@ -8,21 +8,28 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisations.access import editable_by, has_capability
+from organisations.access import editable_by, has_capability, is_platform_admin
 from organisations.choices import Capability
+from tcfo_portal.api.idempotency import idempotent
 
 from ..choices import ProductKind
-from ..models import FiberPair, LitCarrier, Price, Product, Site, TransitPortPool
+from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
 from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
 from ..services.capacity import check_availability, light_carrier
-from ..services.inventory import set_path_segments, set_segment_ownership
+from ..services.inventory import (
+    refuse_chain_change,
+    set_path_segments,
+    set_segment_ownership,
+)
+from ..services.outages import correct_outage, end_outage, record_outage
 from . import serializers as s
+from .sales_views import IDEMPOTENCY
 
 DATE_PARAMETER = OpenApiParameter(
     "date", datetime.date, description="The day to describe (ownership, prices); default today."
@@ -132,14 +139,20 @@ class PathViewSet(InventoryViewSet):
     def perform_create(self, serializer: s.PathSerializer) -> None:
         segments = serializer.validated_data.pop("segment_codes")
         path = serializer.save()
-        set_path_segments(path=path, segments=segments)
+        set_path_segments(path=path, segments=segments, actor=self.request.user)
 
     @transaction.atomic
     def perform_update(self, serializer: s.PathSerializer) -> None:
+        """A new chain only from platform admins, and never on a path that carried a service
+        (``leasing.services.inventory.refuse_chain_change``)."""
         segments = serializer.validated_data.pop("segment_codes", None)
+        if segments is not None:
+            refuse_chain_change(
+                path=serializer.instance, segments=segments, actor=self.request.user
+            )
         path = serializer.save()
         if segments is not None:
-            set_path_segments(path=path, segments=segments)
+            set_path_segments(path=path, segments=segments, actor=self.request.user)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> s.PathSerializer:
         serializer = super().get_serializer(*args, **kwargs)
@@ -279,3 +292,64 @@ def describe_placement(product: Product, hops: tuple) -> list[dict[str, Any]]:
     model = _RESOURCE_MODELS[product.kind]
     names = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=[key for key, _ in hops])}
     return [{"resource": names[key], "start": units.start, "end": units.end} for key, units in hops]
+
+
+class OutageViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Outages on segments, each with its history. Network staff see those of the segments their
+    operator holds or held a share of (another operator's outage is a 404), record new ones,
+    end open ones (``POST .../end/``) and correct them with a reason (``POST .../correct/``).
+    The service decides on the exact date: a share of the segment on the outage's start."""
+
+    serializer_class = s.OutageSerializer
+    required_capability = Capability.MANAGE_INVENTORY
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Outage]:
+        queryset = Outage.objects.select_related("segment").prefetch_related("changes")
+        actor = self.request.user
+        if is_platform_admin(actor):
+            return queryset
+        operator = actor.organisation
+        if operator is None or not operator.is_operator:
+            return queryset.none()
+        return queryset.filter(segment__in=Segment.ever_owned_by(operator))
+
+    def _answer(self, outage: Outage, code: int = status.HTTP_200_OK) -> Response:
+        return Response(s.OutageSerializer(self.get_queryset().get(pk=outage.pk)).data, status=code)
+
+    @extend_schema(
+        request=s.OutageRecordSerializer,
+        responses={201: s.OutageSerializer},
+        parameters=[IDEMPOTENCY],
+    )
+    def create(self, request: Request) -> Response:
+        def make() -> Response:
+            body = s.OutageRecordSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            outage = record_outage(actor=request.user, **body.validated_data)
+            return self._answer(outage, status.HTTP_201_CREATED)
+
+        return idempotent(request, make)
+
+    @extend_schema(request=s.OutageEndSerializer, responses=s.OutageSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        outage = self.get_object()
+        body = s.OutageEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(end_outage(outage=outage, actor=request.user, **body.validated_data))
+
+    @extend_schema(request=s.OutageCorrectionSerializer, responses=s.OutageSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        outage = self.get_object()
+        body = s.OutageCorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            correct_outage(outage=outage, actor=request.user, **body.validated_data)
+        )

@@ -6,29 +6,37 @@ from .capacity import (
 )
 from .catalog import Price, Product
 from .network import (
+    EARLIEST,
     FiberPair,
     LitCarrier,
+    LitCarrierOperator,
     Outage,
+    OutageChange,
     OwnershipShare,
     Path,
     PathSegment,
     Segment,
     SegmentOwnership,
+    SegmentWeight,
     Site,
+    SiteOwnership,
     TransitPortPool,
 )
 from .sales import Contract, IruInstallment, Order, OrderTransition, Quote, Service, SlaCreditTier
 
 __all__ = [
+    "EARLIEST",
     "CapacityAllocation",
     "Contract",
     "FiberPair",
     "IruInstallment",
     "LitCapacityReservation",
     "LitCarrier",
+    "LitCarrierOperator",
     "Order",
     "OrderTransition",
     "Outage",
+    "OutageChange",
     "OwnershipShare",
     "Path",
     "PathSegment",
@@ -37,8 +45,10 @@ __all__ = [
     "Quote",
     "Segment",
     "SegmentOwnership",
+    "SegmentWeight",
     "Service",
     "Site",
+    "SiteOwnership",
     "SlaCreditTier",
     "SpectrumReservation",
     "TransitPortPool",

@@ -8,13 +8,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_countries.fields import CountryField
 
 from organisations.choices import OrganisationKind
 
-from ..choices import GRID_SLOTS, GridType, SegmentMedium, SiteKind
+from ..choices import GRID_SLOTS, GridType, OutageAction, SegmentMedium, SiteKind
 from ..spectrum import UnitRange, channel_offset, slot_start_thz
 
 code_validator = RegexValidator(
@@ -161,6 +162,16 @@ class Segment(models.Model):
         )
 
     @classmethod
+    def ever_owned_by(cls, operator: object, until: datetime.date | None = None) -> models.QuerySet:
+        """Ids of the segments ``operator`` held a share of on any day up to ``until`` (default
+        today), as a query. An ownership from a date was in force at least that day (one per
+        segment and date), so any share in one starting by ``until`` counts."""
+        until = until or timezone.localdate()
+        return OwnershipShare.objects.filter(
+            operator=operator, ownership__valid_from__lte=until
+        ).values_list("ownership__segment_id", flat=True)
+
+    @classmethod
     def operator_editable(cls, operator: object) -> Q:
         """Operators change no segment: geometry and weight move everyone's revenue share."""
         return Q(pk__in=[])
@@ -189,6 +200,24 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment.code} down from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class OutageChange(models.Model):
+    """One step of an outage's history: who recorded, ended or corrected it, when, what changed
+    (``changes``: field -> [before, after], as ISO text) and why (required for a correction)."""
+
+    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=16, choices=OutageAction.choices)
+    changes = models.JSONField(default=dict)
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["outage", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.by} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class SegmentOwnership(models.Model):
@@ -239,6 +268,73 @@ class OwnershipShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operator}: {self.percent}%"
+
+
+EARLIEST = datetime.date(2000, 1, 1)  # before anything the consortium bills
+
+
+class SiteOwnership(models.Model):
+    """Who owns a site from ``valid_from`` until the next ownership of the same site.
+
+    Lines without a path (a cross-connect at a PoP) go to the owner of the day. ``Site.operator``
+    is the owner today (``leasing.services.inventory.set_site_owner`` keeps both).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="ownerships")
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=OPERATORS_ONLY,
+    )
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ["site", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "valid_from"],
+                name="one_owner_per_site_and_date",
+                violation_error_message="This site already has an owner from that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code}: {self.operator} from {self.valid_from}"
+
+    def clean(self) -> None:
+        if self.operator_id:
+            _must_be_operator(self.operator, "operator")
+
+
+class SegmentWeight(models.Model):
+    """A segment's settlement weight from ``valid_from`` until the next one of the segment.
+
+    Days before a segment's first dated weight use ``Segment.weight`` (the agreed weight or the
+    length); ``leasing.services.inventory.set_segment_weight`` keeps ``settlement_weight`` as
+    the weight in force today.
+    """
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="weights")
+    weight = models.DecimalField(
+        max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    valid_from = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["segment", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "valid_from"],
+                name="one_weight_per_segment_and_date",
+                violation_error_message="This segment already has a weight from that date.",
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="dated_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment.code}: weight {self.weight} from {self.valid_from}"
 
 
 class Path(models.Model):
@@ -469,6 +565,37 @@ class LitCarrier(models.Model):
         return UnitRange(0, self.tributary_slots)
 
 
+class LitCarrierOperator(models.Model):
+    """Which operator runs (and sells on) a lit carrier from ``valid_from`` on; ``LitCarrier.
+    operator`` is the one today (``leasing.services.inventory.set_carrier_operator``)."""
+
+    carrier = models.ForeignKey(LitCarrier, on_delete=models.CASCADE, related_name="operators")
+    operator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=OPERATORS_ONLY,
+    )
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ["carrier", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "valid_from"],
+                name="one_operator_per_carrier_and_date",
+                violation_error_message="This carrier already has an operator from that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id}: {self.operator} from {self.valid_from}"
+
+    def clean(self) -> None:
+        if self.operator_id:
+            _must_be_operator(self.operator, "operator")
+
+
 class TransitPortPool(models.Model):
     """The IP transit ports of one speed a PoP can hand over to customers."""
 
@@ -498,3 +625,62 @@ class TransitPortPool(models.Model):
     @property
     def band(self) -> UnitRange:
         return UnitRange(0, self.ports)
+
+
+FAR_FUTURE = datetime.date(9999, 12, 31)
+
+
+def _ends(model: type[models.Model], key: str) -> Subquery:
+    """For rows of a dated ``model`` (``valid_from`` per ``key``): the day the next row of the
+    same object starts, i.e. the first day the row is no longer in force (None: still is)."""
+    return Subquery(
+        model.objects.filter(**{key: OuterRef(key), "valid_from__gt": OuterRef("valid_from")})
+        .order_by("valid_from")
+        .values("valid_from")[:1]
+    )
+
+
+def _during(start_ref: str, end_ref: str | None) -> Q:
+    """Rows annotated with ``until`` (``_ends``) in force on a day of [start, end) of the outer
+    row, and on a day up to today (nobody sees by an ownership that has not begun)."""
+    during = Q(valid_from__lte=timezone.localdate()) & (
+        Q(until__isnull=True) | Q(until__gt=OuterRef(start_ref))
+    )
+    if end_ref:
+        far = Value(FAR_FUTURE, output_field=models.DateField())
+        during &= Q(valid_from__lt=Coalesce(OuterRef(end_ref), far))
+    return during
+
+
+def route_held_during(
+    operator: object,
+    *,
+    path_ref: str,
+    site_ref: str,
+    start_ref: str,
+    end_ref: str | None = None,
+) -> Q:
+    """Objects (orders, services, contracts) whose route ``operator`` held a share of on a day
+    between the outer row's ``start_ref`` and ``end_ref`` (exclusive; ``None``: open), up to
+    today: a share of a segment of the path, or the site it is at. A query (``Exists``), for
+    ``operator_visibility``: a former owner keeps seeing what it co-owned while it did."""
+    segment_held = (
+        SegmentOwnership.objects.annotate(until=_ends(SegmentOwnership, "segment"))
+        .filter(_during(start_ref, end_ref))
+        .filter(
+            shares__operator=operator,
+            segment__in=PathSegment.objects.filter(path=OuterRef(OuterRef(path_ref))).values(
+                "segment_id"
+            ),
+        )
+    )
+    site_held = (
+        SiteOwnership.objects.annotate(until=_ends(SiteOwnership, "site"))
+        .filter(_during(start_ref, end_ref))
+        .filter(operator=operator, site=OuterRef(site_ref))
+    )
+    # A site with no dated owner yet belongs to its owner today.
+    undated_site = Q(**{f"{site_ref}__operator": operator}) & ~Q(
+        Exists(SiteOwnership.objects.filter(site=OuterRef(site_ref)))
+    )
+    return Q(Exists(segment_held)) | Q(Exists(site_held)) | undated_site

@@ -123,14 +123,12 @@ class Order(models.Model):
 
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
-        """An operator sees the orders it sells, or that run over segments it owns a share of
-        today, or at a PoP it owns."""
-        from .network import Segment
+        """An operator sees the orders it sells, or whose route (segments of the path, or the
+        PoP) it held a share of on a day from the quoted start on, up to today."""
+        from .network import route_held_during
 
-        return (
-            Q(billing_party=operator)
-            | Q(quote__path__segments__in=Segment.owned_by(operator))
-            | Q(quote__site__operator=operator)
+        return Q(billing_party=operator) | route_held_during(
+            operator, path_ref="quote__path", site_ref="quote__site", start_ref="quote__start_date"
         )
 
 
@@ -193,12 +191,16 @@ class Service(models.Model):
 
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
-        from .network import Segment
+        """The services an operator sells, or whose route it held a share of while the
+        service ran (a former owner keeps seeing what it co-owned)."""
+        from .network import route_held_during
 
-        return (
-            Q(order__billing_party=operator)
-            | Q(path__segments__in=Segment.owned_by(operator))
-            | Q(site__operator=operator)
+        return Q(order__billing_party=operator) | route_held_during(
+            operator,
+            path_ref="path",
+            site_ref="site",
+            start_ref="activated_on",
+            end_ref="terminated_on",
         )
 
 
@@ -250,12 +252,16 @@ class Contract(MoneyFieldsMixin, models.Model):
 
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
-        from .network import Segment
+        """The contracts an operator sells, or whose route it held a share of while the
+        service ran (a former owner keeps seeing what it co-owned)."""
+        from .network import route_held_during
 
-        return (
-            Q(billing_party=operator)
-            | Q(service__path__segments__in=Segment.owned_by(operator))
-            | Q(service__site__operator=operator)
+        return Q(billing_party=operator) | route_held_during(
+            operator,
+            path_ref="service__path",
+            site_ref="service__site",
+            start_ref="service__activated_on",
+            end_ref="service__terminated_on",
         )
 
 

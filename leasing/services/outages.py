@@ -1,17 +1,70 @@
-"""Outages on segments, recorded by the network staff of an operator that owns a share of the
-segment (or a platform admin); monthly availability and SLA credits are computed from them."""
+"""Outages on segments, recorded, ended and corrected by the network staff of an operator that
+owns a share of the segment (or a platform admin); monthly availability and SLA credits are
+computed from them. Every change leaves an ``OutageChange`` row: who, when, from what to what,
+and why (a correction needs a reason)."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from organisations.models import Organisation
+from organisations.access import Actor, describe_actor, has_capability, is_platform_admin
+from organisations.choices import Capability
 from tcfo_portal.exceptions import DomainError
 
-from ..models import Outage, Segment
+from ..choices import OutageAction
+from ..exceptions import NotPermitted
+from ..models import Outage, OutageChange, Segment
+
+DESCRIPTION_MAX = 300
+REASON_MAX = 300
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.datetime) else value
+
+
+def may_act_on(actor: Actor | None, segment: Segment, on: datetime.date) -> bool:
+    """May ``actor`` record or change outages of ``segment`` that start on ``on``?
+
+    Platform admins always; network staff of an operator holding a share of the segment on
+    ``on``; nobody else.
+    """
+    if is_platform_admin(actor):
+        return True
+    if not has_capability(actor, Capability.MANAGE_INVENTORY):
+        return False
+    operator = actor.organisation
+    if operator is None or not operator.is_operator:
+        return False
+    return Segment.objects.filter(pk=segment.pk, pk__in=Segment.owned_by(operator, on)).exists()
+
+
+def _refuse_unless_may_act(actor: Actor | None, segment: Segment, on: datetime.date) -> None:
+    if not may_act_on(actor, segment, on):
+        who = getattr(actor, "organisation", None) or "You"
+        raise NotPermitted(
+            f"{who} holds no share of {segment.code} on {on}: its owners record its outages."
+        )
+
+
+def _check_times(
+    started_at: datetime.datetime, ended_at: datetime.datetime | None
+) -> dict[str, list[str]]:
+    """The errors of an outage's times: no start or end in the future, no end before start."""
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+    if started_at > now:
+        errors["started_at"] = ["An outage is recorded once it has started."]
+    if ended_at is not None:
+        if ended_at > now:
+            errors["ended_at"] = ["An outage is ended once it has ended: not in the future."]
+        elif ended_at <= started_at:
+            errors["ended_at"] = ["An outage ends after it starts."]
+    return errors
 
 
 @transaction.atomic
@@ -21,43 +74,130 @@ def record_outage(
     started_at: datetime.datetime,
     ended_at: datetime.datetime | None,
     description: str,
-    operator: Organisation | None,
-    by: str,
+    actor: Actor | None,
 ) -> Outage:
     """Record that ``segment`` carried nothing from ``started_at`` to ``ended_at`` (open while
-    it lasts). ``operator`` is the recorder's organisation, ``None`` for a platform admin."""
-    errors: dict[str, list[str]] = {}
-    if operator is not None and segment.pk not in Segment.owned_by(operator, started_at.date()):
-        raise DomainError(
-            f"{operator} holds no share of {segment.code}: its owners record its outages."
-        )
-    if started_at > timezone.now():
-        errors["started_at"] = ["An outage is recorded once it has started."]
-    if ended_at is not None and ended_at <= started_at:
-        errors["ended_at"] = ["An outage ends after it starts."]
+    it lasts). ``actor`` must be allowed on the segment on the start's date (``may_act_on``);
+    neither time may lie in the future and the end comes after the start. Raises
+    ``NotPermitted`` (403) or ``DomainError`` with field errors."""
+    _refuse_unless_may_act(actor, segment, started_at.date())
+    errors = _check_times(started_at, ended_at)
     if not description.strip():
         errors["description"] = ["Say what happened."]
     if errors:
         raise DomainError("The outage is not valid.", errors=errors)
-    return Outage.objects.create(
+    by = describe_actor(actor)
+    outage = Outage.objects.create(
         segment=segment,
         started_at=started_at,
         ended_at=ended_at,
-        description=description.strip()[:300],
+        description=description.strip()[:DESCRIPTION_MAX],
         recorded_by=by,
     )
+    OutageChange.objects.create(
+        outage=outage,
+        action=OutageAction.RECORDED,
+        changes={
+            "started_at": [None, _iso(started_at)],
+            "ended_at": [None, _iso(ended_at)],
+            "description": [None, outage.description],
+        },
+        by=by,
+    )
+    return outage
 
 
 @transaction.atomic
-def end_outage(*, outage: Outage, ended_at: datetime.datetime, by: str) -> Outage:
-    """Close an open outage."""
-    outage = Outage.objects.select_for_update().get(pk=outage.pk)
+def end_outage(*, outage: Outage, ended_at: datetime.datetime, actor: Actor | None) -> Outage:
+    """Close an open outage at ``ended_at`` (after its start, not in the future).
+
+    Refuses an outage that has ended already (correct it instead) with a ``DomainError``.
+    """
+    outage = Outage.objects.select_for_update().select_related("segment").get(pk=outage.pk)
+    _refuse_unless_may_act(actor, outage.segment, outage.started_at.date())
     if outage.ended_at is not None:
-        raise DomainError(f"This outage ended at {outage.ended_at:%Y-%m-%d %H:%M} already.")
-    if ended_at <= outage.started_at:
         raise DomainError(
-            "An outage ends after it starts.", errors={"ended_at": ["After the start."]}
+            f"This outage ended at {outage.ended_at:%Y-%m-%d %H:%M} already: correct it instead.",
+            errors={"ended_at": ["The outage has ended already."]},
         )
+    errors = _check_times(outage.started_at, ended_at)
+    if errors:
+        raise DomainError("The end is not valid.", errors={"ended_at": errors["ended_at"]})
     outage.ended_at = ended_at
     outage.save(update_fields=["ended_at"])
+    OutageChange.objects.create(
+        outage=outage,
+        action=OutageAction.ENDED,
+        changes={"ended_at": [None, _iso(ended_at)]},
+        by=describe_actor(actor),
+    )
+    return outage
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def correct_outage(
+    *,
+    outage: Outage,
+    reason: str,
+    actor: Actor | None,
+    started_at: datetime.datetime = _UNSET,
+    ended_at: datetime.datetime | None = _UNSET,
+    description: str = _UNSET,
+) -> Outage:
+    """Change an outage's start, end (``None`` reopens it) and/or description, saying why.
+
+    Only the fields given change. The actor must be allowed on the segment on both the old and
+    the new start's date; times follow the rules of ``record_outage``. Writes one history row
+    with each changed field's before and after; a correction that changes nothing is refused.
+    """
+    outage = Outage.objects.select_for_update().select_related("segment").get(pk=outage.pk)
+    _refuse_unless_may_act(actor, outage.segment, outage.started_at.date())
+    new_start = outage.started_at if started_at is _UNSET else started_at
+    new_end = outage.ended_at if ended_at is _UNSET else ended_at
+    new_description = (
+        outage.description
+        if description is _UNSET
+        else (description or "").strip()[:DESCRIPTION_MAX]
+    )
+    if new_start.date() != outage.started_at.date():
+        _refuse_unless_may_act(actor, outage.segment, new_start.date())
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Say why the outage is corrected."]
+    if not new_description:
+        errors["description"] = ["Say what happened."]
+    # Only times that change are checked against now: an unchanged end stays valid.
+    times = _check_times(new_start, new_end)
+    if started_at is _UNSET:
+        times.pop("started_at", None)
+    if ended_at is _UNSET and started_at is _UNSET:
+        times.pop("ended_at", None)
+    errors.update(times)
+    if errors:
+        raise DomainError("The correction is not valid.", errors=errors)
+    before = {
+        "started_at": outage.started_at,
+        "ended_at": outage.ended_at,
+        "description": outage.description,
+    }
+    after = {"started_at": new_start, "ended_at": new_end, "description": new_description}
+    changes = {
+        field: [_iso(before[field]), _iso(after[field])]
+        for field in before
+        if before[field] != after[field]
+    }
+    if not changes:
+        raise DomainError("The correction changes nothing.")
+    outage.started_at, outage.ended_at, outage.description = new_start, new_end, new_description
+    outage.save(update_fields=["started_at", "ended_at", "description"])
+    OutageChange.objects.create(
+        outage=outage,
+        action=OutageAction.CORRECTED,
+        changes=changes,
+        reason=reason.strip()[:REASON_MAX],
+        by=describe_actor(actor),
+    )
     return outage

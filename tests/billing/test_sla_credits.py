@@ -12,6 +12,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing.choices import LineKind
 from billing.models import Invoice
@@ -80,3 +81,35 @@ def test_the_sla_credit_is_billed_taxed_and_split_to_the_cent(
     with django_capture_on_commit_callbacks(execute=True):
         start_run(period="2026-10", by="finance")
     assert invoice.lines.filter(kind=LineKind.SLA_CREDIT).count() == 1  # billed once
+
+
+def test_an_open_outage_counts_only_up_to_now_or_the_end_of_the_period():
+    now = timezone.now()
+    hour = datetime.timedelta(hours=1)
+    started = now - 3 * hour
+    # The current month (it ends in the future): down from the start until now, not beyond.
+    assert (
+        abs(downtime_seconds([(started, None)], now - 10 * hour, now + 100 * hour) - 3 * 3600) <= 5
+    )
+    # A future month: nothing has happened in it yet.
+    assert downtime_seconds([(started, None)], now + hour, now + 100 * hour) == 0
+    # A past month: up to its end.
+    assert downtime_seconds([(started - 10 * hour, None)], started - 20 * hour, started) == 36000
+
+
+def test_the_current_months_availability_counts_an_open_outage_until_now(outages):
+    contract = Contract.objects.get(service=outages.lease)
+    now = timezone.now()
+    period = now.astimezone(BAKU).strftime("%Y-%m")
+    month_start = now.astimezone(BAKU).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    Outage.objects.create(
+        segment=outages.sea, started_at=month_start, description="cut", recorded_by="noc"
+    )
+    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    total = (next_month - month_start).total_seconds()
+    low = Decimal(100 * (total - (timezone.now() - month_start).total_seconds() - 5) / total)
+    high = Decimal(100 * (total - (now - month_start).total_seconds()) / total)
+    availability = monthly_availability(contract, period, "Asia/Baku")
+    assert low - Decimal("0.001") <= availability <= high
+    # The month after: the open outage has not reached it yet.
+    assert monthly_availability(contract, next_month.strftime("%Y-%m"), "Asia/Baku") == 100

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     "site", "segment", "segmentownership", "path", "fiberpair", "litcarrier", "transitportpool",
     "product", "price", "capacityallocation", "spectrumreservation", "litcapacityreservation",
-    "transitportreservation",
+    "transitportreservation", "outage", "siteownership", "segmentweight", "litcarrieroperator",
 ]  # fmt: skip
 
 
@@ -137,3 +137,80 @@ def test_allocations_are_released_through_the_service_only(admin_client, net):
     assert allocation.status == "released"
     assert not allocation.spectrum.exists()
     assert CapacityAllocation.objects.count() == 1
+
+
+def test_a_site_owner_added_in_the_admin_is_dated_and_today_follows(admin_client, net):
+    import datetime
+
+    from leasing.models import Site, SiteOwnership
+
+    response = admin_client.post(
+        "/admin/leasing/siteownership/add/",
+        {"site": net.bak.pk, "operator": net.ktc.pk, "valid_from": "2026-09-01"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rows = SiteOwnership.objects.filter(site=net.bak).order_by("valid_from")
+    assert [(r.operator.name, r.valid_from) for r in rows] == [
+        ("AZT", datetime.date(2000, 1, 1)),  # what was true before, kept
+        ("KTC", datetime.date(2026, 9, 1)),
+    ]
+    assert Site.objects.get(pk=net.bak.pk).operator == net.ktc
+
+
+def test_the_admin_keeps_the_chain_of_a_path_that_carried_a_service(admin_client, sales_net):
+    import datetime
+
+    from leasing.models import PathSegment
+
+    from ..billing.conftest import _sale
+
+    net = sales_net
+    _sale(
+        net,
+        net.customer,
+        net.wl100,
+        datetime.date(2026, 8, 1),
+        datetime.date(2026, 8, 1),
+        term_months=12,
+        path=net.path,
+    )
+    land, sea = PathSegment.objects.filter(path=net.path).order_by("position")
+    body = {
+        "code": "BAK-AKT",
+        "name": "Baku - Aktau",
+        "a_site": net.bak.pk,
+        "z_site": net.akt.pk,
+        "is_active": "on",
+        "path_segments-TOTAL_FORMS": "2",
+        "path_segments-INITIAL_FORMS": "2",
+        "path_segments-MIN_NUM_FORMS": "0",
+        "path_segments-MAX_NUM_FORMS": "1000",
+    }
+    from leasing.models import Segment
+
+    direct = Segment.objects.create(
+        code="CLS-AKT-2",
+        name="sea 2",
+        a_site=net.cls,
+        z_site=net.akt,
+        medium="subsea",
+        length_km=400,
+        design_capacity_gbps=4000,
+    )
+    for i, (row, segment) in enumerate(((land, net.land), (sea, direct))):
+        body.update(
+            {
+                f"path_segments-{i}-id": row.pk,
+                f"path_segments-{i}-path": net.path.pk,
+                f"path_segments-{i}-segment": segment.pk,
+                f"path_segments-{i}-position": row.position,
+            }
+        )
+    response = admin_client.post(f"/admin/leasing/path/{net.path.pk}/change/", body)
+    assert response.status_code == 200
+    assert "create a new path" in response.content.decode()
+    assert list(
+        PathSegment.objects.filter(path=net.path)
+        .order_by("position")
+        .values_list("segment__code", flat=True)
+    ) == ["BAK-CLS", "CLS-AKT"]

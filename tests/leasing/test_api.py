@@ -69,7 +69,7 @@ def test_paths_show_segments_lengths_and_ownership_on_a_date(
     set_segment_ownership(
         segment=net.sea, valid_from=datetime.date(2027, 1, 1), shares={net.azt: Decimal(100)}
     )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # + the dated settlement weights
         body = customer_api.get("/api/v1/paths/").json()
     (path,) = body["results"]
     assert path["code"] == "BAK-AKT"
@@ -384,7 +384,7 @@ def test_inventory_reads_do_not_grow_with_the_rows(network_api, net, django_asse
             length_km=1, design_capacity_gbps=1,
         )  # fmt: skip
         FiberPair.objects.create(segment=net.land, name=f"X{i}")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # + the dated settlement weights
         assert network_api.get("/api/v1/segments/").status_code == 200
     with django_assert_max_num_queries(4):
         assert network_api.get("/api/v1/fiber-pairs/").status_code == 200

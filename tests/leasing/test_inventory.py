@@ -186,3 +186,18 @@ def test_the_segments_an_operator_owns_follow_the_ownership_in_force(net):
     assert set(Segment.owned_by(net.ktc, after)) == set()
     assert set(Segment.owned_by(net.azt, after)) == {net.land.pk, net.sea.pk}
     assert set(Segment.owned_by(net.azt, OWNED_FROM - datetime.timedelta(days=1))) == set()
+
+
+def test_a_lit_carriers_operator_is_dated(net):
+    from leasing.models import LitCarrier
+    from leasing.selectors import carrier_operator_on
+    from leasing.services.inventory import set_carrier_operator
+
+    carrier = LitCarrier.objects.create(
+        path=net.path, name="C1", operator=net.azt, capacity_gbps=100, spectrum_ghz=50
+    )
+    set_carrier_operator(carrier=carrier, operator=net.ktc, valid_from=datetime.date(2026, 9, 1))
+    carrier.refresh_from_db()
+    assert carrier.operator == net.ktc  # the one in force today
+    assert carrier_operator_on(carrier, datetime.date(2026, 8, 31)) == net.azt
+    assert carrier_operator_on(carrier, datetime.date(2026, 9, 1)) == net.ktc
