@@ -130,6 +130,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.compact_usage_payloads",
         "schedule": crontab(minute=15, hour=5),
     },
+    # Outages recorded or corrected for a month already closed become late adjustments.
+    "note-late-outages": {"task": "billing.tasks.note_late_outages", "schedule": 15 * 60},
     "render-missing-order-forms": {
         "task": "leasing.tasks.render_missing_order_forms",
         "schedule": 60 * 60,

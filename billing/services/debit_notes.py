@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..periods import period_days
 from .acting import require_finance_of
+from .allocations import split_over_days
 from .invoices import next_number
 from .tax import tax_treatment
 
@@ -160,12 +161,21 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
         tax_amount=treatment.tax_on(adjustment.amount, contract.currency),
         tax_note=treatment.note,
     )
-    shares = operator_shares(path=service.path, site=service.site, on=first)
+    # split like the month it completes: by each day's owners over the days the service ran
+    last = period_days(adjustment.period)[1]
+    if service.terminated_on is not None:
+        last = min(last, service.terminated_on - datetime.timedelta(days=1))
+    parts = split_over_days(
+        amount=adjustment.amount,
+        currency=contract.currency,
+        path=service.path,
+        site=service.site,
+        first=max(first, service.activated_on),
+        last=last,
+    )
     DebitAllocation.objects.bulk_create(
         DebitAllocation(line=line, operator=operator, amount=part)
-        for operator, part in largest_remainder(
-            adjustment.amount, shares, contract.currency
-        ).items()
+        for operator, part in parts.items()
     )
     from ..tasks import render_debit_note_pdf
 
