@@ -23,10 +23,15 @@ from tcfo_portal.exceptions import DomainError
 from .choices import InvoiceStatus
 from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from .periods import PeriodError, parse_period
-from .selectors import invoices_for, sees_drafts_and_split
+from .selectors import invoices_for, issued_without_pdf, sees_drafts_and_split
 from .services.credit_notes import issue_credit_note
 from .services.drafts import add_manual_line, remove_line
-from .services.invoices import delete_draft, issue_invoice, issue_invoices
+from .services.invoices import (
+    delete_draft,
+    issue_invoice,
+    issue_invoices,
+    render_missing_pdfs,
+)
 from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
 from .services.runs import invoice_totals, start_run
 from .services.settlement import revenue_report, settlement_pdf, settlement_statements
@@ -214,7 +219,11 @@ class BillingView(CapabilityRequiredMixin, View):
         return render(
             request,
             "billing/billing.html",
-            {"runs": BillingRun.objects.all()[:24], "deleted": _deleted_drafts(request)},
+            {
+                "runs": BillingRun.objects.all()[:24],
+                "deleted": _deleted_drafts(request),
+                "without_pdf": issued_without_pdf(request.user)[:100],
+            },
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -231,6 +240,25 @@ class BillingView(CapabilityRequiredMixin, View):
             messages.success(request, f"Billing {period}: started.")
         else:
             messages.info(request, f"Billing {period} is under way already.")
+        return redirect("billing")
+
+
+class RenderMissingPdfsView(CapabilityRequiredMixin, View):
+    """Finance staff have the PDFs of their issued invoices that have none rendered (and
+    mailed)."""
+
+    required_capability = Capability.RUN_BILLING
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queued = render_missing_pdfs(
+                invoices=list(issued_without_pdf(request.user)[:100]), actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            numbers = ", ".join(invoice.number for invoice in queued) or "none"
+            messages.success(request, f"PDFs being rendered, then mailed: {numbers}.")
         return redirect("billing")
 
 

@@ -24,6 +24,9 @@ urlpatterns += [
     path("billing/", invoice_views.BillingView.as_view(), name="billing"),
     path("billing/aging/", invoice_views.AgingView.as_view(), name="aging"),
     path(
+        "billing/pdfs/", invoice_views.RenderMissingPdfsView.as_view(), name="render-missing-pdfs"
+    ),
+    path(
         "invoices/<int:pk>/payments/", invoice_views.PaymentView.as_view(), name="invoice-payment"
     ),
     path("invoices/<int:pk>/lines/", invoice_views.ManualLineView.as_view(), name="invoice-lines"),

@@ -226,8 +226,24 @@ def store_invoice_pdf(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
+def render_missing_pdfs(*, invoices: list[Invoice], actor: Actor | None) -> list[Invoice]:
+    """Queue the rendering (then the mail) of issued invoices that have no PDF, once the
+    transaction commits; refuses (``Forbidden``) unless ``actor`` is finance staff of each
+    one's billing party. Returns those queued (an invoice with a PDF keeps it)."""
+    from ..tasks import render_invoice_pdf
+
+    queued = []
+    for invoice in invoices:
+        require_finance_of(actor, invoice.billing_party)
+        if invoice.status != InvoiceStatus.DRAFT and not invoice.pdf:
+            queued.append(invoice)
+    ids = [invoice.pk for invoice in queued]
+    transaction.on_commit(lambda: [render_invoice_pdf.delay(pk) for pk in ids])
+    return queued
+
+
 #: The most drafts one bulk issue takes (each renders its PDF while it is issued).
-MAX_BULK_ISSUE = 200
+MAX_BULK_ISSUE = 100
 
 
 @dataclass(frozen=True)

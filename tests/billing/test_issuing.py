@@ -397,3 +397,29 @@ def test_drafts_are_deleted_in_the_portal_and_listed_on_the_billing_page(billed,
     assert f"Draft {draft.pk} (Baku Carrier, 2026-10) deleted" in page.content.decode()
     assert "duplicate" in client.get("/billing/").content.decode()
     assert InvoiceLine.objects.filter(invoice_id=draft.pk).count() == 0
+
+
+def test_invoices_issued_without_a_pdf_before_are_listed_and_rendered_on_demand(
+    billed, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    # As the chart bug left them: issued, numbered, no PDF, never mailed.
+    billed.domestic.billing_email = "ap@baku-carrier.test"
+    billed.domestic.save()
+    Invoice.objects.filter(pk=billed.domestic_draft.pk).update(
+        status="issued",
+        number="AZT-2026-000042",
+        issued_at=timezone.now(),
+        due_date=datetime.date(2026, 12, 28),
+    )
+    client.force_login(UserFactory(organisation=billed.ktc, role=Role.OPERATOR_FINANCE))
+    assert "AZT-2026-000042" not in client.get("/billing/").content.decode()  # not KTC's
+    client.force_login(UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE))
+    assert "Issued invoices without a PDF" in client.get("/billing/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post("/billing/pdfs/", follow=True).content.decode()
+    assert "PDFs being rendered, then mailed: AZT-2026-000042." in page
+    assert "AZT-2026-000042" in _text(billed.domestic_draft)
+    assert [m.subject for m in mail.outbox] == ["Invoice AZT-2026-000042 from AZT"]
+    assert "Issued invoices without a PDF" not in client.get("/billing/").content.decode()
