@@ -14,12 +14,13 @@ target:
     ``percentile_disc(0.95)`` GROUP BY query over a plain row-per-sample table of the same
     transit samples (as bench/usage.py's (b)); the run's stored 95th must equal it for every
     service (exit status 1 otherwise). Ratio ours / percentile_disc, target <= 2.0.
-(b) invoice PDFs: 2 x ``--pdfs`` drafts are issued (``issue_invoice``, its on-commit PDF task
-    kept from running, not timed); the first half is rendered by ``store_invoice_pdf`` in 1
-    process, the other half in 2 processes (fork, each with its own database connection, the
-    invoices split between them), the mail each PDF queues kept from running. Invoices per
-    second of each, the scaling ratio 2 processes / 1 (target >= 1.8) and the median render
-    time of an invoice.
+(b) invoice PDFs: 2 x ``--pdfs`` drafts are issued (``issue_invoice`` by the billing party's
+    finance, which renders and stores each PDF in the issuing transaction; the mail it queues
+    kept from running; not timed); then the PDFs of the first half are rendered again by
+    ``invoice_pdf`` in 1 process, those of the other half in 2 processes (fork, each with its
+    own database connection, the invoices split between them). Invoices per second of each,
+    the scaling ratio 2 processes / 1 (target >= 1.8) and the median render time of an
+    invoice.
 
     .venv/bin/python bench/billing.py [--transit 2000] [--leases 2000] [--customers 400]
         [--pdfs 200] [--period 2026-10] [--time-zone UTC]
@@ -365,12 +366,12 @@ def run_billing(args: argparse.Namespace, transit: list[Any]) -> bool:
 def render(invoice_ids: list[int]) -> list[float]:
     """Render the PDFs of ``invoice_ids`` one by one; the seconds each took."""
     from billing.models import Invoice
-    from billing.services.invoices import store_invoice_pdf
+    from billing.services.invoices import invoice_pdf
 
     times = []
     for pk in invoice_ids:
         started = time.perf_counter()
-        store_invoice_pdf(invoice=Invoice(pk=pk))
+        invoice_pdf(Invoice.objects.select_related("billing_party", "customer").get(pk=pk))
         times.append(time.perf_counter() - started)
     from django.db import connections
 
@@ -398,6 +399,8 @@ def run_pdfs(args: argparse.Namespace) -> bool:
     from billing import tasks
     from billing.models import Invoice
     from billing.services.invoices import issue_invoice
+    from organisations.access import SystemActor
+    from organisations.choices import Role
 
     drafts = list(
         Invoice.objects.filter(period=args.period, status="draft", lines__isnull=False)
@@ -407,24 +410,32 @@ def run_pdfs(args: argparse.Namespace) -> bool:
     )
     count = len(drafts) // 2
     started = time.perf_counter()
-    # issue_invoice queues render_invoice_pdf on commit: kept from running, rendered below.
-    with mock.patch.object(tasks.render_invoice_pdf, "delay") as queued:
+    # issue_invoice renders and stores the PDF, and queues the mail on commit: kept from running.
+    parties = dict(
+        Invoice.objects.filter(pk__in=drafts).values_list("pk", "billing_party").distinct()
+    )
+    from organisations.models import Organisation
+
+    finance = {
+        party.pk: SystemActor(party, Role.OPERATOR_FINANCE, "bench finance")
+        for party in Organisation.objects.filter(pk__in=set(parties.values()))
+    }
+    with mock.patch.object(tasks.mail_invoice, "delay") as queued:
         for pk in drafts[: 2 * count]:
-            issue_invoice(invoice=Invoice(pk=pk), by="bench")
+            issue_invoice(invoice=Invoice(pk=pk), actor=finance[parties[pk]])
     first, second = drafts[:count], drafts[count : 2 * count]
     lines = Invoice.objects.filter(pk__in=drafts).values_list("lines").count()
     print(
-        f"    {2 * count:,} invoices issued in {time.perf_counter() - started:.0f} s (not timed; "
-        f"{queued.call_count} PDF tasks kept from running), {lines / max(1, 2 * count):.1f} "
-        f"lines an invoice; PDFs rendered by store_invoice_pdf, the mail it queues kept from "
-        f"running"
+        f"    {2 * count:,} invoices issued with their PDFs in "
+        f"{time.perf_counter() - started:.0f} s (not timed; {queued.call_count} mails kept from "
+        f"being sent), {lines / max(1, 2 * count):.1f} lines an invoice; PDFs rendered again "
+        f"by invoice_pdf"
     )
     if count == 0:
         print("    no invoices to render")
         return False
-    with mock.patch.object(tasks.mail_invoice, "delay"):
-        one, one_times = render_in(1, first)
-        two, two_times = render_in(2, second)
+    one, one_times = render_in(1, first)
+    two, two_times = render_in(2, second)
     rate_one, rate_two = count / one, count / two
     firsts = [times[0] for times in one_times + two_times if times]
     one_times = [t for times in one_times for t in times]

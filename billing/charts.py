@@ -38,12 +38,18 @@ def _nice_ceiling(value: float) -> float:
 
 
 def _path(xs: np.ndarray, ys: np.ndarray, present: np.ndarray) -> str:
-    """An SVG path that lifts the pen over missing buckets (missing is not drawn as zero)."""
+    """An SVG path that lifts the pen over missing buckets (missing is not drawn as zero).
+
+    A bucket with no neighbour drawn (a lone sample between missing ones) gets a short tick, so
+    that it shows: a path of one point draws nothing."""
     parts: list[str] = []
     drawing = False
-    for x, y, here in zip(xs.tolist(), ys.tolist(), present.tolist(), strict=True):
+    flags = present.tolist()
+    for index, (x, y, here) in enumerate(zip(xs.tolist(), ys.tolist(), flags, strict=True)):
         if here:
             parts.append(f"{'L' if drawing else 'M'}{x:.1f} {y:.1f}")
+            if not drawing and (index + 1 == len(flags) or not flags[index + 1]):
+                parts.append("h1.5")
         drawing = here
     return " ".join(parts)
 
@@ -59,8 +65,16 @@ def usage_chart_svg(
     time_zone: str = "UTC",
 ) -> SafeString:
     """The chart of one period: ``start`` is the first bucket (UNIX seconds); days are marked
-    at midnight in ``time_zone`` (the billing party's)."""
-    count = max(int(in_bps.size), 1)
+    at midnight in ``time_zone`` (the billing party's).
+
+    Any number of buckets is drawn, none included (a month before the service's activation, a
+    month to come, a first visit before any data): the frame, the scale, the commit and the
+    95th (if known) are drawn, and the chart says that no bucket has data. Missing buckets lift
+    the pen, so a few samples in a month are drawn as the points they are.
+    """
+    count = int(in_bps.size)
+    if out_bps.size != count:
+        raise ValueError(f"in_bps has {count} buckets, out_bps {out_bps.size}.")
     present = in_bps != MISSING
     peak = max(
         int(in_bps[present].max(initial=0)),
@@ -70,6 +84,7 @@ def usage_chart_svg(
     )
     ceiling = _nice_ceiling(peak * 1.05)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    # One bucket sits on the left edge; n buckets span the plot from edge to edge.
     xs = LEFT + np.arange(count) * (plot_w / max(count - 1, 1))
 
     def y_of(values: np.ndarray | float) -> np.ndarray | float:
@@ -126,5 +141,8 @@ def usage_chart_svg(
             "lines": lines,
             "samples": int(present.sum()),
             "count": count,
+            "empty": not present.any(),
+            "middle_x": LEFT + plot_w / 2,
+            "middle_y": TOP + plot_h / 2,
         },
     )

@@ -45,6 +45,15 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+#: The four values of an invoice's ``status`` in API v1 (api-contract.md): a partially paid
+#: invoice is ``issued`` there; its ``state`` has every value of ``InvoiceStatus``.
+CONTRACT_INVOICE_STATUSES = [
+    (InvoiceStatus.DRAFT.value, InvoiceStatus.DRAFT.label),
+    (InvoiceStatus.ISSUED.value, InvoiceStatus.ISSUED.label),
+    (InvoiceStatus.PAID.value, InvoiceStatus.PAID.label),
+    (InvoiceStatus.VOID.value, InvoiceStatus.VOID.label),
+]
+
 #: Issued invoices on which money is still owed (payments and credit notes apply to them).
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 

@@ -20,11 +20,18 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .models import BillingRun, CreditNote, Invoice, InvoiceLine, LineAllocation
+from .choices import InvoiceStatus
+from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from .periods import PeriodError, parse_period
+from .selectors import invoices_for, issued_without_pdf, sees_drafts_and_split
 from .services.credit_notes import issue_credit_note
 from .services.drafts import add_manual_line, remove_line
-from .services.invoices import issue_invoice
+from .services.invoices import (
+    delete_draft,
+    issue_invoice,
+    issue_invoices,
+    render_missing_pdfs,
+)
 from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
 from .services.runs import invoice_totals, start_run
 from .services.settlement import revenue_report, settlement_pdf, settlement_statements
@@ -37,7 +44,7 @@ def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
     queryset = Invoice.objects.select_related("billing_party", "customer").prefetch_related(
         Prefetch("lines", lines)
     )
-    return visible_to(queryset, request.user).order_by("-period", "billing_party__name", "pk")
+    return invoices_for(request.user, queryset).order_by("-period", "billing_party__name", "pk")
 
 
 def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, dict]]:
@@ -49,8 +56,6 @@ class InvoiceListView(CapabilityRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         invoices = _invoices(request)
-        if not has_capability(request.user, Capability.RUN_BILLING):
-            invoices = invoices.exclude(status="draft")  # customers see invoices once issued
         can_issue = has_capability(request.user, Capability.RUN_BILLING) and (
             request.user.organisation is not None
         )
@@ -63,26 +68,29 @@ class InvoiceListView(CapabilityRequiredMixin, View):
 
 class IssueManyView(CapabilityRequiredMixin, View):
     """The billing party's finance staff issue the drafts they selected, each in its own
-    transaction (one that cannot be issued does not hold back the others)."""
+    transaction (one that cannot be issued does not hold back the others); the page says what
+    became of each."""
 
     required_capability = Capability.RUN_BILLING
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        ids = [value for value in request.POST.getlist("invoice") if value.isdigit()][:500]
-        drafts = Invoice.objects.filter(
-            pk__in=ids, status="draft", billing_party=request.user.organisation
-        ).order_by("pk")
-        issued, refused = [], []
-        for invoice in drafts:
-            try:
-                issued.append(issue_invoice(invoice=invoice, by=describe_actor(request.user)))
-            except DomainError as error:
-                refused.append(f"draft {invoice.pk}: {error.detail}")
+        ids = request.POST.getlist("invoice")
+        if not ids:
+            messages.error(request, "Select the drafts to issue.")
+            return redirect("invoices")
+        try:
+            outcomes = issue_invoices(ids=ids, actor=request.user)
+        except DomainError as error:
+            messages.error(request, _error_text(error))
+            return redirect("invoices")
+        issued = [outcome for outcome in outcomes if outcome.issued]
+        refused = [outcome for outcome in outcomes if not outcome.issued]
         if issued:
-            numbers = ", ".join(invoice.number for invoice in issued)
+            numbers = ", ".join(f"draft {o.invoice_id} as {o.number}" for o in issued)
             messages.success(request, f"Issued {len(issued)}: {numbers}.")
-        if refused or not issued:
-            messages.error(request, "; ".join(refused) or "No draft of yours was selected.")
+        if refused:
+            reasons = "; ".join(f"draft {o.invoice_id}: {o.reason}" for o in refused)
+            messages.error(request, f"Not issued {len(refused)}: {reasons}")
         return redirect("invoices")
 
 
@@ -107,7 +115,7 @@ class InvoiceCsvView(CapabilityRequiredMixin, View):
                 "due_date",
             ]
         )
-        invoices = _invoices(request).exclude(status="draft")
+        invoices = _invoices(request).exclude(status=InvoiceStatus.DRAFT)  # issued ones only
         for invoice, totals in _with_totals(invoices):
             writer.writerow(
                 [
@@ -130,10 +138,7 @@ class InvoiceView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OWN_INVOICES
 
     def _invoice(self, request: HttpRequest, pk: int) -> Invoice:
-        invoice = get_object_or_404(_invoices(request), pk=pk)
-        if invoice.status == "draft" and not has_capability(request.user, Capability.RUN_BILLING):
-            raise Http404("No such invoice.")
-        return invoice
+        return get_object_or_404(_invoices(request), pk=pk)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
@@ -145,7 +150,7 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "totals": invoice_totals(invoice),
                 "can_issue": has_capability(request.user, Capability.RUN_BILLING)
                 and invoice.billing_party == request.user.organisation,
-                "show_split": has_capability(request.user, Capability.VIEW_SETTLEMENT),
+                "show_split": sees_drafts_and_split(request.user),
                 "paid": paid_so_far(invoice),
                 "credit_notes": invoice.credit_notes.prefetch_related("lines"),
                 "payment_form": PaymentForm(),
@@ -157,21 +162,39 @@ class InvoiceView(CapabilityRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Issue the draft (the billing party's finance staff)."""
+        """Issue the draft (the service lets only the billing party's finance staff)."""
         invoice = self._invoice(request, pk)
-        if not has_capability(request.user, Capability.RUN_BILLING) or (
-            request.user.organisation is not None
-            and invoice.billing_party != request.user.organisation
-        ):
-            messages.error(request, "Only the billing party's finance staff issue its invoices.")
-            return redirect("invoice", pk=pk)
         try:
-            issued = issue_invoice(invoice=invoice, by=describe_actor(request.user))
+            issued = issue_invoice(invoice=invoice, actor=request.user)
         except DomainError as error:
             messages.error(request, error.detail)
         else:
-            messages.success(request, f"Issued as {issued.number}; the PDF is being rendered.")
+            messages.success(request, f"Issued as {issued.number}, with its PDF.")
         return redirect("invoice", pk=pk)
+
+
+class DeleteDraftView(InvoiceView):
+    """The billing party's finance staff delete a draft, saying why; a rerun of the period
+    bills its lines again."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return redirect("invoice", pk=pk)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        try:
+            record = delete_draft(
+                invoice=invoice, actor=request.user, reason=request.POST.get("reason", "")
+            )
+        except DomainError as error:
+            messages.error(request, _error_text(error))
+            return redirect("invoice", pk=pk)
+        messages.success(
+            request,
+            f"Draft {record.invoice_id} ({record.customer}, {record.period}) deleted: a rerun "
+            f"of {record.period} bills its lines again.",
+        )
+        return redirect("invoices")
 
 
 class InvoicePdfView(InvoiceView):
@@ -193,29 +216,63 @@ class BillingView(CapabilityRequiredMixin, View):
     required_capability = Capability.RUN_BILLING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]})
+        return self._page(request)
+
+    def _page(self, request: HttpRequest, status: int = 200) -> HttpResponse:
+        return render(
+            request,
+            "billing/billing.html",
+            {
+                "runs": BillingRun.objects.all()[:24],
+                "deleted": _deleted_drafts(request),
+                "without_pdf": issued_without_pdf(request.user)[:100],
+            },
+            status=status,
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         period = request.POST.get("period", "")
         try:
             parse_period(period)
+            _, started = start_run(period=period, by=describe_actor(request.user))
         except PeriodError as error:
             messages.error(request, str(error))
-            return render(
-                request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]}, status=400
-            )
-        try:
-            _, started = start_run(period=period, by=describe_actor(request.user))
+            return self._page(request, status=400)
         except DomainError as error:
             messages.error(request, error.detail)
-            return render(
-                request, "billing/billing.html", {"runs": BillingRun.objects.all()[:24]}, status=400
-            )
+            return self._page(request, status=400)
         if started:
             messages.success(request, f"Billing {period}: started.")
         else:
             messages.info(request, f"Billing {period} is under way already.")
         return redirect("billing")
+
+
+class RenderMissingPdfsView(CapabilityRequiredMixin, View):
+    """Finance staff have the PDFs of their issued invoices that have none rendered (and
+    mailed)."""
+
+    required_capability = Capability.RUN_BILLING
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queued = render_missing_pdfs(
+                invoices=list(issued_without_pdf(request.user)[:100]), actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            numbers = ", ".join(invoice.number for invoice in queued) or "none"
+            messages.success(request, f"PDFs being rendered, then mailed: {numbers}.")
+        return redirect("billing")
+
+
+def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
+    """The drafts the actor's operator deleted lately (every one for a platform admin)."""
+    records = DeletedDraft.objects.select_related("customer")
+    if request.user.organisation is not None:
+        records = records.filter(billing_party=request.user.organisation)
+    return records[:24]
 
 
 class PaymentForm(forms.Form):

@@ -372,9 +372,20 @@ class LineAllocation(models.Model):
 
 class RemovedLine(models.Model):
     """A line finance staff took off a draft, with why: a rerun of the period does not bill it
-    again, because its ``source_key`` stays taken here."""
+    again, because its ``source_key`` stays taken here, also once the draft itself is deleted
+    (the row then belongs to the ``DeletedDraft``)."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="removed_lines")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="removed_lines"
+    )
+    deleted_draft = models.ForeignKey(
+        "DeletedDraft",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="removed_lines",
+        help_text="The deleted draft the line had been removed from.",
+    )
     source_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     kind = models.CharField(max_length=16, choices=LineKind.choices)
     description = models.CharField(max_length=300)
@@ -388,6 +399,40 @@ class RemovedLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} removed: {self.reason}"
+
+
+class DeletedDraft(models.Model):
+    """What a draft invoice was when finance staff deleted it, and why.
+
+    Deleting a draft releases the ``source_key`` of each of its lines: a rerun of the period
+    bills them again, into a new draft ("redo a run"). A line removed from the draft before
+    (``RemovedLine``) stays removed: its key stays taken.
+    """
+
+    invoice_id = models.BigIntegerField(help_text="The id the draft had.")
+    billing_party = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.CharField(max_length=7)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2)
+    tax = models.DecimalField(max_digits=16, decimal_places=2)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    lines = models.JSONField(
+        default=list, help_text="Each line as it was: kind, description, amounts, source key."
+    )
+    reason = models.CharField(max_length=300)
+    deleted_by = models.CharField(max_length=150)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-deleted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Draft {self.invoice_id} ({self.period}) deleted: {self.reason}"
 
 
 class InvoiceSequence(models.Model):

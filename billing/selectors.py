@@ -74,3 +74,13 @@ def invoices_for(
     if not sees_drafts_and_split(actor):
         invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
     return invoices
+
+
+def issued_without_pdf(actor: Actor | None) -> QuerySet[Invoice]:
+    """Issued invoices of the actor's own billing party that have no PDF (issued before the
+    PDF was stored with the issue, by a render that failed): finance has them rendered."""
+    invoices = invoices_for(actor).exclude(status=InvoiceStatus.DRAFT).filter(pdf="")
+    organisation = getattr(actor, "organisation", None)
+    if organisation is not None:
+        invoices = invoices.filter(billing_party=organisation)
+    return invoices.select_related("customer").order_by("pk")

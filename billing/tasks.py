@@ -62,7 +62,8 @@ def start_monthly_billing() -> int:
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def render_invoice_pdf(invoice_id: int) -> None:
-    """Render an issued invoice's PDF once (after the issuing transaction committed)."""
+    """Render the PDF of an issued invoice that has none (issuing stores it itself; this is
+    for invoices issued without one before, queued from the billing page), then mail it."""
     store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))
 
 

@@ -16,8 +16,16 @@ urlpatterns += [
     path("invoices/issue/", invoice_views.IssueManyView.as_view(), name="invoices-issue"),
     path("invoices/<int:pk>/", invoice_views.InvoiceView.as_view(), name="invoice"),
     path("invoices/<int:pk>/pdf/", invoice_views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path(
+        "invoices/<int:pk>/delete/",
+        invoice_views.DeleteDraftView.as_view(),
+        name="invoice-delete",
+    ),
     path("billing/", invoice_views.BillingView.as_view(), name="billing"),
     path("billing/aging/", invoice_views.AgingView.as_view(), name="aging"),
+    path(
+        "billing/pdfs/", invoice_views.RenderMissingPdfsView.as_view(), name="render-missing-pdfs"
+    ),
     path(
         "invoices/<int:pk>/payments/", invoice_views.PaymentView.as_view(), name="invoice-payment"
     ),

@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
         "CommercialFormEnum": "leasing.choices.CommercialForm",
         "OrderStateEnum": "leasing.choices.OrderState",
         "SampleStatusEnum": "billing.choices.SampleStatus",
+        "InvoiceStateEnum": "billing.choices.InvoiceStatus",
+        "InvoiceStatusEnum": "billing.choices.CONTRACT_INVOICE_STATUSES",
     },
 }
 

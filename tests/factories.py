@@ -5,6 +5,7 @@ import string
 import factory
 from factory.django import DjangoModelFactory
 
+from organisations.access import SystemActor
 from organisations.choices import OrganisationKind, Role
 from organisations.models import Organisation, User
 
@@ -59,3 +60,8 @@ class UserFactory(DjangoModelFactory):
     def _save_password(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save(update_fields=["password"])
+
+
+def finance_of(organisation: Organisation, label: str = "finance") -> SystemActor:
+    """An actor of ``organisation``'s finance staff, for calling billing services directly."""
+    return SystemActor(organisation, Role.OPERATOR_FINANCE, label)

@@ -15,7 +15,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
     ParseError,
-    PermissionDenied,
     UnsupportedMediaType,
     ValidationError,
 )
@@ -24,16 +23,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisations.access import describe_actor, visible_to
+from organisations.access import describe_actor
 from organisations.choices import Capability
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.money import Money
 
-from ..choices import SampleStatus, UsageSource
-from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
+from ..choices import CONTRACT_INVOICE_STATUSES, InvoiceStatus, SampleStatus, UsageSource
+from ..models import (
+    BillingRun,
+    DeletedDraft,
+    Invoice,
+    InvoiceLine,
+    InvoiceTransition,
+    LineAllocation,
+)
 from ..periods import PeriodError, parse_period
-from ..selectors import ServiceUsage, service_usage, visible_service
-from ..services.invoices import issue_invoice
+from ..selectors import (
+    ServiceUsage,
+    invoices_for,
+    sees_drafts_and_split,
+    service_usage,
+    visible_service,
+)
+from ..services.invoices import MAX_BULK_ISSUE, delete_draft, issue_invoice, issue_invoices
 from ..services.runs import invoice_totals, start_run
 from ..services.usage import (
     MAX_SAMPLES,
@@ -348,11 +360,17 @@ class AllocationSerializer(serializers.Serializer):
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    """A line; ``allocations`` (the operators' split) is an empty list unless the serializer's
+    context says the reader sees the split (``billing.selectors.sees_drafts_and_split``)."""
+
     unit_price = MoneyField(currency_attr="currency", unit_price=True)
     amount = MoneyField(currency_attr="currency")
     tax_amount = MoneyField(currency_attr="currency")
     circuit_id = serializers.CharField(source="contract.service.circuit_id", default=None)
-    allocations = AllocationSerializer(many=True)
+    allocations = serializers.SerializerMethodField(
+        help_text="The split of the line's net amount between the operators; an empty list "
+        "for customers (the split is the consortium's business)."
+    )
 
     class Meta:
         model = InvoiceLine
@@ -370,14 +388,49 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(AllocationSerializer(many=True))
+    def get_allocations(self, line: InvoiceLine) -> list[dict]:
+        if not self.context.get("show_split"):
+            return []
+        return AllocationSerializer(line.allocations.all(), many=True).data
+
+
+class InvoiceTransitionSerializer(serializers.ModelSerializer):
+    """One step of the invoice's lifecycle: from which state to which, by whom, when, why."""
+
+    from_state = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
+    to_state = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
+
+    class Meta:
+        model = InvoiceTransition
+        fields = ["from_state", "to_state", "by", "at", "note"]
+        read_only_fields = fields
+
+    def to_representation(self, transition: InvoiceTransition) -> dict:
+        data = super().to_representation(transition)
+        data["from_state"] = data["from_state"] or InvoiceStatus.DRAFT  # every invoice began so
+        return data
+
 
 class InvoiceSerializer(serializers.ModelSerializer):
     billing_party = serializers.CharField(source="billing_party.name")
     customer = serializers.CharField(source="customer.name")
+    status = serializers.SerializerMethodField(
+        help_text="The contract's four values: a partially paid invoice is issued here (see state)."
+    )
+    state = serializers.ChoiceField(
+        source="status",
+        choices=InvoiceStatus.choices,
+        read_only=True,
+        help_text="Where the invoice is in its lifecycle, partially paid included.",
+    )
     subtotal = serializers.SerializerMethodField()
     tax = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
+    history = InvoiceTransitionSerializer(
+        source="transitions", many=True, read_only=True, help_text="Each step, oldest first."
+    )
 
     class Meta:
         model = Invoice
@@ -385,6 +438,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "status",
+            "state",
             "billing_party",
             "customer",
             "period",
@@ -395,6 +449,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "issued_at",
             "due_date",
             "lines",
+            "history",
         ]
         read_only_fields = fields
 
@@ -402,6 +457,12 @@ class InvoiceSerializer(serializers.ModelSerializer):
         if not hasattr(invoice, "_totals"):
             invoice._totals = invoice_totals(invoice)
         return invoice._totals
+
+    @extend_schema_field(serializers.ChoiceField(choices=CONTRACT_INVOICE_STATUSES))
+    def get_status(self, invoice: Invoice) -> str:
+        if invoice.status == InvoiceStatus.PARTIALLY_PAID:
+            return InvoiceStatus.ISSUED
+        return invoice.status
 
     @extend_schema_field(MoneyField())
     def get_subtotal(self, invoice: Invoice) -> dict:
@@ -419,18 +480,94 @@ class InvoiceSerializer(serializers.ModelSerializer):
     def get_lines(self, invoice: Invoice) -> list[dict]:
         for line in invoice.lines.all():
             line.currency = invoice.currency
-        return InvoiceLineSerializer(invoice.lines.all(), many=True).data
+        return InvoiceLineSerializer(
+            invoice.lines.all(), many=True, context={"show_split": self.context.get("show_split")}
+        ).data
 
 
-class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Invoices: customers see their own; operators those they issue or share revenue in."""
+class IssueManyRequestSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=MAX_BULK_ISSUE,
+        help_text=f"The drafts to issue, at most {MAX_BULK_ISSUE}; each is issued in its own "
+        "transaction, in this order.",
+    )
+
+
+class IssueOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["issued", "refused"])
+    number = serializers.CharField(required=False, help_text="When issued.")
+    type = serializers.CharField(
+        required=False, help_text="When refused: the error type the invoice alone would get."
+    )
+    reason = serializers.CharField(required=False, help_text="When refused: why.")
+
+
+class IssueManyResultSerializer(serializers.Serializer):
+    issued = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = IssueOutcomeSerializer(many=True)
+
+
+class DeletedDraftSerializer(serializers.ModelSerializer):
+    """The record kept of a deleted draft."""
+
+    id = serializers.IntegerField(source="invoice_id", help_text="The id the draft had.")
+    billing_party = serializers.CharField(source="billing_party.name")
+    customer = serializers.CharField(source="customer.name")
+    total = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField(help_text="How many lines it had.")
+
+    class Meta:
+        model = DeletedDraft
+        fields = [
+            "id",
+            "billing_party",
+            "customer",
+            "period",
+            "currency",
+            "total",
+            "lines",
+            "reason",
+            "deleted_by",
+            "deleted_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyField())
+    def get_total(self, record: DeletedDraft) -> dict:
+        return Money(record.total, record.currency).as_dict()
+
+    def get_lines(self, record: DeletedDraft) -> int:
+        return len(record.lines)
+
+
+REASON = OpenApiParameter(
+    "reason", str, required=False, description="Why the draft is deleted (or in the body)."
+)
+
+
+class InvoiceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invoices: customers see their own issued ones (never drafts, never the operators'
+    split); operators' finance staff those they issue or share revenue in, drafts included.
+    What each actor sees is ``billing.selectors.invoices_for``."""
 
     serializer_class = InvoiceSerializer
+    lookup_value_regex = r"[0-9]+"
     required_capability = {
         "list": Capability.VIEW_OWN_INVOICES,
         "retrieve": Capability.VIEW_OWN_INVOICES,
         "pdf": Capability.VIEW_OWN_INVOICES,
         "issue": Capability.RUN_BILLING,
+        "issue_many": Capability.RUN_BILLING,
+        "destroy": Capability.RUN_BILLING,
     }
 
     def get_queryset(self) -> QuerySet[Invoice]:
@@ -438,20 +575,64 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             Prefetch("allocations", LineAllocation.objects.select_related("operator"))
         )
         queryset = Invoice.objects.select_related("billing_party", "customer").prefetch_related(
-            Prefetch("lines", lines)
+            Prefetch("lines", lines), "transitions"
         )
-        return visible_to(queryset, self.request.user).order_by("-period", "pk")
+        return invoices_for(self.request.user, queryset).order_by("-period", "pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return super().get_serializer_context() | {
+            "show_split": sees_drafts_and_split(self.request.user)
+        }
+
+    def _answer(self, invoice: Invoice) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
 
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
-        """Number and freeze a draft (the billing party's finance staff only)."""
-        invoice = self.get_object()
-        organisation = request.user.organisation
-        if organisation is not None and invoice.billing_party_id != organisation.pk:
-            raise PermissionDenied("Only the billing party issues its invoices.")
-        issue_invoice(invoice=invoice, by=describe_actor(request.user))
-        return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
+        """Issue a draft: number, freeze and PDF at once (the billing party's finance staff).
+        A PDF that cannot be made issues nothing (503, ``pdf_failed``)."""
+        invoice = issue_invoice(invoice=self.get_object(), actor=request.user)
+        return self._answer(invoice)
+
+    @extend_schema(
+        request=IssueManyRequestSerializer,
+        responses=IssueManyResultSerializer,
+        operation_id="invoices_issue_many",
+    )
+    @action(detail=False, methods=["post"], url_path="issue", url_name="issue-many")
+    def issue_many(self, request: Request) -> Response:
+        """Issue several drafts, each in its own transaction: each one's outcome (issued with
+        its number, or refused with the reason); one refused holds back none of the others."""
+        body = IssueManyRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcomes = issue_invoices(ids=body.validated_data["ids"], actor=request.user)
+        issued = sum(1 for outcome in outcomes if outcome.issued)
+        return Response(
+            {
+                "issued": issued,
+                "refused": len(outcomes) - issued,
+                "results": [outcome.as_dict() for outcome in outcomes],
+            }
+        )
+
+    @extend_schema(
+        parameters=[REASON],
+        request=inline_serializer("DeleteDraftRequest", {"reason": serializers.CharField()}),
+        responses=DeletedDraftSerializer,
+    )
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        """Delete a draft, with the reason (``?reason=`` or ``{"reason": ...}``): its lines
+        are billed again by a rerun of the period; a record of it is kept."""
+        reason = request.query_params.get("reason")
+        if reason is None and isinstance(request.data, dict):
+            reason = request.data.get("reason")
+        record = delete_draft(
+            invoice=self.get_object(),
+            actor=request.user,
+            reason=reason if isinstance(reason, str) else "",
+        )
+        return Response(DeletedDraftSerializer(record).data)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

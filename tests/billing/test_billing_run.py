@@ -12,6 +12,7 @@ from billing.services.runs import invoice_totals, start_run
 from organisations.choices import Role
 
 from ..conftest import key_client
+from ..factories import finance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +112,12 @@ def test_billing_runs_and_invoices_over_the_api(october, django_capture_on_commi
         == 403
     )
 
-    body = customer.get("/api/v1/invoices/").json()
-    assert body["count"] == 1
-    invoice = body["results"][0]
+    # A draft is the billing party's finance staff's business: customers never see it.
+    assert customer.get("/api/v1/invoices/").json()["count"] == 0
+    body = finance.get("/api/v1/invoices/").json()
+    assert body["count"] == 2
+    (invoice,) = [i for i in body["results"] if i["customer"] == "Baku Carrier"]
+    assert customer.get(f"/api/v1/invoices/{invoice['id']}/").status_code == 404
     assert {
         k: invoice[k]
         for k in ("number", "status", "billing_party", "customer", "period", "currency")
@@ -168,8 +172,8 @@ def test_issuing_numbers_freezes_and_renders_the_pdf_once(
 
     first, second = Invoice.objects.filter(period="2026-10").order_by("pk")
     with django_capture_on_commit_callbacks(execute=True):
-        issue_invoice(invoice=second, by="finance")
-        issue_invoice(invoice=first, by="finance")
+        issue_invoice(invoice=second, actor=finance_of(billed.azt))
+        issue_invoice(invoice=first, actor=finance_of(billed.azt))
     second.refresh_from_db()
     first.refresh_from_db()
     year = first.issued_at.year
@@ -188,7 +192,7 @@ def test_issuing_numbers_freezes_and_renders_the_pdf_once(
     assert UsagePercentile.objects.get(service=billed.transit).frozen_at is not None
     assert store_invoice_pdf(invoice=foreign).pdf_sha256 == foreign.pdf_sha256  # never again
     with pytest.raises(Exception, match="issued already"):
-        issue_invoice(invoice=first, by="finance")
+        issue_invoice(invoice=first, actor=finance_of(billed.azt))
 
 
 @pytest.mark.postgres
@@ -200,7 +204,7 @@ def test_the_database_refuses_to_change_an_issued_invoice(
     from billing.services.invoices import issue_invoice
 
     invoice = Invoice.objects.get(customer=billed.domestic)
-    issue_invoice(invoice=invoice, by="finance")
+    issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     line = invoice.lines.first()
     for change in (
         lambda: Invoice.objects.filter(pk=invoice.pk).update(number="AZT-2026-999999"),
@@ -252,7 +256,7 @@ def test_the_issued_invoice_is_mailed_with_its_pdf_after_the_commit(
     billed.domestic.save()
     invoice = Invoice.objects.get(customer=billed.domestic)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        issue_invoice(invoice=invoice, by="finance")
+        issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     assert mail.outbox == []  # nothing before the commit
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
@@ -328,7 +332,7 @@ def test_payments_settle_an_invoice_and_aging_shows_what_is_owed(
             reference="",
             by="t",
         )
-    issue_invoice(invoice=invoice, by="finance")
+    issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     invoice.refresh_from_db()
     late = invoice.due_date + datetime.timedelta(days=45)
     report = aging(billing_party=billed.azt, on=late)

@@ -39,10 +39,10 @@ from leasing.services.orders import (
     place_order,
     start_provisioning,
 )
-from organisations.access import SystemActor
 from organisations.choices import Role
 from tcfo_portal.exceptions import Conflict, DomainError, Forbidden
 
+from .. import factories
 from ..conftest import key_client
 from ..factories import UserFactory
 from .conftest import OCT_BAKU
@@ -50,8 +50,8 @@ from .conftest import OCT_BAKU
 pytestmark = pytest.mark.django_db
 
 
-def finance_of(operator) -> SystemActor:
-    return SystemActor(organisation=operator, role=Role.OPERATOR_FINANCE, label="finance test")
+def finance_of(operator):
+    return factories.finance_of(operator, "finance test")
 
 
 def _bill(period, capture):
@@ -62,7 +62,7 @@ def _bill(period, capture):
 def _issue_all(period, capture):
     with capture(execute=True):
         for invoice in Invoice.objects.filter(period=period, status="draft").order_by("pk"):
-            issue_invoice(invoice=invoice, by="finance")
+            issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from billing.services.settlement import revenue_report, settlement_statements
 from organisations.choices import Role
 from tcfo_portal.exceptions import DomainError
 
-from ..factories import UserFactory
+from ..factories import UserFactory, finance_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("october")]
 
@@ -33,7 +33,7 @@ def issued(october, django_capture_on_commit_callbacks):
         start_run(period="2026-10", by="finance")
     with django_capture_on_commit_callbacks(execute=True):
         for invoice in Invoice.objects.filter(period="2026-10"):
-            issue_invoice(invoice=invoice, by="finance")
+            issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     october.invoice = Invoice.objects.get(customer=october.domestic)
     october.mrc = october.invoice.lines.get(kind=LineKind.MRC)
     october.nrc = october.invoice.lines.get(kind=LineKind.NRC)

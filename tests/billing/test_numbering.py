@@ -9,7 +9,7 @@ from django.db import connections, transaction
 from billing.models import Invoice, InvoiceLine
 from billing.services.invoices import issue_invoice
 
-from ..factories import CustomerFactory, OperatorFactory
+from ..factories import CustomerFactory, OperatorFactory, finance_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def test_concurrent_issuing_with_rollbacks_leaves_no_gap():
         try:
             barrier.wait()
             with transaction.atomic():
-                issued = issue_invoice(invoice=invoice, by="test")
+                issued = issue_invoice(invoice=invoice, actor=finance_of(party))
                 if index % 3 == 0:
                     raise Abort  # this one rolls back: its number must be given back
                 return issued.number

@@ -26,7 +26,7 @@ from leasing.services.inventory import set_segment_ownership, set_segment_weight
 from organisations.choices import Role
 
 from ..conftest import key_client
-from ..factories import CustomerFactory, OperatorFactory
+from ..factories import CustomerFactory, OperatorFactory, finance_of
 from .conftest import _sale
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_a_partner_replaced_mid_month_is_paid_by_the_days_it_owned(replaced):
 def test_the_former_owner_still_sees_and_settles_what_it_co_owned(replaced):
     net = replaced
     for invoice in Invoice.objects.filter(customer=net.buyer):
-        issue_invoice(invoice=invoice, by="finance")
+        issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     ktc_finance = key_client(net.ktc, Role.OPERATOR_FINANCE)[0]
     seen = ktc_finance.get("/api/v1/invoices/").json()["results"]
     assert sorted(i["period"] for i in seen) == ["2026-08", "2026-09"]  # not October's

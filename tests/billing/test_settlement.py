@@ -21,7 +21,7 @@ from billing.services.runs import start_run
 from billing.services.settlement import revenue_report, settlement_statements
 from organisations.choices import Role
 
-from ..factories import OperatorFactory, UserFactory
+from ..factories import OperatorFactory, UserFactory, finance_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("october")]
 
@@ -31,7 +31,7 @@ def settled(october, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         start_run(period="2026-10", by="finance")
     for invoice in Invoice.objects.filter(period="2026-10"):
-        issue_invoice(invoice=invoice, by="finance")
+        issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     ktc_invoice = Invoice.objects.create(
         billing_party=october.ktc,
         customer=october.domestic,  # in Azerbaijan: reverse charge for KTC
@@ -49,7 +49,7 @@ def settled(october, django_capture_on_commit_callbacks):
     )
     # A draft counts for nothing until it is issued.
     assert settlement_statements(period="2026-10")[0].second_owes == Decimal("0.00")
-    issue_invoice(invoice=ktc_invoice, by="finance@ktc")
+    issue_invoice(invoice=ktc_invoice, actor=finance_of(october.ktc, "finance@ktc"))
     return october
 
 
