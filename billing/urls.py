@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import invoice_views, views
+from . import invoice_views, payment_views, views
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 
@@ -20,6 +20,11 @@ urlpatterns += [
     path("billing/aging/", invoice_views.AgingView.as_view(), name="aging"),
     path(
         "invoices/<int:pk>/payments/", invoice_views.PaymentView.as_view(), name="invoice-payment"
+    ),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/reverse/",
+        payment_views.ReversePaymentView.as_view(),
+        name="invoice-payment-reverse",
     ),
     path("invoices/<int:pk>/lines/", invoice_views.ManualLineView.as_view(), name="invoice-lines"),
     path(
