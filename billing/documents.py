@@ -106,6 +106,13 @@ class TaxRow:
     def rate_text(self) -> str:
         return f"{plain(self.rate)}%"
 
+    @property
+    def label(self) -> str:
+        """The legal note (``VAT 18%``, the reverse charge wording), with the rate if it does
+        not say it."""
+        label = self.note or f"VAT {self.rate_text}"
+        return label if self.rate_text in label else f"{label} ({self.rate_text})"
+
 
 def tax_summary(rows: Iterable[tuple[Decimal, str, Decimal, Decimal]]) -> list[TaxRow]:
     """Per (rate, legal note), in rate order: the sum of the net amounts and of the VAT of
