@@ -29,7 +29,7 @@ from organisations.choices import Capability
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.money import Money
 
-from ..choices import SampleStatus, UsageSource
+from ..choices import InvoiceStatus, SampleStatus, UsageSource
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, parse_period
 from ..selectors import ServiceUsage, service_usage, visible_service
@@ -368,6 +368,12 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     billing_party = serializers.CharField(source="billing_party.name")
     customer = serializers.CharField(source="customer.name")
+    status = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(
+        source="status",
+        choices=InvoiceStatus.choices,
+        help_text="The full lifecycle state, partially paid included.",
+    )
     subtotal = serializers.SerializerMethodField()
     tax = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
@@ -382,6 +388,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "status",
+            "state",
             "billing_party",
             "customer",
             "period",
@@ -397,6 +404,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "lines",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["draft", "issued", "paid", "void"]))
+    def get_status(self, invoice: Invoice) -> str:
+        """The contract's four values: a partially paid invoice is ``issued`` (see ``state``)."""
+        if invoice.status == InvoiceStatus.PARTIALLY_PAID:
+            return InvoiceStatus.ISSUED.value
+        return invoice.status
 
     def _totals(self, invoice: Invoice) -> dict:
         if not hasattr(invoice, "_totals"):

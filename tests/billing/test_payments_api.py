@@ -191,6 +191,8 @@ def test_finance_records_a_payment_idempotently_and_bad_input_is_a_4xx(world):
     assert Payment.objects.filter(invoice=world.invoice).count() == 2
     world.invoice.refresh_from_db()
     assert world.invoice.status == InvoiceStatus.PARTIALLY_PAID
+    shown = api.get(f"/api/v1/invoices/{world.invoice.pk}/").json()
+    assert (shown["status"], shown["state"]) == ("issued", "partially_paid")  # the contract's four
 
     tomorrow = (world.today + datetime.timedelta(days=1)).isoformat()
     for change, status, field in [
