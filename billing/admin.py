@@ -21,6 +21,7 @@ from .models import (
     InvoiceSequence,
     LineAllocation,
     Payment,
+    PaymentReversal,
     RemovedLine,
     TaxRate,
     UsageBatch,
@@ -200,8 +201,21 @@ class InvoiceSequenceAdmin(ReadOnly):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
-    list_display = ["invoice", "amount", "received_on", "reference", "recorded_by"]
-    list_select_related = ["invoice"]
+    """Read only: payments are recorded and reversed by finance in the portal or the API
+    (``billing.services.payments``), which check who may."""
+
+    list_display = ["invoice", "amount", "received_on", "reference", "recorded_by", "is_reversed"]
+    list_select_related = ["invoice", "reversal"]
+
+    @admin.display(boolean=True, description="Reversed")
+    def is_reversed(self, payment: Payment) -> bool:
+        return payment.is_reversed
+
+
+@admin.register(PaymentReversal)
+class PaymentReversalAdmin(ReadOnly):
+    list_display = ["payment", "reason", "reversed_by", "reversed_at"]
+    list_select_related = ["payment__invoice"]
 
 
 @admin.register(LineAllocation)

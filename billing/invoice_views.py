@@ -20,7 +20,7 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .choices import InvoiceStatus
+from .choices import OPEN_STATUSES, InvoiceStatus
 from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from .periods import PeriodError, parse_period
 from .selectors import invoices_for, issued_without_pdf, sees_drafts_and_split
@@ -32,7 +32,7 @@ from .services.invoices import (
     issue_invoices,
     render_missing_pdfs,
 )
-from .services.payments import AGING_BUCKETS, aging, paid_so_far, record_payment
+from .services.payments import AGING_BUCKETS, aging, balance_of, record_payment
 from .services.runs import invoice_totals, start_run
 from .services.settlement import revenue_report, settlement_pdf, settlement_statements
 
@@ -151,7 +151,9 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "can_issue": has_capability(request.user, Capability.RUN_BILLING)
                 and invoice.billing_party == request.user.organisation,
                 "show_split": sees_drafts_and_split(request.user),
-                "paid": paid_so_far(invoice),
+                "balance": balance_of(invoice),
+                "is_open": invoice.status in OPEN_STATUSES,
+                "payments": invoice.payments.select_related("reversal"),
                 "credit_notes": invoice.credit_notes.prefetch_related("lines"),
                 "payment_form": PaymentForm(),
                 "line_form": ManualLineForm(),
@@ -289,20 +291,14 @@ class PaymentView(InvoiceView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
-        organisation = request.user.organisation
-        if not has_capability(request.user, Capability.RUN_BILLING) or (
-            organisation is not None and invoice.billing_party != organisation
-        ):
-            messages.error(request, "Only the billing party's finance staff record its payments.")
-            return redirect("invoice", pk=pk)
         form = PaymentForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(request, _form_errors(form))
             return redirect("invoice", pk=pk)
-        try:
-            record_payment(invoice=invoice, by=describe_actor(request.user), **form.cleaned_data)
+        try:  # the service refuses whoever is not the billing party's finance staff
+            record_payment(invoice=invoice, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            messages.error(request, error.detail)
+            messages.error(request, _error_text(error))
         else:
             messages.success(request, "Payment recorded.")
         return redirect("invoice", pk=pk)
@@ -389,8 +385,6 @@ class CreditNoteView(_BillingPartyChangeView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
-        if not self._allowed(request, invoice):
-            return redirect("invoice", pk=pk)
         amounts: dict[int, Decimal] = {}
         for line in invoice.lines.all():
             raw = request.POST.get(f"credit_{line.pk}", "").strip()
@@ -409,7 +403,7 @@ class CreditNoteView(_BillingPartyChangeView):
                 invoice=invoice,
                 amounts=amounts,
                 reason=request.POST.get("reason", ""),
-                by=describe_actor(request.user),
+                actor=request.user,
             )
         except DomainError as error:
             messages.error(request, _error_text(error))

@@ -542,6 +542,11 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.amount} on {self.received_on} for {self.invoice}"
 
+    @property
+    def is_reversed(self) -> bool:
+        """Whether the payment was taken back (select ``reversal`` with it to ask in a loop)."""
+        return hasattr(self, "reversal")
+
 
 class PeriodClose(models.Model):
     """A billing party's month closed by its finance staff: the figures its invoices used (95ths,
@@ -711,3 +716,19 @@ class DebitAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operator}: +{self.amount}"
+
+
+class PaymentReversal(models.Model):
+    """A payment recorded in error, taken back: who, when and why. A row of its own, so the
+    payment is never edited: it stays listed, as reversed, and no longer counts as paid."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.CharField(max_length=300)
+    reversed_by = models.CharField(max_length=150)
+    reversed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["reversed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payment} reversed by {self.reversed_by}: {self.reason}"

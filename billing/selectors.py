@@ -11,7 +11,7 @@ from organisations.access import Actor, has_capability, visible_to
 from organisations.choices import Capability
 
 from .choices import InvoiceStatus
-from .models import Invoice, UsagePercentile
+from .models import CreditNote, Invoice, Payment, UsagePercentile
 from .services.percentiles import (
     MonthUsage,
     Percentiles,
@@ -84,3 +84,19 @@ def issued_without_pdf(actor: Actor | None) -> QuerySet[Invoice]:
     if organisation is not None:
         invoices = invoices.filter(billing_party=organisation)
     return invoices.select_related("customer").order_by("pk")
+
+
+def payments_for(actor: Actor | None) -> QuerySet[Payment]:
+    """The payments ``actor`` may see: those of the invoices it sees (``invoices_for``), the
+    reversed ones included (listed as reversed)."""
+    return Payment.objects.filter(invoice__in=invoices_for(actor).values("pk")).select_related(
+        "invoice", "reversal"
+    )
+
+
+def credit_notes_for(actor: Actor | None) -> QuerySet[CreditNote]:
+    """The credit notes ``actor`` may see: those of the invoices it sees (``invoices_for``);
+    a credit note is issued when written, so customers see each of their own."""
+    return CreditNote.objects.filter(invoice__in=invoices_for(actor).values("pk")).select_related(
+        "invoice__billing_party", "invoice__customer"
+    )

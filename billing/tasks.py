@@ -101,3 +101,16 @@ def mail_invoice(invoice_id: int) -> int:
     return send(
         invoice=Invoice.objects.select_related("customer", "billing_party").get(pk=invoice_id)
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def mail_credit_note(note_id: int) -> int:
+    """Mail a credit note with its PDF (queued once the PDF is stored)."""
+    from .models import CreditNote
+    from .services.credit_notes import mail_credit_note as send
+
+    return send(
+        note=CreditNote.objects.select_related("invoice__customer", "invoice__billing_party").get(
+            pk=note_id
+        )
+    )

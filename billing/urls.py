@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import closing_views, invoice_views, views
+from . import closing_views, invoice_views, payment_views, views
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 
@@ -28,6 +28,11 @@ urlpatterns += [
     ),
     path(
         "invoices/<int:pk>/payments/", invoice_views.PaymentView.as_view(), name="invoice-payment"
+    ),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/reverse/",
+        payment_views.ReversePaymentView.as_view(),
+        name="invoice-payment-reverse",
     ),
     path("invoices/<int:pk>/lines/", invoice_views.ManualLineView.as_view(), name="invoice-lines"),
     path(

@@ -1,11 +1,13 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import payment_views, views
 
 router = SimpleRouter()
 router.register("billing-runs", views.BillingRunViewSet, basename="billing-run")
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("payments", payment_views.PaymentViewSet, basename="payment")
+router.register("credit-notes", payment_views.CreditNoteViewSet, basename="credit-note")
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 

@@ -45,6 +45,7 @@ from ..selectors import (
     service_usage,
     visible_service,
 )
+from ..services.balances import BALANCE_PREFETCH, Balance, balance_of
 from ..services.invoices import MAX_BULK_ISSUE, delete_draft, issue_invoice, issue_invoices
 from ..services.runs import invoice_totals, start_run
 from ..services.usage import (
@@ -375,6 +376,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = [
+            "id",
             "kind",
             "description",
             "quantity",
@@ -427,6 +429,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
     subtotal = serializers.SerializerMethodField()
     tax = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
+    credited = serializers.SerializerMethodField()
+    paid = serializers.SerializerMethodField()
+    balance_due = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
     history = InvoiceTransitionSerializer(
         source="transitions", many=True, read_only=True, help_text="Each step, oldest first."
@@ -446,6 +451,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "subtotal",
             "tax",
             "total",
+            "credited",
+            "paid",
+            "balance_due",
             "issued_at",
             "due_date",
             "lines",
@@ -475,6 +483,26 @@ class InvoiceSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneyField())
     def get_total(self, invoice: Invoice) -> dict:
         return Money(self._totals(invoice)["total"], invoice.currency).as_dict()
+
+    def _balance(self, invoice: Invoice) -> Balance:
+        if not hasattr(invoice, "_balance"):
+            invoice._balance = balance_of(invoice)
+        return invoice._balance
+
+    @extend_schema_field(MoneyField())
+    def get_credited(self, invoice: Invoice) -> dict:
+        """Given back by credit notes, VAT included."""
+        return Money(self._balance(invoice).credited, invoice.currency).as_dict()
+
+    @extend_schema_field(MoneyField())
+    def get_paid(self, invoice: Invoice) -> dict:
+        """Received: payments not reversed (``/api/v1/payments/?invoice=`` lists them)."""
+        return Money(self._balance(invoice).paid, invoice.currency).as_dict()
+
+    @extend_schema_field(MoneyField())
+    def get_balance_due(self, invoice: Invoice) -> dict:
+        """total - credited - paid."""
+        return Money(self._balance(invoice).due, invoice.currency).as_dict()
 
     @extend_schema_field(InvoiceLineSerializer(many=True))
     def get_lines(self, invoice: Invoice) -> list[dict]:
@@ -575,7 +603,7 @@ class InvoiceViewSet(
             Prefetch("allocations", LineAllocation.objects.select_related("operator"))
         )
         queryset = Invoice.objects.select_related("billing_party", "customer").prefetch_related(
-            Prefetch("lines", lines), "transitions"
+            Prefetch("lines", lines), "transitions", *BALANCE_PREFETCH
         )
         return invoices_for(self.request.user, queryset).order_by("-period", "pk")
 

@@ -7,28 +7,34 @@ import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Sum
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tcfo_portal.exceptions import DomainError
+from organisations.access import Actor
+from tcfo_portal.exceptions import DomainError, InvalidTransition
 from tcfo_portal.money import in_minor_units, minor_unit
 from tcfo_portal.pdf import render_pdf, sha256
 
-from ..choices import InvoiceStatus
+from .. import invoice_lifecycle
+from ..choices import OPEN_STATUSES, InvoiceStatus
 from ..models import CreditAllocation, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..split import largest_remainder
-from .invoices import next_number
+from .acting import require_finance_of
+from .balances import balance_of, credited
+from .invoices import billing_contacts, next_number
+
+__all__ = [
+    "credit_note_totals",
+    "credited",
+    "issue_credit_note",
+    "mail_credit_note",
+    "store_credit_note_pdf",
+]
 
 ZERO = Decimal("0.00")
-
-
-def credited(invoice: Invoice) -> Decimal:
-    """Net plus tax given back on ``invoice`` by its credit notes."""
-    sums = CreditNoteLine.objects.filter(credit_note__invoice=invoice).aggregate(
-        net=Sum("amount"), tax=Sum("tax_amount")
-    )
-    return in_minor_units((sums["net"] or ZERO) + (sums["tax"] or ZERO), invoice.currency)
 
 
 def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
@@ -49,13 +55,24 @@ def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
 
 @transaction.atomic
 def issue_credit_note(
-    *, invoice: Invoice, amounts: dict[int, Decimal], reason: str, by: str
+    *, invoice: Invoice, amounts: dict[int, Decimal], reason: str, actor: Actor | None
 ) -> CreditNote:
     """Credit ``amounts`` (net, per invoice line id) of an issued invoice; its PDF is rendered
-    once after the commit. Nothing is credited beyond what a line billed."""
-    invoice = Invoice.objects.select_for_update().select_related("billing_party").get(pk=invoice.pk)
-    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+    once after the commit, then mailed to the customer's billing contacts.
+
+    Only the billing party's finance staff (or a platform admin) may (``Forbidden``, 403). A
+    draft is edited instead and a void invoice is credited in full already (409). Nothing is
+    credited beyond what a line billed, and a credit note never over-pays the invoice: with its
+    VAT it is at most the balance due (total - credited - paid), so money already received is
+    never given back twice (``DomainError`` naming the lines, 400). A credit that leaves
+    nothing due moves the invoice to paid, or to void when nothing was paid on it.
+    """
+    invoice = invoice_lifecycle.lock(invoice)
+    by = require_finance_of(actor, invoice.billing_party)
+    if invoice.status == InvoiceStatus.DRAFT:
         raise DomainError("Only issued invoices are corrected by a credit note; edit the draft.")
+    if invoice.status not in (*OPEN_STATUSES, InvoiceStatus.PAID):
+        raise InvalidTransition(f"Invoice {invoice.number} is void: nothing is left to credit.")
     if not reason.strip():
         raise DomainError("Say why the credit is given.", errors={"reason": ["Required."]})
     amounts = {pk: amount for pk, amount in amounts.items() if amount}
@@ -82,6 +99,26 @@ def issue_credit_note(
             plan.append((line, amount, net_left, tax_left, parts_left))
     if errors:
         raise DomainError("The credit note is not valid.", errors=errors)
+    credits = []
+    for line, amount, net_left, tax_left, parts_left in plan:
+        if amount == net_left:  # the rest of the line: exactly what is left of each part
+            tax, parts = tax_left, {op: part for op, part in parts_left.items() if part}
+        else:
+            tax = min(tax_left, (amount * line.tax_rate / 100).quantize(cent, ROUND_HALF_UP))
+            weights = {op: part for op, part in parts_left.items() if part > 0}
+            parts = largest_remainder(amount, weights, invoice.currency)
+        credits.append((line, amount, tax, parts))
+    balance = balance_of(invoice)
+    given = sum((amount + tax for _, amount, tax, _ in credits), start=ZERO)
+    if given > balance.due:
+        detail = (
+            f"With its VAT this credit note gives back {given} {invoice.currency}, but only"
+            f" {balance.due} {invoice.currency} is still due on {invoice.number}"
+            f" ({balance.paid} is paid): a credit note never gives back money received."
+        )
+        raise DomainError(
+            detail, errors={"lines": [f"At most {balance.due} {invoice.currency}, VAT included."]}
+        )
     zone = zoneinfo.ZoneInfo(invoice.billing_party.time_zone)
     now = timezone.now()
     note = CreditNote.objects.create(
@@ -91,19 +128,17 @@ def issue_credit_note(
         issued_at=now,
         issued_by=by,
     )
-    for line, amount, net_left, tax_left, parts_left in plan:
-        if amount == net_left:  # the rest of the line: exactly what is left of each part
-            tax, parts = tax_left, {op: part for op, part in parts_left.items() if part}
-        else:
-            tax = min(tax_left, (amount * line.tax_rate / 100).quantize(cent, ROUND_HALF_UP))
-            weights = {op: part for op, part in parts_left.items() if part > 0}
-            parts = largest_remainder(amount, weights, invoice.currency)
+    for line, amount, tax, parts in credits:
         credit = CreditNoteLine.objects.create(
             credit_note=note, invoice_line=line, amount=amount, tax_amount=tax
         )
         CreditAllocation.objects.bulk_create(
             CreditAllocation(line=credit, operator_id=op, amount=part) for op, part in parts.items()
         )
+    if given == balance.due:  # nothing left to pay: paid, or void when nothing ever was
+        settled = InvoiceStatus.PAID if balance.paid > 0 else InvoiceStatus.VOID
+        if settled != invoice.status:
+            invoice_lifecycle.move(invoice, settled, by=by, note=f"Credit note {note.number}")
     from ..tasks import render_credit_note_pdf
 
     transaction.on_commit(lambda: render_credit_note_pdf.delay(note.pk))
@@ -138,4 +173,26 @@ def store_credit_note_pdf(*, note: CreditNote) -> CreditNote:
     note.pdf.save(f"{note.number}.pdf", ContentFile(pdf), save=False)
     note.pdf_sha256 = sha256(pdf)
     note.save(update_fields=["pdf", "pdf_sha256"])
+    from ..tasks import mail_credit_note as mail
+
+    transaction.on_commit(lambda: mail.delay(note.pk))
     return note
+
+
+def mail_credit_note(*, note: CreditNote) -> int:
+    """Send the credit note, its stored PDF attached, to the customer's billing contacts (as
+    invoices are); nothing is sent before the PDF is stored or when there is nobody to tell."""
+    invoice = note.invoice
+    to = billing_contacts(invoice)
+    if not to or not note.pdf:
+        return 0
+    message = EmailMessage(
+        subject=f"Credit note {note.number} from {invoice.billing_party.name}",
+        body=render_to_string(
+            "billing/email/credit_note.txt", {"note": note, "totals": credit_note_totals(note)}
+        ),
+        to=to,
+    )
+    with note.pdf.open("rb") as pdf:
+        message.attach(f"{note.number}.pdf", pdf.read(), "application/pdf")
+    return message.send()

@@ -105,7 +105,7 @@ def bill_late_adjustment(
         raise DomainError("It changes no amount: dismiss it instead.")
     invoice = _invoice_of(adjustment)
     if adjustment.amount < 0:
-        document = _credit(adjustment, invoice, reason, by)
+        document = _credit(adjustment, invoice, reason, actor)
     else:
         document = _debit(adjustment, invoice, reason, by)
         adjustment.debit_note = document
@@ -117,7 +117,7 @@ def bill_late_adjustment(
     return document
 
 
-def _credit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -> CreditNote:
+def _credit(adjustment: LateAdjustment, invoice: Invoice, reason: str, actor: Actor) -> CreditNote:
     from .credit_notes import issue_credit_note
 
     line = (
@@ -127,7 +127,7 @@ def _credit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) 
     if line is None:
         raise DomainError("No line of the invoice bills this contract: nothing to credit.")
     return issue_credit_note(
-        invoice=invoice, amounts={line.pk: -adjustment.amount}, reason=reason, by=by
+        invoice=invoice, amounts={line.pk: -adjustment.amount}, reason=reason, actor=actor
     )
 
 

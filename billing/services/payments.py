@@ -1,54 +1,173 @@
-"""Payments against issued invoices, and what is still owed by age."""
+"""Payments against issued invoices, their reversal, what is still owed, and its age.
+
+An invoice's balance due is its total less what its credit notes gave back less what was paid
+(payments not reversed). Payments move it along its lifecycle: issued -> partially paid ->
+paid, and a reversal moves it back.
+"""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.utils import timezone
 
+from organisations.access import Actor
 from organisations.models import Organisation
-from tcfo_portal.exceptions import DomainError
+from tcfo_portal.exceptions import DomainError, InvalidTransition
+from tcfo_portal.money import minor_unit
 
-from ..choices import InvoiceStatus
-from ..models import Invoice, Payment
-from .credit_notes import credited
-from .runs import invoice_totals
+from .. import invoice_lifecycle
+from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..models import Invoice, Payment, PaymentReversal
+from ..periods import local_date
+from .acting import require_finance_of
+from .balances import BALANCE_PREFETCH, Balance, balance_of, credited, paid_so_far
 
 AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
+ZERO = Decimal("0.00")
+
+__all__ = [
+    "AGING_BUCKETS",
+    "Aging",
+    "AgingRow",
+    "Balance",
+    "aging",
+    "balance_of",
+    "credited",
+    "paid_so_far",
+    "record_payment",
+    "reverse_payment",
+]
 
 
-def paid_so_far(invoice: Invoice) -> Decimal:
-    return invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+def _follow_balance(invoice: Invoice, *, by: str, note: str) -> None:
+    """Move the locked ``invoice`` to the state its payments put it in, if that changed."""
+    balance = balance_of(invoice)
+    wanted = invoice_lifecycle.state_after_payment(total_owed=balance.owed, paid=balance.paid)
+    if wanted != invoice.status:
+        invoice_lifecycle.move(invoice, wanted, by=by, note=note)
+
+
+def _check_amount(amount: object, currency: str) -> Decimal:
+    cent = minor_unit(currency)
+    try:
+        valid = isinstance(amount, Decimal) and amount.is_finite()
+        valid = valid and amount == amount.quantize(cent)
+    except InvalidOperation:  # too many digits to quantize
+        valid = False
+    if not valid:
+        raise DomainError(
+            "A payment is an amount to the cent.",
+            errors={"amount": [f"An amount in {currency}, to the cent."]},
+        )
+    if amount <= 0:
+        raise DomainError("A payment is a positive amount.", errors={"amount": ["Above zero."]})
+    return amount
+
+
+def _check_received_on(received_on: object, invoice: Invoice) -> datetime.date:
+    """Not in the future where the billing party is, and not before the invoice was issued."""
+    if not isinstance(received_on, datetime.date) or isinstance(received_on, datetime.datetime):
+        raise DomainError(
+            "Give the day the money was received.",
+            errors={"received_on": ["A date, YYYY-MM-DD."]},
+        )
+    zone = invoice.billing_party.time_zone
+    today = local_date(timezone.now(), zone)
+    if received_on > today:
+        raise DomainError(
+            f"A payment cannot be received after today ({today} in {zone}).",
+            errors={"received_on": [f"On or before {today}."]},
+        )
+    issued_on = local_date(invoice.issued_at, zone)
+    if received_on < issued_on:
+        raise DomainError(
+            f"{invoice.number} was issued on {issued_on}; a payment of it is received after.",
+            errors={"received_on": [f"On or after {issued_on}, the invoice's issue date."]},
+        )
+    return received_on
 
 
 @transaction.atomic
 def record_payment(
-    *, invoice: Invoice, amount: Decimal, received_on: datetime.date, reference: str, by: str
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    received_on: datetime.date,
+    reference: str,
+    actor: Actor | None,
 ) -> Payment:
-    """Record money received; the invoice is paid once payments reach its total."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status != InvoiceStatus.ISSUED:
-        raise DomainError(
-            f"Payments are recorded against issued, unpaid invoices, not {invoice.status} ones."
+    """Record money received against an issued invoice that is not paid in full.
+
+    Only the billing party's finance staff (or a platform admin) may (``Forbidden``, 403). The
+    amount is positive, to the cent and at most the balance due (total - credited - paid); the
+    day is neither in the future in the billing party's time zone nor before the issue date
+    (``DomainError`` naming the field, 400). The invoice becomes partially paid, or paid once
+    nothing is due; each step is recorded with who took it.
+    """
+    invoice = invoice_lifecycle.lock(invoice)
+    by = require_finance_of(actor, invoice.billing_party)
+    if invoice.status not in OPEN_STATUSES:
+        state = InvoiceStatus(invoice.status).label.lower()
+        raise InvalidTransition(
+            f"Payments are recorded against issued, unpaid invoices; this one is {state}."
         )
-    if amount <= 0:
-        raise DomainError("A payment is a positive amount.", errors={"amount": ["Above zero."]})
-    owed = invoice_totals(invoice)["total"] - credited(invoice) - paid_so_far(invoice)
-    if amount > owed:
+    amount = _check_amount(amount, invoice.currency)
+    received_on = _check_received_on(received_on, invoice)
+    due = balance_of(invoice).due
+    if amount > due:
         raise DomainError(
-            f"Only {owed} {invoice.currency} is owed on {invoice.number}.",
-            errors={"amount": [f"At most {owed}."]},
+            f"Only {due} {invoice.currency} is owed on {invoice.number}.",
+            errors={"amount": [f"At most {due}."]},
         )
+    reference = (reference or "").strip()
+    if len(reference) > 100:
+        raise DomainError("The reference is too long.", errors={"reference": ["100 characters."]})
     payment = Payment.objects.create(
-        invoice=invoice, amount=amount, received_on=received_on, reference=reference, recorded_by=by
+        invoice=invoice,
+        amount=amount,
+        received_on=received_on,
+        reference=reference,
+        recorded_by=by,
     )
-    if amount == owed:
-        invoice.status = InvoiceStatus.PAID
-        invoice.save(update_fields=["status"])
+    _follow_balance(
+        invoice,
+        by=by,
+        note=f"Payment of {amount} {invoice.currency} received {received_on}"
+        + (f" ({reference})" if reference else ""),
+    )
     return payment
+
+
+@transaction.atomic
+def reverse_payment(*, payment: Payment, reason: str, actor: Actor | None) -> PaymentReversal:
+    """Take back a payment recorded in error (wrong invoice, amount or bounced transfer).
+
+    Only the billing party's finance staff (or a platform admin) may (``Forbidden``, 403); a
+    reason is required (400) and a payment is reversed once (409). The payment stays listed, as
+    reversed with who, when and why, and no longer counts: the invoice moves back to partially
+    paid or issued. A correct payment is then recorded anew.
+    """
+    invoice = invoice_lifecycle.lock(payment.invoice)
+    by = require_finance_of(actor, invoice.billing_party)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the payment is reversed.", errors={"reason": ["Required."]})
+    if len(reason) > 300:
+        raise DomainError("The reason is too long.", errors={"reason": ["300 characters."]})
+    if PaymentReversal.objects.filter(payment=payment).exists():
+        raise InvalidTransition("This payment is reversed already.")
+    reversal = PaymentReversal.objects.create(payment=payment, reason=reason, reversed_by=by)
+    _follow_balance(
+        invoice,
+        by=by,
+        note=f"Payment of {payment.amount} {invoice.currency} of {payment.received_on} reversed:"
+        f" {reason}",
+    )
+    return reversal
 
 
 @dataclass
@@ -68,22 +187,20 @@ class Aging:
         result: dict[tuple[str, str], Decimal] = {}
         for row in self.rows:
             key = (row.invoice.currency, row.bucket)
-            result[key] = result.get(key, Decimal("0.00")) + row.owed
+            result[key] = result.get(key, ZERO) + row.owed
         return result
 
 
 def aging(*, billing_party: Organisation | None, on: datetime.date) -> Aging:
-    """Issued invoices not paid in full, by days past their due date (not yet due counts 0)."""
-    invoices = Invoice.objects.filter(status=InvoiceStatus.ISSUED).select_related("customer")
+    """Open invoices (issued or partially paid) by days past their due date (not yet due
+    counts 0), with their balance due."""
+    invoices = Invoice.objects.filter(status__in=OPEN_STATUSES).select_related("customer")
     if billing_party is not None:
         invoices = invoices.filter(billing_party=billing_party)
+    invoices = invoices.prefetch_related("lines", *BALANCE_PREFETCH)
     report = Aging()
-    for invoice in invoices.prefetch_related("lines", "payments").order_by("due_date", "pk"):
-        owed = (
-            invoice_totals(invoice)["total"]
-            - credited(invoice)
-            - sum((p.amount for p in invoice.payments.all()), start=Decimal("0.00"))
-        )
+    for invoice in invoices.order_by("due_date", "pk"):
+        owed = balance_of(invoice).due
         if owed <= 0:
             continue
         overdue = max(0, (on - invoice.due_date).days)

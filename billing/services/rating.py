@@ -263,7 +263,7 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
                     f"{circuit} annual O&M {contract.om_percent.normalize():f}% of the IRU price,"
                     f" year from {due}",
                     Decimal(1),
-                    fee,
+                    _money(fee, currency),  # 1 x the fee as billed: the basis multiplies out
                     _money(fee, currency),
                     due,
                     f"contract:{contract.pk}:om:{due.year}",

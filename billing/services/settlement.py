@@ -23,7 +23,14 @@ from ..choices import InvoiceStatus
 from ..models import CreditAllocation, LineAllocation
 from ..periods import parse_period
 
-FINAL = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
+# Every issued invoice, whatever was paid: a void one (credited in full) counts with its
+# credit notes, which are always counted, so it nets to nothing.
+FINAL = (
+    InvoiceStatus.ISSUED,
+    InvoiceStatus.PARTIALLY_PAID,
+    InvoiceStatus.PAID,
+    InvoiceStatus.VOID,
+)
 ZERO = Decimal("0.00")
 
 

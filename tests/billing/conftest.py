@@ -110,3 +110,28 @@ def october(usage: SimpleNamespace) -> SimpleNamespace:
     ]
     ingest(samples=samples, actor=net.noc)
     return net
+
+
+@pytest.fixture
+def issued_october(october: SimpleNamespace, django_capture_on_commit_callbacks) -> SimpleNamespace:
+    """The golden month billed and issued (PDFs rendered), with AZT's finance staff; ``invoice``
+    is the domestic one (total 13,512.90 USD) and ``today`` the day it was issued in Baku."""
+    from billing.models import Invoice
+    from billing.periods import local_date
+    from billing.services.invoices import issue_invoice
+    from billing.services.runs import start_run
+
+    from ..factories import UserFactory, finance_of
+
+    net = october
+    with django_capture_on_commit_callbacks(execute=True):
+        start_run(period="2026-10", by="finance")
+    with django_capture_on_commit_callbacks(execute=True):
+        for invoice in Invoice.objects.filter(period="2026-10"):
+            issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
+    net.finance = UserFactory(organisation=net.azt, role=Role.OPERATOR_FINANCE)
+    net.ktc_finance = UserFactory(organisation=net.ktc, role=Role.OPERATOR_FINANCE)
+    net.invoice = Invoice.objects.get(customer=net.domestic)
+    net.foreign_invoice = Invoice.objects.get(customer=net.customer)
+    net.today = local_date(net.invoice.issued_at, net.azt.time_zone)
+    return net

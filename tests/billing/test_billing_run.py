@@ -317,12 +317,14 @@ def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_onl
 def test_payments_settle_an_invoice_and_aging_shows_what_is_owed(
     billed, client, django_capture_on_commit_callbacks
 ):
+    from billing.periods import local_date
     from billing.services.invoices import issue_invoice
     from billing.services.payments import aging, record_payment
     from tcfo_portal.exceptions import DomainError
 
     from ..factories import UserFactory
 
+    finance = UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE)
     invoice = Invoice.objects.get(customer=billed.domestic)
     with pytest.raises(DomainError, match="issued, unpaid"):
         record_payment(
@@ -330,32 +332,40 @@ def test_payments_settle_an_invoice_and_aging_shows_what_is_owed(
             amount=Decimal("1.00"),
             received_on=datetime.date(2026, 11, 1),
             reference="",
-            by="t",
+            actor=finance,
         )
     issue_invoice(invoice=invoice, actor=finance_of(invoice.billing_party))
     invoice.refresh_from_db()
     late = invoice.due_date + datetime.timedelta(days=45)
+    received = local_date(invoice.issued_at, billed.azt.time_zone)  # payments are not future
     report = aging(billing_party=billed.azt, on=late)
     assert [(r.invoice, r.owed, r.days_overdue, r.bucket) for r in report.rows] == [
         (invoice, Decimal("13512.90"), 45, "31-60")
     ]
 
     record_payment(
-        invoice=invoice, amount=Decimal("10000.00"), received_on=late, reference="wire 1", by="t"
+        invoice=invoice,
+        amount=Decimal("10000.00"),
+        received_on=received,
+        reference="wire 1",
+        actor=finance,
     )
     with pytest.raises(DomainError, match=r"Only 3512\.90 USD is owed"):
         record_payment(
-            invoice=invoice, amount=Decimal("5000.00"), received_on=late, reference="", by="t"
+            invoice=invoice,
+            amount=Decimal("5000.00"),
+            received_on=received,
+            reference="",
+            actor=finance,
         )
     assert aging(billing_party=billed.azt, on=late).totals() == {
         ("USD", "31-60"): Decimal("3512.90")
     }
 
-    finance = UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE)
     client.force_login(finance)
     response = client.post(
         f"/invoices/{invoice.pk}/payments/",
-        {"amount": "3512.90", "received_on": "2026-12-01", "reference": "wire 2"},
+        {"amount": "3512.90", "received_on": received.isoformat(), "reference": "wire 2"},
     )
     assert response.status_code == 302
     invoice.refresh_from_db()
@@ -377,6 +387,7 @@ def test_every_billing_model_has_a_read_only_admin(billed, client):
         "billingrun",
         "invoicesequence",
         "payment",
+        "paymentreversal",
         "taxrate",
         "usageport",
         "usageday",
