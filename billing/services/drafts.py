@@ -9,12 +9,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 
 from leasing.models import Path, Site
+from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.money import minor_unit
 
 from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period
+from .acting import require_finance_of
 from .allocations import split_over_days
 from .tax import tax_treatment
 
@@ -45,11 +47,12 @@ def add_manual_line(
     service_date: datetime.date,
     path: Path | None = None,
     site: Site | None = None,
-    by: str,
+    actor: Actor | None,
 ) -> InvoiceLine:
     """Add a line by hand to a draft: taxed and split between the operators like any other
     (by the route's ownership on ``service_date``, or to the site's owner)."""
     invoice = _locked_draft(invoice)
+    by = require_finance_of(actor, invoice.billing_party)
     errors: dict[str, list[str]] = {}
     if not description.strip():
         errors["description"] = ["Say what the line is for."]
@@ -103,9 +106,10 @@ def add_manual_line(
 
 
 @transaction.atomic
-def remove_line(*, line: InvoiceLine, reason: str, by: str) -> RemovedLine:
+def remove_line(*, line: InvoiceLine, reason: str, actor: Actor | None) -> RemovedLine:
     """Take a line off a draft, keeping what it was and why; a rerun will not bill it again."""
     invoice = _locked_draft(line.invoice)
+    by = require_finance_of(actor, invoice.billing_party)
     if not reason.strip():
         raise DomainError(
             "Say why the line is removed.", errors={"reason": ["This field is required."]}

@@ -12,7 +12,7 @@ from billing.services.drafts import add_manual_line, remove_line
 from billing.services.invoices import issue_invoice
 from billing.services.runs import invoice_totals, start_run
 from organisations.choices import Role
-from tcfo_portal.exceptions import DomainError
+from tcfo_portal.exceptions import DomainError, Forbidden
 
 from ..factories import UserFactory, finance_of
 
@@ -41,14 +41,14 @@ def test_a_manual_line_is_taxed_and_split_like_any_other(billed):
         unit_price=Decimal("33.335"),
         service_date=datetime.date(2026, 10, 20),
         path=billed.path,
-        by="finance@azt",
+        actor=finance_of(billed.azt),
     )
     # 3 x 33.335 = 100.005 -> 100.01 (half-up); VAT 18% = 18.0018 -> 18.00.
     assert (line.kind, line.amount, line.tax_amount, line.added_by) == (
         LineKind.MANUAL,
         Decimal("100.01"),
         Decimal("18.00"),
-        "finance@azt",
+        "finance",
     )
     # BAK-AKT: AZT 420/800, KTC 380/800 of 100.01 = 52.50525 / 47.50475 -> 52.51 / 47.50.
     parts = {a.operator.name: a.amount for a in line.allocations.all()}
@@ -65,7 +65,7 @@ def test_a_manual_line_is_taxed_and_split_like_any_other(billed):
         unit_price=Decimal(50),
         service_date=datetime.date(2026, 10, 1),
         site=billed.akt,
-        by="finance@azt",
+        actor=finance_of(billed.azt),
     )
     assert [(a.operator.name, a.amount) for a in on_site.allocations.all()] == [
         ("KTC", Decimal("50.00"))
@@ -94,7 +94,7 @@ def test_a_bad_manual_line_is_refused_and_changes_nothing(billed, change, field)
         **change,
     }
     with pytest.raises(DomainError) as refused:
-        add_manual_line(invoice=billed.draft, by="finance", **values)
+        add_manual_line(invoice=billed.draft, actor=finance_of(billed.azt), **values)
     assert field in refused.value.errors
     assert _totals(billed.draft) == before
 
@@ -104,8 +104,10 @@ def test_a_removed_line_keeps_its_reason_and_is_not_billed_again(
 ):
     nrc = billed.draft.lines.get(kind=LineKind.NRC)
     with pytest.raises(DomainError):
-        remove_line(line=nrc, reason="   ", by="finance")
-    removed = remove_line(line=nrc, reason="Waived: signed before 1 Oct", by="finance@azt")
+        remove_line(line=nrc, reason="   ", actor=finance_of(billed.azt))
+    removed = remove_line(
+        line=nrc, reason="Waived: signed before 1 Oct", actor=finance_of(billed.azt)
+    )
     assert (removed.amount, removed.reason, removed.source_key) == (
         nrc.amount,
         "Waived: signed before 1 Oct",
@@ -129,10 +131,10 @@ def test_an_issued_invoice_changes_only_through_a_credit_note(billed):
             unit_price=Decimal(1),
             service_date=datetime.date(2026, 10, 2),
             path=billed.path,
-            by="finance",
+            actor=finance_of(billed.azt),
         )
     with pytest.raises(DomainError, match="credit note"):
-        remove_line(line=billed.draft.lines.first(), reason="late", by="finance")
+        remove_line(line=billed.draft.lines.first(), reason="late", actor=finance_of(billed.azt))
     assert _totals(billed.draft) == before
 
 
@@ -194,3 +196,31 @@ def test_finance_issues_many_drafts_at_once_only_its_own(billed, client, october
     assert numbers == [f"{prefix}-2026-000001", f"{prefix}-2026-000002"]
     ktc_draft.refresh_from_db()
     assert ktc_draft.status == "draft"  # another party's draft is not ours to issue
+
+
+def test_only_the_billing_partys_finance_changes_a_draft(billed):
+    """The rule lives in the service: any entry point with another operator's staff, a
+    customer or network staff is refused, and nothing changes."""
+    from ..factories import UserFactory
+
+    before = _totals(billed.draft)
+    nrc = billed.draft.lines.get(kind=LineKind.NRC)
+    others = [
+        finance_of(billed.ktc),
+        UserFactory(organisation=billed.azt, role=Role.OPERATOR_NETWORK),
+        UserFactory(organisation=billed.domestic, role=Role.CUSTOMER_ADMIN),
+    ]
+    for actor in others:
+        with pytest.raises(Forbidden):
+            add_manual_line(
+                invoice=billed.draft,
+                description="Cross-connect",
+                quantity=Decimal(1),
+                unit_price=Decimal(100),
+                service_date=datetime.date(2026, 10, 20),
+                path=billed.path,
+                actor=actor,
+            )
+        with pytest.raises(Forbidden):
+            remove_line(line=nrc, reason="waived", actor=actor)
+    assert _totals(billed.draft) == before

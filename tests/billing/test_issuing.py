@@ -162,7 +162,7 @@ def test_a_month_that_has_not_ended_where_the_billing_party_is_cannot_be_issued(
         unit_price=Decimal(100),
         service_date=period.date().replace(day=1),
         path=billed.path,
-        by="t",
+        actor=finance_of(billed.azt),
     )
     with pytest.raises(Conflict, match="has not ended yet in Asia/Baku"):
         issue_invoice(invoice=draft, actor=finance_of(billed.azt))
@@ -222,7 +222,7 @@ def _ktc_draft(billed) -> Invoice:
         unit_price=Decimal(1000),
         service_date=datetime.date(2026, 10, 10),
         path=billed.path,
-        by="ktc",
+        actor=finance_of(billed.ktc),
     )
     return draft
 
@@ -339,7 +339,7 @@ def test_a_deleted_draft_is_kept_on_record_and_billed_again_by_a_rerun(
     draft = billed.domestic_draft
     keys = set(draft.lines.values_list("source_key", flat=True))
     nrc = draft.lines.get(kind=LineKind.NRC)
-    remove_line(line=nrc, reason="waived", by="ana")
+    remove_line(line=nrc, reason="waived", actor=finance_of(billed.azt, "ana"))
     with pytest.raises(DomainError, match="Say why"):
         delete_draft(invoice=draft, actor=finance_of(billed.azt), reason="  ")
     with pytest.raises(Forbidden):

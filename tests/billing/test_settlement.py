@@ -45,7 +45,7 @@ def settled(october, django_capture_on_commit_callbacks):
         unit_price=Decimal(1000),
         service_date=datetime.date(2026, 10, 10),
         path=october.path,
-        by="finance@ktc",
+        actor=finance_of(october.ktc),
     )
     # A draft counts for nothing until it is issued.
     assert settlement_statements(period="2026-10")[0].second_owes == Decimal("0.00")
