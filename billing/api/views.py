@@ -229,6 +229,9 @@ class ServiceUsageView(APIView):
             {
                 "circuit_id": serializers.CharField(),
                 "period": serializers.CharField(),
+                "time_zone": serializers.CharField(
+                    help_text="The zone whose calendar month the period is (the billing party's)."
+                ),
                 "samples": serializers.IntegerField(),
                 "missing": serializers.IntegerField(),
                 "p95_in_bps": serializers.IntegerField(allow_null=True),
@@ -247,6 +250,7 @@ class ServiceUsageView(APIView):
             {
                 "circuit_id": circuit_id,
                 "period": found.usage.period,
+                "time_zone": found.usage.service.contract.billing_party.time_zone,
                 "samples": result.samples,
                 "missing": result.missing,
                 "p95_in_bps": result.p95_in_bps,
@@ -271,6 +275,9 @@ class ServiceUsageSamplesView(APIView):
             {
                 "circuit_id": serializers.CharField(),
                 "period": serializers.CharField(),
+                "time_zone": serializers.CharField(
+                    help_text="The zone whose calendar month the period is (the billing party's)."
+                ),
                 "samples": inline_serializer(
                     "UsageSample",
                     {
@@ -291,6 +298,7 @@ class ServiceUsageSamplesView(APIView):
             {
                 "circuit_id": circuit_id,
                 "period": usage.period,
+                "time_zone": usage.service.contract.billing_party.time_zone,
                 "samples": [
                     {
                         "ts": timestamp_text(int(ts)),

@@ -162,6 +162,7 @@ def test_late_usage_is_stored_answered_late_and_billed_by_a_debit_note(
     # The frozen figure stands, in the API too.
     usage = net.collector.get(f"/api/v1/services/{net.transit.circuit_id}/usage/?period=2026-10")
     assert usage.json()["billable_bps"] == frozen.billable_bps == 2_500_000_000
+    assert (usage.json()["time_zone"], usage.json()["frozen"]) == ("Asia/Baku", True)
     frozen.refresh_from_db()
     assert frozen.billable_bps == 2_500_000_000
 
