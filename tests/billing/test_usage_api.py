@@ -93,6 +93,7 @@ def test_the_usage_of_a_month_as_the_contract_says(usage):
         "rule": "greater_of",
         "commit_bps": 2_000_000_000,
         "frozen": False,
+        "time_zone": "Asia/Baku",  # the month is the billing party's (AZT)
     }
     samples = customer.get(
         f"/api/v1/services/{usage.transit.circuit_id}/usage/samples/", {"period": "2026-10"}
