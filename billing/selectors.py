@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from leasing.models import Service
 from organisations.access import Actor, has_capability, visible_to
 from organisations.choices import Capability
 
 from .choices import InvoiceStatus
-from .models import CreditNote, Invoice, Payment, UsagePercentile
+from .models import CreditNote, DebitNote, Invoice, Payment, UsagePercentile
 from .services.percentiles import (
     MonthUsage,
     Percentiles,
@@ -98,5 +98,18 @@ def credit_notes_for(actor: Actor | None) -> QuerySet[CreditNote]:
     """The credit notes ``actor`` may see: those of the invoices it sees (``invoices_for``);
     a credit note is issued when written, so customers see each of their own."""
     return CreditNote.objects.filter(invoice__in=invoices_for(actor).values("pk")).select_related(
+        "invoice__billing_party", "invoice__customer"
+    )
+
+
+def debit_notes_for(actor: Actor | None) -> QuerySet[DebitNote]:
+    """The debit notes ``actor`` may see: those of the invoices it sees (``invoices_for``:
+    a customer its own, an operator those it issues or shares revenue in), and those whose
+    revenue an operator shares itself (the split of a late line follows each day's owners).
+    A debit note is issued when written, so customers see each of their own."""
+    visible = Q(invoice__in=invoices_for(actor).values("pk")) | Q(
+        pk__in=visible_to(DebitNote.objects.all(), actor).values("pk")
+    )
+    return DebitNote.objects.filter(visible).select_related(
         "invoice__billing_party", "invoice__customer"
     )

@@ -114,3 +114,16 @@ def mail_credit_note(note_id: int) -> int:
             pk=note_id
         )
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def mail_debit_note(note_id: int) -> int:
+    """Mail a debit note with its PDF (queued once the PDF is stored)."""
+    from .models import DebitNote
+    from .services.debit_notes import mail_debit_note as send
+
+    return send(
+        note=DebitNote.objects.select_related("invoice__customer", "invoice__billing_party").get(
+            pk=note_id
+        )
+    )

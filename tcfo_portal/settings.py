@@ -250,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "SampleStatusEnum": "billing.choices.SampleStatus",
         "InvoiceStateEnum": "billing.choices.InvoiceStatus",
         "InvoiceStatusEnum": "billing.choices.CONTRACT_INVOICE_STATUSES",
+        "InvoiceLineKindEnum": "billing.choices.LineKind",
+        "LateKindEnum": "billing.choices.LateKind",
+        "DocumentTypeEnum": "billing.api.late_serializers.DOCUMENT_TYPES",
     },
 }
 

@@ -1,13 +1,16 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from . import payment_views, views
+from . import late_views, payment_views, views
 
 router = SimpleRouter()
 router.register("billing-runs", views.BillingRunViewSet, basename="billing-run")
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
 router.register("payments", payment_views.PaymentViewSet, basename="payment")
 router.register("credit-notes", payment_views.CreditNoteViewSet, basename="credit-note")
+router.register("debit-notes", late_views.DebitNoteViewSet, basename="debit-note")
+router.register("late-adjustments", late_views.LateAdjustmentViewSet, basename="late-adjustment")
+router.register("period-closes", late_views.PeriodCloseViewSet, basename="period-close")
 
 CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
 

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from organisations.access import Actor
@@ -33,7 +35,7 @@ from ..models import (
 from ..periods import period_days
 from .acting import require_finance_of
 from .allocations import split_over_days
-from .invoices import next_number
+from .invoices import billing_contacts, next_number
 from .tax import tax_treatment
 
 ZERO = Decimal("0.00")
@@ -192,7 +194,8 @@ def debit_note_totals(note: DebitNote) -> dict[str, Decimal]:
 
 @transaction.atomic
 def store_debit_note_pdf(*, note: DebitNote) -> DebitNote:
-    """Render the debit note's PDF unless stored already (it is rendered once)."""
+    """Render the debit note's PDF unless stored already (it is rendered once); once stored it
+    is mailed to the customer's billing contacts, after the commit."""
     note = (
         DebitNote.objects.select_for_update(of=("self",))
         .select_related("invoice__billing_party", "invoice__customer")
@@ -207,4 +210,27 @@ def store_debit_note_pdf(*, note: DebitNote) -> DebitNote:
     note.pdf.save(f"{note.number}.pdf", ContentFile(pdf), save=False)
     note.pdf_sha256 = sha256(pdf)
     note.save(update_fields=["pdf", "pdf_sha256"])
+    from ..tasks import mail_debit_note as mail
+
+    transaction.on_commit(lambda: mail.delay(note.pk))
     return note
+
+
+def mail_debit_note(*, note: DebitNote) -> int:
+    """Send the debit note, its stored PDF attached, to the customer's billing contacts (as
+    invoices and credit notes are); nothing is sent before the PDF is stored or when there is
+    nobody to tell."""
+    invoice = note.invoice
+    to = billing_contacts(invoice)
+    if not to or not note.pdf:
+        return 0
+    message = EmailMessage(
+        subject=f"Debit note {note.number} from {invoice.billing_party.name}",
+        body=render_to_string(
+            "billing/email/debit_note.txt", {"note": note, "totals": debit_note_totals(note)}
+        ),
+        to=to,
+    )
+    with note.pdf.open("rb") as pdf:
+        message.attach(f"{note.number}.pdf", pdf.read(), "application/pdf")
+    return message.send()

@@ -1,0 +1,237 @@
+"""Closing months, late adjustments and debit notes over the API (domain.md 6a): thin views over
+``services.closing`` and ``services.debit_notes``, which check who may act (the billing party's
+finance staff, ``require_finance_of``).
+
+- Debit notes are read like credit notes (``selectors.debit_notes_for``): customers their own,
+  operators those of the invoices they issue or share revenue in.
+- Late adjustments and closed months are finance's business: like billing runs, any other role
+  is refused (403). Finance staff see their own organisation's (``late_adjustments_for``; a
+  platform admin all); another operator's are answered 404, as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from organisations.choices import Capability
+from tcfo_portal.api.idempotency import idempotent
+from tcfo_portal.exceptions import Forbidden
+
+from ..choices import LateStatus
+from ..models import (
+    CreditNote,
+    DebitAllocation,
+    DebitNote,
+    DebitNoteLine,
+    LateAdjustment,
+    PeriodClose,
+)
+from ..periods import PeriodError, parse_period
+from ..selectors import debit_notes_for
+from ..services.closing import close_period, late_adjustments_for
+from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
+from . import late_serializers as s
+from .payment_views import IDEMPOTENCY, INVOICE, _invoice_filter
+
+STATUS = OpenApiParameter(
+    "status", str, required=False, enum=LateStatus.values, description="Only those in it."
+)
+PERIOD = OpenApiParameter("period", str, required=False, description="YYYY-MM: only its.")
+DECIDE_REFUSED = {
+    400: OpenApiResponse(description="No reason, or nothing to bill (a zero amount)."),
+    403: OpenApiResponse(description="Not finance staff of the adjustment's billing party."),
+    404: OpenApiResponse(description="No such late adjustment (or not your organisation's)."),
+    409: OpenApiResponse(description="Decided already (billed or dismissed)."),
+}
+
+
+def _period_filter(request: Request, queryset: QuerySet) -> QuerySet:
+    period = request.query_params.get("period")
+    if period is None:
+        return queryset
+    try:
+        parse_period(period)
+    except PeriodError as error:
+        raise ValidationError({"period": [str(error)]}) from None
+    return queryset.filter(period=period)
+
+
+class DebitNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Debit notes: what a closed month's late data added, billed against its issued invoice.
+    Customers read their own; operators those of the invoices they issue or share revenue in,
+    with each line's split between the operators."""
+
+    serializer_class = s.DebitNoteSerializer
+    lookup_value_regex = r"[0-9]+"
+    required_capability = {
+        "list": Capability.VIEW_OWN_INVOICES,
+        "retrieve": Capability.VIEW_OWN_INVOICES,
+        "pdf": Capability.VIEW_OWN_INVOICES,
+    }
+
+    def get_queryset(self) -> QuerySet[DebitNote]:
+        lines = DebitNoteLine.objects.select_related("contract__service").prefetch_related(
+            Prefetch("allocations", DebitAllocation.objects.select_related("operator"))
+        )
+        queryset = debit_notes_for(self.request.user).prefetch_related(Prefetch("lines", lines))
+        if self.action == "list":
+            queryset = _invoice_filter(self.request, queryset)
+        return queryset.order_by("-issued_at", "-pk")
+
+    @extend_schema(parameters=[INVOICE])
+    def list(self, request: Request) -> Response:
+        return super().list(request)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The debit note's PDF (rendered once, just after it is issued)."""
+        note = self.get_object()
+        if not note.pdf:
+            raise Http404("The PDF is being rendered.")
+        return FileResponse(
+            note.pdf.open("rb"), content_type="application/pdf", filename=f"{note.number}.pdf"
+        )
+
+
+class LateAdjustmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Late adjustments: usage or outages that arrived after a month was frozen, for the
+    billing party's finance staff to bill (a debit note, or a credit note for an amount given
+    back) or dismiss, saying why. The issued invoice never changes."""
+
+    serializer_class = s.LateAdjustmentSerializer
+    lookup_value_regex = r"[0-9]+"
+    required_capability = Capability.RUN_BILLING
+
+    def get_queryset(self) -> QuerySet[LateAdjustment]:
+        queryset = late_adjustments_for(self.request.user).select_related("debit_note")
+        if self.action == "list":
+            queryset = _period_filter(self.request, queryset)
+            wanted = self.request.query_params.get("status")
+            if wanted is not None:
+                if wanted not in LateStatus.values:
+                    choices = ", ".join(LateStatus.values)
+                    raise ValidationError({"status": [f"One of {choices}."]})
+                queryset = queryset.filter(status=wanted)
+        return queryset.order_by("-detected_at", "-pk")
+
+    def _fresh(self, adjustment: LateAdjustment) -> LateAdjustment:
+        return self.get_queryset().get(pk=adjustment.pk)
+
+    def _reason(self, request: Request) -> str:
+        body = s.LateDecisionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["reason"]
+
+    @extend_schema(parameters=[STATUS, PERIOD])
+    def list(self, request: Request) -> Response:
+        return super().list(request)
+
+    @extend_schema(
+        request=s.LateDecisionRequestSerializer,
+        responses={201: s.LateBillResultSerializer, **DECIDE_REFUSED},
+        parameters=[IDEMPOTENCY],
+    )
+    @action(detail=True, methods=["post"])
+    def bill(self, request: Request, pk: str | None = None) -> Response:
+        """Bill it: a debit note for what it adds (taxed and split like the line it
+        completes; its PDF is rendered and mailed after), or a credit note for what it gives
+        back. Answers the document and the adjustment, now billed."""
+        adjustment = self.get_object()
+
+        def make() -> Response:
+            document = bill_late_adjustment(
+                adjustment=adjustment, reason=self._reason(request), actor=request.user
+            )
+            kind = "credit_note" if isinstance(document, CreditNote) else "debit_note"
+            body = {
+                "document": {"type": kind, "id": document.pk, "number": document.number},
+                "adjustment": self.get_serializer(self._fresh(adjustment)).data,
+            }
+            return Response(body, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, make)
+
+    @extend_schema(
+        request=s.LateDecisionRequestSerializer,
+        responses={200: s.LateAdjustmentSerializer, **DECIDE_REFUSED},
+        parameters=[IDEMPOTENCY],
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        """Decide it is not billed, saying why; it stays listed as dismissed."""
+        adjustment = self.get_object()
+
+        def make() -> Response:
+            dismiss_late_adjustment(
+                adjustment=adjustment, reason=self._reason(request), actor=request.user
+            )
+            return Response(self.get_serializer(self._fresh(adjustment)).data)
+
+        return idempotent(request, make)
+
+
+class PeriodCloseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Closed months: an operator's finance staff close a month for their own organisation
+    once it has ended, been billed and has no draft left; its figures (95ths, availabilities,
+    settlement) are frozen from then on."""
+
+    serializer_class = s.PeriodCloseSerializer
+    lookup_value_regex = r"[0-9]+"
+    required_capability = Capability.RUN_BILLING
+
+    def get_queryset(self) -> QuerySet[PeriodClose]:
+        queryset = PeriodClose.objects.select_related("billing_party")
+        organisation = self.request.user.organisation
+        if organisation is not None:  # a platform admin sees every party's
+            queryset = queryset.filter(billing_party=organisation)
+        if self.action == "list":
+            queryset = _period_filter(self.request, queryset)
+        return queryset.order_by("-period", "billing_party__name", "pk")
+
+    @extend_schema(parameters=[PERIOD])
+    def list(self, request: Request) -> Response:
+        return super().list(request)
+
+    @extend_schema(
+        request=s.PeriodCloseRequestSerializer,
+        responses={
+            201: s.PeriodCloseSerializer,
+            400: OpenApiResponse(description="Not ended, not billed, or drafts left."),
+            403: OpenApiResponse(description="Not an operator's finance staff."),
+            409: OpenApiResponse(description="Closed already."),
+        },
+        parameters=[IDEMPOTENCY],
+    )
+    def create(self, request: Request) -> Response:
+        """Close a month for the caller's organisation (its billing party)."""
+
+        def make() -> Response:
+            body = s.PeriodCloseRequestSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            organisation = request.user.organisation
+            if organisation is None:
+                raise Forbidden("Close a month as finance staff of its billing party.")
+            close = close_period(
+                period=body.validated_data["period"],
+                billing_party=organisation,
+                actor=request.user,
+            )
+            fresh = self.get_queryset().get(pk=close.pk)
+            return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, make)
