@@ -78,5 +78,5 @@ class LateKind(models.TextChoices):
 
 class LateStatus(models.TextChoices):
     OPEN = "open", "To decide"
-    BILLED = "billed", "Billed by a debit note"
+    BILLED = "billed", "Billed (by a debit or a credit note)"
     DISMISSED = "dismissed", "Dismissed"

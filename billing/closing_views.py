@@ -14,6 +14,7 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
 from .choices import LateStatus
+from .invoice_views import BillingView
 from .models import DebitNote, PeriodClose
 from .periods import PeriodError, parse_period
 from .services.closing import close_period, late_adjustments_for
@@ -64,7 +65,8 @@ class ClosePeriodView(CapabilityRequiredMixin, View):
             close_period(period=period, billing_party=organisation, actor=request.user)
         except (PeriodError, DomainError) as error:
             messages.error(request, getattr(error, "detail", str(error)))
-            return _page(request, status=403 if error.__class__.__name__ == "Forbidden" else 400)
+            status = getattr(error, "status_code", 400)
+            return BillingView().page(request, status=status if status < 500 else 400)
         messages.success(request, f"{period} is closed: its figures are frozen.")
         return redirect("late-adjustments")
 

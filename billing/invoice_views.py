@@ -218,9 +218,10 @@ class BillingView(CapabilityRequiredMixin, View):
     required_capability = Capability.RUN_BILLING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._page(request)
+        return self.page(request)
 
-    def _page(self, request: HttpRequest, status: int = 200) -> HttpResponse:
+    def page(self, request: HttpRequest, status: int = 200) -> HttpResponse:
+        """The billing page, with the runs, deleted drafts and invoices without a PDF."""
         return render(
             request,
             "billing/billing.html",
@@ -239,10 +240,10 @@ class BillingView(CapabilityRequiredMixin, View):
             _, started = start_run(period=period, by=describe_actor(request.user))
         except PeriodError as error:
             messages.error(request, str(error))
-            return self._page(request, status=400)
+            return self.page(request, status=400)
         except DomainError as error:
             messages.error(request, error.detail)
-            return self._page(request, status=400)
+            return self.page(request, status=400)
         if started:
             messages.success(request, f"Billing {period}: started.")
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -636,6 +638,9 @@ class LateAdjustment(models.Model):
     debit_note = models.ForeignKey(
         "DebitNote", on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
     )
+    credit_note = models.ForeignKey(
+        "CreditNote", on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments"
+    )
 
     tenant_field = "contract__customer"
 
@@ -651,6 +656,24 @@ class LateAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"Late {self.kind} {self.contract} {self.period}: {self.amount} {self.currency}"
+
+    def _label(self, value: Decimal | None) -> str:
+        if value is None:
+            return "—"
+        if self.kind == LateKind.USAGE:
+            from .charts import format_bps
+
+            return format_bps(float(value))
+        return f"{value.normalize():f}%"
+
+    @property
+    def billed_label(self) -> str:
+        """The billed figure as people read it (2.5 Gbit/s, 99.5%)."""
+        return self._label(self.billed_value)
+
+    @property
+    def current_label(self) -> str:
+        return self._label(self.current_value)
 
 
 class DebitNote(models.Model):

@@ -195,6 +195,7 @@ class LateAdjustmentSerializer(serializers.ModelSerializer):
         help_text="Net: what billing today's figure would add (negative: give back)."
     )
     debit_note = serializers.SerializerMethodField()
+    credit_note = serializers.SerializerMethodField()
 
     class Meta:
         model = LateAdjustment
@@ -216,17 +217,25 @@ class LateAdjustmentSerializer(serializers.ModelSerializer):
             "resolved_by",
             "reason",
             "debit_note",
+            "credit_note",
         ]
         read_only_fields = fields
 
     @extend_schema_field(DocumentSerializer(allow_null=True))
     def get_debit_note(self, adjustment: LateAdjustment) -> dict[str, Any] | None:
-        """The debit note that billed it (an amount given back is billed by a credit note,
-        answered by ``bill/``)."""
+        """The debit note that billed an amount added."""
         note = adjustment.debit_note
         if note is None:
             return None
         return {"type": "debit_note", "id": note.pk, "number": note.number}
+
+    @extend_schema_field(DocumentSerializer(allow_null=True))
+    def get_credit_note(self, adjustment: LateAdjustment) -> dict[str, Any] | None:
+        """The credit note that gave back an amount."""
+        note = adjustment.credit_note
+        if note is None:
+            return None
+        return {"type": "credit_note", "id": note.pk, "number": note.number}
 
 
 class LateDecisionRequestSerializer(serializers.Serializer):

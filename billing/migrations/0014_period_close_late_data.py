@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('period', models.CharField(max_length=7)),
                 ('kind', models.CharField(choices=[('usage', 'Usage (the 95th percentile)'), ('outage', 'Outage (the availability)')], max_length=8)),
-                ('status', models.CharField(choices=[('open', 'To decide'), ('billed', 'Billed by a debit note'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
+                ('status', models.CharField(choices=[('open', 'To decide'), ('billed', 'Billed (by a debit or a credit note)'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
                 ('billed_value', models.DecimalField(decimal_places=3, help_text='The frozen figure.', max_digits=20, null=True)),
                 ('current_value', models.DecimalField(decimal_places=3, help_text="The figure from today's data.", max_digits=20, null=True)),
                 ('amount', models.DecimalField(decimal_places=2, help_text="Net: what billing today's figure would add (negative: give back).", max_digits=16)),
@@ -137,6 +137,7 @@ class Migration(migrations.Migration):
                 ('reason', models.CharField(blank=True, max_length=300)),
                 ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='late_adjustments', to='leasing.contract')),
                 ('debit_note', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='adjustments', to='billing.debitnote')),
+                ('credit_note', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='adjustments', to='billing.creditnote')),
             ],
             options={
                 'ordering': ['-detected_at', 'pk'],

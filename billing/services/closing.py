@@ -201,6 +201,21 @@ def _burst_amount(contract: Contract, billable_bps: int | None) -> Decimal:
     return (burst * price).quantize(Decimal("0.01"), "ROUND_HALF_UP")
 
 
+def billed_reference(contract: Contract, period: str, kind: str, frozen: object) -> object:
+    """The figure already billed for (contract, month, kind): the frozen one, or what the last
+    adjustment billed (by a debit or credit note) moved it to. A new late adjustment bills only
+    the difference from it, so nothing is billed twice; a dismissed one moved nothing."""
+    last = (
+        LateAdjustment.objects.filter(
+            contract=contract, period=period, kind=kind, status=LateStatus.BILLED
+        )
+        .order_by("-resolved_at", "-pk")
+        .values_list("current_value", flat=True)
+        .first()
+    )
+    return frozen if last is None else last
+
+
 def _open_adjustment(
     contract: Contract, period: str, kind: str, billed: object, current: object, amount: Decimal
 ) -> LateAdjustment:
@@ -256,16 +271,13 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
         usage = month_usage([service], percentile.period)[service.pk]
         now = percentiles(usage)
         contract = service.contract
-        amount = _burst_amount(contract, now.billable_bps) - _burst_amount(
-            contract, percentile.billable_bps
+        billed = billed_reference(
+            contract, percentile.period, LateKind.USAGE, percentile.billable_bps
         )
+        billed = None if billed is None else int(billed)
+        amount = _burst_amount(contract, now.billable_bps) - _burst_amount(contract, billed)
         _open_adjustment(
-            contract,
-            percentile.period,
-            LateKind.USAGE,
-            percentile.billable_bps,
-            now.billable_bps,
-            amount,
+            contract, percentile.period, LateKind.USAGE, billed, now.billable_bps, amount
         )
         late.append((service.circuit_id, percentile.period))
     return sorted(late)
@@ -300,13 +312,14 @@ def note_late_outages(*, since: datetime.datetime | None = None) -> int:
             if contract.service.path_id is None or contract.mrc is None:
                 continue
             now = monthly_availability(contract, period, contract.billing_party.time_zone, outages)
-            if now == row.availability:
+            billed = billed_reference(contract, period, LateKind.OUTAGE, row.availability)
+            if now == billed:
                 continue
             mrc = prorated(contract.mrc, contract, period, contract.currency)
-            before = sla_credit_percent(contract, row.availability)
+            before = sla_credit_percent(contract, billed)
             after = sla_credit_percent(contract, now)
             amount = -(mrc * (after - before) / 100).quantize(Decimal("0.01"), "ROUND_HALF_UP")
-            _open_adjustment(contract, period, LateKind.OUTAGE, row.availability, now, amount)
+            _open_adjustment(contract, period, LateKind.OUTAGE, billed, now, amount)
             noted += 1
     return noted
 
@@ -314,7 +327,11 @@ def note_late_outages(*, since: datetime.datetime | None = None) -> int:
 def late_adjustments_for(actor: Actor) -> object:
     """The open late adjustments the actor's organisation bills (all for a platform admin)."""
     queryset = LateAdjustment.objects.select_related(
-        "contract__service", "contract__customer", "contract__billing_party"
+        "contract__service",
+        "contract__customer",
+        "contract__billing_party",
+        "debit_note",
+        "credit_note",
     )
     organisation = actor.organisation
     if organisation is not None:

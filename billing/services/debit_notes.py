@@ -108,6 +108,7 @@ def bill_late_adjustment(
     invoice = _invoice_of(adjustment)
     if adjustment.amount < 0:
         document = _credit(adjustment, invoice, reason, actor)
+        adjustment.credit_note = document
     else:
         document = _debit(adjustment, invoice, reason, by)
         adjustment.debit_note = document
@@ -115,7 +116,16 @@ def bill_late_adjustment(
     adjustment.reason = reason.strip()[:300]
     adjustment.resolved_by = by
     adjustment.resolved_at = timezone.now()
-    adjustment.save(update_fields=["status", "reason", "resolved_by", "resolved_at", "debit_note"])
+    adjustment.save(
+        update_fields=[
+            "status",
+            "reason",
+            "resolved_by",
+            "resolved_at",
+            "debit_note",
+            "credit_note",
+        ]
+    )
     return document
 
 

@@ -297,3 +297,59 @@ def test_an_iru_signed_near_midnight_bills_its_signing_in_the_baku_month(
     assert not august.lines.filter(contract=service.contract).exists()
     assert billed["2026-09"] == [("iru_installment", signing.amount)]
     assert [kind for kind, _ in billed["2026-10"]] == ["iru_installment", "om_fee"]
+
+
+def test_a_second_late_batch_bills_only_what_the_first_debit_note_did_not(
+    closed, django_capture_on_commit_callbacks
+):
+    net = closed
+    net.collector.post("/api/v1/usage/samples/", _late_samples(net, 3_000_000_000), format="json")
+    first = LateAdjustment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        bill_late_adjustment(adjustment=first, reason="late", actor=finance_of(net.azt))
+    # Another 80 samples at 4 Gbit/s a day later: the 95th moves from 3 to 4 Gbit/s.
+    more = _late_samples(net, 4_000_000_000)
+    later = [
+        {**s, "ts": (datetime.datetime.fromisoformat(s["ts"]) + delta).isoformat()}
+        for delta in (datetime.timedelta(days=1), datetime.timedelta(days=2))
+        for s in more["samples"]
+    ]
+    response = net.collector.post("/api/v1/usage/samples/", {"samples": later}, format="json")
+    assert response.json()["late"] == [{"circuit_id": net.transit.circuit_id, "period": "2026-10"}]
+    second = LateAdjustment.objects.get(status=LateStatus.OPEN)
+    # billed so far: 3,000 Mbit/s (the first debit note); now 4,000: 1,000 more x 0.60
+    assert (second.billed_value, second.current_value) == (
+        Decimal(3_000_000_000),
+        Decimal(4_000_000_000),
+    )
+    assert second.amount == Decimal("600.00")
+    assert (second.billed_label, second.current_label) == ("3 Gbit/s", "4 Gbit/s")
+
+
+def test_an_outage_recorded_late_is_noted_once_it_is_committed(
+    closed, django_capture_on_commit_callbacks
+):
+    from leasing.services.outages import record_outage
+
+    from ..factories import UserFactory
+
+    net = closed
+    noc = UserFactory(organisation=net.azt, role=Role.OPERATOR_NETWORK)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_outage(
+            segment=net.path.ordered_segments()[0],
+            started_at=datetime.datetime(2026, 10, 20, tzinfo=datetime.UTC),
+            ended_at=datetime.datetime(2026, 10, 22, tzinfo=datetime.UTC),
+            description="Cut found in the logs",
+            actor=noc,
+        )
+    adjustment = LateAdjustment.objects.get(kind=LateKind.OUTAGE)
+    assert adjustment.amount < 0 and adjustment.current_label == "87.5%"
+
+
+def test_a_refused_close_shows_the_billing_page(october, client):
+    client.force_login(UserFactory(organisation=october.azt, role=Role.OPERATOR_FINANCE))
+    response = client.post("/billing/close/", {"period": "2026-10"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Bill 2026-10 first" in page and "Run billing" in page
