@@ -1,6 +1,3 @@
-import datetime
-import zoneinfo
-
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
@@ -9,6 +6,7 @@ from django.utils import timezone
 from tcfo_portal.exceptions import DomainError
 
 from .models import BillingRun, Invoice
+from .periods import last_ended
 from .services.invoices import store_invoice_pdf
 from .services.polling import poll_counters as poll
 from .services.runs import bill_contracts, fail_run, start_run
@@ -54,9 +52,8 @@ def bill_chunk(self: Task, run_id: int, contract_ids: list[int]) -> int:
 @shared_task
 def start_monthly_billing() -> int:
     """The 1st of the month (Celery beat, Baku time): bill the month that just ended there."""
-    today = datetime.datetime.now(zoneinfo.ZoneInfo(settings.CELERY_TIMEZONE)).date()
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    run, _ = start_run(period=f"{year}-{month:02d}", by="monthly schedule")
+    period = last_ended(settings.CELERY_TIMEZONE, timezone.now())
+    run, _ = start_run(period=period, by="monthly schedule")
     return run.pk
 
 

@@ -327,7 +327,8 @@ class DatedAdmin(admin.ModelAdmin):
         obj.pk = row.pk
 
     def record(self, obj: Any) -> Any:
-        raise NotImplementedError
+        """Record ``obj`` through its inventory service: each dated admin names its own."""
+        raise NotImplementedError  # abstract: every subclass below defines it
 
 
 @admin.register(SiteOwnership)

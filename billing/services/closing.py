@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from leasing.choices import CommercialForm
@@ -41,7 +41,7 @@ from ..periods import has_ended, period_of, period_span
 from .acting import require_finance_of
 from .availability import monthly_availability, outages_by_path, sla_credit_percent
 from .percentiles import month_usage, percentiles, record_percentiles, services_for_usage
-from .rating import MBPS, prorated
+from .rating import burst_charge, prorated
 
 ZERO = Decimal("0.00")
 
@@ -66,17 +66,6 @@ def billing_parties() -> list[Organisation]:
 def closed_parties(period: str) -> set[int]:
     """Ids of the billing parties that closed ``period``."""
     return set(PeriodClose.objects.filter(period=period).values_list("billing_party", flat=True))
-
-
-def is_frozen(contract: Contract, period: str) -> bool:
-    """Whether ``contract``'s figures of ``period`` are final: the month closed by its billing
-    party, or billed on an issued invoice."""
-    return (
-        PeriodClose.objects.filter(period=period, billing_party=contract.billing_party_id).exists()
-        or Invoice.objects.filter(lines__contract=contract, period=period)
-        .exclude(status=InvoiceStatus.DRAFT)
-        .exists()
-    )
 
 
 def record_availability(
@@ -192,15 +181,6 @@ def close_period(*, period: str, billing_party: Organisation, actor: Actor) -> P
 # --- late data ------------------------------------------------------------------------------
 
 
-def _burst_amount(contract: Contract, billable_bps: int | None) -> Decimal:
-    if billable_bps is None:
-        return ZERO
-    commit = Decimal(contract.commit_mbps or 0)
-    burst = max(Decimal(0), Decimal(billable_bps) / MBPS - commit)
-    price = contract.burst_price_per_mbps or Decimal(0)
-    return (burst * price).quantize(Decimal("0.01"), "ROUND_HALF_UP")
-
-
 def billed_reference(contract: Contract, period: str, kind: str, frozen: object) -> object:
     """The figure already billed for (contract, month, kind): the frozen one, or what the last
     adjustment billed (by a debit or credit note) moved it to. A new late adjustment bills only
@@ -258,9 +238,9 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
     if not frozen:
         return []
     late = []
-    services = list(services_for_usage().filter(pk__in={p.service_id for p in frozen}))
+    services = services_for_usage().in_bulk({p.service_id for p in frozen})
     for percentile in frozen:
-        service = next(s for s in services if s.pk == percentile.service_id)
+        service = services[percentile.service_id]
         start, end = period_span(percentile.period, service.contract.billing_party.time_zone)
         first, last = int(start.timestamp()), int(end.timestamp())
         if not any(
@@ -275,7 +255,7 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
             contract, percentile.period, LateKind.USAGE, percentile.billable_bps
         )
         billed = None if billed is None else int(billed)
-        amount = _burst_amount(contract, now.billable_bps) - _burst_amount(contract, billed)
+        amount = burst_charge(contract, now.billable_bps) - burst_charge(contract, billed)
         _open_adjustment(
             contract, percentile.period, LateKind.USAGE, billed, now.billable_bps, amount
         )
@@ -283,30 +263,34 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
     return sorted(late)
 
 
-def note_late_outages(*, since: datetime.datetime | None = None) -> int:
+def note_late_outages() -> int:
     """Outages recorded or changed after a month's availabilities were frozen: each lease whose
     frozen availability differs from today's gets an open late adjustment with the SLA credit
-    the difference would give back (negative) or take back. Returns how many were noted."""
-    frozen = ServiceAvailability.objects.filter(frozen_at__isnull=False).select_related(
-        "contract__service__path", "contract__billing_party"
+    the difference would give back (negative) or take back. Returns how many were noted.
+
+    Only months with an outage recorded or changed since their first freeze are looked at, so
+    the work follows the late outages, not the number of months ever closed."""
+    first_frozen = (
+        ServiceAvailability.objects.filter(frozen_at__isnull=False)
+        .values("period")
+        .annotate(since=Min("frozen_at"))
     )
-    if since is not None:
-        frozen = frozen.filter(frozen_at__lte=timezone.now())
     noted = 0
-    by_period: dict[str, list[ServiceAvailability]] = {}
-    for row in frozen:
-        by_period.setdefault(row.period, []).append(row)
-    for period, rows in by_period.items():
+    for period, since in first_frozen.values_list("period", "since"):
         start, end = period_span(period, "UTC")
-        touched = Outage.objects.filter(
+        changed = Outage.objects.filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=start - datetime.timedelta(days=1)),
+            Q(created_at__gt=since) | Q(changes__at__gt=since),
             started_at__lt=end + datetime.timedelta(days=1),
         )
-        if since is not None:
-            touched = touched.filter(created_at__gte=since)
-        if not touched.exists():
+        if not changed.exists():
             continue
         outages = outages_by_path(period)
+        rows = (
+            ServiceAvailability.objects.filter(period=period, frozen_at__isnull=False)
+            .select_related("contract__service__path", "contract__billing_party")
+            .prefetch_related("contract__sla_tiers")
+        )
         for row in rows:
             contract = row.contract
             if contract.service.path_id is None or contract.mrc is None:
@@ -324,7 +308,7 @@ def note_late_outages(*, since: datetime.datetime | None = None) -> int:
     return noted
 
 
-def late_adjustments_for(actor: Actor) -> object:
+def late_adjustments_for(actor: Actor) -> QuerySet[LateAdjustment]:
     """The open late adjustments the actor's organisation bills (all for a platform admin)."""
     queryset = LateAdjustment.objects.select_related(
         "contract__service",

@@ -199,23 +199,36 @@ def rate_contract(
         )
         billable = percentile.billable_bps if percentile is not None else None
         if billable is not None:
-            burst = max(Decimal(0), Decimal(billable) / MBPS - commit)
+            burst = burst_mbps(contract, billable)
             if burst > 0:
-                burst_price = contract.burst_price_per_mbps or Decimal(0)
                 lines.append(
                     LineDraft(
                         LineKind.TRANSIT_BURST,
                         f"{circuit} burst above the commit: 95th {Decimal(billable) / MBPS:.3f}"
                         f" Mbit/s, {period}",
                         burst.quantize(Decimal("0.0001")),
-                        burst_price,
-                        _money(burst * burst_price, currency),
+                        contract.burst_price_per_mbps or Decimal(0),
+                        burst_charge(contract, billable),
                         day,
                         f"{key}:burst",
                         until,
                     )
                 )
     return lines
+
+
+def burst_mbps(contract: Contract, billable_bps: int) -> Decimal:
+    """Mbit/s (10^6 bit/s) of the billable 95th above the contract's commit, or 0."""
+    return max(Decimal(0), Decimal(billable_bps) / MBPS - Decimal(contract.commit_mbps or 0))
+
+
+def burst_charge(contract: Contract, billable_bps: int | None) -> Decimal:
+    """The burst line's amount for a billable 95th: its Mbit/s above the commit x the burst
+    price, rounded half-up once (0 without a 95th)."""
+    if billable_bps is None:
+        return Decimal(0)
+    price = contract.burst_price_per_mbps or Decimal(0)
+    return _money(burst_mbps(contract, billable_bps) * price, contract.currency)
 
 
 def om_due_dates(contract: Contract) -> list[datetime.date]:

@@ -353,3 +353,10 @@ def test_a_refused_close_shows_the_billing_page(october, client):
     assert response.status_code == 400
     page = response.content.decode()
     assert "Bill 2026-10 first" in page and "Run billing" in page
+
+
+def test_the_monthly_schedule_bills_the_month_that_ended_in_baku(october):
+    from billing.tasks import start_monthly_billing
+
+    run = BillingRun.objects.get(pk=start_monthly_billing())
+    assert (run.period, run.requested_by) == ("2026-10", "monthly schedule")
