@@ -35,6 +35,7 @@ from ..models import (
 from ..periods import period_days
 from .acting import require_finance_of
 from .allocations import split_over_days
+from .credit_notes import issue_credit_note
 from .invoices import billing_contacts, next_number
 from .tax import tax_treatment
 
@@ -130,8 +131,6 @@ def bill_late_adjustment(
 
 
 def _credit(adjustment: LateAdjustment, invoice: Invoice, reason: str, actor: Actor) -> CreditNote:
-    from .credit_notes import issue_credit_note
-
     line = (
         invoice.lines.filter(contract=adjustment.contract, kind=LineKind.MRC).first()
         or invoice.lines.filter(contract=adjustment.contract, amount__gt=0).first()
