@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -11,6 +12,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from .models import (
+    SNMP_KEY_MAX_LENGTH,
+    SNMP_KEY_MIN_LENGTH,
     BillingRun,
     CounterState,
     CreditAllocation,
@@ -39,20 +42,127 @@ class TaxRateAdmin(admin.ModelAdmin):
     list_filter = ["country"]
 
 
+class UsagePortForm(forms.ModelForm):
+    """A port's SNMP settings; its secrets are write-only: never shown again once saved.
+
+    A secret left blank keeps the stored one; the model clears those of the version not chosen.
+    """
+
+    SECRETS = ("snmp_community", "snmp_v3_auth_key", "snmp_v3_priv_key")
+    KEY_HELP = (
+        f"{SNMP_KEY_MIN_LENGTH} to {SNMP_KEY_MAX_LENGTH} printable ASCII characters, no spaces."
+    )
+
+    snmp_community = forms.CharField(
+        label="SNMP community",
+        required=False,
+        strip=False,
+        max_length=100,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="SNMPv2c only.",
+    )
+    snmp_v3_auth_key = forms.CharField(
+        label="SNMPv3 auth key",
+        required=False,
+        strip=False,
+        max_length=SNMP_KEY_MAX_LENGTH,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=KEY_HELP,
+    )
+    snmp_v3_priv_key = forms.CharField(
+        label="SNMPv3 privacy key",
+        required=False,
+        strip=False,
+        max_length=SNMP_KEY_MAX_LENGTH,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=f"authPriv only. {KEY_HELP}",
+    )
+
+    class Meta:
+        model = UsagePort
+        fields = [
+            "service",
+            "name",
+            "speed_mbps",
+            "is_active",
+            "snmp_host",
+            "snmp_port",
+            "if_index",
+            "counter_bits",
+            "snmp_version",
+            "snmp_community",
+            "snmp_v3_user",
+            "snmp_v3_security_level",
+            "snmp_v3_auth_protocol",
+            "snmp_v3_auth_key",
+            "snmp_v3_priv_protocol",
+            "snmp_v3_priv_key",
+            "snmp_v3_context",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.SECRETS:
+            if getattr(self.instance, name):
+                field = self.fields[name]
+                field.widget.attrs["placeholder"] = "stored, not shown"
+                field.help_text = f"{field.help_text} Stored; leave blank to keep it.".strip()
+
+    def _secret(self, name: str) -> str:
+        return self.cleaned_data.get(name) or getattr(self.instance, name)
+
+    def clean_snmp_community(self) -> str:
+        return self._secret("snmp_community")
+
+    def clean_snmp_v3_auth_key(self) -> str:
+        return self._secret("snmp_v3_auth_key")
+
+    def clean_snmp_v3_priv_key(self) -> str:
+        return self._secret("snmp_v3_priv_key")
+
+
 @admin.register(UsagePort)
 class UsagePortAdmin(admin.ModelAdmin):
+    form = UsagePortForm
     list_display = [
         "name",
         "service",
         "snmp_host",
+        "snmp_version",
         "if_index",
         "counter_bits",
         "speed_mbps",
         "is_active",
     ]
-    list_filter = ["is_active", "counter_bits"]
+    list_filter = ["is_active", "snmp_version", "counter_bits"]
     list_select_related = ["service"]
     search_fields = ["name", "service__circuit_id", "snmp_host"]
+    fieldsets = [
+        (None, {"fields": ["service", "name", "speed_mbps", "is_active"]}),
+        (
+            "SNMP polling",
+            {
+                "fields": ["snmp_host", "snmp_port", "if_index", "counter_bits", "snmp_version"],
+                "description": "A port with an SNMP host is polled every 5 minutes.",
+            },
+        ),
+        ("SNMPv2c", {"fields": ["snmp_community"]}),
+        (
+            "SNMPv3",
+            {
+                "fields": [
+                    "snmp_v3_user",
+                    "snmp_v3_security_level",
+                    "snmp_v3_auth_protocol",
+                    "snmp_v3_auth_key",
+                    "snmp_v3_priv_protocol",
+                    "snmp_v3_priv_key",
+                    "snmp_v3_context",
+                ],
+                "description": "Keys and the community are write-only: never shown once saved.",
+            },
+        ),
+    ]
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -80,3 +80,39 @@ class LateStatus(models.TextChoices):
     OPEN = "open", "To decide"
     BILLED = "billed", "Billed (by a debit or a credit note)"
     DISMISSED = "dismissed", "Dismissed"
+
+
+class SnmpVersion(models.TextChoices):
+    """How the poller speaks to a port's router."""
+
+    V2C = "v2c", "SNMPv2c (community)"
+    V3 = "v3", "SNMPv3 (user-based security)"
+
+
+class SnmpSecurityLevel(models.TextChoices):
+    """SNMPv3 security levels the poller offers (noAuthNoPriv is no better than v2c)."""
+
+    AUTH_PRIV = "authPriv", "authPriv: authenticated and encrypted"
+    AUTH_NO_PRIV = "authNoPriv", "authNoPriv: authenticated, not encrypted"
+
+
+class SnmpAuthProtocol(models.TextChoices):
+    """SNMPv3 authentication (HMAC) protocols: RFC 3414 (SHA-1) and RFC 7860 (SHA-2)."""
+
+    SHA = "sha", "SHA (HMAC-SHA-96)"
+    SHA224 = "sha224", "SHA-224 (HMAC-128-SHA-224)"
+    SHA256 = "sha256", "SHA-256 (HMAC-192-SHA-256)"
+    SHA384 = "sha384", "SHA-384 (HMAC-256-SHA-384)"
+    SHA512 = "sha512", "SHA-512 (HMAC-384-SHA-512)"
+
+
+class SnmpPrivProtocol(models.TextChoices):
+    """SNMPv3 privacy protocols: AES-128 (RFC 3826) and the longer AES keys of the two drafts
+    vendors use: the Blumenthal key extension (Net-SNMP's AES-192/AES-256) and the Reeder one
+    (Cisco's, Net-SNMP's AES-192-C/AES-256-C)."""
+
+    AES128 = "aes128", "AES-128 (RFC 3826)"
+    AES192 = "aes192", "AES-192 (Blumenthal key extension)"
+    AES256 = "aes256", "AES-256 (Blumenthal key extension)"
+    AES192C = "aes192c", "AES-192-C (Reeder key extension, Cisco)"
+    AES256C = "aes256c", "AES-256-C (Reeder key extension, Cisco)"

@@ -19,9 +19,17 @@ from .choices import (
     LateKind,
     LateStatus,
     LineKind,
+    SnmpAuthProtocol,
+    SnmpPrivProtocol,
+    SnmpSecurityLevel,
+    SnmpVersion,
     UsageEventKind,
     UsageSource,
 )
+
+#: RFC 3414 section 11.2: a USM password is at least 8 characters long.
+SNMP_KEY_MIN_LENGTH = 8
+SNMP_KEY_MAX_LENGTH = 64
 
 
 class UsagePort(models.Model):
@@ -33,7 +41,45 @@ class UsagePort(models.Model):
     name = models.CharField(max_length=100, help_text="e.g. bak-pe1:xe-0/0/3")
     snmp_host = models.CharField(max_length=255, blank=True)
     snmp_port = models.PositiveIntegerField(default=161)
-    snmp_community = models.CharField(max_length=100, blank=True)
+    snmp_version = models.CharField(
+        "SNMP version", max_length=3, choices=SnmpVersion.choices, default=SnmpVersion.V2C
+    )
+    snmp_community = models.CharField(
+        "SNMP community", max_length=100, blank=True, help_text="SNMPv2c only."
+    )
+    snmp_v3_user = models.CharField(
+        "SNMPv3 user", max_length=32, blank=True, help_text="The USM user (security name)."
+    )
+    snmp_v3_security_level = models.CharField(
+        "SNMPv3 security level",
+        max_length=10,
+        choices=SnmpSecurityLevel.choices,
+        default=SnmpSecurityLevel.AUTH_PRIV,
+    )
+    snmp_v3_auth_protocol = models.CharField(
+        "SNMPv3 auth protocol",
+        max_length=8,
+        choices=SnmpAuthProtocol.choices,
+        default=SnmpAuthProtocol.SHA,
+    )
+    snmp_v3_auth_key = models.CharField(
+        "SNMPv3 auth key", max_length=SNMP_KEY_MAX_LENGTH, blank=True
+    )
+    snmp_v3_priv_protocol = models.CharField(
+        "SNMPv3 privacy protocol",
+        max_length=8,
+        choices=SnmpPrivProtocol.choices,
+        default=SnmpPrivProtocol.AES128,
+    )
+    snmp_v3_priv_key = models.CharField(
+        "SNMPv3 privacy key", max_length=SNMP_KEY_MAX_LENGTH, blank=True
+    )
+    snmp_v3_context = models.CharField(
+        "SNMPv3 context",
+        max_length=32,
+        blank=True,
+        help_text="Usually empty; some routers select a routing instance or VRF by context.",
+    )
     if_index = models.PositiveIntegerField(null=True, blank=True)
     counter_bits = models.PositiveSmallIntegerField(
         choices=[(64, "64-bit"), (32, "32-bit")], default=64
@@ -65,6 +111,64 @@ class UsagePort(models.Model):
     @property
     def polled(self) -> bool:
         return bool(self.is_active and self.snmp_host and self.if_index)
+
+    def clean(self) -> None:
+        """The SNMP settings the poller needs, checked for the chosen version.
+
+        The secrets of the version not chosen (and the privacy key at authNoPriv) are cleared,
+        so no unused secret stays stored.
+        """
+        super().clean()
+        errors = snmp_credential_errors(self)
+        if errors:
+            raise ValidationError(errors)
+        if self.snmp_version == SnmpVersion.V3:
+            self.snmp_community = ""
+            if self.snmp_v3_security_level == SnmpSecurityLevel.AUTH_NO_PRIV:
+                self.snmp_v3_priv_key = ""
+        else:
+            self.snmp_v3_auth_key = self.snmp_v3_priv_key = ""
+
+
+def _printable_ascii(value: str) -> bool:
+    return all("!" <= character <= "~" for character in value)
+
+
+def snmp_credential_errors(port: UsagePort) -> dict[str, list[str]]:
+    """What is wrong with the SNMP settings of a port's chosen version, by field (empty: none).
+
+    A port without an SNMP address is not polled and needs no credentials; a value that is
+    given is checked all the same.
+    """
+    polled = bool(port.snmp_host)
+    if port.snmp_version != SnmpVersion.V3:
+        if polled and not port.snmp_community:
+            return {"snmp_community": ["SNMPv2c needs a community."]}
+        if not _printable_ascii(port.snmp_community):
+            return {"snmp_community": ["Printable ASCII characters only, no spaces."]}
+        return {}
+    errors: dict[str, list[str]] = {}
+    for field in ["snmp_v3_user", "snmp_v3_context"]:
+        if not _printable_ascii(getattr(port, field)):
+            errors[field] = ["Printable ASCII characters only, no spaces."]
+    if polled and not port.snmp_v3_user:
+        errors["snmp_v3_user"] = ["SNMPv3 needs a user."]
+    keys = [("snmp_v3_auth_key", "auth key", "an auth key")]
+    level = port.snmp_v3_security_level
+    if level == SnmpSecurityLevel.AUTH_PRIV:
+        keys.append(("snmp_v3_priv_key", "privacy key", "a privacy key"))
+    for field, label, a_label in keys:
+        value = getattr(port, field)
+        if polled and not value:
+            errors[field] = [f"SNMPv3 {level} needs {a_label}."]
+        elif value and len(value) < SNMP_KEY_MIN_LENGTH:  # the field caps the length
+            errors[field] = [
+                f"An SNMPv3 {label} has at least {SNMP_KEY_MIN_LENGTH} characters (RFC 3414); "
+                f"this one has {len(value)}."
+            ]
+        elif not _printable_ascii(value):
+            errors[field] = ["Printable ASCII characters only, no spaces."]
+    return errors
 
 
 class UsageDay(models.Model):
