@@ -9,9 +9,9 @@ year of the term; a missed run's installments and fees are billed by the first r
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from billing.choices import LineKind
@@ -87,11 +87,20 @@ def test_a_lease_bills_mrc_times_term_and_its_nrc_once(activated, term, mrc, nrc
     signed_days_before=st.integers(min_value=0, max_value=120),
     skip=st.frozensets(st.integers(min_value=0, max_value=400), max_size=40),
 )
+# A fee of exactly half a cent (5.005) rounds up, as every money line does (domain.md).
+@example(
+    activated=datetime.date(2026, 10, 5),
+    years=10,
+    price=Decimal("1001.00"),
+    om=Decimal("0.50"),
+    signed_days_before=0,
+    skip=frozenset(),
+)
 def test_an_iru_bills_its_price_and_yearly_om_once(
     activated, years, price, om, signed_days_before, skip
 ):
     contract = _contract(CommercialForm.IRU, activated, 12 * years, iru_price=price, om_percent=om)
-    signing = (price * Decimal("0.5")).quantize(CENT)
+    signing = (price * Decimal("0.5")).quantize(CENT, ROUND_HALF_UP)
     contract._prefetched_objects_cache["installments"] = [
         IruInstallment(
             pk=11,
@@ -112,7 +121,7 @@ def test_an_iru_bills_its_price_and_yearly_om_once(
     billed = _bill_life(contract, skip=skip - {12 + 12 * years + 11}).values()
     installments = [d.amount for d in billed if d.kind == LineKind.IRU_INSTALLMENT]
     fees = [d for d in billed if d.kind == LineKind.OM_FEE]
-    fee = (price * om / 100).quantize(CENT)
+    fee = (price * om / 100).quantize(CENT, ROUND_HALF_UP)  # domain.md: half-up per line
     assert sum(installments) == price
     assert len(fees) == years
     assert sum(d.amount for d in fees) == fee * years
