@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "CommercialFormEnum": "leasing.choices.CommercialForm",
         "OrderStateEnum": "leasing.choices.OrderState",
         "SampleStatusEnum": "billing.choices.SampleStatus",
+        "SampleDecisionEnum": "billing.choices.SampleDecision",
         "InvoiceStateEnum": "billing.choices.InvoiceStatus",
         "InvoiceStatusEnum": "billing.choices.CONTRACT_INVOICE_STATUSES",
         "InvoiceLineKindEnum": "billing.choices.LineKind",
