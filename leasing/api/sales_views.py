@@ -109,7 +109,11 @@ class OrderViewSet(
         request=s.OrderRequestSerializer,
         responses={
             201: s.OrderSerializer,
-            409: OpenApiResponse(description="The capacity is no longer available."),
+            409: OpenApiResponse(
+                description="The capacity is no longer available (capacity_unavailable), or the "
+                "customer already holds capacity with as many submitted orders as it may at once "
+                "(hold_limit_reached)."
+            ),
         },
         parameters=[IDEMPOTENCY],
     )

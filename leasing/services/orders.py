@@ -3,7 +3,8 @@
 Capacity: an order holds its capacity from submission for ``TCFO_ORDER_HOLD_HOURS`` (120 h by
 default); an operator's acknowledgement makes the hold firm (no expiry) until the order completes
 (the capacity becomes the service's) or is rejected, cancelled or fails (released at once). A
-submitted order whose hold expires is cancelled by ``expire_unacknowledged_orders``.
+submitted order whose hold expires is cancelled by ``expire_unacknowledged_orders``. A customer
+holds capacity with at most ``TCFO_MAX_HOLDS_PER_CUSTOMER`` submitted orders at once.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..choices import (
     ProductKind,
     ServiceStatus,
 )
-from ..exceptions import CapacityUnavailable, NotSellable
+from ..exceptions import CapacityUnavailable, HoldLimitReached, NotSellable
 from ..models import (
     CapacityAllocation,
     Contract,
@@ -151,22 +152,56 @@ def default_billing_party(quote: Quote) -> Organisation:
     return site.operator
 
 
+def holding_orders(customer: Organisation, *, at: datetime.datetime | None = None) -> QuerySet:
+    """The customer's submitted orders whose capacity hold has not expired: what
+    ``TCFO_MAX_HOLDS_PER_CUSTOMER`` limits (an acknowledged order is an operator's decision)."""
+    return Order.objects.filter(
+        customer=customer,
+        state=OrderState.SUBMITTED,
+        allocation__status=AllocationStatus.HELD,
+        allocation__expires_at__gt=at or timezone.now(),
+    )
+
+
+def _check_hold_limit(customer: Organisation) -> None:
+    """Refuse a new hold to a customer holding capacity with as many submitted orders as it may
+    (``HoldLimitReached``, 409); 0 sets no limit.
+
+    The customer's row is locked first (``FOR NO KEY UPDATE``, which rows referring to it do
+    not wait for), so concurrent orders of one customer are counted one after the other, as
+    ``capacity`` queues allocations on the resources' rows."""
+    limit = settings.TCFO_MAX_HOLDS_PER_CUSTOMER
+    if not limit:
+        return
+    Organisation.objects.select_for_update(no_key=True).only("pk").get(pk=customer.pk)
+    held = holding_orders(customer).count()
+    if held >= limit:
+        raise HoldLimitReached(
+            f"{customer.name} already holds capacity with {held} submitted orders, the most "
+            f"allowed at once ({limit}). Cancel one, or wait until an operator acknowledges "
+            "one, then order again.",
+            errors={"quote": [f"At most {limit} submitted orders may hold capacity at once."]},
+        )
+
+
 @transaction.atomic
 def place_order(*, quote: Quote, by: str) -> Order:
     """Accept ``quote``: hold its capacity and submit the order.
 
-    Raises ``CapacityUnavailable`` (409) when the capacity is gone, ``Conflict`` when the quote
-    was ordered already, ``NotSellable`` when it has expired.
+    Raises ``CapacityUnavailable`` (409) when the capacity is gone, ``HoldLimitReached`` (409)
+    when the customer holds capacity with as many submitted orders as it may at once,
+    ``Conflict`` when the quote was ordered already, ``NotSellable`` when it has expired.
     """
     quote = (
         Quote.objects.select_for_update(of=("self",))
-        .select_related("product", "path", "site")
+        .select_related("product", "path", "site", "customer")
         .get(pk=quote.pk)
     )
     if Order.objects.filter(quote=quote).exists():
         raise Conflict("This quote has been ordered already.")
     if quote.is_expired:
         raise NotSellable(f"The quote expired on {quote.valid_until}; ask for a new one.")
+    _check_hold_limit(quote.customer)
     hold = timezone.now() + datetime.timedelta(hours=settings.TCFO_ORDER_HOLD_HOURS)
     allocation = allocate_capacity(
         product=quote.product,
