@@ -28,6 +28,7 @@ from ..choices import (
     OPEN_ORDER_STATES,
     AllocationStatus,
     CommercialForm,
+    NoteVisibility,
     OrderState,
     ProductKind,
     ServiceStatus,
@@ -238,12 +239,14 @@ def acknowledge_order(
     by: str,
     billing_party: Organisation | None = None,
     note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
     acting_for: Organisation | None = None,
 ) -> Order:
     """An operator accepts the order: its capacity is held firmly until it completes.
 
     ``acting_for``: the operator acknowledging, which may name itself the billing party but no
-    other operator (platform admins act for nobody and may name any).
+    other operator (platform admins act for nobody and may name any). ``note`` is internal
+    unless ``note_visibility`` gives it to the customer.
     """
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.ACKNOWLEDGED)
@@ -264,18 +267,27 @@ def acknowledge_order(
         OrderState.ACKNOWLEDGED,
         by=by,
         note=note,
+        note_visibility=note_visibility,
         billing_party=billing_party or order.billing_party,
     )
 
 
 def _end_with_release(order: Order, to_state: str, *, by: str, reason: str) -> Order:
+    """End the order, freeing its capacity; the reason is the customer's to read."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, to_state)
     if not reason.strip():
         raise DomainError("Say why.", errors={"reason": ["Required."]})
     if order.allocation_id:
         release_allocation(allocation=order.allocation)
-    return order_lifecycle.move(order, to_state, by=by, note=reason, reason=reason)
+    return order_lifecycle.move(
+        order,
+        to_state,
+        by=by,
+        note=reason,
+        note_visibility=NoteVisibility.CUSTOMER,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -320,8 +332,10 @@ def start_provisioning(
     start: int | None = None,
     ready_for_service_date: datetime.date | None = None,
     note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
 ) -> Order:
-    """Network staff take up the order: optionally move its capacity, plan the RFS date."""
+    """Network staff take up the order: optionally move its capacity, plan the RFS date.
+    ``note`` is internal unless ``note_visibility`` gives it to the customer."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.IN_PROGRESS)
     if ready_for_service_date is not None:
@@ -333,6 +347,7 @@ def start_provisioning(
         OrderState.IN_PROGRESS,
         by=by,
         note=note,
+        note_visibility=note_visibility,
         ready_for_service_date=ready_for_service_date or order.ready_for_service_date,
     )
 
@@ -365,6 +380,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
         OrderState.COMPLETED,
         by=by,
         note=f"service {service.circuit_id} ready for service on {ready_for_service_date}",
+        note_visibility=NoteVisibility.CUSTOMER,
         ready_for_service_date=ready_for_service_date,
     )
     from ..tasks import render_order_form
