@@ -400,7 +400,7 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
 def sees_internal_notes(actor: Actor | None) -> bool:
     """Operators' staff and platform admins read every note of an order's history; a customer
     only the notes written for it (``NoteVisibility.CUSTOMER``)."""
-    if not capabilities_of(actor) or actor is None:
+    if actor is None or not capabilities_of(actor):
         return False
     organisation = actor.organisation
     return is_platform_admin(actor) or (organisation is not None and organisation.is_operator)

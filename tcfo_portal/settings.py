@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStateEnum": "leasing.choices.OrderState",
         "SampleStatusEnum": "billing.choices.SampleStatus",
         "SampleDecisionEnum": "billing.choices.SampleDecision",
+        "NoteVisibilityEnum": "leasing.choices.NoteVisibility",
         "InvoiceStateEnum": "billing.choices.InvoiceStatus",
         "InvoiceStatusEnum": "billing.choices.CONTRACT_INVOICE_STATUSES",
         "InvoiceLineKindEnum": "billing.choices.LineKind",

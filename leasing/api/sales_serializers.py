@@ -66,8 +66,8 @@ class OrderRequestSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    """One step of an order's history, read through ``selectors.order_history`` (a customer
-    reads an internal note as "")."""
+    """One step of an order's history: who moved it from which state to which, when, and the
+    note (a customer reads an internal note as "")."""
 
     note = serializers.CharField(
         source="shown_note",
