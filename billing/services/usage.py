@@ -567,7 +567,7 @@ def _counters_to_rates(
                         sample.index,
                         SampleDecision.BASELINE,
                         f"baseline: {current.ts - previous.ts} s after the port's last reading "
-                        f"(more than {MAX_INTERVAL}); the interval is not billed",
+                        f"(more than {MAX_INTERVAL} s); the interval is not billed",
                     )
                 continue
             rates.append(
