@@ -8,11 +8,33 @@ class UsageSource(models.TextChoices):
 
 
 class SampleStatus(models.TextChoices):
-    """What ingest made of a sample."""
+    """What ingest made of a sample, in the three counts of API v1 (``SampleDecision`` says
+    exactly what)."""
 
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+
+
+class SampleDecision(models.TextChoices):
+    """Exactly what ingest decided for a sample; each falls under one ``SampleStatus``."""
+
+    ACCEPTED = "accepted", "Stored as sent"
+    CAPPED = "capped", "Above the port's speed: stored capped at it"
+    DUPLICATE = "duplicate", "The bucket already holds this value: nothing changed"
+    CONFLICT = "conflict", "The bucket already holds another value: refused, recorded"
+    BASELINE = "baseline", "A counter's first reading (or the first after a gap): nothing billed"
+    RESET = "reset", "The counter was reset: the interval is not billed"
+    LATE = "late", "Stored in a month already closed: billed only by a late adjustment"
+    REJECTED = "rejected", "Refused: the reason says why"
+
+    @property
+    def status(self) -> SampleStatus:
+        if self == SampleDecision.DUPLICATE:
+            return SampleStatus.DUPLICATE
+        if self in (SampleDecision.CONFLICT, SampleDecision.REJECTED):
+            return SampleStatus.REJECTED
+        return SampleStatus.ACCEPTED
 
 
 class UsageEventKind(models.TextChoices):

@@ -66,6 +66,13 @@ class OrderState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class NoteVisibility(models.TextChoices):
+    """Who reads a note on an order's history: chosen when it is written."""
+
+    INTERNAL = "internal", "Internal (operators only)"
+    CUSTOMER = "customer", "Visible to the customer"
+
+
 OPEN_ORDER_STATES = (OrderState.SUBMITTED, OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS)
 
 

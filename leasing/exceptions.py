@@ -7,6 +7,12 @@ class CapacityUnavailable(Conflict):
     error_type = "capacity_unavailable"
 
 
+class HoldLimitReached(Conflict):
+    """The customer already holds capacity with as many submitted orders as it may at once."""
+
+    error_type = "hold_limit_reached"
+
+
 class NotSellable(DomainError):
     """The product cannot be sold where or when it was asked for (no price, wrong place...)."""
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 
-from .choices import IRU_TERMS, LEASE_TERMS
+from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
 from .models import Outage, Path, Product, Segment, Site
 
 
@@ -77,6 +77,18 @@ class QuoteForm(ProductPlaceForm):
     )
 
 
+def _note_visibility() -> forms.TypedChoiceField:
+    """Who reads an operator's note: internal unless the operator gives it to the customer."""
+    return forms.TypedChoiceField(
+        choices=NoteVisibility.choices,
+        initial=NoteVisibility.INTERNAL,
+        required=False,
+        empty_value=NoteVisibility.INTERNAL,
+        widget=forms.RadioSelect,
+        label="Who reads the note",
+    )
+
+
 class AcknowledgeForm(forms.Form):
     billing_party = forms.ModelChoiceField(
         queryset=Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True),
@@ -84,10 +96,15 @@ class AcknowledgeForm(forms.Form):
         help_text="Leave empty to keep the current billing party.",
     )
     note = forms.CharField(required=False, max_length=2000)
+    note_visibility = _note_visibility()
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The customer reads it.",
+    )
 
 
 class ProvisionForm(forms.Form):
@@ -102,6 +119,7 @@ class ProvisionForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(required=False, max_length=2000)
+    note_visibility = _note_visibility()
 
 
 class CompleteForm(forms.Form):

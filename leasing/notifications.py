@@ -19,11 +19,13 @@ def customer_contacts(order: Order) -> list[str]:
     return sorted(set(addresses))
 
 
-def notify_order_state(order: Order) -> None:
+def notify_order_state(order: Order, *, note: str = "") -> None:
+    """Tell the customer the order's new state, with the step's ``note`` if it is one written
+    for the customer (never an internal one)."""
     to = customer_contacts(order)
     if not to:
         return
-    context = {"order": order, "quote": order.quote}
+    context = {"order": order, "quote": order.quote, "note": note}
     queue_email(
         to=to,
         subject=render_to_string("leasing/email/order_state_subject.txt", context),

@@ -7,15 +7,17 @@
 
 An order's state changes only through ``move``, which locks the order, refuses any step not in
 ``ALLOWED``, records who took it and why, and tells the customer once the change is committed.
+A step's note is internal (operators only) unless it is written for the customer
+(``NoteVisibility``); the customer is told only the latter.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from tcfo_portal.exceptions import InvalidTransition
+from tcfo_portal.exceptions import DomainError, InvalidTransition
 
-from .choices import OrderState
+from .choices import NoteVisibility, OrderState
 from .models import Order, OrderTransition
 from .notifications import notify_order_state
 
@@ -48,16 +50,35 @@ def check(order: Order, to_state: str) -> None:
 
 
 def record_submission(order: Order, *, by: str, note: str = "") -> None:
-    """The first step of a new order's history."""
+    """The first step of a new order's history; its note is the customer's to read."""
     OrderTransition.objects.create(
-        order=order, from_state="", to_state=order.state, by=by, note=note
+        order=order,
+        from_state="",
+        to_state=order.state,
+        by=by,
+        note=note,
+        note_visibility=NoteVisibility.CUSTOMER,
     )
-    notify_order_state(order)
+    notify_order_state(order, note=note)
 
 
 @transaction.atomic
-def move(order: Order, to_state: str, *, by: str, note: str = "", **changes: object) -> Order:
-    """Move ``order`` (locked with ``lock``) to ``to_state``, saving ``changes`` with it."""
+def move(
+    order: Order,
+    to_state: str,
+    *,
+    by: str,
+    note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
+    **changes: object,
+) -> Order:
+    """Move ``order`` (locked with ``lock``) to ``to_state``, saving ``changes`` with it; the
+    customer reads ``note`` only when ``note_visibility`` says so."""
+    if note_visibility not in NoteVisibility.values:
+        raise DomainError(
+            "Say who may read the note.",
+            errors={"note_visibility": [f"One of {', '.join(NoteVisibility.values)}."]},
+        )
     check(order, to_state)
     from_state = order.state
     order.state = to_state
@@ -65,7 +86,12 @@ def move(order: Order, to_state: str, *, by: str, note: str = "", **changes: obj
         setattr(order, field, value)
     order.save()
     OrderTransition.objects.create(
-        order=order, from_state=from_state, to_state=to_state, by=by, note=note
+        order=order,
+        from_state=from_state,
+        to_state=to_state,
+        by=by,
+        note=note,
+        note_visibility=note_visibility,
     )
-    notify_order_state(order)
+    notify_order_state(order, note=note if note_visibility == NoteVisibility.CUSTOMER else "")
     return order

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -26,9 +26,15 @@ from .forms import (
     ReasonForm,
     TerminateForm,
 )
-from .models import Contract, Order, OrderTransition, Quote, Service
+from .models import Contract, Order, Quote, Service
 from .order_lifecycle import ALLOWED
-from .selectors import allocation_assignment, assignment_prefetches, orders_with_terms
+from .selectors import (
+    allocation_assignment,
+    assignment_prefetches,
+    order_history,
+    orders_with_terms,
+    sees_internal_notes,
+)
 from .services import orders as sales
 
 
@@ -145,8 +151,7 @@ class OrderView(CapabilityRequiredMixin, View):
 
     def _order(self, request: HttpRequest, pk: int) -> Order:
         orders = _orders(request).prefetch_related(
-            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk")),
-            *assignment_prefetches("allocation__"),
+            order_history(request.user), *assignment_prefetches("allocation__")
         )
         return get_object_or_404(orders, pk=pk)
 
@@ -170,6 +175,7 @@ class OrderView(CapabilityRequiredMixin, View):
                 "actions": actions,
                 "allocation": order.allocation,
                 "assignment": assignment,
+                "sees_internal_notes": sees_internal_notes(request.user),
             },
             status=status,
         )

@@ -6,12 +6,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, F, Prefetch, Q, QuerySet, TextField, Value, When
 
+from organisations.access import Actor, capabilities_of, is_platform_admin
 from organisations.models import Organisation
 
-from .choices import AllocationStatus, SpectrumState
+from .choices import AllocationStatus, NoteVisibility, SpectrumState
 from .models import (
     CapacityAllocation,
     FiberPair,
@@ -393,6 +395,32 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
             }
         )
     return rows
+
+
+def sees_internal_notes(actor: Actor | None) -> bool:
+    """Operators' staff and platform admins read every note of an order's history; a customer
+    only the notes written for it (``NoteVisibility.CUSTOMER``)."""
+    if actor is None or not capabilities_of(actor):
+        return False
+    organisation = actor.organisation
+    return is_platform_admin(actor) or (organisation is not None and organisation.is_operator)
+
+
+def order_history(actor: Actor | None) -> Prefetch:
+    """An order's steps, oldest first, as ``actor`` may read them: each with ``shown_note``,
+    its note, or "" for an internal note and a customer. Pages, the API and anything else
+    showing a history to someone read ``shown_note``, never ``note``."""
+    from .models import OrderTransition
+
+    shown: Any = F("note")
+    if not sees_internal_notes(actor):
+        shown = Case(
+            When(note_visibility=NoteVisibility.CUSTOMER, then=F("note")),
+            default=Value(""),
+            output_field=TextField(),
+        )
+    steps = OrderTransition.objects.annotate(shown_note=shown).order_by("at", "pk")
+    return Prefetch("transitions", queryset=steps)
 
 
 def orders_with_terms() -> QuerySet:

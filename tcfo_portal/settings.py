@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
         "CommercialFormEnum": "leasing.choices.CommercialForm",
         "OrderStateEnum": "leasing.choices.OrderState",
         "SampleStatusEnum": "billing.choices.SampleStatus",
+        "SampleDecisionEnum": "billing.choices.SampleDecision",
+        "NoteVisibilityEnum": "leasing.choices.NoteVisibility",
         "InvoiceStateEnum": "billing.choices.InvoiceStatus",
         "InvoiceStatusEnum": "billing.choices.CONTRACT_INVOICE_STATUSES",
         "InvoiceLineKindEnum": "billing.choices.LineKind",
@@ -262,6 +264,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- Business rules that are configuration -------------------------------------------------------
 # How long a submitted order holds its capacity before an operator acknowledges it.
 TCFO_ORDER_HOLD_HOURS = int(os.environ.get("TCFO_ORDER_HOLD_HOURS", "120"))
+# How many submitted orders of one customer may hold capacity at once (0: no limit).
+TCFO_MAX_HOLDS_PER_CUSTOMER = int(os.environ.get("TCFO_MAX_HOLDS_PER_CUSTOMER", "10"))
 # How far ahead a sale may start or be ready for service.
 TCFO_SALES_HORIZON_DAYS = int(os.environ.get("TCFO_SALES_HORIZON_DAYS", "1095"))
 # How long a quote can be accepted.

@@ -28,7 +28,13 @@ from organisations.choices import Capability
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.money import Money
 
-from ..choices import CONTRACT_INVOICE_STATUSES, InvoiceStatus, SampleStatus, UsageSource
+from ..choices import (
+    CONTRACT_INVOICE_STATUSES,
+    InvoiceStatus,
+    SampleDecision,
+    SampleStatus,
+    UsageSource,
+)
 from ..models import (
     BillingRun,
     DeletedDraft,
@@ -77,21 +83,48 @@ class IngestRequestSerializer(serializers.Serializer):
     samples = SampleSerializer(many=True, help_text=f"Up to {MAX_SAMPLES} samples.")
 
 
+class StoredRatesSerializer(serializers.Serializer):
+    in_bps = serializers.IntegerField()
+    out_bps = serializers.IntegerField()
+
+
+def _sample_outcome() -> dict[str, serializers.Field]:
+    """The fields saying what became of a sample (fresh ones for each result serializer)."""
+    return {
+        "status": serializers.ChoiceField(
+            choices=SampleStatus.choices,
+            help_text="The count (accepted, duplicates, rejected) the sample is under.",
+        ),
+        "decision": serializers.ChoiceField(
+            choices=SampleDecision.choices, help_text="What was done with the sample."
+        ),
+        "reason": serializers.CharField(required=False),
+        "stored": StoredRatesSerializer(
+            required=False,
+            help_text="capped, conflict (and late when capped): the rates the bucket holds.",
+        ),
+    }
+
+
 class IngestResultSerializer(serializers.Serializer):
-    """Counts, and for each sample not accepted its index in the request and why."""
+    """Counts, and for each sample not plainly accepted its index in the request, its decision
+    and why."""
 
     batch = serializers.IntegerField()
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = serializers.IntegerField()
+    decisions = inline_serializer(
+        "SampleDecisionCounts",
+        {decision.value: serializers.IntegerField() for decision in SampleDecision},
+        help_text="Samples by decision; they add up to the samples sent.",
+    )
     results = inline_serializer(
         "SampleResult",
-        {
-            "index": serializers.IntegerField(),
-            "status": serializers.ChoiceField(choices=SampleStatus.choices),
-            "reason": serializers.CharField(required=False),
-        },
+        {"index": serializers.IntegerField(), **_sample_outcome()},
         many=True,
+        help_text="Each sample whose decision is not accepted, in order (with ?results=all, "
+        "every sample).",
     )
     late = inline_serializer(
         "LateUsage",
@@ -100,6 +133,16 @@ class IngestResultSerializer(serializers.Serializer):
         help_text="Months already closed or billed that the batch added usage to: the usage is "
         "stored, the month's billed 95th stays, and finance sees a late adjustment.",
     )
+
+
+RESULTS = OpenApiParameter(
+    "results",
+    str,
+    enum=["noted", "all"],
+    default="noted",
+    description="noted (the default): a result for each sample not plainly accepted; all: a "
+    "result for every sample.",
+)
 
 
 class _UsageIngestView(APIView):
@@ -131,11 +174,16 @@ class _UsageIngestView(APIView):
 class UsageSamplesView(_UsageIngestView):
     """Bulk usage from the operators' collectors: rates per 5-minute bucket or octet counters."""
 
-    @extend_schema(request=IngestRequestSerializer, responses=IngestResultSerializer)
+    @extend_schema(
+        request=IngestRequestSerializer, responses=IngestResultSerializer, parameters=[RESULTS]
+    )
     def post(self, request: Request) -> Response:
+        every = _every_result(request)
         result = self.ingest(request, ingest_json, field="samples", shape_error=ValueError)
-        # Accepted samples need no word; the others each say why.
-        return _ingest_response(result, [r.as_dict() for r in result.not_accepted])
+        # Plainly accepted samples need no word unless asked for; the others each say what.
+        return _ingest_response(
+            result, [r.as_dict() for r in (result.results if every else result.noted)]
+        )
 
 
 class SeriesSerializer(serializers.Serializer):
@@ -156,17 +204,19 @@ class UsageSeriesSerializer(serializers.Serializer):
 
 
 class SeriesIngestResultSerializer(IngestResultSerializer):
-    """Counts, and for each sample not accepted its series, its bucket and why."""
+    """Counts, and for each sample not plainly accepted its series, its bucket, its decision
+    and why."""
 
     results = inline_serializer(
         "SeriesSampleResult",
         {
             "series": serializers.IntegerField(),
             "ts": serializers.DateTimeField(),
-            "status": serializers.ChoiceField(choices=SampleStatus.choices),
-            "reason": serializers.CharField(required=False),
+            **_sample_outcome(),
         },
         many=True,
+        help_text="Each sample whose decision is not accepted, in order (with ?results=all, "
+        "every sample).",
     )
 
 
@@ -177,28 +227,43 @@ class UsageSeriesView(_UsageIngestView):
     third the size; made for backfills and collectors that send many buckets at once.
     """
 
-    @extend_schema(request=UsageSeriesSerializer, responses=SeriesIngestResultSerializer)
+    @extend_schema(
+        request=UsageSeriesSerializer,
+        responses=SeriesIngestResultSerializer,
+        parameters=[RESULTS],
+    )
     def post(self, request: Request) -> Response:
+        every = _every_result(request)
         result, decoded = self.ingest(
             request, ingest_series, field="series", shape_error=SeriesShapeError
         )
-        notes = result.not_accepted
+        notes = result.results if every else result.noted
         places = decoded.where([note.index for note in notes])  # instead of an index
         results = [
-            {"series": number, "ts": ts, "status": note.status}
-            | ({"reason": note.reason} if note.reason else {})
+            {"series": number, "ts": ts, "status": note.status, "decision": note.decision}
+            | note.details()
             for note, (number, ts) in zip(notes, places, strict=True)
         ]
         return _ingest_response(result, results)
+
+
+def _every_result(request: Request) -> bool:
+    """Whether the answer names every sample's result (``?results=all``) or only those not
+    plainly accepted (``noted``, the default)."""
+    wanted = request.query_params.get("results", "noted")
+    if wanted not in ("noted", "all"):
+        raise ValidationError({"results": ["One of noted, all."]})
+    return wanted == "all"
 
 
 def _ingest_response(result: IngestResult, results: list[dict[str, Any]]) -> Response:
     return Response(
         {
             "batch": result.batch.pk,
-            "accepted": result.count("accepted"),
-            "duplicates": result.count("duplicate"),
-            "rejected": result.count("rejected"),
+            "accepted": result.count(SampleStatus.ACCEPTED),
+            "duplicates": result.count(SampleStatus.DUPLICATE),
+            "rejected": result.count(SampleStatus.REJECTED),
+            "decisions": result.decisions,
             "results": results,
             "late": [{"circuit_id": c, "period": p} for c, p in result.late],
         }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q, QuerySet
@@ -214,10 +215,22 @@ def _open_adjustment(
     return adjustment
 
 
-def note_late_usage(days: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
+class LateMonth(NamedTuple):
+    """A frozen month of a service that usage was just stored in: the service's ports among
+    the days written and the month's span (UNIX seconds, from ``first`` up to ``last``)."""
+
+    circuit_id: str
+    period: str
+    ports: frozenset[int]
+    first: int
+    last: int
+
+
+def note_late_usage(days: Iterable[tuple[int, int]]) -> list[LateMonth]:
     """Usage just stored on ``days`` ((port id, UTC day number)) that falls in a month whose
     95th is frozen: the frozen figure stays; each such (service, month) gets an open late
-    adjustment with the burst today's data would bill. Returns (circuit id, period) pairs."""
+    adjustment with the burst today's data would bill. Returns those months, by circuit id
+    and period."""
     days = set(days)
     if not days:
         return []
@@ -259,8 +272,16 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
         _open_adjustment(
             contract, percentile.period, LateKind.USAGE, billed, now.billable_bps, amount
         )
-        late.append((service.circuit_id, percentile.period))
-    return sorted(late)
+        late.append(
+            LateMonth(
+                service.circuit_id,
+                percentile.period,
+                frozenset(port for port, of in ports.items() if of == service.pk),
+                first,
+                last,
+            )
+        )
+    return sorted(late, key=lambda month: (month.circuit_id, month.period))
 
 
 def note_late_outages() -> int:

@@ -4,10 +4,17 @@ Parsed samples (a CSV file, the SNMP poller) go to ``ingest``, an API body of sa
 ``ingest_json`` and one of series to ``ingest_series`` (``usage_series``); all three end in
 ``_ingest``, idempotent bucket by bucket:
 
-- a bucket not stored yet takes the sample's rates (``accepted``);
+- a bucket not stored yet takes the sample's rates (``accepted``), capped at the port's speed
+  (``capped``, with the rates stored);
 - the same rates sent again change nothing (``duplicate``, never counted twice);
-- other rates for a bucket already stored are refused (``rejected``, reason ``conflict``) and the
-  conflict is recorded as a ``UsageEvent``: stored usage is never silently overwritten.
+- other rates for a bucket already stored are refused (``conflict``, with the rates stored) and
+  the conflict is recorded as a ``UsageEvent``: stored usage is never silently overwritten. A
+  capped bucket is compared with what was received for it, not with the cap;
+- a counter reading that bills no interval says why (``baseline``, ``reset``);
+- usage stored in a month already closed is ``late``: billed only by a late adjustment.
+
+Each decision (``SampleDecision``) falls under one of the contract's three counts
+(``SampleStatus``: accepted, duplicate, rejected).
 
 The usual batch, plain rate samples, takes the column path (``usage_columns``); any other batch
 is taken sample by sample here, with the same decisions. Each sample gets its own result, so one
@@ -25,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import orjson
 from django.db import transaction
 from django.utils import timezone
@@ -34,10 +42,10 @@ from organisations.access import Actor, describe_actor, visible_to
 from tcfo_portal.gc import gc_paused
 
 from ..buckets import EMPTY_DAY, MISSING, pack, unpack
-from ..choices import SampleStatus, UsageEventKind, UsageSource
-from ..counters import BUCKET_SECONDS, MAX_64, Reading, rate_between
+from ..choices import SampleDecision, SampleStatus, UsageEventKind, UsageSource
+from ..counters import BUCKET_SECONDS, MAX_64, MAX_INTERVAL, Reading, rate_between
 from ..models import CounterState, UsageBatch, UsageEvent, UsagePort
-from .closing import note_late_usage
+from .closing import LateMonth, note_late_usage
 from .usage_archive import store_payload
 from .usage_columns import RateColumns, decode_rate_batch, rate_columns, store_columns
 from .usage_days import (
@@ -50,6 +58,7 @@ from .usage_days import (
     claim_days,
     conflict,
     parse_timestamp,
+    received_before,
     write_days,
 )
 from .usage_series import SeriesBatch, SeriesNotJSON, decode_series
@@ -75,9 +84,9 @@ class MalformedBody(ValueError):
 class IngestResult:
     """What became of a batch of ``size`` samples.
 
-    ``notes`` holds, by index, every sample that was not plainly accepted: a duplicate, a
-    rejection, or an acceptance with a remark (a new counter baseline). A plain acceptance gets
-    no object of its own: batches run to tens of thousands of samples.
+    ``notes`` holds, by index, every sample that was not plainly accepted: any decision but
+    ``accepted``. A plain acceptance gets no object of its own: batches run to tens of
+    thousands of samples.
     """
 
     batch: UsageBatch
@@ -89,28 +98,42 @@ class IngestResult:
     late: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
+        """Samples under one of the contract's counts (``SampleStatus``)."""
         if status == SampleStatus.ACCEPTED:
             return self.size - self._statuses.total() + self._statuses[SampleStatus.ACCEPTED]
         return self._statuses[status]
+
+    @property
+    def decisions(self) -> dict[str, int]:
+        """Samples by decision, every ``SampleDecision`` named (they add up to ``size``)."""
+        counts = Counter(note.decision for note in self.notes.values())
+        counts[SampleDecision.ACCEPTED] = self.size - counts.total()
+        return {decision.value: counts[decision] for decision in SampleDecision}
+
+    @property
+    def decisions_text(self) -> str:
+        """The decisions taken, e.g. "8 accepted, 2 capped, 1 conflict"."""
+        return ", ".join(f"{n} {decision}" for decision, n in self.decisions.items() if n)
 
     @cached_property
     def _statuses(self) -> Counter[str]:
         return Counter(note.status for note in self.notes.values())
 
     @property
+    def noted(self) -> list[SampleResult]:
+        """Every sample not plainly accepted (any decision but ``accepted``), in order."""
+        return [self.notes[i] for i in sorted(self.notes)]
+
+    @property
     def not_accepted(self) -> list[SampleResult]:
         """Duplicates and rejections, in the batch's order."""
-        return [
-            self.notes[i]
-            for i in sorted(self.notes)
-            if self.notes[i].status != SampleStatus.ACCEPTED
-        ]
+        return [note for note in self.noted if note.status != SampleStatus.ACCEPTED]
 
     @property
     def results(self) -> list[SampleResult]:
         """Every sample's result, in the batch's order."""
         return [
-            self.notes.get(i) or SampleResult(i, SampleStatus.ACCEPTED) for i in range(self.size)
+            self.notes.get(i) or SampleResult(i, SampleDecision.ACCEPTED) for i in range(self.size)
         ]
 
 
@@ -125,10 +148,19 @@ class _Sample:
     b: int  # out_bps or out_octets
 
 
-def _int(value: Any, name: str, upper: int) -> int:
+RATE_BOUND = f"rate bound: at most {MAX_BPS - 1} bit/s (10 Tbit/s)"
+COUNTER_BOUND = f"64-bit counter bound: at most {MAX_64 - 1} (2^64 - 1)"
+
+
+def _int(value: Any, name: str, upper: int, bound: str) -> int:
+    """``value`` if it is a whole number from 0 to ``upper - 1``; else ``ValueError`` saying
+    what is wrong: a value from ``upper`` on is beyond the ``bound`` (e.g. ``RATE_BOUND``)."""
+    # JSON's integers beyond 64 bits come out of the parser as floats: beyond every bound here.
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= upper:
+        raise ValueError(f"{name} is beyond the {bound}")
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} must be a whole number")
-    if not 0 <= value < upper:
+    if value < 0:
         raise ValueError(f"{name} must be from 0 to {upper - 1}")
     return value
 
@@ -162,8 +194,8 @@ def parse_sample(index: int, raw: Any, now: int) -> _Sample:
             port,
             ts,
             False,
-            _int(raw.get("in_bps"), "in_bps", MAX_BPS),
-            _int(raw.get("out_bps"), "out_bps", MAX_BPS),
+            _int(raw.get("in_bps"), "in_bps", MAX_BPS, RATE_BOUND),
+            _int(raw.get("out_bps"), "out_bps", MAX_BPS, RATE_BOUND),
         )
     return _Sample(
         index,
@@ -171,8 +203,8 @@ def parse_sample(index: int, raw: Any, now: int) -> _Sample:
         port,
         ts,
         True,
-        _int(raw.get("in_octets"), "in_octets", MAX_64),
-        _int(raw.get("out_octets"), "out_octets", MAX_64),
+        _int(raw.get("in_octets"), "in_octets", MAX_64, COUNTER_BOUND),
+        _int(raw.get("out_octets"), "out_octets", MAX_64, COUNTER_BOUND),
     )
 
 
@@ -297,10 +329,11 @@ def _ingest(
     )
     events: list[UsageEvent] = []
     written: set[tuple[int, int]] = set()  # (port, day) rows given new buckets
+    placed: list[tuple[int, int, int]] = []  # (index, port, bucket) of each sample stored
     notes = None if columns is None else store_columns(columns, actor, events, batch, written)
     by_columns = notes is not None
     if notes is None:
-        notes = _ingest_each(samples(), actor, now_ts, events, batch, written)
+        notes = _ingest_each(samples(), actor, now_ts, events, batch, written, placed)
     result = IngestResult(batch=batch, size=size, notes=notes, by_columns=by_columns)
     batch.samples = size
     batch.accepted = result.count(SampleStatus.ACCEPTED)
@@ -313,8 +346,52 @@ def _ingest(
     except BaseException:
         batch.payload.delete(save=False)  # the transaction rolls back: no file without its batch
         raise
-    result.late = note_late_usage(written)
+    late = note_late_usage(written)
+    if late:  # a late sample stays under accepted: the counts are those saved
+        if by_columns and columns is not None:
+            placed = _stored_by_columns(result, columns)
+        _mark_late(result, late, placed)
+    result.late = [(month.circuit_id, month.period) for month in late]
     return result
+
+
+def _stored_by_columns(result: IngestResult, columns: RateColumns) -> list[tuple[int, int, int]]:
+    """(index, port, bucket) of each sample the column path stored: every one but its
+    duplicates and conflicts (``store_columns`` gave the columns their ``port_ids``)."""
+    stored = np.ones(result.size, dtype=bool)
+    stored[list(result.notes)] = False
+    indices = np.flatnonzero(stored)
+    return list(
+        zip(
+            indices.tolist(),
+            columns.port_ids[indices].tolist(),
+            columns.ts[indices].tolist(),
+            strict=True,
+        )
+    )
+
+
+def _mark_late(
+    result: IngestResult, late: list[LateMonth], placed: list[tuple[int, int, int]]
+) -> None:
+    """Samples stored (``placed``: index, port, bucket) in a month already closed become
+    ``late`` (a capped one keeps its stored rates)."""
+    for index, port, bucket in placed:
+        month = next((m for m in late if port in m.ports and m.first <= bucket < m.last), None)
+        if month is None:
+            continue
+        note = result.notes.get(index)
+        capped = note is not None and note.decision == SampleDecision.CAPPED
+        reason = (
+            f"stored in {month.period}, a month already closed: its billed figures stand, "
+            "the difference goes to a late adjustment"
+        )
+        result.notes[index] = SampleResult(
+            index,
+            SampleDecision.LATE,
+            f"{note.reason}; {reason}" if capped else reason,
+            stored=note.stored if capped else None,
+        )
 
 
 def _ingest_each(
@@ -324,6 +401,7 @@ def _ingest_each(
     events: list[UsageEvent],
     batch: UsageBatch,
     written: set[tuple[int, int]],
+    placed: list[tuple[int, int, int]],
 ) -> dict[int, SampleResult]:
     """Any batch, sample by sample: counters, named ports, repeated buckets, refusals."""
     results: dict[int, SampleResult] = {}
@@ -332,7 +410,7 @@ def _ingest_each(
         try:
             parsed.append(parse_sample(index, raw, now_ts))
         except ValueError as error:
-            results[index] = SampleResult(index, SampleStatus.REJECTED, str(error))
+            results[index] = SampleResult(index, SampleDecision.REJECTED, str(error))
 
     ports = _resolve_ports(parsed, actor, results)
     rates = _counters_to_rates(parsed, ports, results, events, batch)
@@ -341,8 +419,8 @@ def _ingest_each(
         for sample in parsed
         if not sample.counters and sample.index in ports
     ]
-    _store(rates, results, events, batch, written)
-    return {i: r for i, r in results.items() if r.status != SampleStatus.ACCEPTED or r.reason}
+    _store(rates, results, events, batch, written, placed)
+    return {i: r for i, r in results.items() if r.decision != SampleDecision.ACCEPTED}
 
 
 def _resolve_ports(
@@ -399,7 +477,8 @@ def _counters_to_rates(
     events: list[UsageEvent],
     batch: UsageBatch,
 ) -> list[tuple[_Sample, UsagePort, int, int, int]]:
-    """Readings of each port, oldest first, against the port's last reading."""
+    """Readings of each port, oldest first, against the port's last reading: the rates of each
+    interval billed, as measured (``_store`` caps them at the port's speed)."""
     by_port: dict[int, list[_Sample]] = defaultdict(list)
     for sample in parsed:
         if sample.counters and sample.index in ports:
@@ -416,14 +495,29 @@ def _counters_to_rates(
     for port_id, readings in sorted(by_port.items()):
         port = ports[readings[0].index]
         state = states.get(port_id)
+        bound = 2**port.counter_bits
         for sample in sorted(readings, key=lambda s: s.ts):
+            beyond = next(
+                (name for name, value in (("in", sample.a), ("out", sample.b)) if value >= bound),
+                None,
+            )
+            if beyond is not None:
+                results[sample.index] = SampleResult(
+                    sample.index,
+                    SampleDecision.REJECTED,
+                    f"{beyond}_octets is beyond the port's {port.counter_bits}-bit counter "
+                    f"bound: at most {bound - 1}",
+                )
+                continue
             current = Reading(sample.ts, sample.a, sample.b)
             if state is None:
                 state = CounterState(
                     port=port, ts=sample.ts, in_octets=sample.a, out_octets=sample.b
                 )
                 results[sample.index] = SampleResult(
-                    sample.index, SampleStatus.ACCEPTED, "baseline: the first reading of this port"
+                    sample.index,
+                    SampleDecision.BASELINE,
+                    "baseline: the first reading of this port",
                 )
                 continue
             previous = Reading(state.ts, int(state.in_octets), int(state.out_octets))
@@ -431,20 +525,28 @@ def _counters_to_rates(
                 previous.in_octets,
                 previous.out_octets,
             ):
-                results[sample.index] = SampleResult(sample.index, SampleStatus.DUPLICATE)
+                results[sample.index] = SampleResult(sample.index, SampleDecision.DUPLICATE)
                 continue
             interval = rate_between(
                 previous, current, counter_bits=port.counter_bits, speed_bps=port.speed_bps
             )
+            # A clamp is recorded by ``_store``, on the bucket, once the capped rate is stored.
+            measured = {
+                e.detail["direction"]: e.detail["measured_bps"]
+                for e in interval.events
+                if e.kind == UsageEventKind.CLAMP
+            }
             events += [
                 UsageEvent(
                     port=port, batch=batch, kind=event.kind, ts=sample.ts, detail=event.detail
                 )
                 for event in interval.events
+                if event.kind != UsageEventKind.CLAMP
             ]
-            if any(e.kind == UsageEventKind.OUT_OF_ORDER for e in interval.events):
+            kinds = {e.kind for e in interval.events}
+            if UsageEventKind.OUT_OF_ORDER in kinds:
                 results[sample.index] = SampleResult(
-                    sample.index, SampleStatus.REJECTED, "older than the port's last reading"
+                    sample.index, SampleDecision.REJECTED, "older than the port's last reading"
                 )
                 continue
             state.ts, state.in_octets, state.out_octets = (
@@ -453,15 +555,32 @@ def _counters_to_rates(
                 current.out_octets,
             )
             if interval.bucket is None:
-                kinds = ", ".join(e.kind for e in interval.events)
-                results[sample.index] = SampleResult(
-                    sample.index,
-                    SampleStatus.ACCEPTED,
-                    f"new baseline ({kinds}): interval not billed",
-                )
+                if UsageEventKind.RESET in kinds:
+                    results[sample.index] = SampleResult(
+                        sample.index,
+                        SampleDecision.RESET,
+                        "reset: the counter went down (a reboot); the interval is not billed "
+                        "and this reading is the new baseline",
+                    )
+                else:
+                    results[sample.index] = SampleResult(
+                        sample.index,
+                        SampleDecision.BASELINE,
+                        f"baseline: {current.ts - previous.ts} s after the port's last reading "
+                        f"(more than {MAX_INTERVAL} s); the interval is not billed",
+                    )
                 continue
-            rates.append((sample, port, interval.bucket, interval.in_bps, interval.out_bps))
-        state.save()
+            rates.append(
+                (
+                    sample,
+                    port,
+                    interval.bucket,
+                    measured.get("in", interval.in_bps),
+                    measured.get("out", interval.out_bps),
+                )
+            )
+        if state is not None:  # None: every reading of the port was refused
+            state.save()
     return rates
 
 
@@ -471,21 +590,45 @@ def _store(
     events: list[UsageEvent],
     batch: UsageBatch,
     written: set[tuple[int, int]],
+    placed: list[tuple[int, int, int]],
 ) -> None:
-    """Write rates into their days: new buckets set, equal ones duplicates, others conflicts;
-    the days given new buckets are added to ``written``."""
+    """Write rates (as received) into their days, capped at the port's speed: new buckets set,
+    the same rates again duplicates, others conflicts; the days given new buckets are added to
+    ``written`` and the samples stored to ``placed`` (index, port, bucket)."""
     if not rates:
         return
     keys = {(port.pk, bucket // 86_400) for _, port, bucket, _, _ in rates}
     rows = claim_days(dict.fromkeys(keys, (EMPTY_DAY, EMPTY_DAY)))
     arrays = {key: (unpack(row.in_bps), unpack(row.out_bps)) for key, row in rows.items()}
     speeds: dict[int, int] = {}
-    changed: set[tuple[int, int]] = set()
-    for sample, port, bucket, in_bps, out_bps in rates:
+    at_speed: dict[tuple[int, int], tuple[int, int]] = {}  # stored buckets maybe capped
+    for _, port, bucket, _, _ in rates:
         speed = speeds.get(port.pk)
         if speed is None:
             speed = speeds[port.pk] = port.speed_bps
-        if in_bps > speed or out_bps > speed:
+        ins, outs = arrays[(port.pk, bucket // 86_400)]
+        slot = bucket % 86_400 // BUCKET_SECONDS
+        stored = (int(ins[slot]), int(outs[slot]))
+        if stored[0] != MISSING and speed in stored:
+            at_speed[(port.pk, bucket)] = stored
+    sent_before = received_before(at_speed)  # what capped buckets were stored from
+    changed: set[tuple[int, int]] = set()
+    for sample, port, bucket, in_bps, out_bps in rates:
+        speed = speeds[port.pk]
+        received = (in_bps, out_bps)
+        capped = (min(in_bps, speed), min(out_bps, speed))
+        key = (port.pk, bucket // 86_400)
+        slot = bucket % 86_400 // BUCKET_SECONDS
+        ins, outs = arrays[key]
+        stored_in = int(ins[slot])
+        if stored_in == MISSING:
+            ins[slot], outs[slot] = capped
+            changed.add(key)
+            placed.append((sample.index, port.pk, bucket))
+            if capped == received:
+                results[sample.index] = SampleResult(sample.index, SampleDecision.ACCEPTED)
+                continue
+            sent_before[(port.pk, bucket)] = received
             events.append(
                 UsageEvent(
                     port=port,
@@ -495,29 +638,28 @@ def _store(
                     detail={"in_bps": in_bps, "out_bps": out_bps, "speed_bps": speed},
                 )
             )
-            in_bps, out_bps = min(in_bps, speed), min(out_bps, speed)
-        key = (port.pk, bucket // 86_400)
-        slot = bucket % 86_400 // BUCKET_SECONDS
-        ins, outs = arrays[key]
-        stored_in = int(ins[slot])
-        if stored_in == MISSING:
-            ins[slot], outs[slot] = in_bps, out_bps
-            changed.add(key)
-            if sample.index not in results:
-                results[sample.index] = SampleResult(sample.index, SampleStatus.ACCEPTED)
+            results[sample.index] = SampleResult(
+                sample.index,
+                SampleDecision.CAPPED,
+                f"above the port's speed of {speed} bit/s: stored capped at "
+                f"{capped[0]}/{capped[1]} bit/s",
+                stored=capped,
+            )
             continue
         stored = (stored_in, int(outs[slot]))
-        if stored == (in_bps, out_bps):
-            results[sample.index] = SampleResult(sample.index, SampleStatus.DUPLICATE)
+        sent = sent_before.get((port.pk, bucket), stored)
+        if received == sent:
+            results[sample.index] = SampleResult(sample.index, SampleDecision.DUPLICATE)
         else:
             results[sample.index] = conflict(
                 sample.index,
                 port_id=port.pk,
                 bucket=bucket,
                 stored=stored,
-                received=(in_bps, out_bps),
+                received=received,
                 events=events,
                 batch=batch,
+                sent_before=sent,
             )
     write_days([(rows[key].pk, *map(pack, arrays[key])) for key in sorted(changed)])
     written |= changed

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -25,7 +25,7 @@ from leasing.models import Service
 from organisations.access import Actor, visible_to
 
 from ..buckets import DAY_BUCKETS, DTYPE, MISSING, pack, unpack
-from ..choices import SampleStatus
+from ..choices import SampleDecision
 from ..counters import BUCKET_SECONDS
 from ..models import UsageBatch, UsageEvent, UsagePort
 from .usage_days import (
@@ -38,6 +38,7 @@ from .usage_days import (
     claim_days,
     conflict,
     parse_timestamp,
+    received_before,
     write_days,
 )
 
@@ -63,13 +64,15 @@ _DECODER = msgspec.json.Decoder(_RateBatch)
 @dataclass
 class RateColumns:
     """A batch of rate samples as columns: each sample's circuit (``circuit_of``, an index into
-    ``circuits``, the distinct circuit ids), bucket start (UNIX seconds) and rates."""
+    ``circuits``, the distinct circuit ids), bucket start (UNIX seconds) and rates; once stored
+    by ``store_columns``, each sample's port (``port_ids``)."""
 
     circuits: list[str]
     circuit_of: np.ndarray
     ts: np.ndarray
     in_bps: np.ndarray
     out_bps: np.ndarray
+    port_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def plain_columns(
@@ -192,7 +195,7 @@ def store_columns(
         and (out_bps <= speed).all()
     ):
         return None
-    port_ids = ports[which]
+    port_ids = columns.port_ids = ports[which]
     days, slots = ts // 86_400, ts % 86_400 // BUCKET_SECONDS
     unique, row_of = np.unique(port_ids * 1_000_000 + days, return_inverse=True)
     sample_at = np.full((unique.size, DAY_BUCKETS), -1, dtype=np.int64)
@@ -225,7 +228,18 @@ def store_columns(
     write_days([(claimed[keys[i]].pk, pack(held_in[i]), pack(held_out[i])) for i in changed])
     written.update(keys[i] for i in changed)
 
-    notes = {i: SampleResult(i, SampleStatus.DUPLICATE) for i in np.nonzero(same)[0].tolist()}
+    # A bucket at the port's speed may have been capped from what was received for it, which a
+    # duplicate must repeat (as on the per-sample path).
+    at_speed = np.flatnonzero(~empty & ((was_in == speed) | (was_out == speed))).tolist()
+    sent_before = received_before(
+        {(int(port_ids[i]), int(ts[i])): (int(was_in[i]), int(was_out[i])) for i in at_speed}
+    )
+    for i in at_speed:
+        sent = sent_before.get((int(port_ids[i]), int(ts[i])))
+        if sent is not None:
+            same[i] = sent == (int(in_bps[i]), int(out_bps[i]))
+
+    notes = {i: SampleResult(i, SampleDecision.DUPLICATE) for i in np.nonzero(same)[0].tolist()}
     for i in np.nonzero(~empty & ~same)[0].tolist():
         notes[i] = conflict(
             i,
@@ -235,6 +249,7 @@ def store_columns(
             received=(int(in_bps[i]), int(out_bps[i])),
             events=events,
             batch=batch,
+            sent_before=sent_before.get((int(port_ids[i]), int(ts[i]))),
         )
     return notes
 

@@ -8,6 +8,7 @@ the rows a batch writes to (inserting the days not stored yet with the batch's r
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.db import connection
 
 from leasing.models import Service
 
-from ..choices import SampleStatus, UsageEventKind
+from ..choices import SampleDecision, SampleStatus, UsageEventKind
 from ..models import UsageBatch, UsageDay, UsageEvent, UsagePort
 
 MAX_BPS = 10**13  # 10 Tbit/s: no port of this cable carries more
@@ -30,14 +31,35 @@ DEFAULT_PORT = "default"
 
 @dataclass
 class SampleResult:
+    """What became of one sample: its ``decision`` (``status`` is the contract's three-way
+    count it falls under), why, and for a capped sample or a conflict the rates the bucket
+    holds (in, out)."""
+
     index: int
-    status: SampleStatus
+    decision: SampleDecision
     reason: str = ""
+    stored: tuple[int, int] | None = None
+
+    @property
+    def status(self) -> SampleStatus:
+        return SampleDecision(self.decision).status
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"index": self.index, "status": self.status}
+        body: dict[str, Any] = {
+            "index": self.index,
+            "status": self.status,
+            "decision": self.decision,
+        }
+        body.update(self.details())
+        return body
+
+    def details(self) -> dict[str, Any]:
+        """The reason and the stored rates, when there are."""
+        body: dict[str, Any] = {}
         if self.reason:
             body["reason"] = self.reason
+        if self.stored is not None:
+            body["stored"] = {"in_bps": self.stored[0], "out_bps": self.stored[1]}
         return body
 
 
@@ -45,19 +67,33 @@ def circuit_id_ok(circuit_id: str) -> bool:
     return 0 < len(circuit_id) <= 40 and "\x00" not in circuit_id
 
 
+#: The contract's times: ISO 8601 in its extended format (with separators) and an offset, e.g.
+#: 2026-10-01T00:05:00Z or 2026-10-01T04:05:00+04:00 (seconds and their fraction optional).
+_CONTRACT_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+_EXAMPLE = "e.g. 2026-10-01T00:05:00Z or 2026-10-01T04:05:00+04:00"
+
+
 def parse_timestamp(value: Any, name: str = "ts") -> float:
-    """UNIX seconds (with any fraction) of an ISO 8601 time with its offset; ``ValueError``
-    says what is wrong (with ``name`` for the value)."""
+    """UNIX seconds (with any fraction) of a time in the contract's format, ISO 8601 with
+    separators and an offset; ``ValueError`` says what is wrong (with ``name`` for the value).
+
+    Python reads more than that (``20260303T003000Z``, a space for the ``T``, ``+0400``): such a
+    time is refused, with the format it must take."""
     if not isinstance(value, str) or len(value) > 40:
-        raise ValueError(
-            f"{name} must be an ISO 8601 time with its offset, e.g. 2026-10-01T00:05:00Z"
-        )
+        raise ValueError(f"{name} must be an ISO 8601 time with its offset, {_EXAMPLE}")
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise ValueError(f"{name} needs an offset (Z or +04:00)")
+    if not _CONTRACT_TIME.fullmatch(value):
+        raise ValueError(
+            f"{name} must be ISO 8601 with separators, a T and its offset (the extended "
+            f"format), {_EXAMPLE}"
+        )
     return moment.timestamp()
 
 
@@ -99,8 +135,12 @@ def conflict(
     received: tuple[int, int],
     events: list[UsageEvent],
     batch: UsageBatch,
+    sent_before: tuple[int, int] | None = None,
 ) -> SampleResult:
-    """Refuse a sample whose bucket already holds other rates, and record the conflict."""
+    """Refuse a sample whose bucket already holds other rates, and record the conflict.
+
+    ``sent_before``: what was received for the bucket when it was stored capped at the port's
+    speed (``received_before``), which a sample must repeat to be a duplicate."""
     events.append(
         UsageEvent(
             port_id=port_id,
@@ -110,11 +150,46 @@ def conflict(
             detail={"stored": list(stored), "received": list(received)},
         )
     )
-    return SampleResult(
-        index,
-        SampleStatus.REJECTED,
-        f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s",
+    reason = f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s"
+    if sent_before is not None and sent_before != stored:
+        reason += f", capped from {sent_before[0]}/{sent_before[1]} bit/s received before"
+    return SampleResult(index, SampleDecision.CONFLICT, reason, stored=stored)
+
+
+def received_before(
+    stored: dict[tuple[int, int], tuple[int, int]],
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """What was received for stored buckets ``stored`` ((port id, bucket) -> the rates stored)
+    that were capped at the port's speed when they were stored, from the ``clamp`` event then
+    recorded; a bucket stored as received is left out.
+
+    Ingest asks only for buckets holding a rate equal to the port's speed (one query, rarely
+    made). A sample repeating what was received is a duplicate, any other is a conflict, though
+    it would be capped to the same rates."""
+    if not stored:
+        return {}
+    found: dict[tuple[int, int], tuple[int, int]] = {}
+    events = (
+        UsageEvent.objects.filter(
+            kind=UsageEventKind.CLAMP,
+            port_id__in={port for port, _ in stored},
+            ts__in={bucket for _, bucket in stored},
+        )
+        .order_by("pk")
+        .values_list("port_id", "ts", "detail")
     )
+    for port_id, ts, detail in events:
+        key = (port_id, ts)
+        if key not in stored or key in found:
+            continue  # the first clamp of a bucket is the one stored
+        try:
+            sent = (int(detail["in_bps"]), int(detail["out_bps"]))
+            speed = int(detail["speed_bps"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a counter's clamp recorded before rates were capped in one place
+        if (min(sent[0], speed), min(sent[1], speed)) == stored[key]:
+            found[key] = sent
+    return found
 
 
 class ClaimedDay(NamedTuple):

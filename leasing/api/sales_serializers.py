@@ -8,6 +8,7 @@ from organisations.choices import Capability, OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
 
+from ..choices import NoteVisibility
 from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
 from ..selectors import allocation_assignment
 from .serializers import PriceTermsSerializer
@@ -65,9 +66,23 @@ class OrderRequestSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
+    """One step of an order's history: who moved it from which state to which, when, and the
+    note (a customer reads an internal note as "")."""
+
+    note = serializers.CharField(
+        source="shown_note",
+        read_only=True,
+        help_text='The note; "" for a customer when it is internal.',
+    )
+    note_visibility = serializers.ChoiceField(
+        choices=NoteVisibility.choices,
+        read_only=True,
+        help_text="internal: operators only; customer: the customer reads it too.",
+    )
+
     class Meta:
         model = OrderTransition
-        fields = ["from_state", "to_state", "by", "note", "at"]
+        fields = ["from_state", "to_state", "by", "note", "note_visibility", "at"]
         read_only_fields = fields
 
 
@@ -125,6 +140,14 @@ class OrderSerializer(serializers.ModelSerializer):
 operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
 
 
+def _note_visibility() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=NoteVisibility.choices,
+        default=NoteVisibility.INTERNAL,
+        help_text="Who reads the note: internal (operators only, the default) or customer.",
+    )
+
+
 class AcknowledgeSerializer(serializers.Serializer):
     billing_party = LookupField(
         slug_field="name",
@@ -133,10 +156,13 @@ class AcknowledgeSerializer(serializers.Serializer):
         help_text="Default: the A end's owner.",
     )
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    note_visibility = _note_visibility()
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why; the customer reads it (the order's reason)."
+    )
 
 
 class ProvisionSerializer(serializers.Serializer):
@@ -148,6 +174,7 @@ class ProvisionSerializer(serializers.Serializer):
     )
     ready_for_service_date = serializers.DateField(required=False)
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    note_visibility = _note_visibility()
 
 
 class CompleteSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,8 +16,8 @@ from organisations.choices import Capability
 from tcfo_portal.api.idempotency import HEADER, idempotent
 
 from ..choices import OrderState
-from ..models import Contract, Order, OrderTransition, Quote, Service
-from ..selectors import assignment_prefetches, orders_with_terms
+from ..models import Contract, Order, Quote, Service
+from ..selectors import assignment_prefetches, order_history, orders_with_terms
 from ..services import orders as sales
 from . import sales_serializers as s
 
@@ -91,8 +91,7 @@ class OrderViewSet(
 
     def get_queryset(self) -> QuerySet[Order]:
         queryset = orders_with_terms().prefetch_related(
-            Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "pk")),
-            *assignment_prefetches("allocation__"),
+            order_history(self.request.user), *assignment_prefetches("allocation__")
         )
         state = self.request.query_params.get("state")
         if state:
@@ -109,7 +108,11 @@ class OrderViewSet(
         request=s.OrderRequestSerializer,
         responses={
             201: s.OrderSerializer,
-            409: OpenApiResponse(description="The capacity is no longer available."),
+            409: OpenApiResponse(
+                description="The capacity is no longer available (capacity_unavailable), or the "
+                "customer already holds capacity with as many submitted orders as it may at once "
+                "(hold_limit_reached)."
+            ),
         },
         parameters=[IDEMPOTENCY],
     )

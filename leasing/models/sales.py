@@ -12,7 +12,7 @@ from django.utils import timezone
 from organisations.choices import OrganisationKind
 from tcfo_portal.money import Money
 
-from ..choices import CommercialForm, OrderState, P95Rule, ServiceStatus
+from ..choices import CommercialForm, NoteVisibility, OrderState, P95Rule, ServiceStatus
 
 OPERATORS_ONLY = {"kind": OrganisationKind.OPERATOR}
 
@@ -140,6 +140,12 @@ class OrderTransition(models.Model):
     to_state = models.CharField(max_length=16, choices=OrderState.choices)
     by = models.CharField(max_length=150)
     note = models.TextField(blank=True)
+    note_visibility = models.CharField(
+        max_length=8,
+        choices=NoteVisibility.choices,
+        default=NoteVisibility.INTERNAL,
+        help_text="Whether the customer reads the note (an internal one only operators do).",
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

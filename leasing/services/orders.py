@@ -3,7 +3,8 @@
 Capacity: an order holds its capacity from submission for ``TCFO_ORDER_HOLD_HOURS`` (120 h by
 default); an operator's acknowledgement makes the hold firm (no expiry) until the order completes
 (the capacity becomes the service's) or is rejected, cancelled or fails (released at once). A
-submitted order whose hold expires is cancelled by ``expire_unacknowledged_orders``.
+submitted order whose hold expires is cancelled by ``expire_unacknowledged_orders``. A customer
+holds capacity with at most ``TCFO_MAX_HOLDS_PER_CUSTOMER`` submitted orders at once.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from ..choices import (
     OPEN_ORDER_STATES,
     AllocationStatus,
     CommercialForm,
+    NoteVisibility,
     OrderState,
     ProductKind,
     ServiceStatus,
 )
-from ..exceptions import CapacityUnavailable, NotSellable
+from ..exceptions import CapacityUnavailable, HoldLimitReached, NotSellable
 from ..models import (
     CapacityAllocation,
     Contract,
@@ -151,22 +153,56 @@ def default_billing_party(quote: Quote) -> Organisation:
     return site.operator
 
 
+def holding_orders(customer: Organisation, *, at: datetime.datetime | None = None) -> QuerySet:
+    """The customer's submitted orders whose capacity hold has not expired: what
+    ``TCFO_MAX_HOLDS_PER_CUSTOMER`` limits (an acknowledged order is an operator's decision)."""
+    return Order.objects.filter(
+        customer=customer,
+        state=OrderState.SUBMITTED,
+        allocation__status=AllocationStatus.HELD,
+        allocation__expires_at__gt=at or timezone.now(),
+    )
+
+
+def _check_hold_limit(customer: Organisation) -> None:
+    """Refuse a new hold to a customer holding capacity with as many submitted orders as it may
+    (``HoldLimitReached``, 409); 0 sets no limit.
+
+    The customer's row is locked first (``FOR NO KEY UPDATE``, which rows referring to it do
+    not wait for), so concurrent orders of one customer are counted one after the other, as
+    ``capacity`` queues allocations on the resources' rows."""
+    limit = settings.TCFO_MAX_HOLDS_PER_CUSTOMER
+    if not limit:
+        return
+    Organisation.objects.select_for_update(no_key=True).only("pk").get(pk=customer.pk)
+    held = holding_orders(customer).count()
+    if held >= limit:
+        raise HoldLimitReached(
+            f"{customer.name} already holds capacity with {held} submitted orders, the most "
+            f"allowed at once ({limit}). Cancel one, or wait until an operator acknowledges "
+            "one, then order again.",
+            errors={"quote": [f"At most {limit} submitted orders may hold capacity at once."]},
+        )
+
+
 @transaction.atomic
 def place_order(*, quote: Quote, by: str) -> Order:
     """Accept ``quote``: hold its capacity and submit the order.
 
-    Raises ``CapacityUnavailable`` (409) when the capacity is gone, ``Conflict`` when the quote
-    was ordered already, ``NotSellable`` when it has expired.
+    Raises ``CapacityUnavailable`` (409) when the capacity is gone, ``HoldLimitReached`` (409)
+    when the customer holds capacity with as many submitted orders as it may at once,
+    ``Conflict`` when the quote was ordered already, ``NotSellable`` when it has expired.
     """
     quote = (
         Quote.objects.select_for_update(of=("self",))
-        .select_related("product", "path", "site")
+        .select_related("product", "path", "site", "customer")
         .get(pk=quote.pk)
     )
     if Order.objects.filter(quote=quote).exists():
         raise Conflict("This quote has been ordered already.")
     if quote.is_expired:
         raise NotSellable(f"The quote expired on {quote.valid_until}; ask for a new one.")
+    _check_hold_limit(quote.customer)
     hold = timezone.now() + datetime.timedelta(hours=settings.TCFO_ORDER_HOLD_HOURS)
     allocation = allocate_capacity(
         product=quote.product,
@@ -203,12 +239,14 @@ def acknowledge_order(
     by: str,
     billing_party: Organisation | None = None,
     note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
     acting_for: Organisation | None = None,
 ) -> Order:
     """An operator accepts the order: its capacity is held firmly until it completes.
 
     ``acting_for``: the operator acknowledging, which may name itself the billing party but no
-    other operator (platform admins act for nobody and may name any).
+    other operator (platform admins act for nobody and may name any). ``note`` is internal
+    unless ``note_visibility`` gives it to the customer.
     """
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.ACKNOWLEDGED)
@@ -229,18 +267,27 @@ def acknowledge_order(
         OrderState.ACKNOWLEDGED,
         by=by,
         note=note,
+        note_visibility=note_visibility,
         billing_party=billing_party or order.billing_party,
     )
 
 
 def _end_with_release(order: Order, to_state: str, *, by: str, reason: str) -> Order:
+    """End the order, freeing its capacity; the reason is the customer's to read."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, to_state)
     if not reason.strip():
         raise DomainError("Say why.", errors={"reason": ["Required."]})
     if order.allocation_id:
         release_allocation(allocation=order.allocation)
-    return order_lifecycle.move(order, to_state, by=by, note=reason, reason=reason)
+    return order_lifecycle.move(
+        order,
+        to_state,
+        by=by,
+        note=reason,
+        note_visibility=NoteVisibility.CUSTOMER,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -285,8 +332,10 @@ def start_provisioning(
     start: int | None = None,
     ready_for_service_date: datetime.date | None = None,
     note: str = "",
+    note_visibility: str = NoteVisibility.INTERNAL,
 ) -> Order:
-    """Network staff take up the order: optionally move its capacity, plan the RFS date."""
+    """Network staff take up the order: optionally move its capacity, plan the RFS date.
+    ``note`` is internal unless ``note_visibility`` gives it to the customer."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.IN_PROGRESS)
     if ready_for_service_date is not None:
@@ -298,6 +347,7 @@ def start_provisioning(
         OrderState.IN_PROGRESS,
         by=by,
         note=note,
+        note_visibility=note_visibility,
         ready_for_service_date=ready_for_service_date or order.ready_for_service_date,
     )
 
@@ -330,6 +380,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
         OrderState.COMPLETED,
         by=by,
         note=f"service {service.circuit_id} ready for service on {ready_for_service_date}",
+        note_visibility=NoteVisibility.CUSTOMER,
         ready_for_service_date=ready_for_service_date,
     )
     from ..tasks import render_order_form

@@ -208,6 +208,39 @@ def test_late_usage_is_stored_answered_late_and_billed_by_a_debit_note(
         bill_late_adjustment(adjustment=adjustment, reason="twice", actor=finance_of(net.azt))
 
 
+def test_each_sample_stored_in_a_closed_month_is_answered_late(closed):
+    net = closed
+    body = _late_samples(net, 3_000_000_000)
+    samples = body["samples"]
+    november = (OCT_BAKU + datetime.timedelta(days=31, minutes=5)).isoformat()  # 1 Nov, Baku
+    samples[-1]["ts"] = november
+    # The column path takes the plain batch.
+    answer = net.collector.post("/api/v1/usage/samples/", body, format="json").json()
+    assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (40, 0, 0)
+    assert answer["decisions"]["late"] == 39 and answer["decisions"]["accepted"] == 1
+    assert [r["index"] for r in answer["results"]] == list(range(39))  # not the November one
+    assert answer["results"][0] == {
+        "index": 0,
+        "status": "accepted",
+        "decision": "late",
+        "reason": "stored in 2026-10, a month already closed: its billed figures stand, the "
+        "difference goes to a late adjustment",
+    }
+    # Sample by sample (a port named), a rate above the port's speed: late, and capped.
+    day = [(OCT_BAKU + datetime.timedelta(days=d)).isoformat() for d in (25, 26)]
+    more = [
+        {**samples[0], "ts": day[0], "port": "default"},
+        {**samples[0], "ts": day[1], "port": "default", "in_bps": 30_000_000_000},
+    ]
+    answer = net.collector.post("/api/v1/usage/samples/", {"samples": more}, format="json").json()
+    assert [(r["decision"], r.get("stored")) for r in answer["results"]] == [
+        ("late", None),
+        ("late", {"in_bps": 10_000_000_000, "out_bps": 0}),
+    ]
+    assert answer["results"][1]["reason"].startswith("above the port's speed")
+    assert answer["late"] == [{"circuit_id": net.transit.circuit_id, "period": "2026-10"}]
+
+
 def test_a_late_adjustment_is_dismissed_with_a_reason_by_the_billing_party_only(closed):
     net = closed
     net.collector.post("/api/v1/usage/samples/", _late_samples(net, 3_000_000_000), format="json")

@@ -42,7 +42,12 @@ def test_operators_post_samples_and_get_a_result_per_sample(usage):
     body = response.json()
     assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 0, 1)
     assert body["results"] == [
-        {"index": 2, "status": "rejected", "reason": "ts is not an ISO 8601 time"}
+        {
+            "index": 2,
+            "status": "rejected",
+            "decision": "rejected",
+            "reason": "ts is not an ISO 8601 time",
+        }
     ]
     again = usage.collector.post(
         "/api/v1/usage/samples/", {"samples": samples[:2]}, format="json"
@@ -243,7 +248,9 @@ def test_a_counter_beyond_64_bits_is_refused_alone(usage):
     assert response.status_code == 200
     result = response.json()
     assert (result["accepted"], result["rejected"]) == (1, 1)
-    assert result["results"][0]["reason"].startswith("in_octets must be")
+    assert result["results"][0]["reason"] == (
+        "in_octets is beyond the 64-bit counter bound: at most 18446744073709551615 (2^64 - 1)"
+    )
     broken = usage.collector.post(
         "/api/v1/usage/samples/", "{nope", content_type="application/json"
     )

@@ -68,9 +68,17 @@ def test_operators_post_series_and_hear_of_each_sample_not_accepted(usage):
     values[3] = 2_500_000_000
     again = _post(usage.collector, {"series": [_series(circuit, values, start=1)]}).json()
     assert (again["accepted"], again["duplicates"], again["rejected"]) == (0, 2, 1)
-    assert again["results"][0] == {"series": 0, "ts": _ts(1), "status": "duplicate"}
+    assert again["results"][0] == {
+        "series": 0,
+        "ts": _ts(1),
+        "status": "duplicate",
+        "decision": "duplicate",
+    }
     assert again["results"][2]["series"] == 0 and again["results"][2]["ts"] == _ts(4)
-    assert again["results"][2]["status"] == "rejected"
+    assert (again["results"][2]["status"], again["results"][2]["decision"]) == (
+        "rejected",
+        "conflict",
+    )
     assert again["results"][2]["reason"].startswith("conflict")
     assert _stored(usage.transit)[0][FIRST + 4] == 2_000_000_000  # never silently overwritten
     assert UsageEvent.objects.filter(kind="conflict").count() == 1
@@ -240,7 +248,7 @@ def test_a_rate_that_is_no_whole_number_is_refused_alone(usage):
         (_ts(1), "in_bps must be a whole number"),
         (_ts(2), "in_bps must be a whole number"),
         (_ts(3), "in_bps must be a whole number"),
-        (_ts(4), "in_bps must be from 0 to 9999999999999"),
+        (_ts(4), "in_bps is beyond the rate bound: at most 9999999999999 bit/s (10 Tbit/s)"),
         (_ts(6), "in_bps must be a whole number"),
     ]
     stored_in, _ = _stored(usage.transit)

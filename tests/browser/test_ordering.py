@@ -40,12 +40,21 @@ def test_a_customer_orders_a_wavelength_and_an_operator_completes_it(live_server
     _log_in(operator, live_server, "azt-network")
     operator.get_by_role("link", name="Orders").click()
     operator.get_by_role("link", name=f"Order {order.pk}", exact=True).click()
-    operator.get_by_role("form", name="Acknowledge").get_by_role(
-        "button", name="Acknowledge"
-    ).click()
+    acknowledge = operator.get_by_role("form", name="Acknowledge")
+    acknowledge.get_by_label("Note").fill("Check the Aktau patch panel first.")  # internal
+    expect(acknowledge.get_by_label("Internal (operators only)")).to_be_checked()
+    acknowledge.get_by_role("button", name="Acknowledge").click()
     expect(operator.get_by_test_id("order-state")).to_have_text("Acknowledged")
-    operator.get_by_role("form", name="Provision").get_by_role("button", name="Provision").click()
+    provision = operator.get_by_role("form", name="Provision")
+    provision.get_by_label("Note").fill("Patching is planned for next week.")
+    provision.get_by_label("Visible to the customer").check()
+    provision.get_by_role("button", name="Provision").click()
     expect(operator.get_by_test_id("order-state")).to_have_text("In progress")
+    expect(operator.get_by_test_id("order-note")).to_have_count(3)  # and the submission's
+
+    customer.reload()
+    expect(customer.get_by_text("Patching is planned for next week.")).to_be_visible()
+    expect(customer.get_by_text("Check the Aktau patch panel first.")).to_have_count(0)
     complete = operator.get_by_role("form", name="Complete")
     complete.get_by_label("Ready for service date").fill(start.isoformat())
     complete.get_by_role("button", name="Complete").click()

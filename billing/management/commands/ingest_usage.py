@@ -34,5 +34,6 @@ class Command(BaseCommand):
             self.stderr.write(f"row {rejected.index + 2}: {rejected.reason}")
         self.stdout.write(
             f"batch {result.batch.pk}: {result.count('accepted')} accepted, "
-            f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected"
+            f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected "
+            f"({result.decisions_text})"
         )
