@@ -96,6 +96,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default under concurrent requests: readers never wait for the writer (WAL),
+    # a write transaction takes the lock when it begins (IMMEDIATE) instead of failing
+    # "database is locked" when a read turns into a write, and waits up to `timeout` seconds
+    # for it. Transactions are serialised, so `select_for_update` (a no-op here) loses nothing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery and cache -----------------------------------------------------------------------------
