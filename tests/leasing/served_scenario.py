@@ -75,4 +75,4 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    print(json.dumps(build(int(sys.argv[1]), int(sys.argv[2]))))  # noqa: T201
+    print(json.dumps(build(int(sys.argv[1]), int(sys.argv[2]))))

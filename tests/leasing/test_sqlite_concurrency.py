@@ -46,7 +46,7 @@ def _overbooked(database: str) -> list[tuple]:
     """Pairs of reservations of the same fiber pair whose slots and dates overlap."""
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT fiber_pair_id, start, \"end\", valid_from, valid_to "
+            'SELECT fiber_pair_id, start, "end", valid_from, valid_to '
             "FROM leasing_spectrumreservation"
         ).fetchall()
     never = "9999-12-31"
@@ -103,7 +103,5 @@ def test_concurrent_orders_on_sqlite_are_answered_201_or_409(tmp_path):
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * UNITS + [409] * (BUYERS - UNITS), results
-    assert {body["type"] for status, body in results if status == 409} == {
-        "capacity_unavailable"
-    }
+    assert {body["type"] for status, body in results if status == 409} == {"capacity_unavailable"}
     assert _overbooked(str(database)) == []
