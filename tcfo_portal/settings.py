@@ -216,13 +216,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "tcfo_portal" / "static"]
-# The same storage whatever DEBUG is: `collectstatic` always writes the manifest (hashed names,
-# compressed copies), so it may run before or after DEBUG is switched either way. With DEBUG on,
-# pages link the plain names and WhiteNoise serves them from the apps' folders (its finders);
-# with DEBUG off they link the hashed names of the last `collectstatic`, which is required.
+# A manifest storage whatever DEBUG is: `collectstatic` always writes the manifest and the hashed
+# copies, so it may run before or after DEBUG is switched, either way. With DEBUG on, pages link
+# the plain names and WhiteNoise serves them from the apps' folders (its finders); with DEBUG off,
+# the hashed names of the last `collectstatic` (required). Compressed copies (gzip, Brotli) are
+# made only with DEBUG off: they take a minute, and without them WhiteNoise serves the plain ones.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"

@@ -6,6 +6,7 @@ in front; ``serve`` runs gunicorn with threads on it in a subprocess, as a deplo
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -52,6 +53,14 @@ def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.
         timeout=timeout,
         check=False,
     )
+
+
+def in_django(code: str, *, env: dict[str, str]) -> object:
+    """Run ``code`` in a Django process of ``env`` (``manage.py shell``); what it prints last,
+    as JSON. Its error output when it fails."""
+    done = manage("shell", "--no-imports", "-c", code, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _free_port() -> int:
