@@ -250,7 +250,8 @@ X_FRAME_OPTIONS = "DENY"
 # On every response (pages, API, docs, static files): scripts, styles, fonts and connections from
 # our own origin only, nothing inline, no plugins, no framing. Templates hold no <script>, <style>,
 # style="" or on*="" (behaviour in tcfo_portal/static/portal/*.js); the API docs are Swagger UI's
-# split view (its settings script served as a file). `data:` images are Swagger UI's icons.
+# split view (its settings script served as a file). `data:` images are Swagger UI's icons. DRF's
+# browsable API pages alone allow inline styles (tcfo_portal/api/renderers.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
