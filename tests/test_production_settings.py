@@ -56,6 +56,30 @@ def test_the_development_key_is_refused_when_debug_is_off(env):
     assert manage("check", env={**env, "DJANGO_DEBUG": "true"}).returncode == 0
 
 
+def test_api_limits_come_from_the_environment(env):
+    show = (
+        "import json; from django.conf import settings;"
+        "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"
+    )
+    assert in_django(show, env=env) == {
+        "api": "600/min",
+        "usage_ingest": "3000/min",
+        "anon": "60/min",
+    }
+    raised = {
+        "TCFO_API_RATE": "off",
+        "TCFO_API_INGEST_RATE": "20/s",
+        "TCFO_API_ANON_RATE": "5/hour",
+    }
+    assert in_django(show, env={**env, **raised}) == {
+        "api": None,
+        "usage_ingest": "20/s",
+        "anon": "5/hour",
+    }
+    refused = manage("check", env={**env, "TCFO_API_RATE": "lots"})
+    assert refused.returncode != 0 and "TCFO_API_RATE='lots'" in refused.stderr
+
+
 def test_check_deploy_prints_no_warning_with_production_settings(env):
     env = {**env, **DEPLOYMENT}
     del env["DJANGO_SECURE_SSL_REDIRECT"]  # on by default with DEBUG off

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from typing import Any
 
@@ -39,13 +40,10 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
     (``sec``, ``min``, ``hour``, ``day`` too)."""
     if rate is None:
         return None
-    number, _, period = rate.partition("/")
-    seconds = _PERIODS.get(period.strip()[:1].lower())
-    if not number.strip().isascii() or not number.strip().isdigit() or seconds is None:
-        raise ImproperlyConfigured(
-            f"Invalid API rate {rate!r}: write requests/period, e.g. 600/min, or off."
-        )
-    return int(number), seconds
+    parsed = re.fullmatch(r"([0-9]+)/([smhd])[a-z]*", rate.strip())
+    if parsed is None:
+        raise ImproperlyConfigured(f"Invalid API rate {rate!r}: write requests/period (600/min).")
+    return int(parsed[1]), _PERIODS[parsed[2]]
 
 
 class WindowRateThrottle(BaseThrottle):
