@@ -21,6 +21,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
+# DEBUG is off unless set (settings.py): the demo and its worker run with it on.
+run worker: export DJANGO_DEBUG ?= true
+
 ## run: install, migrate, load the demo data and serve the portal (with a Celery worker if REDIS_URL is set)
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput -v0

@@ -39,6 +39,9 @@ SERVER_ENV = {
     "LOG_LEVEL": "ERROR",  # the 409s are the point: don't log each
     "REDIS_URL": "",
     "PYTHONWARNINGS": "ignore:No directory at",  # no collectstatic: the API serves no assets
+    # Throughput is measured, not the API's abuse limits.
+    "TCFO_API_RATE": "off",
+    "TCFO_API_INGEST_RATE": "off",
 }
 
 

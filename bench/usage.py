@@ -64,6 +64,9 @@ SERVER_ENV = {
     "LOG_LEVEL": "ERROR",
     "REDIS_URL": "",
     "PYTHONWARNINGS": "ignore:No directory at",  # no collectstatic: the API serves no assets
+    # Throughput is measured, not the API's abuse limits.
+    "TCFO_API_RATE": "off",
+    "TCFO_API_INGEST_RATE": "off",
     # The payload files of (a) go to a folder of the run's own, removed at the end.
     "MEDIA_ROOT": tempfile.mkdtemp(prefix="tcfo-bench-usage-"),
 }

@@ -3,13 +3,18 @@
 Nothing configured gives the embedded default: SQLite in the project folder, tasks run in-process,
 e-mail printed on the console. ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` (Celery broker and
 cache) switch to the real services. See README.md, "Configuration".
+
+Production is the default: DEBUG is off unless ``DJANGO_DEBUG`` is set (``make run`` sets it for
+the demo), and then ``DJANGO_SECRET_KEY`` is required. The test suite runs on ``tests.settings``.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,10 +36,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+def env_rate(name: str, default: str) -> str | None:
+    """An API rate (``600/min``: requests per s, min, h or day) from the environment; ``off``
+    for no limit."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if value.lower() in {"off", "none"}:
+        return None
+    if not re.fullmatch(r"[0-9]+/(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r}: write requests/period (600/min) or off.")
+    return value
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _INSECURE_DEV_SECRET)
 if not DEBUG and SECRET_KEY == _INSECURE_DEV_SECRET:
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off (DJANGO_DEBUG=true for local development)."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -52,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "csp",
     "organisations",
     "leasing",
     "billing",
@@ -59,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files get the Content-Security-Policy header too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +119,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default under concurrent requests: readers never wait for the writer (WAL),
+    # a write transaction takes the lock when it begins (IMMEDIATE) instead of failing
+    # "database is locked" when a read turns into a write, and waits up to `timeout` seconds
+    # for it. Transactions are serialised, so `select_for_update` (a no-op here) loses nothing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery and cache -----------------------------------------------------------------------------
@@ -179,14 +214,19 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "tcfo_portal" / "static"]
+# A manifest storage whatever DEBUG is: `collectstatic` always writes the manifest and the hashed
+# copies, so it may run before or after DEBUG is switched, either way. With DEBUG on, pages link
+# the plain names and WhiteNoise serves them from the apps' folders (its finders); with DEBUG off,
+# the hashed names of the last `collectstatic` (required). Compressed copies (gzip, Brotli) are
+# made only with DEBUG off: they take a minute, and without them WhiteNoise serves the plain ones.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -200,9 +240,30 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # `make run` over http keeps working).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# On every response (pages, API, docs, static files): scripts, styles, fonts and connections from
+# our own origin only, nothing inline, no plugins, no framing. Templates hold no <script>, <style>,
+# style="" or on*="" (behaviour in tcfo_portal/static/portal/*.js); the API docs are Swagger UI's
+# split view (its settings script served as a file). `data:` images are Swagger UI's icons. DRF's
+# browsable API pages alone allow inline styles (tcfo_portal/api/renderers.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -215,7 +276,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "tcfo_portal.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "tcfo_portal.api.errors.exception_handler",
@@ -223,6 +284,25 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# --- API abuse limits (tcfo_portal/api/throttling.py) ---------------------------------------------
+# Requests per API key or signed-in user, per key or user on usage ingest, per address without
+# credentials; counted on the cache (shared by every worker when REDIS_URL is set). `off` lifts a
+# limit (a served instance under schemathesis: TCFO_API_RATE=off).
+REST_FRAMEWORK |= {
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tcfo_portal.api.throttling.ApiClientThrottle",
+        "tcfo_portal.api.throttling.AnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env_rate("TCFO_API_RATE", "600/min"),
+        "usage_ingest": env_rate("TCFO_API_INGEST_RATE", "3000/min"),
+        "anon": env_rate("TCFO_API_ANON_RATE", "60/min"),
+    },
+    # The client's address: REMOTE_ADDR, or behind the TLS proxy the one it appends to
+    # X-Forwarded-For (a client cannot pick its own address with that header).
+    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_TLS_PROXY") else 0,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from organisations.access import describe_actor
 from organisations.choices import Capability
 from tcfo_portal.api.fields import MoneyField
+from tcfo_portal.api.throttling import AnonymousThrottle, UsageIngestThrottle
 from tcfo_portal.money import Money
 
 from ..choices import (
@@ -150,6 +151,8 @@ class _UsageIngestView(APIView):
 
     required_capability = Capability.INGEST_USAGE
     parser_classes = [JSONParser]  # what the body must be; the service decodes it itself
+    # Collectors post often: a budget of their own, higher than the API's (settings).
+    throttle_classes = [UsageIngestThrottle, AnonymousThrottle]
 
     def ingest(
         self,

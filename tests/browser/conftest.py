@@ -43,10 +43,39 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
             connections.close_all()
 
 
+# Reports each Content-Security-Policy violation of a page to the test (``watch_csp``).
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${location.pathname}: ${event.effectiveDirective} refused ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || "page"}:${event.lineNumber})`
+  );
+});
+"""
+
+
+def watch_csp(context: object) -> list[str]:
+    """The Content-Security-Policy violations of every page of ``context``, as they happen."""
+    violations: list[str] = []
+    context.expose_binding("reportCspViolation", lambda source, text: violations.append(text))
+    context.add_init_script(_CSP_LISTENER)
+    context.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
+    """A page of its own context; the test errs if any page of it violated the
+    Content-Security-Policy."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
