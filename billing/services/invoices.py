@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,7 +29,7 @@ from .. import invoice_lifecycle
 from ..charts import usage_chart_svg
 from ..choices import InvoiceStatus, LineKind
 from ..models import DeletedDraft, Invoice, InvoiceSequence, RemovedLine, UsagePercentile
-from ..periods import has_ended
+from ..periods import has_ended, local_date
 from .acting import require_finance_of
 from .closing import freeze_figures, invoice_contracts
 from .percentiles import month_usage, services_for_usage
@@ -97,7 +96,7 @@ def issue_invoice(*, invoice: Invoice, actor: Actor | None) -> Invoice:
         raise DomainError("An invoice without lines cannot be issued.")
     # What does not depend on the number is prepared before the sequence is locked.
     charts = _charts(invoice, lines)
-    today = now.astimezone(zoneinfo.ZoneInfo(party.time_zone)).date()
+    today = local_date(now, party.time_zone)
     invoice.number = next_number(party, today.year)
     invoice.issued_at = now
     invoice.due_date = today + datetime.timedelta(days=settings.TCFO_PAYMENT_TERMS_DAYS)

@@ -168,6 +168,7 @@ def test_issuing_numbers_freezes_and_renders_the_pdf_once(
     from pypdf import PdfReader
 
     from billing.models import UsagePercentile
+    from billing.periods import local_date
     from billing.services.invoices import issue_invoice, store_invoice_pdf
 
     first, second = Invoice.objects.filter(period="2026-10").order_by("pk")
@@ -176,10 +177,13 @@ def test_issuing_numbers_freezes_and_renders_the_pdf_once(
         issue_invoice(invoice=first, actor=finance_of(billed.azt))
     second.refresh_from_db()
     first.refresh_from_db()
-    year = first.issued_at.year
+    # Numbers and due dates count in the billing party's calendar (Baku), not UTC's: after
+    # 20:00 UTC it is already tomorrow there.
+    issued_on = local_date(first.issued_at, billed.azt.time_zone)
+    year = issued_on.year
     prefix = billed.azt.invoice_prefix
     assert (second.number, first.number) == (f"{prefix}-{year}-000001", f"{prefix}-{year}-000002")
-    assert (first.status, first.due_date - first.issued_at.date()) == (
+    assert (first.status, first.due_date - issued_on) == (
         "issued",
         datetime.timedelta(days=30),
     )
