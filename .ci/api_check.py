@@ -106,8 +106,14 @@ def wait_until_served(base: str, server: subprocess.Popen, log: Path) -> None:
 
 
 def tested_operations(junit: Path) -> int:
+    """Operations (``GET /api/v1/...``) the report says were tested, not skipped."""
     cases = ET.parse(junit).getroot().iter("testcase")  # noqa: S314 - schemathesis's own file
-    return sum(1 for case in cases if case.find("skipped") is None)
+    return sum(
+        1
+        for case in cases
+        if case.get("name", "").split(" ")[0] in {"GET", "PUT", "POST", "PATCH", "DELETE"}
+        and case.find("skipped") is None
+    )
 
 
 def fuzz(base: str, key: str, report_dir: Path, env: dict[str, str]) -> int:
