@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -620,7 +621,13 @@ class InvoiceViewSet(
     def _answer(self, invoice: Invoice) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
 
-    @extend_schema(request=None, responses=InvoiceSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: InvoiceSerializer,
+            503: OpenApiResponse(description="The PDF could not be made; nothing was issued."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
         """Issue a draft: number, freeze and PDF at once (the billing party's finance staff).

@@ -67,7 +67,7 @@ class AutoSchema(openapi.AutoSchema):
         for status in self._error_statuses(operation):
             responses.setdefault(status, {"description": ERROR_DESCRIPTIONS[status]})
         for status, response in responses.items():
-            if status.startswith("4"):
+            if status.startswith(("4", "5")):  # a 5xx a view declares is a DomainError too
                 if not response.get("description"):
                     response["description"] = ERROR_DESCRIPTIONS.get(status, "Refused.")
                 response["content"] = {"application/json": {"schema": error}}
