@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format worker clean bench-ordering bench-usage bench-billing
+.PHONY: run test lint format api-check worker clean bench-ordering bench-usage bench-billing
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ run: $(VENV)/.installed-run
 ## test: install the test tools and run the whole suite (CI=true makes every service mandatory)
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## api-check: schemathesis against a served instance on a throwaway PostgreSQL database
+api-check: $(VENV)/.installed-dev
+	$(BIN)/python .ci/api_check.py
 
 ## lint: ruff lint and format check
 lint: $(VENV)/.installed-dev

@@ -10,6 +10,9 @@ import calendar
 import datetime
 import zoneinfo
 
+# What a period looks like (the schema declares it); ``parse_period`` also bounds the year.
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
 
 class PeriodError(ValueError):
     pass

@@ -280,7 +280,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "tcfo_portal.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tcfo_portal.api.schema.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -309,8 +309,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "TCFO Capacity Portal: wholesale API",
     "DESCRIPTION": (
         "Machine-to-machine access to TransCaspian Fiber Optic capacity: catalog, availability, "
-        "quotes, orders, services, usage and invoices. Authenticate with "
-        "`Authorization: Api-Key <key>`."
+        "quotes, orders, services, usage and invoices. Authenticate with an API key as "
+        "`Authorization: Bearer <key>` or `Authorization: Api-Key <key>`. Every 4xx answers "
+        "the `Error` object; every amount is a `Money` object."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -20,9 +20,8 @@ from tcfo_portal.money import Money
 
 from ..choices import LateKind, LateStatus, LineKind
 from ..models import DebitNote, DebitNoteLine, LateAdjustment, PeriodClose
-from ..periods import PeriodError, parse_period
 from ..services.debit_notes import debit_note_totals
-from .serializers import _staff_may_see
+from .serializers import PeriodField, _staff_may_see
 
 
 class DebitAllocationSerializer(serializers.Serializer):
@@ -36,7 +35,9 @@ class DebitNoteLineSerializer(serializers.ModelSerializer):
     """A debited line; ``allocations`` is an empty list for customers."""
 
     kind = serializers.ChoiceField(choices=LineKind.choices, read_only=True)
-    circuit_id = serializers.CharField(source="contract.service.circuit_id", default=None)
+    circuit_id = serializers.CharField(
+        source="contract.service.circuit_id", default=None, allow_null=True
+    )
     amount = serializers.SerializerMethodField()
     tax_amount = serializers.SerializerMethodField()
     allocations = serializers.SerializerMethodField(
@@ -173,7 +174,9 @@ class LateAdjustmentSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=LateKind.choices, read_only=True)
     status = serializers.ChoiceField(choices=LateStatus.choices, read_only=True)
     contract = serializers.IntegerField(source="contract_id")
-    circuit_id = serializers.CharField(source="contract.service.circuit_id", default=None)
+    circuit_id = serializers.CharField(
+        source="contract.service.circuit_id", default=None, allow_null=True
+    )
     customer = serializers.CharField(source="contract.customer.name")
     billing_party = serializers.CharField(source="contract.billing_party.name")
     billed_value = serializers.DecimalField(
@@ -283,13 +286,4 @@ class PeriodCloseSerializer(serializers.ModelSerializer):
 
 
 class PeriodCloseRequestSerializer(serializers.Serializer):
-    period = serializers.CharField(
-        max_length=7, help_text="YYYY-MM: a month that has ended, billed, with no draft left."
-    )
-
-    def validate_period(self, period: str) -> str:
-        try:
-            parse_period(period)
-        except PeriodError as error:
-            raise serializers.ValidationError(str(error)) from None
-        return period
+    period = PeriodField(help_text="YYYY-MM: a month that has ended, billed, with no draft left.")

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organisations.choices import Capability
+from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
 from tcfo_portal.api.idempotency import idempotent
 from tcfo_portal.exceptions import Forbidden
 
@@ -39,11 +40,12 @@ from ..services.closing import close_period, late_adjustments_for
 from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
 from . import late_serializers as s
 from .payment_views import IDEMPOTENCY, INVOICE, _invoice_filter
+from .serializers import period_parameter
 
 STATUS = OpenApiParameter(
     "status", str, required=False, enum=LateStatus.values, description="Only those in it."
 )
-PERIOD = OpenApiParameter("period", str, required=False, description="YYYY-MM: only its.")
+PERIOD = period_parameter(required=False, description="YYYY-MM: only its.")
 DECIDE_REFUSED = {
     400: OpenApiResponse(description="No reason, or nothing to bill (a zero amount)."),
     403: OpenApiResponse(description="Not finance staff of the adjustment's billing party."),
@@ -89,16 +91,14 @@ class DebitNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def list(self, request: Request) -> Response:
         return super().list(request)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], content_negotiation_class=PdfNegotiation)
     def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
         """The debit note's PDF (rendered once, just after it is issued)."""
         note = self.get_object()
         if not note.pdf:
             raise Http404("The PDF is being rendered.")
-        return FileResponse(
-            note.pdf.open("rb"), content_type="application/pdf", filename=f"{note.number}.pdf"
-        )
+        return pdf_response(request, note.pdf, f"{note.number}.pdf")
 
 
 class LateAdjustmentViewSet(

@@ -18,7 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organisations.choices import Capability
-from tcfo_portal.api.idempotency import HEADER, idempotent
+from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 
 from ..models import CreditNote, CreditNoteLine, Invoice, Payment
 from ..selectors import credit_notes_for, invoices_for, payments_for
@@ -26,13 +27,7 @@ from ..services.credit_notes import issue_credit_note
 from ..services.payments import record_payment, reverse_payment
 from . import serializers as s
 
-IDEMPOTENCY = OpenApiParameter(
-    HEADER,
-    str,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="Send the same key again to get the first answer back instead of a second one.",
-)
+IDEMPOTENCY = IDEMPOTENCY_PARAMETER
 INVOICE = OpenApiParameter("invoice", int, required=False, description="Only this invoice's.")
 REFUSED = {
     403: OpenApiResponse(description="Not the billing party's finance staff."),
@@ -190,12 +185,11 @@ class CreditNoteViewSet(
 
         return idempotent(request, make)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], content_negotiation_class=PdfNegotiation)
     def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The credit note's PDF (rendered once, just after it is issued)."""
         note = self.get_object()
         if not note.pdf:
             raise Http404("The PDF is being rendered.")
-        return FileResponse(
-            note.pdf.open("rb"), content_type="application/pdf", filename=f"{note.number}.pdf"
-        )
+        return pdf_response(request, note.pdf, f"{note.number}.pdf")

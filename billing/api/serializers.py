@@ -8,15 +8,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.money import Money
 
 from ..models import CreditNote, CreditNoteLine, Payment, PaymentReversal
+from ..periods import PERIOD_PATTERN, PeriodError, parse_period
 from ..selectors import sees_drafts_and_split
 from ..services.credit_notes import credit_note_totals
+
+
+@extend_schema_field({"type": "string", "pattern": PERIOD_PATTERN, "example": "2026-10"})
+class PeriodField(serializers.CharField):
+    """A billing period, ``YYYY-MM`` (a calendar month in the billing party's time zone)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 7)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        period = super().to_internal_value(data)
+        try:
+            parse_period(period)
+        except PeriodError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return period
+
+
+def period_parameter(*, required: bool, description: str) -> OpenApiParameter:
+    """The ``?period=YYYY-MM`` query parameter."""
+    return OpenApiParameter(
+        "period", str, required=required, pattern=PERIOD_PATTERN, description=description
+    )
 
 
 def _staff_may_see(serializer: serializers.Serializer) -> bool:

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 
 from organisations.access import describe_actor
 from organisations.choices import Capability
+from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.api.throttling import AnonymousThrottle, UsageIngestThrottle
 from tcfo_portal.money import Money
@@ -64,8 +66,9 @@ from ..services.usage import (
 )
 from ..services.usage_days import timestamp_text
 from ..services.usage_series import MAX_SERIES_SAMPLES, SeriesShapeError
+from .serializers import PeriodField, period_parameter
 
-PERIOD = OpenApiParameter("period", str, required=True, description="YYYY-MM, e.g. 2026-10.")
+PERIOD = period_parameter(required=True, description="YYYY-MM, e.g. 2026-10.")
 
 
 class SampleSerializer(serializers.Serializer):
@@ -403,14 +406,7 @@ class BillingRunSerializer(serializers.ModelSerializer):
 
 
 class BillingRunRequestSerializer(serializers.Serializer):
-    period = serializers.CharField(max_length=7, help_text="YYYY-MM")
-
-    def validate_period(self, period: str) -> str:
-        try:
-            parse_period(period)
-        except PeriodError as error:
-            raise serializers.ValidationError(str(error)) from None
-        return period
+    period = PeriodField(help_text="YYYY-MM")
 
 
 class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -443,7 +439,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     unit_price = MoneyField(currency_attr="currency", unit_price=True)
     amount = MoneyField(currency_attr="currency")
     tax_amount = MoneyField(currency_attr="currency")
-    circuit_id = serializers.CharField(source="contract.service.circuit_id", default=None)
+    circuit_id = serializers.CharField(
+        source="contract.service.circuit_id", default=None, allow_null=True
+    )
     allocations = serializers.SerializerMethodField(
         help_text="The split of the line's net amount between the operators; an empty list "
         "for customers (the split is the consortium's business)."
@@ -691,7 +689,13 @@ class InvoiceViewSet(
     def _answer(self, invoice: Invoice) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
 
-    @extend_schema(request=None, responses=InvoiceSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: InvoiceSerializer,
+            503: OpenApiResponse(description="The PDF could not be made; nothing was issued."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
         """Issue a draft: number, freeze and PDF at once (the billing party's finance staff).
@@ -723,7 +727,7 @@ class InvoiceViewSet(
     @extend_schema(
         parameters=[REASON],
         request=inline_serializer("DeleteDraftRequest", {"reason": serializers.CharField()}),
-        responses=DeletedDraftSerializer,
+        responses={200: DeletedDraftSerializer},
     )
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         """Delete a draft, with the reason (``?reason=`` or ``{"reason": ...}``): its lines
@@ -738,12 +742,11 @@ class InvoiceViewSet(
         )
         return Response(DeletedDraftSerializer(record).data)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], content_negotiation_class=PdfNegotiation)
     def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The issued invoice's PDF."""
         invoice = self.get_object()
         if not invoice.pdf:
             raise Http404("The PDF exists once the invoice is issued and rendered.")
-        return FileResponse(
-            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
-        )
+        return pdf_response(request, invoice.pdf, f"{invoice.number}.pdf")

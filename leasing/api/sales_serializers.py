@@ -6,9 +6,9 @@ from rest_framework import serializers
 from organisations.access import has_capability
 from organisations.choices import Capability, OrganisationKind
 from organisations.models import Organisation
-from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
+from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNullChoiceField
 
-from ..choices import NoteVisibility
+from ..choices import NoteVisibility, OrderState, P95Rule
 from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
 from ..selectors import allocation_assignment
 from .serializers import PriceTermsSerializer
@@ -78,6 +78,9 @@ class TransitionSerializer(serializers.ModelSerializer):
         choices=NoteVisibility.choices,
         read_only=True,
         help_text="internal: operators only; customer: the customer reads it too.",
+    )
+    from_state = UnsetAsNullChoiceField(
+        choices=OrderState.choices, help_text="null on the first step (the order was placed)."
     )
 
     class Meta:
@@ -183,10 +186,14 @@ class CompleteSerializer(serializers.Serializer):
 
 class ServiceSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code")
-    path = serializers.CharField(source="path.code", default=None)
-    site = serializers.CharField(source="site.code", default=None)
+    path = serializers.CharField(
+        source="path.code", default=None, allow_null=True, help_text="null for IP transit."
+    )
+    site = serializers.CharField(
+        source="site.code", default=None, allow_null=True, help_text="IP transit: the PoP."
+    )
     customer = serializers.CharField(source="customer.name")
-    contract = serializers.IntegerField(source="contract.pk", default=None)
+    contract = serializers.IntegerField(source="contract.pk", default=None, allow_null=True)
 
     class Meta:
         model = Service
@@ -224,13 +231,16 @@ class ContractSerializer(serializers.ModelSerializer):
     circuit_id = serializers.CharField(source="service.circuit_id")
     customer = serializers.CharField(source="customer.name")
     billing_party = serializers.CharField(source="billing_party.name")
-    mrc = MoneyField()
-    nrc = MoneyField()
-    commit_price_per_mbps = MoneyField(unit_price=True)
-    burst_price_per_mbps = MoneyField(unit_price=True)
-    iru_price = MoneyField()
+    mrc = MoneyField(allow_null=True)
+    nrc = MoneyField(allow_null=True)
+    commit_price_per_mbps = MoneyField(unit_price=True, allow_null=True)
+    burst_price_per_mbps = MoneyField(unit_price=True, allow_null=True)
+    iru_price = MoneyField(allow_null=True)
     sla = SlaTierSerializer(source="sla_tiers", many=True, read_only=True)
     installments = InstallmentSerializer(many=True, read_only=True)
+    p95_rule = UnsetAsNullChoiceField(
+        choices=P95Rule.choices, help_text="How the 95th is taken; null unless usage is billed."
+    )
     order_form_ready = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from organisations.access import describe_actor, visible_to
 from organisations.choices import Capability
-from tcfo_portal.api.idempotency import HEADER, idempotent
+from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 
 from ..choices import OrderState
 from ..models import Contract, Order, Quote, Service
@@ -21,13 +22,7 @@ from ..selectors import assignment_prefetches, order_history, orders_with_terms
 from ..services import orders as sales
 from . import sales_serializers as s
 
-IDEMPOTENCY = OpenApiParameter(
-    HEADER,
-    str,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description="Send the same key again to get the first answer back instead of a second one.",
-)
+IDEMPOTENCY = IDEMPOTENCY_PARAMETER
 
 
 def _detail_queryset(queryset: QuerySet, request: Request) -> QuerySet:
@@ -108,6 +103,7 @@ class OrderViewSet(
         request=s.OrderRequestSerializer,
         responses={
             201: s.OrderSerializer,
+            404: OpenApiResponse(description="No such quote, or not yours."),
             409: OpenApiResponse(
                 description="The capacity is no longer available (capacity_unavailable), or the "
                 "customer already holds capacity with as many submitted orders as it may at once "
@@ -251,14 +247,13 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         ).prefetch_related("sla_tiers", "installments")
         return _detail_queryset(queryset, self.request)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], content_negotiation_class=PdfNegotiation)
     def pdf(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The signed order form."""
         contract = self.get_object()
         if not contract.order_form:
             raise Http404("The order form is being rendered; try again in a moment.")
-        return FileResponse(
-            contract.order_form.open("rb"),
-            content_type="application/pdf",
-            filename=f"{contract.service.circuit_id}-order-form.pdf",
+        return pdf_response(
+            request, contract.order_form, f"{contract.service.circuit_id}-order-form.pdf"
         )

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from organisations.access import is_platform_admin
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
-from tcfo_portal.api.fields import CodeField, LookupField, MoneyField
+from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, NestedCodeField
 
 from ..models import (
     FiberPair,
@@ -141,8 +141,8 @@ class SegmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 
 class PathSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    a_site = CodeField(queryset=Site.objects.all())
-    z_site = CodeField(queryset=Site.objects.all())
+    a_site = NestedCodeField(queryset=Site.objects.all(), read_serializer=SiteRefSerializer)
+    z_site = NestedCodeField(queryset=Site.objects.all(), read_serializer=SiteRefSerializer)
     segments = serializers.SerializerMethodField()
     segment_codes = serializers.ListField(
         child=serializers.CharField(max_length=32),
@@ -192,12 +192,6 @@ class PathSerializer(ModelCleanMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(f"No segment with code {', '.join(missing)}.")
         return [found[code] for code in codes]
 
-    def to_representation(self, instance: Path) -> dict:
-        data = super().to_representation(instance)
-        data["a_site"] = SiteRefSerializer(instance.a_site).data
-        data["z_site"] = SiteRefSerializer(instance.z_site).data
-        return data
-
 
 PRICE_FIELDS = [
     "id",
@@ -233,13 +227,17 @@ class PriceTermsSerializer(serializers.Serializer):
     """What is priced and the amounts as money: a price book line, a quote, a contract."""
 
     product = serializers.CharField(source="product.code")
-    path = serializers.CharField(source="path.code", default=None)
-    site = serializers.CharField(source="site.code", default=None)
-    mrc = MoneyField()
-    nrc = MoneyField()
-    commit_price_per_mbps = MoneyField(unit_price=True)
-    burst_price_per_mbps = MoneyField(unit_price=True)
-    iru_price = MoneyField()
+    path = serializers.CharField(
+        source="path.code", default=None, allow_null=True, help_text="null for IP transit."
+    )
+    site = serializers.CharField(
+        source="site.code", default=None, allow_null=True, help_text="IP transit: the PoP."
+    )
+    mrc = MoneyField(allow_null=True)
+    nrc = MoneyField(allow_null=True)
+    commit_price_per_mbps = MoneyField(unit_price=True, allow_null=True)
+    burst_price_per_mbps = MoneyField(unit_price=True, allow_null=True)
+    iru_price = MoneyField(allow_null=True)
 
 
 class PriceSerializer(PriceTermsSerializer, serializers.ModelSerializer):

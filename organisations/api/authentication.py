@@ -1,9 +1,11 @@
-"""``Authorization: Api-Key <key>`` authentication for the wholesale API."""
+"""API key authentication for the wholesale API: ``Authorization: Api-Key <key>``, or the same key
+as ``Authorization: Bearer <key>`` (what clients generated from the schema send)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -37,9 +39,21 @@ class ApiKeyActor:
         return f"API key {self.api_key.prefix} of {self.organisation}"
 
 
+class ApiKeyParser(KeyParser):
+    """The key after either keyword, in any case: ``Api-Key <key>`` or ``Bearer <key>``."""
+
+    keywords = (KeyParser.keyword, "Bearer")
+
+    def get_from_authorization(self, request: HttpRequest) -> str | None:
+        keyword, found, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if not found or keyword.lower() not in {word.lower() for word in self.keywords}:
+            return None
+        return key
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = KeyParser.keyword
-    key_parser = KeyParser()
+    key_parser = ApiKeyParser()
 
     def authenticate(self, request: Request) -> tuple[ApiKeyActor, ApiKey] | None:
         key = self.key_parser.get(request)
@@ -65,13 +79,28 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "organisations.api.authentication.ApiKeyAuthentication"
-    name = "ApiKey"
+    """Two ways to send the same key, either one enough: ``Bearer`` for generated clients,
+    ``Api-Key`` as the contract has always said."""
 
-    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`: the key is shown once when it is created.",
-        }
+    target_class = "organisations.api.authentication.ApiKeyAuthentication"
+    name = ["Bearer", "ApiKey"]
+
+    def get_security_requirement(self, auto_schema: object) -> list[dict[str, list]]:
+        return [{name: []} for name in self.name]
+
+    def get_security_definition(self, auto_schema: object) -> list[dict[str, str]]:
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "`Authorization: Bearer <key>`: an API key, shown once when it "
+                "is created.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Authorization: Api-Key <key>`: the same key with the "
+                "contract's own keyword.",
+            },
+        ]

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -22,6 +23,16 @@ from organisations.models import IdempotencyRecord
 from tcfo_portal.exceptions import DomainError
 
 HEADER = "Idempotency-Key"
+
+# The header as the schema declares it on each operation that takes it.
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="1 to 255 printable characters. Send the same key with the same body again to "
+    "get the first answer back instead of a second one; another body with it is a 422.",
+)
 
 
 class IdempotencyKeyReused(DomainError):

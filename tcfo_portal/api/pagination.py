@@ -37,3 +37,17 @@ class StandardPagination(PageNumberPagination):
         if bad and raw not in self.last_page_strings:
             raise ValidationError({"page": ["A whole number from 1 on."]})
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """``page`` and ``page_size`` with their bounds, so clients and fuzzers know them."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = (
+                    f"Results per page, 1 to {self.max_page_size} (default {self.page_size})."
+                )
+            else:
+                parameter["description"] = "The page, from 1; a page past the last is a 404."
+        return parameters

@@ -486,5 +486,7 @@ def test_the_schema_tells_price_reads_from_price_writes(client):
     import yaml
 
     components = yaml.safe_load(client.get("/api/schema/").content)["components"]["schemas"]
-    assert components["Price"]["properties"]["mrc"]["type"] == "object"
+    assert components["Price"]["properties"]["mrc"]["allOf"] == [
+        {"$ref": "#/components/schemas/Money"}
+    ]
     assert components["PriceWriteRequest"]["properties"]["mrc"]["type"] == "string"
