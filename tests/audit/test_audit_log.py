@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 from decimal import Decimal
 
 import pytest
@@ -321,3 +322,15 @@ def test_a_celery_task_is_named_as_the_actor(sales_net, celery_worker):
 
     assert wait_until(lambda: bool(released()))
     assert who(released()[0]) == "task leasing.tasks.expire_holds"
+
+
+def test_a_management_command_is_named_as_the_actor(net, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(sys, "argv", ["manage.py", "create_api_key", "--org", "AZT"])
+    call_command("create_api_key", "--org", "AZT", stdout=StringIO())
+    (entry,) = entries(ApiKey, action=LogEntry.Action.CREATE)
+    assert entry.actor is None
+    assert who(entry) == "manage.py create_api_key"
