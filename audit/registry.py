@@ -152,7 +152,14 @@ _SCOPES: dict[type[models.Model], Callable[[models.Model], Scope]] = {}
 def register_models() -> None:
     for followed in FOLLOWED:
         model = apps.get_model(followed.model)
-        auditlog.register(model, **followed.options)
+        options = dict(followed.options)
+        if "include_fields" not in options:
+            # The record's own columns: not the reverse relations (an invoice's lines...).
+            left_out = set(options.get("exclude_fields", ()))
+            options["include_fields"] = [
+                f.name for f in model._meta.concrete_fields if f.name not in left_out
+            ]
+        auditlog.register(model, **options)
         _SCOPES[model] = followed.scope
 
 

@@ -90,7 +90,9 @@ def confirm_enrolment(*, device: TOTPDevice, code: str) -> list[str]:
     """Confirm ``device`` with a code from the app: it replaces any earlier authenticator, and
     new recovery codes replace the old ones. Returns the recovery codes (shown once).
     ``DomainError`` when the code is wrong."""
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, confirmed=False)
+    device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, confirmed=False).first()
+    if device is None:
+        raise DomainError("This setup was finished or replaced meanwhile: reload the page.")
     if not device.verify_token(_digits(code)):
         raise DomainError("That code is not right: type the 6 digits your app shows now.")
     TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()

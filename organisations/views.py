@@ -177,6 +177,11 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
     template_name = "organisations/two_factor_setup.html"
     form_class = CodeForm
 
+    def get_form(self, form_class: type[CodeForm] | None = None) -> CodeForm:
+        form = super().get_form(form_class)
+        form.fields["code"].help_text = "The 6 digits your authenticator app shows now."
+        return form
+
     def get_device(self) -> Any:
         user = self.request.user
         return two_factor.pending_enrolment(user) or two_factor.start_enrolment(user=user)

@@ -319,6 +319,8 @@ OTP_TOTP_ISSUER = "TCFO Capacity Portal"
 TCFO_2FA_LOGIN_SECONDS = 300
 # Audit log (django-auditlog): which records are followed, and whose they are, is in
 # audit/registry.py; each entry names who acted (a user, an API key, a task, a command).
+# A changed reference is written as what it names ("AzerTelecom"), not as its id.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
