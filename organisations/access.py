@@ -48,7 +48,14 @@ _CUSTOMER = frozenset(
     }
 )
 _OPERATOR = frozenset(
-    {Capability.VIEW_CATALOG, Capability.VIEW_OWN_SERVICES, Capability.VIEW_INVENTORY}
+    {
+        Capability.VIEW_CATALOG,
+        Capability.VIEW_OWN_SERVICES,
+        Capability.VIEW_INVENTORY,
+        # There is no "operator admin" role: an operator's finance and network staff together
+        # answer for its records, so both read its audit log (``audit.selectors``).
+        Capability.VIEW_AUDIT_LOG,
+    }
 )
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -71,7 +78,9 @@ M = TypeVar("M", bound=models.Model)
 
 # What a person may do but an API key acting with the same role may not: a leaked key must not
 # be able to make itself a successor that outlives its revocation.
-PEOPLE_ONLY = frozenset({Capability.MANAGE_API_KEYS, Capability.ADMINISTER_PLATFORM})
+PEOPLE_ONLY = frozenset(
+    {Capability.MANAGE_API_KEYS, Capability.ADMINISTER_PLATFORM, Capability.VIEW_AUDIT_LOG}
+)
 
 
 def capabilities_of(actor: Actor | None) -> frozenset[Capability]:

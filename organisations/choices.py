@@ -44,3 +44,4 @@ class Capability(models.TextChoices):
     RUN_BILLING = "run_billing", "Run billing, issue invoices, credit notes and payments"
     VIEW_SETTLEMENT = "view_settlement", "See settlement statements and revenue reports"
     ADMINISTER_PLATFORM = "administer_platform", "Administer organisations and users"
+    VIEW_AUDIT_LOG = "view_audit_log", "See who changed what (the organisation's own records)"

@@ -1,13 +1,19 @@
-"""Demo organisations and logins. Loading twice changes nothing but the demo passwords (reset)."""
+"""Demo organisations and logins. Loading twice changes nothing but the demo passwords (reset).
+
+Staff logins are enrolled in two-factor authentication with published TOTP secrets
+(``demo_totp_secret``); ``manage.py totp_code <username>`` prints a login's current code."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from .choices import OrganisationKind, Role
 from .models import Organisation, User
+from .two_factor import enrol_with_secret, is_staff_role
 
 DEMO_PASSWORD = "tcfo-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -85,12 +91,20 @@ USERS = [
 ]
 
 
+def demo_totp_secret(username: str) -> str:
+    """The published TOTP secret of a demo staff login (base32): fixed, so reloading the demo
+    keeps everyone's authenticator working. Demo data only, like the password."""
+    digest = hashlib.sha1(f"tcfo-demo-totp:{username}".encode()).digest()  # noqa: S324
+    return base64.b32encode(digest).decode()
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
     password: str
     role: str
     organisation: str
+    totp_secret: str = ""
 
 
 @transaction.atomic
@@ -123,7 +137,11 @@ def load_demo_organisations() -> list[DemoLogin]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+        # Staff roles use two-factor authentication: the demo enrols them with known secrets.
+        secret = demo_totp_secret(username) if is_staff_role(user) else ""
+        if secret:
+            enrol_with_secret(user=user, secret=secret)
         logins.append(
-            DemoLogin(username, DEMO_PASSWORD, Role(role).label, organisation_name or "-")
+            DemoLogin(username, DEMO_PASSWORD, Role(role).label, organisation_name or "-", secret)
         )
     return logins

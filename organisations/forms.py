@@ -56,3 +56,27 @@ class ApiKeyCreateForm(forms.Form):
         ]
         self.fields["role"].initial = DEFAULT_KEY_ROLE[organisation.kind]
         self.fields["role"].help_text = "The key can do what a user of this role can."
+
+
+class CodeForm(forms.Form):
+    """The second step of a login, or the confirmation of a new authenticator."""
+
+    code = forms.CharField(
+        max_length=32,
+        strip=True,
+        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=150, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("username") and not cleaned.get("ip_address"):
+            raise forms.ValidationError("Name a username or an address to unlock.")
+        return cleaned

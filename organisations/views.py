@@ -1,30 +1,264 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import ListView
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, ListView, TemplateView
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
+from tcfo_portal.exceptions import DomainError
+
+from . import two_factor
 from .access import visible_to
 from .choices import Capability
-from .forms import ApiKeyCreateForm, QueuedPasswordResetForm
+from .forms import (
+    ApiKeyCreateForm,
+    CodeForm,
+    PortalAuthenticationForm,
+    QueuedPasswordResetForm,
+    UnlockForm,
+)
 from .mixins import CapabilityRequiredMixin
-from .models import ApiKey
+from .models import ApiKey, User
+from .security import (
+    client_address,
+    current_lockouts,
+    lockout_response,
+    password_reset_allowed,
+    unlock_login,
+)
 from .services import create_api_key, revoke_api_key
+
+# --- Logging in: the password, then (for a user with an authenticator) a code ---------------------
+
+_PENDING_LOGIN = "tcfo_pending_login"
+
+
+class LoginView(auth_views.LoginView):
+    """The password step. A user with an authenticator is not logged in yet: the session only
+    remembers who gave the right password, for the code step, for a few minutes."""
+
+    authentication_form = PortalAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: PortalAuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if not two_factor.is_enrolled(user):
+            return super().form_valid(form)
+        self.request.session.cycle_key()
+        self.request.session[_PENDING_LOGIN] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "next": self.get_success_url(),
+            "at": time.time(),
+        }
+        return redirect("login-code")
+
+
+def _pending_login(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
+    pending = request.session.get(_PENDING_LOGIN)
+    if not isinstance(pending, dict):
+        return None, {}
+    if time.time() - pending.get("at", 0) > settings.TCFO_2FA_LOGIN_SECONDS:
+        del request.session[_PENDING_LOGIN]
+        return None, {}
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    return user, pending
+
+
+@method_decorator(never_cache, name="dispatch")
+class LoginCodeView(FormView):
+    """The code step: the authenticator's code or a recovery code. Wrong codes count as failed
+    logins of the account (django-axes), and the device itself slows down repeated guesses."""
+
+    template_name = "registration/login_code.html"
+    form_class = CodeForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.user, self.pending = _pending_login(request)
+        if self.user is None:
+            messages.info(request, "Log in with your password first (the code step times out).")
+            return redirect("login")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: CodeForm) -> HttpResponse:
+        request, user = self.request, self.user
+        credentials = {"username": user.get_username()}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            return lockout_response(request, None, credentials)
+        checked = two_factor.check_code(user=user, code=form.cleaned_data["code"])
+        if not checked.ok:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            if checked.wait_seconds:
+                form.add_error(
+                    "code",
+                    f"Too many wrong codes: wait {checked.wait_seconds} second(s), then try "
+                    "the code your app shows then.",
+                )
+            else:
+                form.add_error("code", "That code is not right (or was used already).")
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        del request.session[_PENDING_LOGIN]
+        auth_login(request, user, backend=self.pending["backend"])
+        otp_login(request, checked.device)
+        if isinstance(checked.device, StaticDevice):
+            left = two_factor.recovery_codes_left(user)
+            messages.warning(
+                request,
+                f"You logged in with a recovery code; {left} left. Make new ones on your account "
+                "security page if you are running low.",
+            )
+        return redirect(self.pending["next"])
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per e-mail and per address (``TCFO_PASSWORD_RESET_*``).
+    Whether the e-mail has an account or not, the answer is the same."""
+
     form_class = QueuedPasswordResetForm
     success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form: QueuedPasswordResetForm) -> HttpResponse:
+        allowed = password_reset_allowed(
+            email=form.cleaned_data["email"],
+            address=client_address(self.request) or "unknown",
+        )
+        if not allowed:
+            minutes = settings.TCFO_PASSWORD_RESET_WINDOW_MINUTES
+            form.add_error(
+                None,
+                "Too many password reset requests for this e-mail or from your address. "
+                f"Try again in {minutes} minutes; a link sent earlier still works.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+# --- Account security: enrolling an authenticator, recovery codes --------------------------------
+
+
+class TwoFactorView(LoginRequiredMixin, TemplateView):
+    template_name = "organisations/two_factor.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        return super().get_context_data(
+            enrolled=two_factor.is_enrolled(user),
+            must_enrol=two_factor.must_enrol(user),
+            staff_role=two_factor.is_staff_role(user),
+            recovery_codes_left=two_factor.recovery_codes_left(user),
+            **kwargs,
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class TwoFactorSetupView(LoginRequiredMixin, FormView):
+    """Shows a new authenticator's QR code and secret; a code from the app confirms it, and the
+    recovery codes are shown once in the answer."""
+
+    template_name = "organisations/two_factor_setup.html"
+    form_class = CodeForm
+
+    def get_form(self, form_class: type[CodeForm] | None = None) -> CodeForm:
+        form = super().get_form(form_class)
+        form.fields["code"].help_text = "The 6 digits your authenticator app shows now."
+        return form
+
+    def get_device(self) -> Any:
+        user = self.request.user
+        return two_factor.pending_enrolment(user) or two_factor.start_enrolment(user=user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        device = self.get_device()
+        return super().get_context_data(
+            qr_code=two_factor.qr_code_svg(device),
+            secret=two_factor.secret_of(device),
+            must_enrol=two_factor.must_enrol(self.request.user),
+            **kwargs,
+        )
+
+    def form_valid(self, form: CodeForm) -> HttpResponse:
+        device = self.get_device()
+        try:
+            codes = two_factor.confirm_enrolment(device=device, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", error.detail)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        device.refresh_from_db()
+        otp_login(self.request, device)
+        return render(
+            self.request, "organisations/recovery_codes.html", {"codes": codes, "enrolled": True}
+        )
+
+
+def _require_verified(request: HttpRequest) -> None:
+    if not request.user.is_verified():
+        raise PermissionDenied("Log in with your code first.")
+
+
+@method_decorator(never_cache, name="dispatch")
+class RecoveryCodesView(LoginRequiredMixin, View):
+    """New recovery codes (the old ones stop working), shown once."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        _require_verified(request)
+        codes = two_factor.new_recovery_codes(user=request.user)
+        return render(request, "organisations/recovery_codes.html", {"codes": codes})
+
+
+class TwoFactorRemoveView(LoginRequiredMixin, View):
+    """A customer turns two-factor authentication off again (staff roles that must keep it
+    cannot)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        _require_verified(request)
+        try:
+            two_factor.remove_two_factor(user=request.user)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, "Two-factor authentication is off.")
+        return redirect("two-factor")
+
+
+# --- Locked-out logins, for platform admins ----------------------------------------------------
+
+
+class LockoutListView(CapabilityRequiredMixin, TemplateView):
+    required_capability = Capability.ADMINISTER_PLATFORM
+    template_name = "organisations/lockouts.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("form", UnlockForm())
+        return super().get_context_data(lockouts=current_lockouts(), **kwargs)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = UnlockForm(request.POST)
+        if not form.is_valid():
+            context = self.get_context_data(form=form)
+            return self.render_to_response(context, status=400)
+        removed = unlock_login(**form.cleaned_data)
+        who = " and ".join(value for value in form.cleaned_data.values() if value)
+        messages.success(request, f"Unlocked {who} ({removed} record(s) of failures removed).")
+        return redirect("lockouts")
 
 
 _NEW_KEY_COOKIE = "new_api_key"

@@ -10,6 +10,7 @@ the demo), and then ``DJANGO_SECRET_KEY`` is required. The test suite runs on ``
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,9 +74,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "auditlog",
     "organisations",
     "leasing",
     "billing",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -87,8 +94,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "organisations.middleware.TwoFactorMiddleware",
+    "audit.middleware.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tcfo_portal.urls"
@@ -185,6 +197,11 @@ else:
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "organisations.User"
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -361,6 +378,34 @@ TCFO_REVERSE_CHARGE_NOTE = (
 TCFO_PAYMENT_TERMS_DAYS = int(os.environ.get("TCFO_PAYMENT_TERMS_DAYS", "30"))
 # IRU installments: the share of the price due on signing; the rest is due on ready for service.
 TCFO_IRU_SIGNING_PERCENT = "50"
+
+# --- Accounts security ----------------------------------------------------------------------------
+# Login lockout (django-axes): after this many failed logins (wrong passwords or wrong codes) an
+# account, and separately an address, is refused for the cool-off time.
+AXES_FAILURE_LIMIT = int(os.environ.get("TCFO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TCFO_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "organisations.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "organisations.security.client_address"
+AXES_VERBOSE = False
+# Behind a TLS-terminating proxy the client's address is the last one it appended to
+# X-Forwarded-For; otherwise REMOTE_ADDR (a forged header is ignored).
+TCFO_CLIENT_ADDRESS_FROM_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
+# Password reset requests, counted in the shared cache per e-mail and per address in a window.
+TCFO_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("TCFO_PASSWORD_RESET_PER_EMAIL", "3"))
+TCFO_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("TCFO_PASSWORD_RESET_PER_ADDRESS", "10"))
+TCFO_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("TCFO_PASSWORD_RESET_WINDOW_MINUTES", "60"))
+# Two-factor authentication (django-otp, TOTP): users with a device are always asked for a code;
+# staff roles (operator finance and network, platform admins) must enrol whenever DEBUG is off.
+TCFO_REQUIRE_STAFF_2FA = env_bool("TCFO_REQUIRE_STAFF_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "TCFO Capacity Portal"
+# How long the code step waits after the password, in seconds.
+TCFO_2FA_LOGIN_SECONDS = 300
+# Audit log (django-auditlog): which records are followed, and whose they are, is in
+# audit/registry.py; each entry names who acted (a user, an API key, a task, a command).
+# A changed reference is written as what it names ("AzerTelecom"), not as its id.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -7,9 +7,11 @@ stops the whole run with an error instead: nothing is skipped in CI.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,8 +20,11 @@ import redis
 from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
 
+from organisations import two_factor
 from organisations.choices import Role
 from organisations.models import ApiKey, Organisation, User
 from organisations.services import create_api_key
@@ -88,6 +93,40 @@ def _fast_password_hashing(settings: object) -> None:
 def _media_root(settings: object, tmp_path: Path) -> None:
     """Stored files (PDFs) go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_the_test(settings: object) -> None:
+    """Each test counts (password resets, throttles) in cache keys of its own: Redis outlives
+    the test and is shared by every run on the machine."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+# A TOTP secret for the authenticators ``force_login`` gives staff (base32).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def _staff_sessions_are_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` gives what logging in gives: staff (who must use two-factor
+    authentication) and anyone enrolled get a session verified by their authenticator, enrolled
+    first if need be. The two-factor tests log in through the real pages instead."""
+    force_login = Client.force_login
+
+    def force_verified_login(self: Client, user: User, backend: str | None = None) -> None:
+        force_login(self, user, backend)
+        if not (two_factor.is_staff_role(user) or two_factor.is_enrolled(user)):
+            return
+        device = two_factor.authenticator_of(user) or two_factor.enrol_with_secret(
+            user=user, secret=TEST_TOTP_SECRET
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_verified_login)
 
 
 # --- Celery ---------------------------------------------------------------------------------------
@@ -187,6 +226,19 @@ def key_client(organisation: Organisation, role: str | None = None) -> tuple[API
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     return client, api_key
+
+
+def log_in(client: Client, username: str, password: str) -> object:
+    """Log in through the login pages as a person does: the password, then, when asked, the
+    code the user's authenticator app shows now (computed from its secret). Returns the last
+    response."""
+    from django.urls import reverse
+
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    if response.status_code == 302 and response["Location"] == reverse("login-code"):
+        device = two_factor.authenticator_of(User.objects.get(username=username))
+        response = client.post(reverse("login-code"), {"code": two_factor.code_for(device)})
+    return response
 
 
 def session_client(user: User) -> APIClient:

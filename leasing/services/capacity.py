@@ -22,6 +22,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.services import log_created
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict
 
@@ -221,6 +222,7 @@ def _store(demand: Demand, placement: Placement, allocation: CapacityAllocation)
             demand.reservation_model.objects.bulk_create(rows)
     except IntegrityError as error:  # the database's exclusion constraint refused it
         raise CapacityUnavailable("The capacity is no longer available.") from error
+    log_created(rows)
 
 
 @transaction.atomic

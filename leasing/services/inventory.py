@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import log_created
 from organisations.access import Actor, is_platform_admin
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict
@@ -71,10 +72,11 @@ def set_segment_ownership(
     clean = validate_shares(shares)
     SegmentOwnership.objects.filter(segment=segment, valid_from=valid_from).delete()
     ownership = SegmentOwnership.objects.create(segment=segment, valid_from=valid_from, note=note)
-    OwnershipShare.objects.bulk_create(
+    shares = OwnershipShare.objects.bulk_create(
         OwnershipShare(ownership=ownership, operator=operator, percent=percent)
         for operator, percent in clean.items()
     )
+    log_created(shares)
     return ownership
 
 
@@ -141,10 +143,11 @@ def set_path_segments(
         if not changes and path.path_segments.exists():
             return path
     path.path_segments.all().delete()
-    PathSegment.objects.bulk_create(
+    chain = PathSegment.objects.bulk_create(
         PathSegment(path=path, segment=segment, position=position)
         for position, segment in enumerate(segments, start=1)
     )
+    log_created(chain)
     return path
 
 

@@ -44,8 +44,15 @@ class Command(BaseCommand):
                 importlib.import_module(f"{app.name}.demo").load()
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Demo logins:"))
         width = max(len(login.username) for login in logins)
+        secret_width = max(len(login.totp_secret) for login in logins)
         for login in logins:
+            secret = f"TOTP {login.totp_secret}" if login.totp_secret else ""
             self.stdout.write(
                 f"  {login.username:<{width}}  password {login.password}  "
-                f"{login.role} ({login.organisation})"
+                f"{secret:<{secret_width + 5}}  {login.role} ({login.organisation})"
             )
+        self.stdout.write(
+            "Staff logins ask for a code after the password: add the TOTP secret to an "
+            "authenticator app, or print the current code with "
+            "`manage.py totp_code <username>`."
+        )

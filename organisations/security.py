@@ -1,0 +1,125 @@
+"""Limits on abuse of the login: who is asking (the client address), the lockout page, and the
+limit on password-reset requests.
+
+Failed logins are counted by django-axes (settings ``AXES_*``): per account and, separately, per
+address. Password-reset requests are counted here, in the shared cache (Redis when configured),
+per e-mail and per address, so several web processes share one count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address a request comes from: behind our TLS proxy (``DJANGO_BEHIND_TLS_PROXY``) the
+    last address it appended to ``X-Forwarded-For``, else the socket's; None when that is no
+    IP address. A client can put anything at the start of that header, so only the proxy's own
+    entry is believed."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if settings.TCFO_CLIENT_ADDRESS_FROM_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            address = hops[-1]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def lockout_minutes() -> int:
+    cool_off = get_cool_off()
+    return max(1, round(cool_off.total_seconds() / 60)) if cool_off else 0
+
+
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The login page again, saying why the login is refused and for how long (HTTP 429)."""
+    context = {
+        "username": get_client_username(request, credentials) or "",
+        "cooloff_minutes": lockout_minutes(),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """A username or an address that failed to log in too often and is refused until ``until``."""
+
+    username: str
+    ip_address: str
+    failures: int
+    until: object
+
+
+def current_lockouts() -> list[Lockout]:
+    """The accounts and addresses locked out now (django-axes' attempts past the limit)."""
+    cool_off = get_cool_off()
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    if cool_off:
+        attempts = attempts.filter(attempt_time__gt=timezone.now() - cool_off)
+    return [
+        Lockout(
+            username=attempt.username or "",
+            ip_address=attempt.ip_address or "",
+            failures=attempt.failures_since_start,
+            until=attempt.attempt_time + cool_off if cool_off else None,
+        )
+        for attempt in attempts.order_by("-attempt_time")
+    ]
+
+
+def unlock_login(*, username: str = "", ip_address: str = "") -> int:
+    """Forget the failed logins of ``username`` and/or from ``ip_address``: the lockout ends.
+    Returns how many records of failures were removed."""
+    from axes.utils import reset
+
+    removed = 0
+    if username:
+        removed += reset(username=username)
+    if ip_address:
+        removed += reset(ip=ip_address)
+    return removed
+
+
+# --- Password reset -------------------------------------------------------------------------------
+
+
+def _count(key: str, window_seconds: int) -> int:
+    """Add one to a counter that starts when first counted and is forgotten ``window`` later."""
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window_seconds)
+        return 1
+
+
+def password_reset_allowed(*, email: str, address: str) -> bool:
+    """Count a password-reset request for ``email`` from ``address``; False once either has
+    asked more often than allowed in the window. The same answer whether or not an account has
+    that e-mail, so the limit reveals nothing."""
+    window = settings.TCFO_PASSWORD_RESET_WINDOW_MINUTES * 60
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    per_email = _count(f"tcfo:password-reset:email:{digest}", window)
+    per_address = _count(f"tcfo:password-reset:address:{address}", window)
+    return (
+        per_email <= settings.TCFO_PASSWORD_RESET_PER_EMAIL
+        and per_address <= settings.TCFO_PASSWORD_RESET_PER_ADDRESS
+    )

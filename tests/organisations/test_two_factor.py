@@ -1,0 +1,280 @@
+"""Two-factor authentication through the real login pages: staff must enrol when it is enforced,
+a user with an authenticator is always asked for a code, recovery codes work once, API keys are
+not concerned."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from organisations import two_factor
+from organisations.choices import Role
+
+from ..conftest import key_client
+from ..factories import TEST_PASSWORD, CustomerFactory, OperatorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _enforced(settings):
+    """Production's rule (DEBUG off), and no waiting between the codes a test types."""
+    settings.TCFO_REQUIRE_STAFF_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+
+
+def _password(client, user):
+    return client.post(reverse("login"), {"username": user.username, "password": TEST_PASSWORD})
+
+
+def _app_code(secret: str) -> str:
+    """What an authenticator app shows now for ``secret`` (base32, as the setup page shows it)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{TOTP(key).token():06d}"
+
+
+def _enrol_through_the_page(client) -> list[str]:
+    page = client.get(reverse("two-factor-setup"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html  # the QR code, inline
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', html).group(1)
+    answer = client.post(reverse("two-factor-setup"), {"code": _app_code(secret)})
+    assert answer.status_code == 200
+    assert "Keep these codes somewhere safe" in answer.content.decode()
+    return re.findall(r"<li>([a-z2-7]{8})</li>", answer.content.decode())
+
+
+@pytest.fixture
+def finance():
+    return UserFactory(organisation=OperatorFactory(), role=Role.OPERATOR_FINANCE)
+
+
+@pytest.fixture
+def enrolled_finance(finance):
+    two_factor.enrol_with_secret(user=finance, secret="JBSWY3DPEHPK3PXP")
+    codes = two_factor.new_recovery_codes(user=finance)
+    finance.recovery_codes = codes
+    return finance
+
+
+# --- Staff without an authenticator ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR_FINANCE, Role.OPERATOR_NETWORK])
+def test_staff_without_an_authenticator_are_sent_to_enrol_and_reach_nothing_else(client, role):
+    user = UserFactory(organisation=OperatorFactory(), role=role)
+    response = _password(client, user)
+    assert response.status_code == 302
+    for path in ["/", "/billing/", "/network/", "/audit/", "/accounts/api-keys/", "/admin/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == reverse("two-factor-setup"), path
+    api = client.get("/api/v1/me/")
+    assert api.status_code == 403
+    assert api.json()["type"] == "two_factor_required"
+    assert client.get(reverse("two-factor")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+
+
+def test_a_platform_admin_without_an_authenticator_cannot_reach_the_admin(client):
+    admin = UserFactory(role=Role.PLATFORM_ADMIN, organisation=None)
+    _password(client, admin)
+    assert client.get("/admin/").headers["Location"] == reverse("two-factor-setup")
+
+
+def test_the_admin_always_wants_a_verified_session_even_when_not_enforced(client, settings):
+    settings.TCFO_REQUIRE_STAFF_2FA = False
+    admin = UserFactory(role=Role.PLATFORM_ADMIN, organisation=None)
+    _password(client, admin)
+    assert client.get("/").status_code == 200  # the portal, when not enforced
+    assert client.get("/admin/").headers["Location"] == reverse("two-factor-setup")
+
+
+def test_the_admin_login_page_is_ours_with_its_code_step(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/admin/"
+
+
+def test_staff_enrol_see_recovery_codes_once_and_then_reach_the_portal(client, finance):
+    _password(client, finance)
+    codes = _enrol_through_the_page(client)
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/me/").status_code == 200
+    page = client.get(reverse("two-factor")).content.decode()
+    assert "Recovery codes left: <strong>10</strong>" in page
+    assert not any(code in page for code in codes)  # shown once, never again
+
+
+def test_a_wrong_code_does_not_confirm_an_enrolment(client, finance):
+    _password(client, finance)
+    client.get(reverse("two-factor-setup"))
+    response = client.post(reverse("two-factor-setup"), {"code": "000000"})
+    assert response.status_code == 400
+    assert "That code is not right" in response.content.decode()
+    assert not two_factor.is_enrolled(finance)
+    assert client.get("/").headers["Location"] == reverse("two-factor-setup")
+
+
+def test_api_keys_are_not_asked_for_two_factor(client, finance):
+    api, _ = key_client(finance.organisation)
+    assert api.get("/api/v1/me/").status_code == 200
+
+
+# --- A user with an authenticator is always asked ------------------------------------------------
+
+
+def test_the_password_alone_logs_nobody_in_who_has_an_authenticator(client, enrolled_finance):
+    response = _password(client, enrolled_finance)
+    assert response["Location"] == reverse("login-code")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/").headers["Location"].startswith(reverse("login"))
+
+
+def test_a_wrong_code_is_refused_and_the_right_one_logs_in(client, enrolled_finance):
+    _password(client, enrolled_finance)
+    wrong = client.post(reverse("login-code"), {"code": "123456"})
+    assert wrong.status_code == 400
+    assert "That code is not right" in wrong.content.decode()
+    assert "_auth_user_id" not in client.session
+
+    right = client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    assert right.status_code == 302
+    assert right["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_the_same_app_code_does_not_log_in_twice(client, enrolled_finance):
+    code = _app_code("JBSWY3DPEHPK3PXP")
+    _password(client, enrolled_finance)
+    assert client.post(reverse("login-code"), {"code": code}).status_code == 302
+    client.post(reverse("logout"))
+    _password(client, enrolled_finance)
+    assert client.post(reverse("login-code"), {"code": code}).status_code == 400
+
+
+def test_a_recovery_code_logs_in_once(client, enrolled_finance):
+    code = enrolled_finance.recovery_codes[0]
+    _password(client, enrolled_finance)
+    response = client.post(reverse("login-code"), {"code": code.upper()}, follow=True)
+    assert response.status_code == 200
+    assert "logged in with a recovery code; 9 left" in response.content.decode()
+    client.post(reverse("logout"))
+
+    _password(client, enrolled_finance)
+    again = client.post(reverse("login-code"), {"code": code})
+    assert again.status_code == 400
+    assert "_auth_user_id" not in client.session
+    other = client.post(reverse("login-code"), {"code": enrolled_finance.recovery_codes[1]})
+    assert other.status_code == 302
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, enrolled_finance):
+    _password(client, enrolled_finance)
+    client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    response = client.post(reverse("two-factor-recovery-codes"))
+    new = re.findall(r"<li>([a-z2-7]{8})</li>", response.content.decode())
+    assert len(new) == 10
+    client.post(reverse("logout"))
+    _password(client, enrolled_finance)
+    old = client.post(reverse("login-code"), {"code": enrolled_finance.recovery_codes[0]})
+    assert old.status_code == 400
+    assert client.post(reverse("login-code"), {"code": new[0]}).status_code == 302
+
+
+def test_repeated_wrong_codes_make_the_device_wait(client, enrolled_finance, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60
+    _password(client, enrolled_finance)
+    client.post(reverse("login-code"), {"code": "111111"})
+    response = client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    assert response.status_code == 400
+    assert "Too many wrong codes: wait" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_codes_count_as_failed_logins(client, enrolled_finance, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    _password(client, enrolled_finance)
+    for _ in range(2):
+        assert client.post(reverse("login-code"), {"code": "000000"}).status_code == 400
+    locked = client.post(reverse("login-code"), {"code": "000000"})
+    assert locked.status_code == 429
+    assert "Login locked" in locked.content.decode()
+    right = client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    assert right.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_code_step_times_out(client, enrolled_finance, settings):
+    settings.TCFO_2FA_LOGIN_SECONDS = -1
+    _password(client, enrolled_finance)
+    response = client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_code_step_without_a_password_goes_back_to_the_login(client):
+    assert client.get(reverse("login-code"))["Location"] == reverse("login")
+
+
+def test_a_session_older_than_the_enrolment_must_log_in_again(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    _password(client, customer)
+    assert client.get("/").status_code == 200
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")  # in another browser
+    response = client.get("/services/")
+    assert response["Location"] == "/accounts/login/?next=%2Fservices%2F"
+    assert "_auth_user_id" not in client.session
+
+
+# --- Customers: optional ---------------------------------------------------------------------
+
+
+def test_a_customer_without_an_authenticator_is_not_asked(client):
+    customer = UserFactory(organisation=CustomerFactory(), role=Role.CUSTOMER_MEMBER)
+    response = _password(client, customer)
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert client.get("/services/").status_code == 200
+
+
+def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_off(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    _password(client, customer)
+    page = client.get(reverse("two-factor")).content.decode()
+    assert "Optional for customers" in page
+    _enrol_through_the_page(client)
+    client.post(reverse("logout"))
+
+    assert _password(client, customer)["Location"] == reverse("login-code")
+    device = TOTPDevice.objects.get(user=customer)
+    client.post(reverse("login-code"), {"code": two_factor.code_for(device)})
+    assert client.get("/").status_code == 200
+
+    client.post(reverse("two-factor-remove"))
+    assert not two_factor.is_enrolled(customer)
+    client.post(reverse("logout"))
+    assert _password(client, customer)["Location"] == "/"
+
+
+def test_staff_cannot_turn_two_factor_off(client, enrolled_finance):
+    _password(client, enrolled_finance)
+    client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    response = client.post(reverse("two-factor-remove"), follow=True)
+    assert "Your role must keep two-factor authentication" in response.content.decode()
+    assert two_factor.is_enrolled(enrolled_finance)
+
+
+def test_staff_are_not_forced_to_enrol_when_not_enforced(client, finance, settings):
+    settings.TCFO_REQUIRE_STAFF_2FA = False
+    _password(client, finance)
+    assert client.get("/billing/").status_code == 200
