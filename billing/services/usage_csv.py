@@ -70,12 +70,16 @@ class UsageFileResult:
         return self.ingested.count(status) if self.ingested else 0
 
     def summary(self) -> str:
-        batch = f"Batch {self.ingested.batch.pk}: " if self.ingested else ""
-        return (
-            f"{batch}{self.count(SampleStatus.ACCEPTED)} accepted, "
-            f"{self.count(SampleStatus.DUPLICATE)} duplicates, "
-            f"{self.count(SampleStatus.REJECTED)} rejected of {self.rows} rows."
+        """``Batch 12: 5 accepted, 0 duplicates, 1 rejected of 6 rows.``; any other decision
+        ingest took is counted too."""
+        always = (SampleStatus.ACCEPTED, SampleStatus.DUPLICATE, SampleStatus.REJECTED)
+        counts = ", ".join(
+            f"{self.count(status)} {'duplicates' if status == SampleStatus.DUPLICATE else status}"
+            for status in SampleStatus
+            if status in always or self.count(status)
         )
+        batch = f"Batch {self.ingested.batch.pk}: " if self.ingested else ""
+        return f"{batch}{counts} of {self.rows} rows."
 
 
 def read_usage_file(data: bytes) -> UsageFile:

@@ -112,3 +112,11 @@ def test_drafts_to_issue_named_by_something_not_an_id_are_refused_each(client, d
     html = page.content.decode()
     assert f"draft {value}: No such invoice." in html
     assert f"draft {draft.pk} as " in html
+
+
+def test_a_request_django_refuses_is_a_400_page(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client.force_login(UserFactory(role=Role.CUSTOMER_ADMIN))
+    response = client.get("/orders/?" + "&".join(f"f{i}=1" for i in range(20)))
+    assert response.status_code == 400
+    assert "That request was refused" in response.content.decode()
