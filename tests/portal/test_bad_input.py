@@ -55,21 +55,24 @@ def test_the_portal_pages_are_found():
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_no_portal_page_answers_a_bad_query_parameter_with_a_500(client, path):
+def test_no_portal_page_answers_a_bad_parameter_with_a_500(client, path):
+    """GET pages with bad query parameters; pages a form posts to (GET is a 405 for whoever may
+    use them) with the same values as form fields."""
     for person in [*_people(), None]:
         if person is None:
             client.logout()
         else:
             client.force_login(person)
-        if client.get(path).status_code == 200:
+        method = {200: client.get, 405: client.post}.get(client.get(path).status_code)
+        if method is not None:
             break
     else:
-        pytest.skip(f"{path} has no page to GET (a form posts to it)")
+        raise AssertionError(f"nobody may use {path}")
     for name in PARAMETERS:
         for value in BAD_VALUES:
-            response = client.get(path, {name: value})
+            response = method(path, {name: value})
             assert response.status_code < 500, (name, value)
-    refused = client.get(path, {"period": "2026-10\x00"})
+    refused = method(path, {"period": "2026-10\x00"})
     assert refused.status_code == 400
     assert "NUL" in refused.content.decode()
 
