@@ -19,6 +19,7 @@ from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.inputs import whole_number_param
 
 from .choices import OPEN_STATUSES, InvoiceStatus
 from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
@@ -482,10 +483,10 @@ class RevenueView(CapabilityRequiredMixin, View):
 
     required_capability = Capability.VIEW_SETTLEMENT
 
-    def _rows(self, request: HttpRequest) -> tuple[str, list[dict]]:
-        year = request.GET.get("year", "") or str(timezone.localdate().year)
-        if not (year.isdigit() and 2000 <= int(year) <= 2100):
-            raise DomainError("Give the year as YYYY, e.g. 2026.")
+    def _rows(self, request: HttpRequest) -> tuple[int, list[dict]]:
+        year = whole_number_param(
+            request.GET, "year", default=timezone.localdate().year, minimum=2000, maximum=2100
+        )
         periods = [f"{year}-{month:02d}" for month in range(1, 13)]
         return year, revenue_report(periods=periods, operator=request.user.organisation)
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import io
 import zoneinfo
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,11 +15,10 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 
 from .charts import format_bps, usage_chart_svg
-from .choices import SampleStatus, UsageSource
 from .forms import UsageUploadForm
 from .periods import PeriodError, parse_period
 from .selectors import ServiceUsage, service_usage, visible_service
-from .services.usage import ingest, read_csv
+from .services.usage_csv import UsageFileError, ingest_usage_file
 from .services.usage_days import timestamp_text
 
 
@@ -104,7 +101,8 @@ class UsageCsvView(CapabilityRequiredMixin, View):
 
 
 class UsageUploadView(CapabilityRequiredMixin, View):
-    """Operators feed a CSV file of samples (the same columns as the API's)."""
+    """Operators feed a CSV file of samples (the same columns as the API's): the good rows are
+    stored, each refused row is listed with its line and why."""
 
     required_capability = Capability.INGEST_USAGE
 
@@ -115,23 +113,13 @@ class UsageUploadView(CapabilityRequiredMixin, View):
         form = UsageUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, "billing/upload.html", {"form": form}, status=400)
-        data = form.cleaned_data["file"].read()
         try:
-            samples = read_csv(io.StringIO(data.decode("utf-8-sig")))
-            result = ingest(
-                samples=samples, actor=request.user, source=UsageSource.CSV, raw_payload=data
-            )
-        except (UnicodeDecodeError, ValueError) as error:
-            form.add_error("file", str(error))
+            result = ingest_usage_file(data=form.cleaned_data["file"].read(), actor=request.user)
+        except UsageFileError as error:
+            form.add_error("file", error.detail)
             return render(request, "billing/upload.html", {"form": form}, status=400)
-        messages.success(
-            request,
-            f"Batch {result.batch.pk}: {result.count('accepted')} accepted, "
-            f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected.",
-        )
-        rejected = [r for r in result.not_accepted if r.status == SampleStatus.REJECTED][:200]
         return render(
             request,
             "billing/upload.html",
-            {"form": UsageUploadForm(), "result": result, SampleStatus.REJECTED: rejected},
+            {"form": UsageUploadForm(), "result": result, "refused": result.refused[:200]},
         )

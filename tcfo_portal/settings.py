@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "organisations.middleware.TwoFactorMiddleware",
     "audit.middleware.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tcfo_portal.middleware.UnstorableTextMiddleware",
+    "tcfo_portal.middleware.DomainErrorPageMiddleware",
     # Last, as django-axes asks: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -295,7 +297,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "tcfo_portal.api.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tcfo_portal.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "tcfo_portal.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tcfo_portal.api.schema.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",

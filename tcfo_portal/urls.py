@@ -27,5 +27,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler400 = "tcfo_portal.views.bad_request"
 handler404 = "tcfo_portal.views.not_found"
 handler500 = "tcfo_portal.views.server_error"

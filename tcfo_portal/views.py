@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as page_server_error
 
@@ -10,7 +11,7 @@ from organisations.access import capabilities_of, visible_to
 from organisations.choices import Role
 from organisations.models import ApiKey, Organisation, User
 
-from .api.errors import json_not_found, json_server_error
+from .api.errors import json_bad_request, json_not_found, json_server_error
 
 _DASHBOARDS = {
     Role.CUSTOMER_ADMIN: "portal/dashboard_customer.html",
@@ -34,6 +35,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["organisation_count"] = Organisation.objects.count()
         context["user_count"] = User.objects.count()
     return render(request, _DASHBOARDS[user.role], context)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 (a request Django refuses before any view, e.g. too many fields) in the API's error
+    format under /api/, the portal's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return json_bad_request(request, exception)
+    return page_bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

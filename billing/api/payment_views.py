@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
 from tcfo_portal.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from tcfo_portal.inputs import whole_number
 
 from ..models import CreditNote, CreditNoteLine, Invoice, Payment
 from ..selectors import credit_notes_for, invoices_for, payments_for
@@ -36,12 +37,10 @@ REFUSED = {
 
 
 def _invoice_filter(request: Request, queryset: QuerySet) -> QuerySet:
-    invoice = request.query_params.get("invoice")
-    if invoice is None:
+    raw = request.query_params.get("invoice")
+    if raw is None:
         return queryset
-    if not (invoice.isascii() and invoice.isdigit() and len(invoice) <= 18):
-        raise ValidationError({"invoice": ["An invoice id, e.g. 42."]})
-    return queryset.filter(invoice_id=int(invoice))
+    return queryset.filter(invoice_id=whole_number(raw, name="invoice", minimum=1))
 
 
 def _visible_invoice(request: Request, pk: int) -> Invoice:

@@ -28,6 +28,7 @@ from organisations.access import describe_actor
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
 from tcfo_portal.api.fields import MoneyField
+from tcfo_portal.api.parsers import TOO_DEEP
 from tcfo_portal.api.throttling import AnonymousThrottle, UsageIngestThrottle
 from tcfo_portal.money import Money
 
@@ -173,6 +174,8 @@ class _UsageIngestView(APIView):
             return ingest_body(request.body, actor=request.user, source=UsageSource.API)
         except MalformedBody as error:
             raise ParseError(str(error)) from None
+        except RecursionError:  # the decoder ran out of stack on arrays nested ~1,000 deep
+            raise ParseError(TOO_DEEP) from None
         except shape_error as error:
             raise ValidationError({field: [str(error)]}) from None
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from organisations.access import Actor
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
+from tcfo_portal.inputs import parse_whole_number
 from tcfo_portal.pdf import render_pdf, sha256
 
 from .. import invoice_lifecycle
@@ -338,8 +339,7 @@ def _as_id(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value if 0 < value < 2**63 else None
-    text = str(value)
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return parse_whole_number(str(value), minimum=1)
 
 
 @transaction.atomic

@@ -24,7 +24,6 @@ bad sample never drops the good ones. The payload is kept as received (``usage_a
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -72,7 +71,6 @@ __all__ = [
     "ingest",
     "ingest_json",
     "ingest_series",
-    "read_csv",
 ]
 
 
@@ -663,31 +661,3 @@ def _store(
             )
     write_days([(rows[key].pk, *map(pack, arrays[key])) for key in sorted(changed)])
     written |= changed
-
-
-CSV_VALUE_COLUMNS = ("in_bps", "out_bps", "in_octets", "out_octets")
-
-
-def read_csv(lines: Any) -> list[dict[str, Any]]:
-    """Rows of a usage CSV as API samples. A header names the columns; numbers that do not parse
-    are left as text, so the sample is refused with its reason and the other rows go through."""
-    reader = csv.DictReader(lines)
-    columns = set(reader.fieldnames or ())
-    if not {"circuit_id", "ts"} <= columns or not (
-        {"in_bps", "out_bps"} <= columns or {"in_octets", "out_octets"} <= columns
-    ):
-        raise ValueError(
-            "The header must name circuit_id, ts and in_bps, out_bps (or in_octets, out_octets)."
-        )
-    samples = []
-    for row in reader:
-        sample: dict[str, Any] = {
-            key: value.strip() for key, value in row.items() if key and value not in (None, "")
-        }
-        for column in CSV_VALUE_COLUMNS:
-            if column in sample and sample[column].isdigit():
-                sample[column] = int(sample[column])
-        samples.append(sample)
-        if len(samples) > MAX_SAMPLES:
-            raise ValueError(f"At most {MAX_SAMPLES} rows at a time; split the file.")
-    return samples

@@ -101,6 +101,13 @@ def _summary(errors: dict[str, Any]) -> str:
     return "Invalid input."
 
 
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(
+        error_body("bad_request", "The request could not be understood."),
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(
         error_body("not_found", "No such resource."), status=status.HTTP_404_NOT_FOUND

@@ -3,16 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+from tcfo_portal.inputs import whole_number
 
 
 class StandardPagination(PageNumberPagination):
     """``{"count", "next", "previous", "results"}``; ``?page_size=`` from 1 up to 500.
 
-    A ``page`` or ``page_size`` that is not a positive whole number is a 400; a page past the
-    end is a 404.
+    A ``page`` or ``page_size`` that is not a positive whole number (ASCII digits,
+    ``tcfo_portal.inputs``) is a 400; a page past the end is a 404.
     """
 
     page_size = 50
@@ -23,19 +24,15 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
-            raise ValidationError(
-                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
-            )
-        return min(int(raw), self.max_page_size)
+        size = whole_number(raw, name=self.page_size_query_param, minimum=1)
+        return min(size, self.max_page_size)
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list | None:
         raw = request.query_params.get(self.page_query_param)
-        bad = raw is not None and (not raw.isdigit() or int(raw) < 1)
-        if bad and raw not in self.last_page_strings:
-            raise ValidationError({"page": ["A whole number from 1 on."]})
+        if raw is not None and raw not in self.last_page_strings:
+            whole_number(raw, name=self.page_query_param, minimum=1)
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -5,15 +5,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from billing.choices import SampleStatus, UsageSource
-from billing.services.usage import ingest, read_csv
+from billing.services.usage_csv import UsageFileError, ingest_usage_file
 from organisations.access import SystemActor
 from organisations.choices import Role
 from organisations.management.commands.create_api_key import find_organisation
 
 
 class Command(BaseCommand):
-    help = "Ingest a CSV file of usage samples (as the API takes them) for an operator."
+    help = (
+        "Ingest a CSV file of usage samples (as the API takes them) for an operator; each "
+        "refused row is printed with its line and why, the others are stored."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -25,15 +27,15 @@ class Command(BaseCommand):
             raise CommandError(f"{organisation} is not an operator.")
         try:
             data = file.read_bytes()
-            samples = read_csv(data.decode("utf-8-sig").splitlines())
-        except (OSError, UnicodeDecodeError, ValueError) as error:
+        except OSError as error:
             raise CommandError(str(error)) from None
         actor = SystemActor(organisation, Role.OPERATOR_NETWORK, f"ingest_usage {file.name}")
-        result = ingest(samples=samples, actor=actor, source=UsageSource.CSV, raw_payload=data)
-        for rejected in (r for r in result.not_accepted if r.status == SampleStatus.REJECTED):
-            self.stderr.write(f"row {rejected.index + 2}: {rejected.reason}")
-        self.stdout.write(
-            f"batch {result.batch.pk}: {result.count('accepted')} accepted, "
-            f"{result.count('duplicate')} duplicates, {result.count('rejected')} rejected "
-            f"({result.decisions_text})"
-        )
+        try:
+            result = ingest_usage_file(data=data, actor=actor)
+        except UsageFileError as error:
+            raise CommandError(f"{file}: {error.detail}") from None
+        for refused in result.refused:
+            self.stderr.write(f"line {refused.line}: {refused.reason}")
+        self.stdout.write(result.summary())
+        if result.ingested:
+            self.stdout.write(f"Decisions: {result.ingested.decisions_text}.")

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from organisations.choices import Role
 from organisations.models import Organisation
 from organisations.services import create_api_key
+from tcfo_portal.inputs import parse_whole_number
 
 
 def find_organisation(name_or_id: str) -> Organisation:
@@ -15,8 +16,9 @@ def find_organisation(name_or_id: str) -> Organisation:
     exact = Organisation.objects.filter(name=name_or_id).first()
     if exact is not None:
         return exact
-    if name_or_id.isdigit():
-        by_id = Organisation.objects.filter(pk=int(name_or_id)).first()
+    pk = parse_whole_number(name_or_id, minimum=1)
+    if pk is not None:
+        by_id = Organisation.objects.filter(pk=pk).first()
         if by_id is not None:
             return by_id
     matches = list(Organisation.objects.filter(name__iexact=name_or_id)[:2])
