@@ -277,8 +277,9 @@ def test_the_csv_upload_and_the_command_name_the_decisions(usage, client, tmp_pa
     path.write_text("\n".join([lines[0], f"{circuit},{_ts(0)},{4 * SPEED},5"]) + "\n")
     out, err = StringIO(), StringIO()
     call_command("ingest_usage", str(path), "--operator", usage.azt.name, stdout=out, stderr=err)
-    assert "0 accepted, 0 duplicates, 1 rejected (1 conflict)" in out.getvalue()
-    assert "row 2: conflict: the bucket already holds" in err.getvalue()
+    assert "0 accepted, 0 duplicates, 1 rejected of 1 rows." in out.getvalue()
+    assert "Decisions: 1 conflict." in out.getvalue()
+    assert "line 2: conflict: the bucket already holds" in err.getvalue()
 
 
 def test_the_per_sample_and_column_paths_agree_on_each_decision(usage):

@@ -4,14 +4,15 @@ never a 500. The pages are taken from the URL resolver, so a page added later is
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from billing.models import DeletedDraft, Invoice
 from billing.services.runs import start_run
+from organisations import two_factor
 from organisations.choices import Role
 
 from ..billing.conftest import net, october, sales_net, usage
-from ..factories import CustomerFactory, OperatorFactory, UserFactory
+from ..factories import TEST_PASSWORD, CustomerFactory, OperatorFactory, UserFactory
 
 __all__ = ["net", "october", "sales_net", "usage"]
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,11 @@ def test_no_portal_page_answers_a_bad_parameter_with_a_500(client, path):
     for person in [*_people(), None]:
         if person is None:
             client.logout()
+        elif path == reverse("login-code"):
+            # The code step is for someone who has just given the right password.
+            client.logout()
+            two_factor.enrol_with_secret(user=person, secret="JBSWY3DPEHPK3PXP" * 2)
+            client.post(reverse("login"), {"username": person.username, "password": TEST_PASSWORD})
         else:
             client.force_login(person)
         method = {200: client.get, 405: client.post}.get(client.get(path).status_code)
