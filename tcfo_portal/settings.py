@@ -288,7 +288,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "organisations.api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "organisations.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["organisations.api.permissions.HasCapability"],
     "DEFAULT_PAGINATION_CLASS": "tcfo_portal.api.pagination.StandardPagination",

@@ -5,17 +5,22 @@ not concerned."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from leasing.models import Product
 from organisations import two_factor
 from organisations.choices import Role
+from organisations.models import ApiKey
+from organisations.services import create_api_key
 
-from ..conftest import key_client
+from ..conftest import key_client, log_in
 from ..factories import TEST_PASSWORD, CustomerFactory, OperatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +133,107 @@ def test_a_wrong_code_does_not_confirm_an_enrolment(client, finance):
 def test_api_keys_are_not_asked_for_two_factor(client, finance):
     api, _ = key_client(finance.organisation)
     assert api.get("/api/v1/me/").status_code == 200
+
+
+# --- The API with a browser session -----------------------------------------------------------
+
+# An Authorization header the API key authentication does not read: DRF goes on to the session.
+NOT_A_KEY = {"HTTP_AUTHORIZATION": "Basic eDp4"}
+PRODUCT = {
+    "code": "WL800",
+    "name": "800G",
+    "kind": "wavelength",
+    "commercial_form": "lease",
+    "bandwidth_mbps": 800000,
+    "spectrum_ghz": "150",
+}
+
+
+def _browser(user) -> Client:
+    """A browser that logged in with its password (and CSRF token, checked as in production)."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("login"))
+    browser.post(
+        reverse("login"),
+        {
+            "username": user.username,
+            "password": TEST_PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        },
+    )
+    assert "_auth_user_id" in browser.session
+    return browser
+
+
+def _api_post(browser: Client, path: str, body: dict, **headers: str):
+    return browser.post(
+        path,
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+        **headers,
+    )
+
+
+def _refused(response) -> None:
+    assert response.status_code == 403, response.content
+    assert response.json()["type"] == "two_factor_required"
+
+
+def test_staff_who_must_enrol_reach_no_api_with_any_other_authorization_header(finance):
+    browser = _browser(finance)
+    _refused(browser.get("/api/v1/me/", **NOT_A_KEY))
+    _refused(_api_post(browser, "/api/v1/products/", PRODUCT, **NOT_A_KEY))
+    _refused(_api_post(browser, "/api/v1/products/", PRODUCT))
+    assert not Product.objects.filter(code="WL800").exists()
+
+
+def test_a_session_from_before_the_enrolment_mints_no_api_key(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    browser = _browser(customer)
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")  # in another browser
+    _refused(_api_post(browser, "/api/v1/api-keys/", {"name": "mine"}, **NOT_A_KEY))
+    assert not ApiKey.objects.filter(name="mine").exists()
+    assert "_auth_user_id" not in browser.session  # and the session is over
+
+
+@pytest.mark.parametrize("header", [NOT_A_KEY, {}])
+def test_the_api_itself_refuses_an_unverified_session(finance, settings, header):
+    """Without the middleware: DRF's own session authentication asks for two-factor."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "TwoFactorMiddleware" not in m]
+    browser = _browser(finance)
+    _refused(browser.get("/api/v1/me/", **header))
+    _refused(_api_post(browser, "/api/v1/products/", PRODUCT, **header))
+    assert not Product.objects.filter(code="WL800").exists()
+
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    browser = _browser(customer)
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")
+    _refused(_api_post(browser, "/api/v1/api-keys/", {"name": "mine"}, **header))
+    assert not ApiKey.objects.filter(name="mine").exists()
+
+
+def test_a_verified_session_and_a_customer_without_an_authenticator_use_the_api(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    browser = _browser(customer)
+    created = _api_post(browser, "/api/v1/api-keys/", {"name": "mine"}, **NOT_A_KEY)
+    assert created.status_code == 201, created.content
+
+    finance = UserFactory(organisation=OperatorFactory(), role=Role.OPERATOR_FINANCE)
+    two_factor.enrol_with_secret(user=finance, secret="JBSWY3DPEHPK3PXP")
+    browser = Client()
+    log_in(browser, finance.username, TEST_PASSWORD)
+    assert browser.get("/api/v1/me/", **NOT_A_KEY).status_code == 200
+
+
+def test_an_api_key_decides_even_beside_an_unverified_session(finance):
+    browser = _browser(finance)
+    _, secret = create_api_key(organisation=finance.organisation, name="k")
+    me = browser.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert me.status_code == 200
+    assert me.json()["authentication"] == "api_key"
+    wrong = browser.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer abcdefgh.wrong")
+    assert wrong.status_code == 401
 
 
 # --- A user with an authenticator is always asked ------------------------------------------------
