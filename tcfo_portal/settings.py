@@ -402,6 +402,8 @@ TCFO_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("TCFO_PASSWORD_RESET_WIN
 # staff roles (operator finance and network, platform admins) must enrol whenever DEBUG is off.
 TCFO_REQUIRE_STAFF_2FA = env_bool("TCFO_REQUIRE_STAFF_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "TCFO Capacity Portal"
+# The Django admin never shows an authenticator's key, its QR code or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How long the code step waits after the password, in seconds.
 TCFO_2FA_LOGIN_SECONDS = 300
 # Audit log (django-auditlog): which records are followed, and whose they are, is in

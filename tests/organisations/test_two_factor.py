@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leasing.models import Product
@@ -378,6 +379,29 @@ def test_staff_cannot_turn_two_factor_off(client, enrolled_finance):
     response = client.post(reverse("two-factor-remove"), follow=True)
     assert "Your role must keep two-factor authentication" in response.content.decode()
     assert two_factor.is_enrolled(enrolled_finance)
+
+
+def test_the_admin_shows_no_authenticator_key_qr_code_or_recovery_code(client, enrolled_finance):
+    client.force_login(UserFactory(role=Role.PLATFORM_ADMIN, organisation=None))
+    device = two_factor.authenticator_of(enrolled_finance)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert enrolled_finance.username in html
+    assert device.key not in html
+    assert "qrcode" not in html
+    for view in ("config", "qrcode"):
+        url = reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])
+        assert client.get(url).status_code == 403, view
+    assert (
+        device.key
+        not in client.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
+    )
+
+    recovery = StaticDevice.objects.get(user=enrolled_finance)
+    page = client.get(reverse("admin:otp_static_staticdevice_change", args=[recovery.pk]))
+    assert page.status_code == 200
+    assert not any(code in page.content.decode() for code in enrolled_finance.recovery_codes)
 
 
 def test_staff_are_not_forced_to_enrol_when_not_enforced(client, finance, settings):
