@@ -391,6 +391,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "organisations.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "organisations.security.client_address"
 AXES_VERBOSE = False
+# What a failed login posted is kept (AccessAttempt.post_data) with these values masked: the
+# password and the code typed at the code step, and the CSRF token (it reveals the cookie's).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code", "csrfmiddlewaretoken"]
 # Behind a TLS-terminating proxy the client's address is the last one it appended to
 # X-Forwarded-For; otherwise REMOTE_ADDR (a forged header is ignored).
 TCFO_CLIENT_ADDRESS_FROM_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")

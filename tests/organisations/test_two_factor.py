@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -319,6 +320,34 @@ def test_wrong_codes_count_as_failed_logins(client, enrolled_finance, settings):
     right = client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
     assert right.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_a_wrong_code_is_not_kept_in_the_record_of_failures(enrolled_finance):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("login"))
+    token = browser.cookies["csrftoken"].value
+    browser.post(
+        reverse("login"),
+        {"username": enrolled_finance.username, "password": "wrong", "csrfmiddlewaretoken": token},
+    )
+    browser.post(
+        reverse("login"),
+        {
+            "username": enrolled_finance.username,
+            "password": TEST_PASSWORD,
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    browser.get(reverse("login-code"))
+    token = browser.cookies["csrftoken"].value
+    wrong = browser.post(reverse("login-code"), {"code": "123456", "csrfmiddlewaretoken": token})
+    assert wrong.status_code == 400
+    (attempt,) = AccessAttempt.objects.filter(username=enrolled_finance.username)
+    assert attempt.failures_since_start == 2
+    for secret in ("wrong", "123456", token, enrolled_finance.username):
+        assert secret not in attempt.post_data, secret
+    assert "code=********************" in attempt.post_data
+    assert "password=********************" in attempt.post_data
 
 
 def test_the_code_step_times_out(client, enrolled_finance, settings):
