@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -20,6 +21,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from .models import User
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -83,6 +86,15 @@ def current_lockouts() -> list[Lockout]:
         )
         for attempt in attempts.order_by("-attempt_time")
     ]
+
+
+def forget_failures_of_account(
+    sender: object, request: HttpRequest, user: User, **kwargs: Any
+) -> None:
+    """On a successful login (``user_logged_in``): forget the failed logins of that account, from
+    any address. The address's failures on other accounts stay counted, so logging in to an
+    account of one's own between guesses does not lift the limit per address."""
+    AxesProxyHandler.reset_attempts(username=user.get_username())
 
 
 def unlock_login(*, username: str = "", ip_address: str = "") -> int:

@@ -387,7 +387,10 @@ TCFO_IRU_SIGNING_PERCENT = "50"
 AXES_FAILURE_LIMIT = int(os.environ.get("TCFO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TCFO_LOGIN_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A successful login forgets the failures of that account only, never those of the address on
+# other accounts (organisations.security.forget_failures_of_account): axes' own reset would wipe
+# both, and an address could spray guesses between logins to an account of its own.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "organisations.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "organisations.security.client_address"
 AXES_VERBOSE = False

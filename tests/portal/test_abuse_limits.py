@@ -86,6 +86,34 @@ def test_a_success_before_the_limit_forgets_the_failures(client):
     assert _login(client, user.username, TEST_PASSWORD).status_code == 302
 
 
+def test_logging_in_to_an_account_of_ones_own_does_not_lift_the_limit_per_address(client):
+    own = UserFactory()
+    targets = [UserFactory() for _ in range(6)]
+    for target in targets[:4]:
+        assert _login(client, target.username, "guess").status_code == 200
+    assert _login(client, own.username, TEST_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    # The fifth guess from the address, whichever account: locked out.
+    assert _login(client, targets[4].username, "guess").status_code == 429
+    assert _login(client, own.username, TEST_PASSWORD).status_code == 429
+    assert _login(client, targets[5].username, TEST_PASSWORD).status_code == 429
+    # The accounts guessed at are not locked elsewhere; their owners log in from home.
+    assert _login(client, targets[0].username, TEST_PASSWORD, address=AWAY).status_code == 302
+
+
+def test_a_success_forgets_the_accounts_failures_from_every_address(client):
+    user = UserFactory()
+    for _ in range(3):
+        _login(client, user.username, "wrong", address=AWAY)
+    _login(client, user.username, "wrong")
+    assert _login(client, user.username, TEST_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert not AccessAttempt.objects.filter(username=user.username).exists()
+    for _ in range(4):
+        assert _login(client, user.username, "wrong", address=AWAY).status_code == 200
+    assert _login(client, user.username, TEST_PASSWORD).status_code == 302
+
+
 def test_a_platform_admin_sees_and_unlocks_a_locked_login(client):
     user = UserFactory(username="locked-out")
     for _ in range(5):
