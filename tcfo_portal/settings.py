@@ -412,6 +412,9 @@ OTP_TOTP_ISSUER = "TCFO Capacity Portal"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How long the code step waits after the password, in seconds.
 TCFO_2FA_LOGIN_SECONDS = 300
+# How long a code typed on the account page lets the user replace the authenticator, make new
+# recovery codes or turn two-factor authentication off, in seconds.
+TCFO_2FA_CONFIRM_SECONDS = 300
 # Audit log (django-auditlog): which records are followed, and whose they are, is in
 # audit/registry.py; each entry names who acted (a user, an API key, a task, a command).
 # A changed reference is written as what it names ("AzerTelecom"), not as its id.

@@ -13,7 +13,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leasing.models import Product
@@ -44,6 +44,12 @@ def _app_code(secret: str) -> str:
     """What an authenticator app shows now for ``secret`` (base32, as the setup page shows it)."""
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     return f"{TOTP(key).token():06d}"
+
+
+def _confirm_on_the_account_page(client, code: str):
+    """What changing two-factor authentication asks first: a code of the current app (or a
+    recovery code)."""
+    return client.post(reverse("two-factor"), {"code": code})
 
 
 def _enrol_through_the_page(client) -> list[str]:
@@ -289,6 +295,7 @@ def test_a_recovery_code_logs_in_once(client, enrolled_finance):
 def test_new_recovery_codes_replace_the_old_ones(client, enrolled_finance):
     _password(client, enrolled_finance)
     client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    _confirm_on_the_account_page(client, enrolled_finance.recovery_codes[5])
     response = client.post(reverse("two-factor-recovery-codes"))
     new = re.findall(r"<li>([a-z2-7]{8})</li>", response.content.decode())
     assert len(new) == 10
@@ -388,7 +395,7 @@ def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_o
     _password(client, customer)
     page = client.get(reverse("two-factor")).content.decode()
     assert "Optional for customers" in page
-    _enrol_through_the_page(client)
+    codes = _enrol_through_the_page(client)
     client.post(reverse("logout"))
 
     assert _password(client, customer)["Location"] == reverse("login-code")
@@ -396,6 +403,7 @@ def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_o
     client.post(reverse("login-code"), {"code": two_factor.code_for(device)})
     assert client.get("/").status_code == 200
 
+    _confirm_on_the_account_page(client, codes[0])
     client.post(reverse("two-factor-remove"))
     assert not two_factor.is_enrolled(customer)
     client.post(reverse("logout"))
@@ -405,6 +413,7 @@ def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_o
 def test_staff_cannot_turn_two_factor_off(client, enrolled_finance):
     _password(client, enrolled_finance)
     client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    _confirm_on_the_account_page(client, enrolled_finance.recovery_codes[0])
     response = client.post(reverse("two-factor-remove"), follow=True)
     assert "Your role must keep two-factor authentication" in response.content.decode()
     assert two_factor.is_enrolled(enrolled_finance)
@@ -431,6 +440,87 @@ def test_the_admin_shows_no_authenticator_key_qr_code_or_recovery_code(client, e
     page = client.get(reverse("admin:otp_static_staticdevice_change", args=[recovery.pk]))
     assert page.status_code == 200
     assert not any(code in page.content.decode() for code in enrolled_finance.recovery_codes)
+
+
+# --- Changing an authenticator asks for a code of the current one ------------------------------
+
+
+def _logged_in_with_a_code(client, user) -> None:
+    _password(client, user)
+    assert (
+        client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})["Location"]
+        == "/"
+    )
+
+
+def test_moving_to_a_new_phone_asks_for_a_code_of_the_current_one_first(client, enrolled_finance):
+    _logged_in_with_a_code(client, enrolled_finance)
+    old_device = two_factor.authenticator_of(enrolled_finance)
+    # A session alone: no new secret is shown, none can be confirmed.
+    page = client.get(reverse("two-factor-setup"))
+    assert page.status_code == 302
+    assert page["Location"] == reverse("two-factor")
+    assert client.post(reverse("two-factor-setup"), {"code": "123456"}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=enrolled_finance)) == [old_device]
+    account = client.get(reverse("two-factor")).content.decode()
+    assert "first type the code your app shows now" in account
+    assert "Move to a new phone" not in account
+
+    wrong = _confirm_on_the_account_page(client, "000000")
+    assert wrong.status_code == 400
+    assert "That code is not right" in wrong.content.decode()
+    assert client.get(reverse("two-factor-setup")).status_code == 302
+
+    assert _confirm_on_the_account_page(client, two_factor.code_for(old_device)).status_code == 302
+    assert "Move to a new phone" in client.get(reverse("two-factor")).content.decode()
+    new_codes = _enrol_through_the_page(client)
+    assert list(TOTPDevice.objects.filter(user=enrolled_finance)) != [old_device]
+    # The confirmation served once: moving again asks again.
+    assert client.get(reverse("two-factor-setup"))["Location"] == reverse("two-factor")
+    client.post(reverse("logout"))
+
+    _password(client, enrolled_finance)
+    old_code = _app_code("JBSWY3DPEHPK3PXP")
+    assert client.post(reverse("login-code"), {"code": old_code}).status_code == 400
+    assert client.post(reverse("login-code"), {"code": new_codes[0]}).status_code == 302
+
+
+def test_a_recovery_code_also_confirms(client, enrolled_finance):
+    _logged_in_with_a_code(client, enrolled_finance)
+    code = enrolled_finance.recovery_codes[3]
+    assert _confirm_on_the_account_page(client, code).status_code == 302
+    page = client.get(reverse("two-factor-setup"))
+    assert page.status_code == 200
+    assert "Move to a new phone" in page.content.decode()
+    assert two_factor.recovery_codes_left(enrolled_finance) == 9  # that one is used up
+
+
+def test_new_recovery_codes_and_turning_off_ask_for_a_code_first(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")
+    codes = two_factor.new_recovery_codes(user=customer)
+    _logged_in_with_a_code(client, customer)
+
+    response = client.post(reverse("two-factor-recovery-codes"))
+    assert response["Location"] == reverse("two-factor")
+    response = client.post(reverse("two-factor-remove"), follow=True)
+    assert "Type a code of your authenticator app (or a recovery code) first" in (
+        response.content.decode()
+    )
+    assert two_factor.is_enrolled(customer)
+    assert two_factor.recovery_codes_left(customer) == 10
+    assert set(
+        StaticToken.objects.filter(device__user=customer).values_list("token", flat=True)
+    ) == set(codes)
+
+
+def test_a_confirmation_lasts_a_few_minutes(client, enrolled_finance, settings):
+    _logged_in_with_a_code(client, enrolled_finance)
+    _confirm_on_the_account_page(client, enrolled_finance.recovery_codes[0])
+    assert client.get(reverse("two-factor-setup")).status_code == 200
+    settings.TCFO_2FA_CONFIRM_SECONDS = -1  # later
+    assert client.get(reverse("two-factor-setup"))["Location"] == reverse("two-factor")
+    assert client.post(reverse("two-factor-recovery-codes"))["Location"] == reverse("two-factor")
 
 
 def test_staff_are_not_forced_to_enrol_when_not_enforced(client, finance, settings):
