@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, GenericIPAddressField, OuterRef, Q, QuerySet, Value
 
 from organisations.access import Actor, has_capability, is_platform_admin
 from organisations.choices import Capability
@@ -26,19 +26,25 @@ def entries_for(actor: Actor | None) -> QuerySet[LogEntry]:
       or credited on them...) and of the consortium's shared records (segments and their
       ownership, paths, fiber pairs, the catalog and prices, capacity);
     - anyone else (customers, API keys): nothing.
+
+    Each entry's ``actor_address`` is the address the change came from (``remote_addr``) for
+    platform admins, and None for everyone else: an operator's staff read entries written by
+    other organisations' people (a customer's order on the consortium's capacity), never their
+    addresses. Show ``actor_address``, not ``remote_addr``.
     """
     entries = LogEntry.objects.select_related("content_type", "actor").order_by("-timestamp", "-pk")
     if not has_capability(actor, Capability.VIEW_AUDIT_LOG):
         return entries.none()
     if is_platform_admin(actor):
-        return entries
+        return entries.annotate(actor_address=F("remote_addr"))
     organisation = actor.organisation
     if organisation is None or not organisation.is_operator:
         return entries.none()
     theirs = EntryScope.objects.filter(entry=OuterRef("pk")).filter(
         Q(organisation=organisation) | Q(organisation__isnull=True)
     )
-    return entries.filter(Exists(theirs))
+    hidden = Value(None, output_field=GenericIPAddressField())
+    return entries.filter(Exists(theirs)).annotate(actor_address=hidden)
 
 
 @dataclass(frozen=True)

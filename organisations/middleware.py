@@ -1,5 +1,6 @@
 """Two-factor authentication for every page a session reaches (the portal, the API with a
-browser session, the Django admin). Requests made with an API key are not concerned."""
+browser session, the Django admin). Requests made with an API key are not concerned; the API
+also refuses an unverified session itself (``VerifiedSessionAuthentication``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from tcfo_portal.api.errors import error_body
 
 from . import two_factor
+from .api.authentication import presents_api_key
 
 # Pages a staff user who must enrol can still reach: enrolling itself, and leaving.
 _ENROLMENT_PATHS = ("two-factor", "two-factor-setup", "logout")
@@ -42,8 +44,8 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return None
-        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
-            return None  # an API key (or a refused one) decides, not the session
+        if request.path.startswith("/api/") and presents_api_key(request):
+            return None  # the key (accepted or refused) decides, not the session
         if two_factor.is_enrolled(user):
             logout(request)
             return self._to_login(request)
@@ -60,7 +62,7 @@ class TwoFactorMiddleware:
     @staticmethod
     def _to_login(request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
-            body = error_body("not_authenticated", "Log in again, with your code.")
+            body = error_body("two_factor_required", "Log in again, with your code.")
             return JsonResponse(body, status=403)
         messages.info(request, "Log in again, with the code of your authenticator app.")
         return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")

@@ -8,18 +8,23 @@ per e-mail and per address, so several web processes share one count.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from .models import User
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -60,29 +65,94 @@ def lockout_response(
 
 @dataclass(frozen=True)
 class Lockout:
-    """A username or an address that failed to log in too often and is refused until ``until``."""
+    """An account (``username``) or an address (``ip_address``) refused after too many failed
+    logins, until ``until`` (None: until unlocked). ``others`` are the addresses its failures
+    came from (an account), or the accounts tried from it (an address)."""
 
     username: str
     ip_address: str
     failures: int
-    until: object
+    until: datetime.datetime | None
+    last_failure: datetime.datetime
+    others: tuple[str, ...]
+
+    @property
+    def is_address(self) -> bool:
+        return bool(self.ip_address)
 
 
 def current_lockouts() -> list[Lockout]:
-    """The accounts and addresses locked out now (django-axes' attempts past the limit)."""
+    """The accounts and addresses locked out now, the most recent failure first.
+
+    As django-axes counts: the failures of an account from every address, and of an address on
+    every account, within the cool-off; locked once either reaches ``AXES_FAILURE_LIMIT``."""
     cool_off = get_cool_off()
-    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    recent = AccessAttempt.objects.all()
     if cool_off:
-        attempts = attempts.filter(attempt_time__gt=timezone.now() - cool_off)
-    return [
-        Lockout(
-            username=attempt.username or "",
-            ip_address=attempt.ip_address or "",
-            failures=attempt.failures_since_start,
-            until=attempt.attempt_time + cool_off if cool_off else None,
-        )
-        for attempt in attempts.order_by("-attempt_time")
+        recent = recent.filter(attempt_time__gte=timezone.now() - cool_off)
+    lockouts = [
+        *_over_the_limit(recent.exclude(username="").filter(username__isnull=False), "username"),
+        *_over_the_limit(recent.filter(ip_address__isnull=False), "ip_address"),
     ]
+    return sorted(lockouts, key=lambda lockout: lockout.last_failure, reverse=True)
+
+
+def _over_the_limit(attempts: QuerySet[AccessAttempt], field: str) -> list[Lockout]:
+    """The values of ``field`` whose ``attempts`` add up to the limit, as lockouts."""
+    limit = settings.AXES_FAILURE_LIMIT
+    cool_off = get_cool_off()
+    other = "ip_address" if field == "username" else "username"
+    groups = (
+        attempts.order_by()
+        .values(field)
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=limit)
+        .values_list(field, "failures")
+    )
+    lockouts = []
+    for value, failures in groups:
+        rows = list(
+            attempts.filter(**{field: value})
+            .order_by("-attempt_time")
+            .values_list("failures_since_start", "attempt_time", other)
+        )
+        lockouts.append(
+            Lockout(
+                username=value if field == "username" else "",
+                ip_address=value if field == "ip_address" else "",
+                failures=failures,
+                until=_locked_until(rows, limit, cool_off),
+                last_failure=rows[0][1],
+                others=tuple(sorted({str(row[2]) for row in rows if row[2]})),
+            )
+        )
+    return lockouts
+
+
+def _locked_until(
+    rows: list[tuple[int, datetime.datetime, Any]],
+    limit: int,
+    cool_off: datetime.timedelta | None,
+) -> datetime.datetime | None:
+    """When the failures still counted fall below the limit: when the oldest of the newest rows
+    that reach it leaves the cool-off (``rows`` newest first)."""
+    if not cool_off:
+        return None
+    counted = 0
+    for failures, attempt_time, _ in rows:
+        counted += failures
+        if counted >= limit:
+            return attempt_time + cool_off
+    return None
+
+
+def forget_failures_of_account(
+    sender: object, request: HttpRequest, user: User, **kwargs: Any
+) -> None:
+    """On a successful login (``user_logged_in``): forget the failed logins of that account, from
+    any address. The address's failures on other accounts stay counted, so logging in to an
+    account of one's own between guesses does not lift the limit per address."""
+    AxesProxyHandler.reset_attempts(username=user.get_username())
 
 
 def unlock_login(*, username: str = "", ip_address: str = "") -> int:

@@ -84,6 +84,17 @@ def _pending_login(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
     return user, pending
 
 
+def _refuse_code(form: CodeForm, checked: two_factor.CodeCheck) -> None:
+    if checked.wait_seconds:
+        form.add_error(
+            "code",
+            f"Too many wrong codes: wait {checked.wait_seconds} second(s), then try the code "
+            "your app shows then.",
+        )
+    else:
+        form.add_error("code", "That code is not right (or was used already).")
+
+
 @method_decorator(never_cache, name="dispatch")
 class LoginCodeView(FormView):
     """The code step: the authenticator's code or a recovery code. Wrong codes count as failed
@@ -107,14 +118,7 @@ class LoginCodeView(FormView):
         checked = two_factor.check_code(user=user, code=form.cleaned_data["code"])
         if not checked.ok:
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-            if checked.wait_seconds:
-                form.add_error(
-                    "code",
-                    f"Too many wrong codes: wait {checked.wait_seconds} second(s), then try "
-                    "the code your app shows then.",
-                )
-            else:
-                form.add_error("code", "That code is not right (or was used already).")
+            _refuse_code(form, checked)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         del request.session[_PENDING_LOGIN]
         auth_login(request, user, backend=self.pending["backend"])
@@ -154,9 +158,37 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 # --- Account security: enrolling an authenticator, recovery codes --------------------------------
 
+_CODE_CONFIRMED = "tcfo_2fa_confirmed_at"
 
-class TwoFactorView(LoginRequiredMixin, TemplateView):
+
+def _confirmed_recently(request: HttpRequest) -> bool:
+    """Whether the user typed a code of their current authenticator (or a recovery code) on the
+    account page in the last ``TCFO_2FA_CONFIRM_SECONDS``: what replacing the authenticator,
+    making new recovery codes or turning two-factor authentication off asks first, so a
+    session alone (a stolen cookie, a computer left unlocked) cannot do them."""
+    at = request.session.get(_CODE_CONFIRMED)
+    if not isinstance(at, int | float):
+        return False
+    return 0 <= time.time() - at <= settings.TCFO_2FA_CONFIRM_SECONDS
+
+
+def _ask_for_a_code(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "Type a code of your authenticator app (or a recovery code) first.")
+    return redirect("two-factor")
+
+
+@method_decorator(never_cache, name="dispatch")
+class TwoFactorView(LoginRequiredMixin, FormView):
+    """The account's two-factor status. A user with an authenticator confirms with a code here
+    before changing it (new phone, new recovery codes, off)."""
+
     template_name = "organisations/two_factor.html"
+    form_class = CodeForm
+
+    def get_form(self, form_class: type[CodeForm] | None = None) -> CodeForm:
+        form = super().get_form(form_class)
+        form.fields["code"].widget.attrs.pop("autofocus", None)
+        return form
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
@@ -165,17 +197,38 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
             must_enrol=two_factor.must_enrol(user),
             staff_role=two_factor.is_staff_role(user),
             recovery_codes_left=two_factor.recovery_codes_left(user),
+            confirmed=_confirmed_recently(self.request),
+            confirm_minutes=max(1, settings.TCFO_2FA_CONFIRM_SECONDS // 60),
             **kwargs,
         )
+
+    def form_valid(self, form: CodeForm) -> HttpResponse:
+        request = self.request
+        if not two_factor.is_enrolled(request.user):
+            return redirect("two-factor")
+        _require_verified(request)
+        checked = two_factor.check_code(user=request.user, code=form.cleaned_data["code"])
+        if not checked.ok:
+            _refuse_code(form, checked)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        request.session[_CODE_CONFIRMED] = time.time()
+        return redirect("two-factor")
 
 
 @method_decorator(never_cache, name="dispatch")
 class TwoFactorSetupView(LoginRequiredMixin, FormView):
     """Shows a new authenticator's QR code and secret; a code from the app confirms it, and the
-    recovery codes are shown once in the answer."""
+    recovery codes are shown once in the answer. Replacing an authenticator (a new phone) asks
+    for a code of the current one first (on the account page)."""
 
     template_name = "organisations/two_factor_setup.html"
     form_class = CodeForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.replacing = request.user.is_authenticated and two_factor.is_enrolled(request.user)
+        if self.replacing and not _confirmed_recently(request):
+            return _ask_for_a_code(request)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, form_class: type[CodeForm] | None = None) -> CodeForm:
         form = super().get_form(form_class)
@@ -191,7 +244,8 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
         return super().get_context_data(
             qr_code=two_factor.qr_code_svg(device),
             secret=two_factor.secret_of(device),
-            must_enrol=two_factor.must_enrol(self.request.user),
+            must_enrol=two_factor.must_enrol(self.request.user) and not self.replacing,
+            replacing=self.replacing,
             **kwargs,
         )
 
@@ -204,6 +258,7 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         device.refresh_from_db()
         otp_login(self.request, device)
+        self.request.session.pop(_CODE_CONFIRMED, None)
         return render(
             self.request, "organisations/recovery_codes.html", {"codes": codes, "enrolled": True}
         )
@@ -220,6 +275,8 @@ class RecoveryCodesView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         _require_verified(request)
+        if not _confirmed_recently(request):
+            return _ask_for_a_code(request)
         codes = two_factor.new_recovery_codes(user=request.user)
         return render(request, "organisations/recovery_codes.html", {"codes": codes})
 
@@ -230,11 +287,14 @@ class TwoFactorRemoveView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         _require_verified(request)
+        if not _confirmed_recently(request):
+            return _ask_for_a_code(request)
         try:
             two_factor.remove_two_factor(user=request.user)
         except DomainError as error:
             messages.error(request, error.detail)
         else:
+            request.session.pop(_CODE_CONFIRMED, None)
             messages.success(request, "Two-factor authentication is off.")
         return redirect("two-factor")
 

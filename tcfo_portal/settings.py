@@ -288,7 +288,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "organisations.api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "organisations.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["organisations.api.permissions.HasCapability"],
     "DEFAULT_PAGINATION_CLASS": "tcfo_portal.api.pagination.StandardPagination",
@@ -387,10 +387,16 @@ TCFO_IRU_SIGNING_PERCENT = "50"
 AXES_FAILURE_LIMIT = int(os.environ.get("TCFO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TCFO_LOGIN_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A successful login forgets the failures of that account only, never those of the address on
+# other accounts (organisations.security.forget_failures_of_account): axes' own reset would wipe
+# both, and an address could spray guesses between logins to an account of its own.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "organisations.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "organisations.security.client_address"
 AXES_VERBOSE = False
+# What a failed login posted is kept (AccessAttempt.post_data) with these values masked: the
+# password and the code typed at the code step, and the CSRF token (it reveals the cookie's).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code", "csrfmiddlewaretoken"]
 # Behind a TLS-terminating proxy the client's address is the last one it appended to
 # X-Forwarded-For; otherwise REMOTE_ADDR (a forged header is ignored).
 TCFO_CLIENT_ADDRESS_FROM_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
@@ -402,8 +408,13 @@ TCFO_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("TCFO_PASSWORD_RESET_WIN
 # staff roles (operator finance and network, platform admins) must enrol whenever DEBUG is off.
 TCFO_REQUIRE_STAFF_2FA = env_bool("TCFO_REQUIRE_STAFF_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "TCFO Capacity Portal"
+# The Django admin never shows an authenticator's key, its QR code or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How long the code step waits after the password, in seconds.
 TCFO_2FA_LOGIN_SECONDS = 300
+# How long a code typed on the account page lets the user replace the authenticator, make new
+# recovery codes or turn two-factor authentication off, in seconds.
+TCFO_2FA_CONFIRM_SECONDS = 300
 # Audit log (django-auditlog): which records are followed, and whose they are, is in
 # audit/registry.py; each entry names who acted (a user, an API key, a task, a command).
 # A changed reference is written as what it names ("AzerTelecom"), not as its id.

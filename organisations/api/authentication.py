@@ -1,17 +1,20 @@
-"""API key authentication for the wholesale API: ``Authorization: Api-Key <key>``, or the same key
-as ``Authorization: Bearer <key>`` (what clients generated from the schema send)."""
+"""API authentication: an API key as ``Authorization: Api-Key <key>``, or the same key as
+``Authorization: Bearer <key>`` (what clients generated from the schema send); else a browser
+session, only once two-factor authentication let it through."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, status
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from ..models import API_KEY_PATTERN, ApiKey, Organisation
+from .. import two_factor
+from ..models import API_KEY_PATTERN, ApiKey, Organisation, User
 from ..services import record_api_key_use
 
 
@@ -51,6 +54,12 @@ class ApiKeyParser(KeyParser):
         return key
 
 
+def presents_api_key(request: HttpRequest) -> bool:
+    """Whether ``request`` carries an API key in a scheme we read (``Api-Key``, ``Bearer``): then
+    the key alone decides who it is (or refuses it), never a session the client also sends."""
+    return ApiKeyAuthentication.key_parser.get(request) is not None
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = KeyParser.keyword
     key_parser = ApiKeyParser()
@@ -76,6 +85,40 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) to a request without credentials.
         return self.keyword
+
+
+class TwoFactorRequired(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "two_factor_required"
+    default_detail = (
+        "This session has not passed two-factor authentication: log in again with your code, "
+        "or set it up in the portal first (Account security)."
+    )
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication (with its CSRF check), for sessions that passed two-factor
+    authentication when they must: a session of a user who has an authenticator but did not
+    log in with it, or of a staff user who must enrol and has not, is refused 403
+    ``two_factor_required`` whatever else the request carries."""
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        authenticated = super().authenticate(request)
+        if authenticated is None:
+            return None
+        user = authenticated[0]
+        verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
+        if verified is not None and verified():
+            return authenticated
+        if two_factor.is_enrolled(user) or two_factor.must_enrol(user):
+            raise TwoFactorRequired()
+        return authenticated
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """In the schema: the session cookie, as for DRF's own session authentication."""
+
+    target_class = "organisations.api.authentication.VerifiedSessionAuthentication"
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -256,6 +256,36 @@ def test_api_keys_read_no_audit_entries(changes):
     assert entries_for(ApiKeyActor(key)).count() == 0
 
 
+def test_only_platform_admins_see_from_which_address_a_change_came(sales_net):
+    """A customer's order changes the consortium's capacity: the operators' staff read those
+    entries, not the customer's address."""
+    buyer_address = "198.51.100.23"
+    buyer = session_client(sales_net.buyer)
+    quote = buyer.post(
+        "/api/v1/quotes/",
+        {"product": "WL100", "path": "BAK-AKT", "term_months": 12, "start_date": "2026-12-01"},
+        format="json",
+        REMOTE_ADDR=buyer_address,
+    )
+    assert quote.status_code == 201, quote.content
+    order = buyer.post(
+        "/api/v1/orders/", {"quote": quote.json()["id"]}, format="json", REMOTE_ADDR=buyer_address
+    )
+    assert order.status_code == 201, order.content
+    (allocation,) = entries(CapacityAllocation, action=LogEntry.Action.CREATE)
+    assert allocation.remote_addr == buyer_address
+
+    staff = sales_net.noc  # AZT's network staff
+    html = session_client(staff).get("/audit/").content.decode()
+    assert "Capacity allocation" in html
+    assert buyer_address not in html
+    assert entries_for(staff).get(pk=allocation.pk).actor_address is None
+
+    admin = UserFactory(role=Role.PLATFORM_ADMIN, organisation=None)
+    assert buyer_address in session_client(admin).get("/audit/").content.decode()
+    assert entries_for(admin).get(pk=allocation.pk).actor_address == buyer_address
+
+
 def test_the_page_filters_and_pages_and_answers_bad_filters_with_a_400(changes):
     admin = session_client(UserFactory(role=Role.PLATFORM_ADMIN, organisation=None))
     site_type = ContentType.objects.get_for_model(Site).pk

@@ -5,17 +5,24 @@ not concerned."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
+from axes.models import AccessAttempt
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from leasing.models import Product
 from organisations import two_factor
 from organisations.choices import Role
+from organisations.models import ApiKey
+from organisations.services import create_api_key
 
-from ..conftest import key_client
+from ..conftest import key_client, log_in
 from ..factories import TEST_PASSWORD, CustomerFactory, OperatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +44,12 @@ def _app_code(secret: str) -> str:
     """What an authenticator app shows now for ``secret`` (base32, as the setup page shows it)."""
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     return f"{TOTP(key).token():06d}"
+
+
+def _confirm_on_the_account_page(client, code: str):
+    """What changing two-factor authentication asks first: a code of the current app (or a
+    recovery code)."""
+    return client.post(reverse("two-factor"), {"code": code})
 
 
 def _enrol_through_the_page(client) -> list[str]:
@@ -130,6 +143,107 @@ def test_api_keys_are_not_asked_for_two_factor(client, finance):
     assert api.get("/api/v1/me/").status_code == 200
 
 
+# --- The API with a browser session -----------------------------------------------------------
+
+# An Authorization header the API key authentication does not read: DRF goes on to the session.
+NOT_A_KEY = {"HTTP_AUTHORIZATION": "Basic eDp4"}
+PRODUCT = {
+    "code": "WL800",
+    "name": "800G",
+    "kind": "wavelength",
+    "commercial_form": "lease",
+    "bandwidth_mbps": 800000,
+    "spectrum_ghz": "150",
+}
+
+
+def _browser(user) -> Client:
+    """A browser that logged in with its password (and CSRF token, checked as in production)."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("login"))
+    browser.post(
+        reverse("login"),
+        {
+            "username": user.username,
+            "password": TEST_PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        },
+    )
+    assert "_auth_user_id" in browser.session
+    return browser
+
+
+def _api_post(browser: Client, path: str, body: dict, **headers: str):
+    return browser.post(
+        path,
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+        **headers,
+    )
+
+
+def _refused(response) -> None:
+    assert response.status_code == 403, response.content
+    assert response.json()["type"] == "two_factor_required"
+
+
+def test_staff_who_must_enrol_reach_no_api_with_any_other_authorization_header(finance):
+    browser = _browser(finance)
+    _refused(browser.get("/api/v1/me/", **NOT_A_KEY))
+    _refused(_api_post(browser, "/api/v1/products/", PRODUCT, **NOT_A_KEY))
+    _refused(_api_post(browser, "/api/v1/products/", PRODUCT))
+    assert not Product.objects.filter(code="WL800").exists()
+
+
+def test_a_session_from_before_the_enrolment_mints_no_api_key(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    browser = _browser(customer)
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")  # in another browser
+    _refused(_api_post(browser, "/api/v1/api-keys/", {"name": "mine"}, **NOT_A_KEY))
+    assert not ApiKey.objects.filter(name="mine").exists()
+    assert "_auth_user_id" not in browser.session  # and the session is over
+
+
+@pytest.mark.parametrize("header", [NOT_A_KEY, {}])
+def test_the_api_itself_refuses_an_unverified_session(finance, settings, header):
+    """Without the middleware: DRF's own session authentication asks for two-factor."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "TwoFactorMiddleware" not in m]
+    browser = _browser(finance)
+    _refused(browser.get("/api/v1/me/", **header))
+    _refused(_api_post(browser, "/api/v1/products/", PRODUCT, **header))
+    assert not Product.objects.filter(code="WL800").exists()
+
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    browser = _browser(customer)
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")
+    _refused(_api_post(browser, "/api/v1/api-keys/", {"name": "mine"}, **header))
+    assert not ApiKey.objects.filter(name="mine").exists()
+
+
+def test_a_verified_session_and_a_customer_without_an_authenticator_use_the_api(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    browser = _browser(customer)
+    created = _api_post(browser, "/api/v1/api-keys/", {"name": "mine"}, **NOT_A_KEY)
+    assert created.status_code == 201, created.content
+
+    finance = UserFactory(organisation=OperatorFactory(), role=Role.OPERATOR_FINANCE)
+    two_factor.enrol_with_secret(user=finance, secret="JBSWY3DPEHPK3PXP")
+    browser = Client()
+    log_in(browser, finance.username, TEST_PASSWORD)
+    assert browser.get("/api/v1/me/", **NOT_A_KEY).status_code == 200
+
+
+def test_an_api_key_decides_even_beside_an_unverified_session(finance):
+    browser = _browser(finance)
+    _, secret = create_api_key(organisation=finance.organisation, name="k")
+    me = browser.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert me.status_code == 200
+    assert me.json()["authentication"] == "api_key"
+    wrong = browser.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer abcdefgh.wrong")
+    assert wrong.status_code == 401
+
+
 # --- A user with an authenticator is always asked ------------------------------------------------
 
 
@@ -181,6 +295,7 @@ def test_a_recovery_code_logs_in_once(client, enrolled_finance):
 def test_new_recovery_codes_replace_the_old_ones(client, enrolled_finance):
     _password(client, enrolled_finance)
     client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    _confirm_on_the_account_page(client, enrolled_finance.recovery_codes[5])
     response = client.post(reverse("two-factor-recovery-codes"))
     new = re.findall(r"<li>([a-z2-7]{8})</li>", response.content.decode())
     assert len(new) == 10
@@ -212,6 +327,34 @@ def test_wrong_codes_count_as_failed_logins(client, enrolled_finance, settings):
     right = client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
     assert right.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_a_wrong_code_is_not_kept_in_the_record_of_failures(enrolled_finance):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("login"))
+    token = browser.cookies["csrftoken"].value
+    browser.post(
+        reverse("login"),
+        {"username": enrolled_finance.username, "password": "wrong", "csrfmiddlewaretoken": token},
+    )
+    browser.post(
+        reverse("login"),
+        {
+            "username": enrolled_finance.username,
+            "password": TEST_PASSWORD,
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    browser.get(reverse("login-code"))
+    token = browser.cookies["csrftoken"].value
+    wrong = browser.post(reverse("login-code"), {"code": "123456", "csrfmiddlewaretoken": token})
+    assert wrong.status_code == 400
+    (attempt,) = AccessAttempt.objects.filter(username=enrolled_finance.username)
+    assert attempt.failures_since_start == 2
+    for secret in ("wrong", "123456", token, enrolled_finance.username):
+        assert secret not in attempt.post_data, secret
+    assert "code=********************" in attempt.post_data
+    assert "password=********************" in attempt.post_data
 
 
 def test_the_code_step_times_out(client, enrolled_finance, settings):
@@ -252,7 +395,7 @@ def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_o
     _password(client, customer)
     page = client.get(reverse("two-factor")).content.decode()
     assert "Optional for customers" in page
-    _enrol_through_the_page(client)
+    codes = _enrol_through_the_page(client)
     client.post(reverse("logout"))
 
     assert _password(client, customer)["Location"] == reverse("login-code")
@@ -260,6 +403,7 @@ def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_o
     client.post(reverse("login-code"), {"code": two_factor.code_for(device)})
     assert client.get("/").status_code == 200
 
+    _confirm_on_the_account_page(client, codes[0])
     client.post(reverse("two-factor-remove"))
     assert not two_factor.is_enrolled(customer)
     client.post(reverse("logout"))
@@ -269,9 +413,114 @@ def test_a_customer_enrols_from_the_account_page_is_then_asked_and_may_turn_it_o
 def test_staff_cannot_turn_two_factor_off(client, enrolled_finance):
     _password(client, enrolled_finance)
     client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})
+    _confirm_on_the_account_page(client, enrolled_finance.recovery_codes[0])
     response = client.post(reverse("two-factor-remove"), follow=True)
     assert "Your role must keep two-factor authentication" in response.content.decode()
     assert two_factor.is_enrolled(enrolled_finance)
+
+
+def test_the_admin_shows_no_authenticator_key_qr_code_or_recovery_code(client, enrolled_finance):
+    client.force_login(UserFactory(role=Role.PLATFORM_ADMIN, organisation=None))
+    device = two_factor.authenticator_of(enrolled_finance)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert enrolled_finance.username in html
+    assert device.key not in html
+    assert "qrcode" not in html
+    for view in ("config", "qrcode"):
+        url = reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])
+        assert client.get(url).status_code == 403, view
+    assert (
+        device.key
+        not in client.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
+    )
+
+    recovery = StaticDevice.objects.get(user=enrolled_finance)
+    page = client.get(reverse("admin:otp_static_staticdevice_change", args=[recovery.pk]))
+    assert page.status_code == 200
+    assert not any(code in page.content.decode() for code in enrolled_finance.recovery_codes)
+
+
+# --- Changing an authenticator asks for a code of the current one ------------------------------
+
+
+def _logged_in_with_a_code(client, user) -> None:
+    _password(client, user)
+    assert (
+        client.post(reverse("login-code"), {"code": _app_code("JBSWY3DPEHPK3PXP")})["Location"]
+        == "/"
+    )
+
+
+def test_moving_to_a_new_phone_asks_for_a_code_of_the_current_one_first(client, enrolled_finance):
+    _logged_in_with_a_code(client, enrolled_finance)
+    old_device = two_factor.authenticator_of(enrolled_finance)
+    # A session alone: no new secret is shown, none can be confirmed.
+    page = client.get(reverse("two-factor-setup"))
+    assert page.status_code == 302
+    assert page["Location"] == reverse("two-factor")
+    assert client.post(reverse("two-factor-setup"), {"code": "123456"}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=enrolled_finance)) == [old_device]
+    account = client.get(reverse("two-factor")).content.decode()
+    assert "first type the code your app shows now" in account
+    assert "Move to a new phone" not in account
+
+    wrong = _confirm_on_the_account_page(client, "000000")
+    assert wrong.status_code == 400
+    assert "That code is not right" in wrong.content.decode()
+    assert client.get(reverse("two-factor-setup")).status_code == 302
+
+    assert _confirm_on_the_account_page(client, two_factor.code_for(old_device)).status_code == 302
+    assert "Move to a new phone" in client.get(reverse("two-factor")).content.decode()
+    new_codes = _enrol_through_the_page(client)
+    assert list(TOTPDevice.objects.filter(user=enrolled_finance)) != [old_device]
+    # The confirmation served once: moving again asks again.
+    assert client.get(reverse("two-factor-setup"))["Location"] == reverse("two-factor")
+    client.post(reverse("logout"))
+
+    _password(client, enrolled_finance)
+    old_code = _app_code("JBSWY3DPEHPK3PXP")
+    assert client.post(reverse("login-code"), {"code": old_code}).status_code == 400
+    assert client.post(reverse("login-code"), {"code": new_codes[0]}).status_code == 302
+
+
+def test_a_recovery_code_also_confirms(client, enrolled_finance):
+    _logged_in_with_a_code(client, enrolled_finance)
+    code = enrolled_finance.recovery_codes[3]
+    assert _confirm_on_the_account_page(client, code).status_code == 302
+    page = client.get(reverse("two-factor-setup"))
+    assert page.status_code == 200
+    assert "Move to a new phone" in page.content.decode()
+    assert two_factor.recovery_codes_left(enrolled_finance) == 9  # that one is used up
+
+
+def test_new_recovery_codes_and_turning_off_ask_for_a_code_first(client):
+    customer = UserFactory(role=Role.CUSTOMER_ADMIN)
+    two_factor.enrol_with_secret(user=customer, secret="JBSWY3DPEHPK3PXP")
+    codes = two_factor.new_recovery_codes(user=customer)
+    _logged_in_with_a_code(client, customer)
+
+    response = client.post(reverse("two-factor-recovery-codes"))
+    assert response["Location"] == reverse("two-factor")
+    response = client.post(reverse("two-factor-remove"), follow=True)
+    assert "Type a code of your authenticator app (or a recovery code) first" in (
+        response.content.decode()
+    )
+    assert two_factor.is_enrolled(customer)
+    assert two_factor.recovery_codes_left(customer) == 10
+    assert set(
+        StaticToken.objects.filter(device__user=customer).values_list("token", flat=True)
+    ) == set(codes)
+
+
+def test_a_confirmation_lasts_a_few_minutes(client, enrolled_finance, settings):
+    _logged_in_with_a_code(client, enrolled_finance)
+    _confirm_on_the_account_page(client, enrolled_finance.recovery_codes[0])
+    assert client.get(reverse("two-factor-setup")).status_code == 200
+    settings.TCFO_2FA_CONFIRM_SECONDS = -1  # later
+    assert client.get(reverse("two-factor-setup"))["Location"] == reverse("two-factor")
+    assert client.post(reverse("two-factor-recovery-codes"))["Location"] == reverse("two-factor")
 
 
 def test_staff_are_not_forced_to_enrol_when_not_enforced(client, finance, settings):

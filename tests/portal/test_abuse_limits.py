@@ -10,6 +10,7 @@ from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from organisations.choices import Role
 
@@ -86,6 +87,34 @@ def test_a_success_before_the_limit_forgets_the_failures(client):
     assert _login(client, user.username, TEST_PASSWORD).status_code == 302
 
 
+def test_logging_in_to_an_account_of_ones_own_does_not_lift_the_limit_per_address(client):
+    own = UserFactory()
+    targets = [UserFactory() for _ in range(6)]
+    for target in targets[:4]:
+        assert _login(client, target.username, "guess").status_code == 200
+    assert _login(client, own.username, TEST_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    # The fifth guess from the address, whichever account: locked out.
+    assert _login(client, targets[4].username, "guess").status_code == 429
+    assert _login(client, own.username, TEST_PASSWORD).status_code == 429
+    assert _login(client, targets[5].username, TEST_PASSWORD).status_code == 429
+    # The accounts guessed at are not locked elsewhere; their owners log in from home.
+    assert _login(client, targets[0].username, TEST_PASSWORD, address=AWAY).status_code == 302
+
+
+def test_a_success_forgets_the_accounts_failures_from_every_address(client):
+    user = UserFactory()
+    for _ in range(3):
+        _login(client, user.username, "wrong", address=AWAY)
+    _login(client, user.username, "wrong")
+    assert _login(client, user.username, TEST_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert not AccessAttempt.objects.filter(username=user.username).exists()
+    for _ in range(4):
+        assert _login(client, user.username, "wrong", address=AWAY).status_code == 200
+    assert _login(client, user.username, TEST_PASSWORD).status_code == 302
+
+
 def test_a_platform_admin_sees_and_unlocks_a_locked_login(client):
     user = UserFactory(username="locked-out")
     for _ in range(5):
@@ -101,6 +130,75 @@ def test_a_platform_admin_sees_and_unlocks_a_locked_login(client):
     assert response.status_code == 302
     assert "No login is locked" in admin.get(reverse("lockouts")).content.decode()
 
+    assert _login(client, user.username, TEST_PASSWORD).status_code == 302
+
+
+THIRD = "192.0.2.44"
+
+
+def _admin() -> Client:
+    admin = Client()
+    admin.force_login(UserFactory(role=Role.PLATFORM_ADMIN, organisation=None))
+    return admin
+
+
+def test_an_account_locked_from_several_addresses_is_listed_and_unlocked_whole(client):
+    user = UserFactory(username="roaming")
+    for address in (HOME, HOME, AWAY, AWAY, THIRD):
+        assert _login(client, user.username, "wrong", address=address).status_code in (200, 429)
+    assert _login(client, user.username, TEST_PASSWORD, address=THIRD).status_code == 429
+
+    admin = _admin()
+    page = admin.get(reverse("lockouts"))
+    (lockout,) = page.context["lockouts"]  # no address alone reached the limit
+    # Five failures, and the right password refused during the lockout counts as one more.
+    assert (lockout.username, lockout.ip_address, lockout.failures) == ("roaming", "", 6)
+    assert lockout.others == tuple(sorted((HOME, AWAY, THIRD)))
+    html = page.content.decode()
+    assert "Account <strong>roaming</strong>" in html
+    assert "from 3 addresses" in html
+    assert 'aria-label="Unlock account roaming"' in html
+
+    response = admin.post(reverse("lockouts"), {"username": "roaming"})
+    assert response.status_code == 302
+    assert "No login is locked" in admin.get(reverse("lockouts")).content.decode()
+    assert _login(client, user.username, TEST_PASSWORD, address=AWAY).status_code == 302
+
+
+def test_an_address_spraying_several_accounts_is_listed_and_unlocked_whole(client):
+    users = [UserFactory() for _ in range(5)]
+    for user in users:
+        _login(client, user.username, "wrong", address=THIRD)
+    assert _login(client, users[0].username, TEST_PASSWORD, address=THIRD).status_code == 429
+
+    admin = _admin()
+    page = admin.get(reverse("lockouts"))
+    (lockout,) = page.context["lockouts"]  # no account alone reached the limit
+    assert (lockout.username, lockout.ip_address, lockout.failures) == ("", THIRD, 6)
+    assert lockout.others == tuple(sorted(user.username for user in users))
+    html = page.content.decode()
+    assert f"Address <strong>{THIRD}</strong>" in html
+    assert "on 5 accounts" in html
+
+    assert admin.post(reverse("lockouts"), {"ip_address": THIRD}).status_code == 302
+    assert admin.get(reverse("lockouts")).context["lockouts"] == []
+    assert _login(client, users[0].username, TEST_PASSWORD, address=THIRD).status_code == 302
+
+
+def test_a_lockout_lasts_until_the_failures_that_reach_the_limit_leave_the_cool_off(client):
+    user = UserFactory(username="roaming")
+    for address in (HOME, HOME, AWAY, AWAY, THIRD):
+        _login(client, user.username, "wrong", address=address)
+    earlier = timezone.now() - datetime.timedelta(minutes=20)
+    AccessAttempt.objects.filter(ip_address=HOME).update(attempt_time=earlier)
+    (lockout,) = _admin().get(reverse("lockouts")).context["lockouts"]
+    # Counted newest first: AWAY's 2 and THIRD's 1, then HOME's 2 reach 5: locked until
+    # HOME's failures are 30 minutes old.
+    assert lockout.until == earlier + datetime.timedelta(minutes=30)
+    AccessAttempt.objects.filter(ip_address=HOME).update(
+        attempt_time=timezone.now() - datetime.timedelta(minutes=31)
+    )
+    assert _admin().get(reverse("lockouts")).context["lockouts"] == []
     assert _login(client, user.username, TEST_PASSWORD).status_code == 302
 
 
