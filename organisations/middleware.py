@@ -50,7 +50,9 @@ class TwoFactorMiddleware:
             logout(request)
             return self._to_login(request)
         # The Django admin always wants a verified session, whatever the setting says.
-        required = two_factor.must_enrol(user) or request.path.startswith(_ADMIN_PATH)
+        # (Only of users it lets in: for anyone else it is the "Not allowed" page.)
+        admin = request.path.startswith(_ADMIN_PATH) and user.is_staff
+        required = two_factor.must_enrol(user) or admin
         if required and not self._enrolment_page(request):
             return self._to_enrolment(request)
         return None

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -17,7 +16,7 @@ urlpatterns = [
     path("", include("leasing.urls")),
     path("", include("billing.urls")),
     # The admin's own login would skip the code step: ours serves it.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

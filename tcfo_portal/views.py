@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as page_server_error
@@ -35,6 +36,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["organisation_count"] = Organisation.objects.count()
         context["user_count"] = User.objects.count()
     return render(request, _DASHBOARDS[user.role], context)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login: ours (with its code step) for someone not signed in; the "Not allowed"
+    page for someone signed in whom the admin does not let in (the admin would send them back to
+    a login that sends them back to the admin, for ever)."""
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        return render(request, "403.html", status=403)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

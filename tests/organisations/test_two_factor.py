@@ -116,6 +116,23 @@ def test_the_admin_login_page_is_ours_with_its_code_step(client):
     assert response["Location"] == "/accounts/login/?next=/admin/"
 
 
+def test_a_signed_in_user_the_admin_does_not_let_in_is_told_so_without_a_redirect_loop(
+    client, enrolled_finance
+):
+    """/admin/ -> /admin/login/ -> our login (which sends the signed-in back to next) -> /admin/
+    looped for ever; now the admin's login page says "Not allowed" to whoever is signed in."""
+    customer = UserFactory(organisation=CustomerFactory(), role=Role.CUSTOMER_ADMIN)
+    staff = log_in(client, enrolled_finance.username, TEST_PASSWORD)
+    assert staff.status_code == 302
+    for _person in ("verified operator finance", "customer without an authenticator"):
+        response = client.get("/admin/", follow=True)
+        assert response.status_code == 403, _person
+        assert response.redirect_chain == [("/admin/login/?next=/admin/", 302)]
+        assert "Your role does not allow this page." in response.content.decode()
+        client.logout()
+        _password(client, customer)
+
+
 def test_staff_enrol_see_recovery_codes_once_and_then_reach_the_portal(client, finance):
     _password(client, finance)
     codes = _enrol_through_the_page(client)
