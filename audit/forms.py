@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 
 from organisations.models import Organisation
+from tcfo_portal.widgets import DateInput
 
 from .registry import followed_models
 from .selectors import EntryFilter
@@ -27,8 +28,8 @@ class EntryFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"), required=False, empty_label="any"
     )
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, widget=DateInput())
+    until = forms.DateField(required=False, widget=DateInput())
 
     def __init__(self, *args: Any, show_organisation: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

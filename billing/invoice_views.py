@@ -20,6 +20,7 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.inputs import whole_number_param
+from tcfo_portal.widgets import DateInput
 
 from .choices import OPEN_STATUSES, InvoiceStatus
 from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
@@ -281,7 +282,7 @@ def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
 
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
-    received_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(widget=DateInput())
     reference = forms.CharField(max_length=100, required=False)
 
 
@@ -312,7 +313,7 @@ class ManualLineForm(forms.Form):
         max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), initial=1
     )
     unit_price = forms.DecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
-    service_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    service_date = forms.DateField(widget=DateInput())
     path = forms.ModelChoiceField(
         queryset=Path.objects.order_by("code"), required=False, help_text="The route sold, or:"
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
+from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
 from .models import Outage, Path, Product, Segment, Site
@@ -16,7 +17,7 @@ from .models import Outage, Path, Product, Segment, Site
 class OnDateForm(forms.Form):
     """``?date=YYYY-MM-DD``: the day a page describes (default today)."""
 
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(required=False, widget=DateInput())
 
     def on(self) -> datetime.date:
         return self.cleaned_data.get("date") or timezone.localdate()
@@ -44,7 +45,7 @@ class ProductPlaceForm(forms.Form):
 
 
 class AvailabilityForm(ProductPlaceForm):
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,7 +68,7 @@ TERM_CHOICES = [(t, f"{t} months") for t in (*LEASE_TERMS, *IRU_TERMS)]
 
 class QuoteForm(ProductPlaceForm):
     term_months = forms.TypedChoiceField(choices=TERM_CHOICES, coerce=int, label="Term")
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=DateInput())
     commit_mbps = forms.IntegerField(
         required=False,
         min_value=1,
@@ -115,29 +116,25 @@ class ProvisionForm(forms.Form):
         label="Move capacity to start at unit",
         help_text="Spectrum slot (0 = 193.1 THz), tributary slot or port; empty keeps it.",
     )
-    ready_for_service_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    ready_for_service_date = forms.DateField(required=False, widget=DateInput())
     note = forms.CharField(required=False, max_length=2000)
     note_visibility = _note_visibility()
 
 
 class CompleteForm(forms.Form):
-    ready_for_service_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    ready_for_service_date = forms.DateField(widget=DateInput())
 
 
 class TerminateForm(forms.Form):
     on = forms.DateField(
         label="Ends on",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="First day without service.",
     )
 
 
 def _utc_datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **kwargs
-    )
+    return forms.DateTimeField(label=label, widget=DateTimeInput(), **kwargs)
 
 
 class OutageForm(forms.Form):

@@ -78,6 +78,16 @@ def test_a_bad_availability_question_is_a_400_with_the_reason(
     assert message in response.content.decode()
 
 
+def test_date_pickers_get_their_value_as_yyyy_mm_dd_whatever_the_language(
+    client, customer_user, net
+):
+    """``<input type=date>`` takes only YYYY-MM-DD: en-gb's 28/11/2026 showed an empty picker."""
+    client.force_login(customer_user)
+    query = {"start_date": "2026-11-28"}
+    html = client.get(reverse("availability"), query).content.decode()
+    assert 'type="date" name="start_date" value="2026-11-28"' in html
+
+
 def test_the_route_is_drawn_with_its_sites_segments_and_owners(client, customer_user, net):
     client.force_login(customer_user)
     html = client.get(reverse("path", args=["BAK-AKT"])).content.decode()
