@@ -73,7 +73,7 @@ class CodeForm(forms.Form):
 
 class UnlockForm(forms.Form):
     username = forms.CharField(max_length=150, required=False)
-    ip_address = forms.GenericIPAddressField(required=False)
+    ip_address = forms.GenericIPAddressField(label="IP address", required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

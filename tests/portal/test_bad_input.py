@@ -129,3 +129,15 @@ def test_a_request_django_refuses_is_a_400_page(client, settings):
     response = client.get("/orders/?" + "&".join(f"f{i}=1" for i in range(20)))
     assert response.status_code == 400
     assert "That request was refused" in response.content.decode()
+
+
+def test_a_server_error_shows_the_portals_page_and_the_api_its_error_format(rf):
+    """What a user sees if a bug slips through: the portal's own page, not Django's bare text."""
+    from tcfo_portal.views import server_error
+
+    page = server_error(rf.get("/billing/"))
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "Something went wrong" in html and "portal.css" in html
+    api = server_error(rf.get("/api/v1/invoices/"))
+    assert (api.status_code, api["Content-Type"]) == (500, "application/json")
