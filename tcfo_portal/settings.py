@@ -307,8 +307,10 @@ REST_FRAMEWORK = {
 
 # --- API abuse limits (tcfo_portal/api/throttling.py) ---------------------------------------------
 # Requests per API key or signed-in user, per key or user on usage ingest, per address without
-# credentials; counted on the cache (shared by every worker when REDIS_URL is set). `off` lifts a
-# limit (a served instance under schemathesis: TCFO_API_RATE=off).
+# valid credentials (anonymous requests and those refused for a missing or wrong key); counted on
+# the cache (shared by every worker when REDIS_URL is set). `off` lifts a limit (a served instance
+# under schemathesis: TCFO_API_RATE=off). The address is the login lockout's
+# (organisations.security.client_address, TCFO_CLIENT_ADDRESS_FROM_PROXY).
 REST_FRAMEWORK |= {
     "DEFAULT_THROTTLE_CLASSES": [
         "tcfo_portal.api.throttling.ApiClientThrottle",
@@ -319,9 +321,6 @@ REST_FRAMEWORK |= {
         "usage_ingest": env_rate("TCFO_API_INGEST_RATE", "3000/min"),
         "anon": env_rate("TCFO_API_ANON_RATE", "60/min"),
     },
-    # The client's address: REMOTE_ADDR, or behind the TLS proxy the one it appends to
-    # X-Forwarded-For (a client cannot pick its own address with that header).
-    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_TLS_PROXY") else 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -391,8 +390,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "organisations.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "organisations.security.client_address"
 AXES_VERBOSE = False
-# Behind a TLS-terminating proxy the client's address is the last one it appended to
-# X-Forwarded-For; otherwise REMOTE_ADDR (a forged header is ignored).
+# The client's address (login lockout, password resets, the API's limits, the audit log): behind a
+# TLS-terminating proxy the last one it appended to X-Forwarded-For; otherwise REMOTE_ADDR (a
+# forged header is ignored).
 TCFO_CLIENT_ADDRESS_FROM_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
 # Password reset requests, counted in the shared cache per e-mail and per address in a window.
 TCFO_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("TCFO_PASSWORD_RESET_PER_EMAIL", "3"))
