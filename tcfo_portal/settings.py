@@ -255,8 +255,10 @@ MEDIA_URL = "media/"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Behind a TLS-terminating proxy: redirect plain HTTP and send HSTS (off by default so a local
-# `make run` over http keeps working).
+# HTTPS: plain HTTP is redirected whenever DEBUG is off (DJANGO_SECURE_SSL_REDIRECT=false for a
+# server spoken to over plain HTTP, e.g. on localhost; `make run` sets DEBUG on, so it is off
+# there). HSTS is sent only once DJANGO_HSTS_SECONDS is set: 0 by default, as it cannot be taken
+# back from browsers that saw it.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
