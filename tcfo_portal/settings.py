@@ -392,9 +392,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "organisations.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "organisations.security.client_address"
 AXES_VERBOSE = False
-# The client's address (login lockout, password resets, the API's limits, the audit log): behind a
-# TLS-terminating proxy the last one it appended to X-Forwarded-For; otherwise REMOTE_ADDR (a
-# forged header is ignored).
+# Behind a TLS-terminating proxy the client's address is the last one it appended to
+# X-Forwarded-For; otherwise REMOTE_ADDR (a forged header is ignored).
 TCFO_CLIENT_ADDRESS_FROM_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
 # Password reset requests, counted in the shared cache per e-mail and per address in a window.
 TCFO_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("TCFO_PASSWORD_RESET_PER_EMAIL", "3"))
