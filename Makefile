@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format api-check worker clean bench-ordering bench-usage bench-billing
+.PHONY: run test lint format api-check check-deploy worker clean bench-ordering bench-usage bench-billing
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ test: $(VENV)/.installed-dev
 ## api-check: schemathesis against a served instance on a throwaway PostgreSQL database
 api-check: $(VENV)/.installed-dev
 	$(BIN)/python .ci/api_check.py
+
+## check-deploy: Django's deployment checks on the settings of a deployment (a warning fails)
+check-deploy: $(VENV)/.installed-run
+	DJANGO_DEBUG=false \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_ALLOWED_HOSTS=portal.tcfo.example \
+	DJANGO_SECURE_SSL_REDIRECT=true \
+	DJANGO_HSTS_SECONDS=31536000 DJANGO_HSTS_INCLUDE_SUBDOMAINS=true DJANGO_HSTS_PRELOAD=true \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## lint: ruff lint and format check
 lint: $(VENV)/.installed-dev

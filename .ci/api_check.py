@@ -114,7 +114,8 @@ def wait_until_served(base: str, server: subprocess.Popen, log: Path) -> None:
 
 
 def refuse_throttled(base: str, key: str) -> None:
-    """A burst like the fuzzer's, with the key and without: a 429 means a throttle is on."""
+    """A burst like the fuzzer's, with the key and without: a 429 means a throttle is on (the
+    requests without a key, refused 401, count against the address's ``anon`` budget)."""
     for attempt in range(300):
         status = get(f"{base}/api/v1/me/", key if attempt % 2 else None)[0]
         if status == 429:

@@ -38,7 +38,7 @@ def entries_for(actor: Actor | None) -> QuerySet[LogEntry]:
     if is_platform_admin(actor):
         return entries.annotate(actor_address=F("remote_addr"))
     organisation = actor.organisation
-    if organisation is None or not organisation.is_operator:
+    if organisation is None or not has_capability(actor, Capability.VIEW_INTERNAL):
         return entries.none()
     theirs = EntryScope.objects.filter(entry=OuterRef("pk")).filter(
         Q(organisation=organisation) | Q(organisation__isnull=True)

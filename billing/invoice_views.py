@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime
 from decimal import Decimal
 
 from django import forms
@@ -24,8 +23,13 @@ from tcfo_portal.widgets import DateInput
 
 from .choices import OPEN_STATUSES, InvoiceStatus
 from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
-from .periods import PeriodError, parse_period
-from .selectors import invoices_for, issued_without_pdf, sees_drafts_and_split
+from .periods import PeriodError, last_ended, local_date, parse_period
+from .selectors import (
+    invoices_for,
+    issued_without_pdf,
+    sees_drafts_and_split,
+    viewer_time_zone,
+)
 from .services.credit_notes import issue_credit_note
 from .services.drafts import add_manual_line, remove_line
 from .services.invoices import (
@@ -415,7 +419,8 @@ class AgingView(CapabilityRequiredMixin, View):
     required_capability = Capability.RUN_BILLING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        report = aging(billing_party=request.user.organisation, on=timezone.localdate())
+        # Each invoice ages by the day where its billing party is.
+        report = aging(billing_party=request.user.organisation)
         return render(
             request,
             "billing/aging.html",
@@ -424,9 +429,9 @@ class AgingView(CapabilityRequiredMixin, View):
 
 
 def _period_or_last_month(request: HttpRequest) -> tuple[str, str]:
-    """The ``period`` asked for (``YYYY-MM``, checked) or last month; and an error, if any."""
-    today = timezone.localdate()
-    last = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    """The ``period`` asked for (``YYYY-MM``, checked) or the last month that has ended where the
+    viewer bills (``viewer_time_zone``); and an error, if any."""
+    last = last_ended(viewer_time_zone(request.user), timezone.now())
     period = request.GET.get("period", "") or last
     try:
         parse_period(period)
@@ -485,8 +490,9 @@ class RevenueView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_SETTLEMENT
 
     def _rows(self, request: HttpRequest) -> tuple[int, list[dict]]:
+        this_year = local_date(timezone.now(), viewer_time_zone(request.user)).year
         year = whole_number_param(
-            request.GET, "year", default=timezone.localdate().year, minimum=2000, maximum=2100
+            request.GET, "year", default=this_year, minimum=2000, maximum=2100
         )
         periods = [f"{year}-{month:02d}" for month in range(1, 13)]
         return year, revenue_report(periods=periods, operator=request.user.organisation)

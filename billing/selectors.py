@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from leasing.models import Service
@@ -55,6 +56,14 @@ def service_usage(service: Service, period: str) -> ServiceUsage:
         frozen.rule,
     )
     return ServiceUsage(usage, result, frozen=True)
+
+
+def viewer_time_zone(actor: Actor | None) -> str:
+    """The time zone a finance page counts today (and so "last month", "this year") in for
+    ``actor``: their operator's, the one it bills in; for a platform admin, who sees every
+    billing party, the one the monthly billing run decides the month in (``CELERY_TIMEZONE``)."""
+    organisation = getattr(actor, "organisation", None)
+    return organisation.time_zone if organisation is not None else settings.CELERY_TIMEZONE
 
 
 def sees_drafts_and_split(actor: Actor | None) -> bool:

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db.models import Case, F, Prefetch, Q, QuerySet, TextField, Value, When
 
-from organisations.access import Actor, capabilities_of, is_platform_admin
+from organisations.access import Actor, has_capability
+from organisations.choices import Capability
 from organisations.models import Organisation
 
 from .choices import AllocationStatus, NoteVisibility, SpectrumState
@@ -400,10 +401,7 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
 def sees_internal_notes(actor: Actor | None) -> bool:
     """Operators' staff and platform admins read every note of an order's history; a customer
     only the notes written for it (``NoteVisibility.CUSTOMER``)."""
-    if actor is None or not capabilities_of(actor):
-        return False
-    organisation = actor.organisation
-    return is_platform_admin(actor) or (organisation is not None and organisation.is_operator)
+    return has_capability(actor, Capability.VIEW_INTERNAL)
 
 
 def order_history(actor: Actor | None) -> Prefetch:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.db import models
 
-from .choices import Capability, Role
+from .choices import ROLES_BY_KIND, Capability, Role
 
 if TYPE_CHECKING:
     from .models import Organisation
@@ -55,6 +55,10 @@ _OPERATOR = frozenset(
         # There is no "operator admin" role: an operator's finance and network staff together
         # answer for its records, so both read its audit log (``audit.selectors``).
         Capability.VIEW_AUDIT_LOG,
+        # An operator's staff, not its customers: every note of an order's history
+        # (``leasing.selectors.sees_internal_notes``), the audit entries of the consortium's
+        # shared records (``audit.selectors.entries_for``).
+        Capability.VIEW_INTERNAL,
     }
 )
 
@@ -89,6 +93,10 @@ def capabilities_of(actor: Actor | None) -> frozenset[Capability]:
         return frozenset()
     organisation = actor.organisation
     if organisation is not None and not organisation.is_active:
+        return frozenset()
+    if organisation is not None and actor.role not in ROLES_BY_KIND.get(organisation.kind, ()):
+        # A role its organisation's kind does not have (an operator's role in a customer, once
+        # the kind changed): nothing, rather than an operator's staff's reach.
         return frozenset()
     held = ROLE_CAPABILITIES.get(actor.role, frozenset())
     if getattr(actor, "is_api_key", False):

@@ -45,3 +45,7 @@ class Capability(models.TextChoices):
     VIEW_SETTLEMENT = "view_settlement", "See settlement statements and revenue reports"
     ADMINISTER_PLATFORM = "administer_platform", "Administer organisations and users"
     VIEW_AUDIT_LOG = "view_audit_log", "See who changed what (the organisation's own records)"
+    VIEW_INTERNAL = (
+        "view_internal",
+        "Read what the consortium keeps from customers: staff notes, the consortium's records",
+    )

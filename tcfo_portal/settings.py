@@ -255,8 +255,10 @@ MEDIA_URL = "media/"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Behind a TLS-terminating proxy: redirect plain HTTP and send HSTS (off by default so a local
-# `make run` over http keeps working).
+# HTTPS: plain HTTP is redirected whenever DEBUG is off (DJANGO_SECURE_SSL_REDIRECT=false for a
+# server spoken to over plain HTTP, e.g. on localhost; `make run` sets DEBUG on, so it is off
+# there). HSTS is sent only once DJANGO_HSTS_SECONDS is set: 0 by default, as it cannot be taken
+# back from browsers that saw it.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
@@ -307,8 +309,10 @@ REST_FRAMEWORK = {
 
 # --- API abuse limits (tcfo_portal/api/throttling.py) ---------------------------------------------
 # Requests per API key or signed-in user, per key or user on usage ingest, per address without
-# credentials; counted on the cache (shared by every worker when REDIS_URL is set). `off` lifts a
-# limit (a served instance under schemathesis: TCFO_API_RATE=off).
+# valid credentials (anonymous requests and those refused for a missing or wrong key); counted on
+# the cache (shared by every worker when REDIS_URL is set). `off` lifts a limit (a served instance
+# under schemathesis: TCFO_API_RATE=off). The address is the login lockout's
+# (organisations.security.client_address, TCFO_CLIENT_ADDRESS_FROM_PROXY).
 REST_FRAMEWORK |= {
     "DEFAULT_THROTTLE_CLASSES": [
         "tcfo_portal.api.throttling.ApiClientThrottle",
@@ -319,9 +323,6 @@ REST_FRAMEWORK |= {
         "usage_ingest": env_rate("TCFO_API_INGEST_RATE", "3000/min"),
         "anon": env_rate("TCFO_API_ANON_RATE", "60/min"),
     },
-    # The client's address: REMOTE_ADDR, or behind the TLS proxy the one it appends to
-    # X-Forwarded-For (a client cannot pick its own address with that header).
-    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_TLS_PROXY") else 0,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.core.management import call_command
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
+from pytest_django.live_server_helper import LiveServer
 from rest_framework.test import APIClient
 
 from organisations import two_factor
@@ -58,6 +60,7 @@ def _chromium_problem() -> str | None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    _collect_static()
     if not IN_CI:
         return
     problems = []
@@ -66,6 +69,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     problems += [p for p in (_redis_problem(), _chromium_problem()) if p]
     if problems:
         pytest.exit("CI cannot run on the real services:\n- " + "\n- ".join(problems), returncode=3)
+
+
+def _collect_static() -> None:
+    """The static files with their manifest, once per session (tests/settings.py)."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, with static files served as in production: by WhiteNoise
+    from the collected files under their hashed names (pytest-django's own serves the apps'
+    folders through Django's finders, under the plain names only)."""
+    address = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(address, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -29,7 +29,7 @@ from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.api.parsers import TOO_DEEP
-from tcfo_portal.api.throttling import AnonymousThrottle, UsageIngestThrottle
+from tcfo_portal.api.throttling import UsageIngestThrottle
 from tcfo_portal.money import Money
 
 from ..choices import (
@@ -155,8 +155,9 @@ class _UsageIngestView(APIView):
 
     required_capability = Capability.INGEST_USAGE
     parser_classes = [JSONParser]  # what the body must be; the service decodes it itself
-    # Collectors post often: a budget of their own, higher than the API's (settings).
-    throttle_classes = [UsageIngestThrottle, AnonymousThrottle]
+    # Collectors post often: a budget of their own, higher than the API's (settings). A request
+    # without a valid key is counted per address by the error handler, as everywhere in the API.
+    throttle_classes = [UsageIngestThrottle]
 
     def ingest(
         self,

@@ -191,10 +191,14 @@ class Aging:
         return result
 
 
-def aging(*, billing_party: Organisation | None, on: datetime.date) -> Aging:
+def aging(*, billing_party: Organisation | None, on: datetime.date | None = None) -> Aging:
     """Open invoices (issued or partially paid) by days past their due date (not yet due
-    counts 0), with their balance due."""
-    invoices = Invoice.objects.filter(status__in=OPEN_STATUSES).select_related("customer")
+    counts 0) on the day ``on``, or by default today where each invoice's billing party is,
+    with their balance due."""
+    now = timezone.now()
+    invoices = Invoice.objects.filter(status__in=OPEN_STATUSES).select_related(
+        "customer", "billing_party"
+    )
     if billing_party is not None:
         invoices = invoices.filter(billing_party=billing_party)
     invoices = invoices.prefetch_related("lines", *BALANCE_PREFETCH)
@@ -203,7 +207,8 @@ def aging(*, billing_party: Organisation | None, on: datetime.date) -> Aging:
         owed = balance_of(invoice).due
         if owed <= 0:
             continue
-        overdue = max(0, (on - invoice.due_date).days)
+        today = on or local_date(now, invoice.billing_party.time_zone)
+        overdue = max(0, (today - invoice.due_date).days)
         bucket = next(name for low, high, name in AGING_BUCKETS if high is None or overdue <= high)
         report.rows.append(AgingRow(invoice, owed, overdue, bucket))
     return report

@@ -445,13 +445,13 @@ def _resolve_ports(
         service = services.get(sample.circuit_id)
         if service is None:
             results[sample.index] = SampleResult(
-                sample.index, SampleStatus.REJECTED, f"unknown circuit {sample.circuit_id}"
+                sample.index, SampleDecision.REJECTED, f"unknown circuit {sample.circuit_id}"
             )
             continue
         start, end = windows[service.pk]
         if sample.ts < start or (end is not None and sample.ts >= end):
             results[sample.index] = SampleResult(
-                sample.index, SampleStatus.REJECTED, "outside the service's active period"
+                sample.index, SampleDecision.REJECTED, "outside the service's active period"
             )
             continue
         candidates = ports_of[service.pk]
@@ -462,7 +462,7 @@ def _resolve_ports(
             port = candidates[0] if len(candidates) == 1 else None
             reason = f"{service.circuit_id} has {len(candidates)} ports: name the port"
         if port is None:
-            results[sample.index] = SampleResult(sample.index, SampleStatus.REJECTED, reason)
+            results[sample.index] = SampleResult(sample.index, SampleDecision.REJECTED, reason)
             continue
         ports[sample.index] = port
     return ports

@@ -65,21 +65,23 @@ class UsageFileResult:
     refused: list[RowProblem]
 
     def count(self, status: str) -> int:
+        """Rows under one of the contract's counts; rejected: every row refused, before ingest
+        (unreadable) or by it."""
         if status == SampleStatus.REJECTED:
             return len(self.refused)
         return self.ingested.count(status) if self.ingested else 0
 
     def summary(self) -> str:
-        """``Batch 12: 5 accepted, 0 duplicates, 1 rejected of 6 rows.``; any other decision
-        ingest took is counted too."""
-        always = (SampleStatus.ACCEPTED, SampleStatus.DUPLICATE, SampleStatus.REJECTED)
-        counts = ", ".join(
-            f"{self.count(status)} {'duplicates' if status == SampleStatus.DUPLICATE else status}"
-            for status in SampleStatus
-            if status in always or self.count(status)
-        )
+        """The contract's three counts, e.g. ``Batch 12: 5 accepted, 0 duplicates, 1 rejected of
+        6 rows.``: every row is under one of them (a row refused before ingest is rejected).
+        Which decision ingest took for each (capped, reset, late...) is
+        ``ingested.decisions_text``."""
         batch = f"Batch {self.ingested.batch.pk}: " if self.ingested else ""
-        return f"{batch}{counts} of {self.rows} rows."
+        return (
+            f"{batch}{self.count(SampleStatus.ACCEPTED)} accepted, "
+            f"{self.count(SampleStatus.DUPLICATE)} duplicates, "
+            f"{self.count(SampleStatus.REJECTED)} rejected of {self.rows} rows."
+        )
 
 
 def read_usage_file(data: bytes) -> UsageFile:

@@ -359,7 +359,10 @@ def end_allocation(*, allocation: CapacityAllocation, on: datetime.date) -> Capa
     if on <= allocation.valid_from:
         return release_allocation(allocation=allocation)
     for model in RESERVATION_MODELS:
-        model.objects.filter(allocation=allocation).update(valid_to=on)
+        # One save a reservation (a service holds a few), so the audit log records each end.
+        for reservation in model.objects.filter(allocation=allocation):
+            reservation.valid_to = on
+            reservation.save(update_fields=["valid_to"])
     allocation.valid_to = on
     allocation.save(update_fields=["valid_to"])
     return allocation

@@ -174,7 +174,8 @@ def set_site_owner(
     today = SiteOwnership.objects.filter(site=site, valid_from__lte=timezone.localdate())
     current = today.order_by("-valid_from").values_list("operator_id", flat=True).first()
     if current is not None and current != site.operator_id:
-        Site.objects.filter(pk=site.pk).update(operator_id=current)
+        site.operator_id = current
+        site.save(update_fields=["operator"])  # a save, so the audit log records it
     return row
 
 
@@ -194,7 +195,8 @@ def set_segment_weight(
     today = SegmentWeight.objects.filter(segment=segment, valid_from__lte=timezone.localdate())
     current = today.order_by("-valid_from").values_list("weight", flat=True).first()
     if current is not None and current != segment.settlement_weight:
-        Segment.objects.filter(pk=segment.pk).update(settlement_weight=current)
+        segment.settlement_weight = current
+        segment.save(update_fields=["settlement_weight"])  # a save, so the audit log records it
     return row
 
 
@@ -214,5 +216,6 @@ def set_carrier_operator(
     today = LitCarrierOperator.objects.filter(carrier=carrier, valid_from__lte=timezone.localdate())
     current = today.order_by("-valid_from").values_list("operator_id", flat=True).first()
     if current is not None and current != carrier.operator_id:
-        LitCarrier.objects.filter(pk=carrier.pk).update(operator_id=current)
+        carrier.operator_id = current
+        carrier.save(update_fields=["operator"])  # a save, so the audit log records it
     return row

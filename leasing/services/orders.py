@@ -513,8 +513,11 @@ def resume_service(*, service: Service) -> Service:
 
 @transaction.atomic
 def terminate_service(*, service: Service, on: datetime.date) -> Service:
-    """End the service on ``on``: its capacity is free from that day, sellable again."""
+    """End the service on ``on``: its capacity is free from that day, sellable again. Today is
+    the billing party's (its months are billed in its time zone)."""
     service = _lock_service(service)
+    zone = zoneinfo.ZoneInfo(service.order.billing_party.time_zone)
+    today = timezone.now().astimezone(zone).date()
     if service.terminated_on is not None:
         raise DomainError(f"The service already ends on {service.terminated_on}.")
     if on <= service.activated_on:
@@ -522,14 +525,14 @@ def terminate_service(*, service: Service, on: datetime.date) -> Service:
             "A service ends after its activation.",
             errors={"on": [f"Give a date after {service.activated_on}."]},
         )
-    if on < timezone.localdate():
+    if on < today:
         raise DomainError(
             "A service cannot be ended in the past: its usage and invoices stand.",
-            errors={"on": ["Give today or a later date."]},
+            errors={"on": [f"Give today ({today}, {zone.key}) or a later date."]},
         )
     end_allocation(allocation=service.allocation, on=on)
     service.terminated_on = on
-    if on <= timezone.localdate():
+    if on <= today:
         service.status = ServiceStatus.TERMINATED
     service.save(update_fields=["terminated_on", "status"])
     return service

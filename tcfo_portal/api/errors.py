@@ -22,6 +22,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tcfo_portal.exceptions import DomainError
 
+from .throttling import count_refused_credentials
+
 logger = logging.getLogger(__name__)
 
 _TYPES = {
@@ -71,6 +73,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # Refused for its credentials: counted against its address's budget (a 429 once over).
+        exc = count_refused_credentials(context.get("request")) or exc
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -5,7 +5,11 @@ see settings and README):
 
 - ``api``: each API key (by its id, from whatever address) and each signed-in user;
 - ``usage_ingest``: the same clients on the usage ingest endpoints, which collectors call often;
-- ``anon``: each address without credentials.
+- ``anon``: each client address without valid credentials: requests without any (the schema, the
+  docs), and every API request refused for its credentials (no key, a wrong, expired or revoked
+  one: ``count_refused_credentials``, called by the error handler, since DRF authenticates and
+  checks permissions before it throttles). A valid key or session is never refused for its
+  address's budget: it has its own.
 
 A client over its budget is answered 429 in the contract's error format with ``Retry-After``
 (``tcfo_portal.api.errors``). Counting uses fixed windows and one atomic increment on the cache
@@ -26,9 +30,12 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from organisations.security import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +128,11 @@ class UsageIngestThrottle(ApiClientThrottle):
 
 
 class AnonymousThrottle(WindowRateThrottle):
-    """Per address, for requests without credentials (the schema and the docs, mostly).
+    """Per client address, for requests without valid credentials.
 
-    The address is ``REMOTE_ADDR``, or behind a proxy the one it adds to ``X-Forwarded-For``
-    (``NUM_PROXIES``); a client cannot choose it by sending that header itself.
+    The address is ``organisations.security.client_address`` (the one the login lockout counts):
+    ``REMOTE_ADDR``, or behind our TLS proxy the one it appends to ``X-Forwarded-For``; a client
+    cannot choose it by sending that header itself.
     """
 
     scope = "anon"
@@ -132,4 +140,20 @@ class AnonymousThrottle(WindowRateThrottle):
     def ident(self, request: Request) -> str | None:
         if request.user is not None and request.user.is_authenticated:
             return None
-        return self.get_ident(request)
+        return client_address(request) or "unknown"
+
+
+def count_refused_credentials(request: Request | None) -> exceptions.Throttled | None:
+    """Count an API request refused for its credentials (none where they are needed, or a key
+    that is wrong, expired or revoked) against its address's ``anon`` budget: the error to
+    answer instead once the address is over it, else ``None``.
+
+    DRF authenticates and checks permissions before it throttles, so such a request never
+    reaches the throttles; the API's error handler calls this for each one.
+    """
+    if request is None:
+        return None
+    throttle = AnonymousThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return exceptions.Throttled(wait=throttle.wait())

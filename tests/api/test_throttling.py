@@ -1,5 +1,6 @@
-"""Abuse limits: requests per API key, per signed-in user and per anonymous address, with a higher
-budget for usage ingest; over it, a 429 in the contract's error format with ``Retry-After``.
+"""Abuse limits: requests per API key, per signed-in user and per address without valid
+credentials, with a higher budget for usage ingest; over it, a 429 in the contract's error format
+with ``Retry-After``.
 
 Counted on the real shared cache (Redis when ``REDIS_URL`` is set, as in CI), under a key prefix
 of each test's own. The rest of the suite runs unthrottled (tests/settings.py). Rates are per day
@@ -103,7 +104,7 @@ def test_an_anonymous_address_is_limited_and_cannot_choose_its_address(rates):
 
 def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(rates, settings):
     rates(anon="1/day")
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TCFO_CLIENT_ADDRESS_FROM_PROXY = True  # DJANGO_BEHIND_TLS_PROXY=true
     client = APIClient()
     proxy = {"REMOTE_ADDR": "10.1.1.1"}
     # The proxy appends the address it saw; anything before it came from the client.
@@ -114,6 +115,43 @@ def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(rates, settings):
     assert client.get("/api/docs/", HTTP_X_FORWARDED_FOR="192.0.2.2", **proxy).status_code == 200
     response = client.get("/api/docs/", HTTP_X_FORWARDED_FOR="7.7.7.7, 192.0.2.1", **proxy)
     assert response.status_code == 429
+
+
+WRONG_KEY = "Api-Key AbCdEfGh.0123456789abcdefghijABCDEFGHIJ01"
+
+
+def test_wrong_keys_from_one_address_are_answered_429_once_over_its_budget(rates):
+    """DRF refuses credentials before it throttles: the refusals are counted per address all
+    the same, on every endpoint (the ingest ones too), with or without a key."""
+    rates(anon="3/day")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=WRONG_KEY)
+    here = {"REMOTE_ADDR": "192.0.2.50"}
+    statuses = [
+        client.get("/api/v1/me/", **here).status_code,
+        client.post("/api/v1/usage/samples/", {"samples": []}, format="json", **here).status_code,
+        APIClient().get("/api/v1/services/", **here).status_code,  # no key at all
+    ]
+    assert statuses == [401, 401, 401]
+    _assert_throttled(client.get("/api/v1/me/", **here))
+    _assert_throttled(APIClient().get("/api/v1/orders/", **here))
+    _assert_throttled(client.post("/api/v1/usage/series/", {"series": []}, format="json", **here))
+    # Another address has a budget of its own; a valid key is never refused for its address's.
+    assert client.get("/api/v1/me/", REMOTE_ADDR="192.0.2.51").status_code == 401
+    good, _ = key_client(CustomerFactory())
+    assert good.get("/api/v1/me/", REMOTE_ADDR="192.0.2.52").status_code == 200
+    assert good.get("/api/v1/me/", **here).status_code == 200
+
+
+def test_the_address_of_a_refused_key_is_the_one_the_proxy_saw(rates, settings):
+    rates(anon="1/day")
+    settings.TCFO_CLIENT_ADDRESS_FROM_PROXY = True
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=WRONG_KEY)
+    proxy = {"REMOTE_ADDR": "10.1.1.1"}
+    assert client.get("/api/v1/me/", HTTP_X_FORWARDED_FOR="192.0.2.1", **proxy).status_code == 401
+    assert client.get("/api/v1/me/", HTTP_X_FORWARDED_FOR="192.0.2.2", **proxy).status_code == 401
+    _assert_throttled(client.get("/api/v1/me/", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.1", **proxy))
 
 
 def test_usage_ingest_has_its_own_higher_budget(rates):

@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from billing.choices import SampleDecision
 from billing.models import UsageBatch, UsageEvent, UsagePercentile
 from billing.services.percentiles import (
     freeze_percentile,
@@ -154,6 +155,9 @@ def test_another_operators_or_a_customers_circuit_is_unknown(usage):
         samples=_samples(usage.transit.circuit_id, _month_start_utc(2026, 10), [5]), actor=stranger
     )
     assert result.results[0].reason == f"unknown circuit {usage.transit.circuit_id}"
+    # A decision, as every result holds (not merely a status that reads the same).
+    assert result.results[0].decision is SampleDecision.REJECTED
+    assert result.results[0].decision.label == "Refused: the reason says why"
 
 
 def test_counters_become_rates_with_wraps_resets_and_clamps_recorded(usage):

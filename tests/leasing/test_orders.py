@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
+from billing.periods import local_date
 from leasing import order_lifecycle
 from leasing.choices import AllocationStatus, OrderState, ServiceStatus
 from leasing.exceptions import CapacityUnavailable, NotSellable
@@ -488,8 +489,7 @@ def test_a_long_product_code_still_makes_a_circuit_id(
     assert service.circuit_id == f"TCFO-WL100-METRO-EXTENDED-REACH-X-{service.pk:06d}"
 
 
-def test_a_service_is_not_ended_in_the_past(sales_net):
-    net = sales_net
+def _running_since_january(net):
     since = datetime.date(2026, 1, 1)
     quote = create_quote(
         customer=net.customer,
@@ -503,8 +503,27 @@ def test_a_service_is_not_ended_in_the_past(sales_net):
     order = place_order(quote=quote, by="t")
     acknowledge_order(order=order, by="ops")
     start_provisioning(order=order, by="ops")
-    service = complete_order(order=order, by="ops", ready_for_service_date=since)
+    return complete_order(order=order, by="ops", ready_for_service_date=since)
+
+
+def test_a_service_is_not_ended_in_the_past(sales_net):
+    service = _running_since_january(sales_net)
+    today = local_date(timezone.now(), service.order.billing_party.time_zone)
     with pytest.raises(DomainError, match="cannot be ended in the past"):
-        terminate_service(service=service, on=timezone.localdate() - datetime.timedelta(days=1))
-    ended = terminate_service(service=service, on=timezone.localdate())
+        terminate_service(service=service, on=today - datetime.timedelta(days=1))
+    ended = terminate_service(service=service, on=today)
+    assert ended.status == ServiceStatus.TERMINATED
+
+
+def test_the_past_is_the_billing_partys(sales_net, monkeypatch):
+    """At 01:00 on 1 January in Baku (21:00 UTC on 31 December) the 31st is over where the
+    service is billed: December may be closed already."""
+    service = _running_since_january(sales_net)
+    assert service.order.billing_party.time_zone == "Asia/Baku"
+    new_year_in_baku = datetime.datetime(2026, 12, 31, 21, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: new_year_in_baku)
+    with pytest.raises(DomainError, match="cannot be ended in the past") as refused:
+        terminate_service(service=service, on=datetime.date(2026, 12, 31))
+    assert refused.value.errors == {"on": ["Give today (2027-01-01, Asia/Baku) or a later date."]}
+    ended = terminate_service(service=service, on=datetime.date(2027, 1, 1))
     assert ended.status == ServiceStatus.TERMINATED

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
+from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +51,7 @@ def test_the_right_password_is_refused_after_repeated_failures_on_the_account(cl
     assert "<h1>Login locked</h1>" in html  # our page, in the portal's layout
     assert "Too many failed logins" in html
     assert "for 30 minutes" in html
-    assert 'href="/static/portal/portal.css"' in html
+    assert f'href="{static("portal/portal.css")}"' in html
     # Another account from another address is not concerned.
     other = UserFactory()
     assert _login(client, other.username, TEST_PASSWORD, address=AWAY).status_code == 302

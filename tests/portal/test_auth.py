@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.templatetags.static import static
 from django.urls import reverse
 
 from organisations.choices import Role
@@ -72,7 +73,7 @@ def test_each_role_has_its_dashboard_and_navigation(client, role, operator, head
         assert label in labels
     for label in hidden:
         assert label not in labels
-    assert '<link rel="stylesheet" href="/static/portal/portal.css">' in html
+    assert f'<link rel="stylesheet" href="{static("portal/portal.css")}">' in html
     assert 'aria-current="page"' in html
 
 
