@@ -21,8 +21,11 @@ SECURE_SSL_REDIRECT = False
 # Static files as in production: a manifest of hashed names (without the compressed copies, which
 # take a minute), collected once per test session into a folder of the run's own
 # (tests/conftest.py) and served by WhiteNoise, the live server's too. A page linking a file that
-# does not exist fails its test, as it would answer 500 in production.
-STATIC_ROOT = Path(tempfile.mkdtemp(prefix="tcfo-test-static-"))
+# does not exist fails its test, as it would answer 500 in production. Subprocesses on these
+# settings inherit the folder through the environment.
+if "TCFO_TEST_STATIC_ROOT" not in os.environ:
+    os.environ["TCFO_TEST_STATIC_ROOT"] = tempfile.mkdtemp(prefix="tcfo-test-static-")
+STATIC_ROOT = Path(os.environ["TCFO_TEST_STATIC_ROOT"])
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
