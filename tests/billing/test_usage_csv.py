@@ -124,6 +124,16 @@ def test_the_upload_page_lists_refused_rows_by_line_and_stores_the_good_ones(usa
     assert _stored(usage) == {"2026-09-30T20:00:00Z": 100}
 
 
+def test_a_file_whose_every_row_is_refused_says_so_and_no_empty_decisions(usage, client):
+    data = "\n".join([HEADER, "x,y", "a,b,c"]).encode()
+    client.force_login(usage.noc)
+    html = client.post("/usage/upload/", {"file": SimpleUploadedFile("u.csv", data)}).content
+    html = html.decode()
+    assert "0 accepted, 0 duplicates, 2 rejected of 2 rows." in html
+    assert "Decisions: ." not in html
+    assert _stored(usage) == {}
+
+
 def test_the_command_reports_refused_rows_by_line_and_stores_the_good_ones(usage, tmp_path):
     cid = usage.transit.circuit_id
     path = tmp_path / "usage.csv"

@@ -37,5 +37,5 @@ class Command(BaseCommand):
         for refused in result.refused:
             self.stderr.write(f"line {refused.line}: {refused.reason}")
         self.stdout.write(result.summary())
-        if result.ingested:
+        if result.ingested and result.ingested.decisions_text:
             self.stdout.write(f"Decisions: {result.ingested.decisions_text}.")
