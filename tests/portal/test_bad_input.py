@@ -138,6 +138,6 @@ def test_a_server_error_shows_the_portals_page_and_the_api_its_error_format(rf):
     page = server_error(rf.get("/billing/"))
     assert page.status_code == 500
     html = page.content.decode()
-    assert "Something went wrong" in html and "portal.css" in html
+    assert "Something went wrong" in html and "/static/portal/portal." in html  # its styles
     api = server_error(rf.get("/api/v1/invoices/"))
     assert (api.status_code, api["Content-Type"]) == (500, "application/json")
