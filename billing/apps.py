@@ -6,4 +6,8 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        # Its tasks by name for services' ``tcfo_portal.queue.after_commit``, in every process.
+        from . import (
+            signals,  # noqa: F401 - connects the receivers
+            tasks,  # noqa: F401
+        )

@@ -33,3 +33,45 @@ def test_pages_link_the_hashed_names_and_they_are_served():
     assert any(re.search(r"/portal/portal\.[0-9a-f]{12}\.css$", link) for link in links), links
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def _imported_modules(path) -> set[str]:
+    """The modules a file imports anywhere in it (inside functions too), relative ones resolved
+    against its package."""
+    import ast
+
+    package = ".".join(path.with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module) if part)
+            found |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_services_never_import_tasks_tasks_call_services():
+    """One direction: tasks call services; services queue tasks by name
+    (tcfo_portal.queue.after_commit), so no import cycle hides inside a function."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    services = sorted(root.glob("*/services/*.py")) + sorted(root.glob("*/services.py"))
+    assert len(services) > 20
+    offenders = {
+        str(path.relative_to(root)): sorted(m for m in _imported_modules(path.relative_to(root))
+                                            if m.split(".")[1:2] == ["tasks"])
+        for path in services
+    }  # fmt: skip
+    assert {path: found for path, found in offenders.items() if found} == {}
+
+
+def test_a_task_queued_by_an_unknown_name_fails_at_once_not_at_commit():
+    from celery.exceptions import NotRegistered
+
+    from tcfo_portal.queue import after_commit
+
+    with pytest.raises(NotRegistered):
+        after_commit("billing.tasks.no_such_task", 1)

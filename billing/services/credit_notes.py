@@ -17,6 +17,7 @@ from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError, InvalidTransition
 from tcfo_portal.money import in_minor_units, minor_unit
 from tcfo_portal.pdf import render_pdf, sha256
+from tcfo_portal.queue import after_commit
 
 from .. import invoice_lifecycle
 from ..choices import OPEN_STATUSES, InvoiceStatus
@@ -139,9 +140,7 @@ def issue_credit_note(
         settled = InvoiceStatus.PAID if balance.paid > 0 else InvoiceStatus.VOID
         if settled != invoice.status:
             invoice_lifecycle.move(invoice, settled, by=by, note=f"Credit note {note.number}")
-    from ..tasks import render_credit_note_pdf
-
-    transaction.on_commit(lambda: render_credit_note_pdf.delay(note.pk))
+    after_commit("billing.tasks.render_credit_note_pdf", note.pk)
     return note
 
 
@@ -173,9 +172,7 @@ def store_credit_note_pdf(*, note: CreditNote) -> CreditNote:
     note.pdf.save(f"{note.number}.pdf", ContentFile(pdf), save=False)
     note.pdf_sha256 = sha256(pdf)
     note.save(update_fields=["pdf", "pdf_sha256"])
-    from ..tasks import mail_credit_note as mail
-
-    transaction.on_commit(lambda: mail.delay(note.pk))
+    after_commit("billing.tasks.mail_credit_note", note.pk)
     return note
 
 

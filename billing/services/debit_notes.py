@@ -22,6 +22,7 @@ from django.utils import timezone
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError, InvalidTransition
 from tcfo_portal.pdf import render_pdf, sha256
+from tcfo_portal.queue import after_commit
 
 from ..choices import LateKind, LateStatus, LineKind
 from ..models import (
@@ -188,9 +189,7 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
         DebitAllocation(line=line, operator=operator, amount=part)
         for operator, part in parts.items()
     )
-    from ..tasks import render_debit_note_pdf
-
-    transaction.on_commit(lambda: render_debit_note_pdf.delay(note.pk))
+    after_commit("billing.tasks.render_debit_note_pdf", note.pk)
     return note
 
 
@@ -219,9 +218,7 @@ def store_debit_note_pdf(*, note: DebitNote) -> DebitNote:
     note.pdf.save(f"{note.number}.pdf", ContentFile(pdf), save=False)
     note.pdf_sha256 = sha256(pdf)
     note.save(update_fields=["pdf", "pdf_sha256"])
-    from ..tasks import mail_debit_note as mail
-
-    transaction.on_commit(lambda: mail.delay(note.pk))
+    after_commit("billing.tasks.mail_debit_note", note.pk)
     return note
 
 

@@ -25,6 +25,7 @@ from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.inputs import parse_whole_number
 from tcfo_portal.pdf import render_pdf, sha256
+from tcfo_portal.queue import after_commit
 
 from .. import invoice_lifecycle
 from ..charts import usage_chart_svg
@@ -119,10 +120,7 @@ def issue_invoice(*, invoice: Invoice, actor: Actor | None) -> Invoice:
     except BaseException:
         invoice.pdf.delete(save=False)  # the file of an issue that did not happen
         raise
-    from ..tasks import mail_invoice
-
-    pk = invoice.pk
-    transaction.on_commit(lambda: mail_invoice.delay(pk))
+    after_commit("billing.tasks.mail_invoice", invoice.pk)
     return invoice
 
 
@@ -221,10 +219,7 @@ def store_invoice_pdf(*, invoice: Invoice) -> Invoice:
     except BaseException:
         invoice.pdf.delete(save=False)
         raise
-    from ..tasks import mail_invoice
-
-    pk = invoice.pk
-    transaction.on_commit(lambda: mail_invoice.delay(pk))
+    after_commit("billing.tasks.mail_invoice", invoice.pk)
     return invoice
 
 
@@ -232,15 +227,13 @@ def render_missing_pdfs(*, invoices: list[Invoice], actor: Actor | None) -> list
     """Queue the rendering (then the mail) of issued invoices that have no PDF, once the
     transaction commits; refuses (``Forbidden``) unless ``actor`` is finance staff of each
     one's billing party. Returns those queued (an invoice with a PDF keeps it)."""
-    from ..tasks import render_invoice_pdf
-
     queued = []
     for invoice in invoices:
         require_finance_of(actor, invoice.billing_party)
         if invoice.status != InvoiceStatus.DRAFT and not invoice.pdf:
             queued.append(invoice)
-    ids = [invoice.pk for invoice in queued]
-    transaction.on_commit(lambda: [render_invoice_pdf.delay(pk) for pk in ids])
+    for invoice in queued:
+        after_commit("billing.tasks.render_invoice_pdf", invoice.pk)
     return queued
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from leasing.choices import CommercialForm
 from leasing.models import Contract, IruInstallment
+from tcfo_portal.queue import after_commit
 
 from ..choices import BillingRunStatus, InvoiceStatus
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
@@ -75,10 +76,8 @@ def start_run(*, period: str, by: str) -> tuple[BillingRun, bool]:
     run.lines_created = 0
     run.error = ""
     run.save()
-    from ..tasks import bill_chunk
-
-    chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]
-    transaction.on_commit(lambda: [bill_chunk.delay(run.pk, chunk) for chunk in chunks])
+    for chunk in [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]:
+        after_commit("billing.tasks.bill_chunk", run.pk, chunk)
     return run, True
 
 

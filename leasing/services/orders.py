@@ -22,6 +22,7 @@ from django.utils import timezone
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.money import Money
+from tcfo_portal.queue import after_commit
 
 from .. import order_lifecycle
 from ..choices import (
@@ -383,9 +384,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
         note_visibility=NoteVisibility.CUSTOMER,
         ready_for_service_date=ready_for_service_date,
     )
-    from ..tasks import render_order_form
-
-    transaction.on_commit(lambda: render_order_form.delay(contract.pk))
+    after_commit("leasing.tasks.render_order_form", contract.pk)
     return service
 
 
