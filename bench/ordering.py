@@ -55,63 +55,17 @@ def recreate_database() -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def set_up(buyers: int, units: int) -> tuple[list[str], object]:
-    """Migrate, build a path with exactly ``units`` free 100G channels, make the buyers."""
-    import datetime
-    from decimal import Decimal
-
+def set_up(buyers: int, units: int) -> list[str]:
+    """The scenario the SQLite concurrency test serves too: path ``A-Z`` with exactly ``units``
+    free 100G channels of ``WL100``, and ``buyers`` customers; their API keys."""
     import django
 
     os.environ.update(SERVER_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tcfo_portal.settings")
     django.setup()
-    from django.core.management import call_command
+    from tests.leasing.served_scenario import build
 
-    call_command("migrate", verbosity=0)
-    from leasing.choices import CommercialForm, GridType, ProductKind, SegmentMedium, SiteKind
-    from leasing.models import FiberPair, Path, Price, Product, Segment, Site
-    from leasing.services.inventory import set_path_segments, set_segment_ownership
-    from organisations.models import Organisation
-    from organisations.services import create_api_key
-
-    operator = Organisation.objects.create(
-        kind="operator",
-        name="Bench Operator",
-        legal_name="Bench",
-        country="AZ",
-        invoice_prefix="BEN",
-    )
-    a = Site.objects.create(code="A", name="A", kind=SiteKind.POP, country="AZ", operator=operator)
-    z = Site.objects.create(code="Z", name="Z", kind=SiteKind.POP, country="KZ", operator=operator)
-    segment = Segment.objects.create(
-        code="A-Z", name="A-Z", a_site=a, z_site=z, medium=SegmentMedium.SUBSEA,
-        length_km=Decimal(380), design_capacity_gbps=6000,
-    )  # fmt: skip
-    set_segment_ownership(
-        segment=segment, valid_from=datetime.date(2024, 1, 1), shares={operator: 100}
-    )
-    path = Path.objects.create(code="A-Z", name="A-Z", a_site=a, z_site=z)
-    set_path_segments(path=path, segments=[segment])
-    # exactly `units` ITU channels of 50 GHz
-    FiberPair.objects.create(
-        segment=segment, name="FP1", grid=GridType.FIXED_50, band_start_slot=-2,
-        band_end_slot=-2 + 4 * units,
-    )  # fmt: skip
-    product = Product.objects.create(
-        code="WL100", name="100G", kind=ProductKind.WAVELENGTH,
-        commercial_form=CommercialForm.LEASE, bandwidth_mbps=100_000, spectrum_ghz=Decimal(50),
-    )  # fmt: skip
-    Price.objects.create(
-        product=product, path=path, term_months=12, valid_from=datetime.date(2026, 1, 1),
-        currency="USD", mrc=Decimal(12500), nrc=Decimal(5000),
-    )  # fmt: skip
-    keys = []
-    for number in range(buyers):
-        customer = Organisation.objects.create(
-            kind="customer", name=f"Buyer {number}", legal_name=f"Buyer {number}", country="DE"
-        )
-        keys.append(create_api_key(organisation=customer, name="bench")[1])
-    return keys, path
+    return build(units, buyers)
 
 
 def free_port() -> int:
@@ -167,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
 
     recreate_database()
-    keys, _ = set_up(args.buyers, args.units)
+    keys = set_up(args.buyers, args.units)
     from leasing.models import Order
     from leasing.services.orders import reject_order
 

@@ -2,6 +2,8 @@
 
 ``production_env`` is the environment of a deployment (DEBUG off, a real secret key) without TLS
 in front; ``serve`` runs gunicorn with threads on it in a subprocess, as a deployment would.
+``post_json`` and ``all_at_once`` are how the concurrency tests speak to a server (this one or
+pytest-django's live server) over real HTTP.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def production_env(**overrides: str) -> dict[str, str]:
@@ -106,3 +113,37 @@ def serve(env: dict[str, str], *, workers: int = 2, threads: int = 8) -> Iterato
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def post_json(url: str, key: str, body: dict) -> tuple[int, dict]:
+    """POST ``body`` as JSON with the API key ``key``; the status and the JSON answer (the start of
+    the page, as ``{"body": ...}``, when the answer is not JSON: a server error page)."""
+    request = urllib.request.Request(  # noqa: S310 - our own server, http only
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, {"body": raw[:200].decode(errors="replace")}
+
+
+def all_at_once(call: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``call`` on each item, each in its own thread, released together by a barrier; the
+    results in the order of ``items``."""
+    items = list(items)
+    barrier = threading.Barrier(len(items))
+
+    def released(item: T) -> R:
+        barrier.wait()
+        return call(item)
+
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(released, items))

@@ -4,6 +4,8 @@ Run in a subprocess with the server's environment (its ``DATABASE_URL``):
 
     python -m tests.leasing.served_scenario UNITS BUYERS
 
+``bench/ordering.py`` builds its database with ``build`` too.
+
 It migrates, builds path ``A-Z`` with exactly ``UNITS`` free 100G channels of product ``WL100``
 (a 12-month price from 2026-01-01), makes ``BUYERS`` customers with an API key each and prints
 the keys as a JSON list.

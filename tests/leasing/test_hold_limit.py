@@ -3,11 +3,6 @@ once: one more is a 409 with the reason (API) or a message (portal), also when m
 the same instant."""
 
 import datetime
-import json
-import threading
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -25,6 +20,7 @@ from leasing.services.orders import (
 
 from ..conftest import key_client
 from ..factories import CustomerFactory
+from ..served import all_at_once, post_json
 from .conftest import START
 
 pytestmark = pytest.mark.django_db
@@ -106,20 +102,6 @@ def test_the_portal_says_why_the_order_was_refused(sales_net, settings, client):
     assert not Order.objects.filter(quote=quotes[1]).exists()
 
 
-def _post(url: str, key: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310 - our own live server, http only
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 ORDERS = 12
 
 
@@ -147,14 +129,11 @@ def test_simultaneous_orders_of_one_customer_never_pass_the_limit_together(
         ).pk
         for _ in range(ORDERS)
     ]  # fmt: skip
-    barrier = threading.Barrier(ORDERS)
 
     def order(quote_id: int) -> tuple[int, dict]:
-        barrier.wait()
-        return _post(f"{live_server.url}/api/v1/orders/", secret, {"quote": quote_id})
+        return post_json(f"{live_server.url}/api/v1/orders/", secret, {"quote": quote_id})
 
-    with ThreadPoolExecutor(max_workers=ORDERS) as pool:
-        results = list(pool.map(order, quotes))
+    results = all_at_once(order, quotes)
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 3 + [409] * (ORDERS - 3), results

@@ -4,12 +4,6 @@ Real concurrent HTTP requests against a live server on PostgreSQL, each in its o
 database connection, released together by a barrier.
 """
 
-import json
-import threading
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.db import connection
 
@@ -19,25 +13,12 @@ from leasing.services.orders import reject_order
 
 from ..conftest import key_client
 from ..factories import CustomerFactory
+from ..served import all_at_once, post_json
 from .conftest import START
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BUYERS = 32
 ROUNDS = 3
-
-
-def _post(url: str, key: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310 - our own live server, http only
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def _overlapping_live_reservations() -> int:
@@ -69,7 +50,7 @@ def test_exactly_one_of_32_concurrent_orders_gets_the_last_unit(live_server, net
     for round_number in range(ROUNDS):
         quotes = []
         for secret in buyers:
-            status, body = _post(
+            status, body = post_json(
                 f"{live_server.url}/api/v1/quotes/",
                 secret,
                 {
@@ -81,15 +62,12 @@ def test_exactly_one_of_32_concurrent_orders_gets_the_last_unit(live_server, net
             )
             assert status == 201, body
             quotes.append(body["id"])
-        barrier = threading.Barrier(BUYERS)
 
-        def order(pair: tuple[str, int], barrier: threading.Barrier = barrier) -> tuple[int, dict]:
+        def order(pair: tuple[str, int]) -> tuple[int, dict]:
             secret, quote_id = pair
-            barrier.wait()
-            return _post(f"{live_server.url}/api/v1/orders/", secret, {"quote": quote_id})
+            return post_json(f"{live_server.url}/api/v1/orders/", secret, {"quote": quote_id})
 
-        with ThreadPoolExecutor(max_workers=BUYERS) as pool:
-            results = list(pool.map(order, zip(buyers, quotes, strict=True)))
+        results = all_at_once(order, zip(buyers, quotes, strict=True))
 
         statuses = sorted(status for status, _ in results)
         assert statuses == [201] + [409] * (BUYERS - 1), (round_number, statuses)

@@ -12,34 +12,12 @@ import json
 import sqlite3
 import subprocess
 import sys
-import threading
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 
-from ..served import ROOT, production_env, serve
+from ..served import ROOT, all_at_once, post_json, production_env, serve
 
 BUYERS = 12
 UNITS = 3
-
-
-def _post(url: str, key: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310 - our own server, http only
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:  # a server error page
-        return status, {"body": raw[:200].decode(errors="replace")}
 
 
 def _overbooked(database: str) -> list[tuple]:
@@ -83,7 +61,7 @@ def test_concurrent_orders_on_sqlite_are_answered_201_or_409(tmp_path):
     with serve(env, workers=2, threads=8) as base:
         quotes = []
         for key in keys:
-            status, body = _post(
+            status, body = post_json(
                 f"{base}/api/v1/quotes/",
                 key,
                 {"product": "WL100", "path": "A-Z", "term_months": 12, "start_date": start},
@@ -91,15 +69,11 @@ def test_concurrent_orders_on_sqlite_are_answered_201_or_409(tmp_path):
             assert status == 201, body
             quotes.append(body["id"])
 
-        barrier = threading.Barrier(BUYERS)
-
         def order(pair: tuple[str, int]) -> tuple[int, dict]:
             key, quote_id = pair
-            barrier.wait()
-            return _post(f"{base}/api/v1/orders/", key, {"quote": quote_id})
+            return post_json(f"{base}/api/v1/orders/", key, {"quote": quote_id})
 
-        with ThreadPoolExecutor(max_workers=BUYERS) as pool:
-            results = list(pool.map(order, zip(keys, quotes, strict=True)))
+        results = all_at_once(order, zip(keys, quotes, strict=True))
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * UNITS + [409] * (BUYERS - UNITS), results
