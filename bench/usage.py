@@ -708,7 +708,7 @@ def sizes(connection: Any, table: str) -> tuple[int, int, int, int, int]:
 def run_percentiles(args: argparse.Namespace, services: list[Any]) -> bool:
     """(b) and (c). Returns False on a correctness failure."""
     from billing.models import UsagePercentile
-    from billing.services.percentiles import (
+    from billing.services.usage_percentiles import (
         month_usage,
         percentiles,
         period_bounds,

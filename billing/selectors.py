@@ -13,7 +13,7 @@ from organisations.choices import Capability
 
 from .choices import InvoiceStatus
 from .models import CreditNote, DebitNote, Invoice, Payment, UsagePercentile
-from .services.percentiles import (
+from .services.usage_percentiles import (
     MonthUsage,
     Percentiles,
     month_usage,

@@ -40,9 +40,9 @@ from ..models import (
 )
 from ..periods import has_ended, period_of, period_span
 from .acting import require_finance_of
-from .availability import monthly_availability, outages_by_path, sla_credit_percent
-from .percentiles import month_usage, percentiles, record_percentiles, services_for_usage
 from .rating import burst_charge, prorated
+from .uptime import monthly_availability, outages_by_path, sla_credit_percent
+from .usage_percentiles import month_usage, percentiles, record_percentiles, services_for_usage
 
 ZERO = Decimal("0.00")
 

@@ -34,8 +34,8 @@ from ..models import DeletedDraft, Invoice, InvoiceSequence, RemovedLine, UsageP
 from ..periods import has_ended, local_date
 from .acting import require_finance_of
 from .closing import freeze_figures, invoice_contracts
-from .percentiles import month_usage, services_for_usage
 from .runs import invoice_totals
+from .usage_percentiles import month_usage, services_for_usage
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from ..choices import LineKind
 from ..models import UsagePercentile
 from ..periods import add_months as add_period_months
 from ..periods import month_index, period_days, period_of
-from .availability import sla_credit_percent
+from .uptime import sla_credit_percent
 
 MBPS = Decimal(1_000_000)
 

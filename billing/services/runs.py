@@ -26,9 +26,9 @@ from ..periods import parse_period, period_days
 from ..split import largest_remainder
 from .allocations import load_route, shares_between
 from .closing import billing_parties, closed_parties, record_availability, require_ended
-from .percentiles import record_percentiles, services_for_usage
 from .rating import rate_contract
 from .tax import tax_treatment
+from .usage_percentiles import record_percentiles, services_for_usage
 
 CHUNK = 200
 ZERO = Decimal("0.00")

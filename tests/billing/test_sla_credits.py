@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from billing.choices import LineKind
 from billing.models import Invoice
-from billing.services.availability import downtime_seconds, monthly_availability
 from billing.services.runs import invoice_totals, start_run
+from billing.services.uptime import downtime_seconds, monthly_availability
 from leasing.models import Contract, Outage
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from billing.models import CounterState, UsageEvent, UsagePort
-from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.polling import poll_counters, snmp_target
+from billing.services.usage_percentiles import month_usage, services_for_usage
 from billing.snmp import Target, V2c, read_counters
 
 from .conftest import transit_service

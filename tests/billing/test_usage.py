@@ -7,14 +7,14 @@ import pytest
 
 from billing.choices import SampleDecision
 from billing.models import UsageBatch, UsageEvent, UsagePercentile
-from billing.services.percentiles import (
+from billing.services.usage import ingest
+from billing.services.usage_percentiles import (
     freeze_percentile,
     month_usage,
     percentiles,
     record_percentiles,
     services_for_usage,
 )
-from billing.services.usage import ingest
 from leasing.choices import P95Rule
 from organisations.access import describe_actor
 

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from billing.models import UsageBatch, UsageEvent, UsagePort
-from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.usage import ingest, ingest_json
+from billing.services.usage_percentiles import month_usage, services_for_usage
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/usage/samples/"

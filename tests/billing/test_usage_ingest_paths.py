@@ -13,10 +13,10 @@ import pytest
 from django.db import connections
 
 from billing.models import UsageBatch, UsageDay, UsageEvent, UsagePort
-from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.usage import ingest, ingest_json
 from billing.services.usage_archive import compact_payloads, read_payload
 from billing.services.usage_days import claim_days
+from billing.services.usage_percentiles import month_usage, services_for_usage
 from organisations.choices import Role
 
 from ..factories import UserFactory

@@ -8,9 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from billing.models import UsageBatch, UsageDay, UsageEvent, UsagePort
-from billing.services.percentiles import month_usage, services_for_usage
 from billing.services.usage import ingest_json, ingest_series
 from billing.services.usage_archive import read_payload
+from billing.services.usage_percentiles import month_usage, services_for_usage
 from billing.services.usage_series import MAX_SERIES_SAMPLES
 from organisations.choices import Role
 

@@ -13,12 +13,12 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .choices import LateStatus
-from .invoice_views import BillingView
-from .models import DebitNote, PeriodClose
-from .periods import PeriodError, parse_period
-from .services.closing import close_period, late_adjustments_for
-from .services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
+from ..choices import LateStatus
+from ..models import DebitNote, PeriodClose
+from ..periods import PeriodError, parse_period
+from ..services.closing import close_period, late_adjustments_for
+from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
+from .invoices import BillingView
 
 
 class ReasonForm(forms.Form):

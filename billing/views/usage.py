@@ -14,12 +14,12 @@ from leasing.choices import P95Rule
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 
-from .charts import format_bps, usage_chart_svg
-from .forms import UsageUploadForm
-from .periods import PeriodError, parse_period
-from .selectors import ServiceUsage, service_usage, visible_service
-from .services.usage_csv import UsageFileError, ingest_usage_file
-from .services.usage_days import timestamp_text
+from ..charts import format_bps, usage_chart_svg
+from ..forms import UsageUploadForm
+from ..periods import PeriodError, parse_period
+from ..selectors import ServiceUsage, service_usage, visible_service
+from ..services.usage_csv import UsageFileError, ingest_usage_file
+from ..services.usage_days import timestamp_text
 
 
 def _period(request: HttpRequest, time_zone: str) -> str:

@@ -17,8 +17,8 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .choices import OPEN_ORDER_STATES, OrderState, ServiceStatus
-from .forms import (
+from ..choices import OPEN_ORDER_STATES, OrderState, ServiceStatus
+from ..forms import (
     AcknowledgeForm,
     CompleteForm,
     ProvisionForm,
@@ -26,16 +26,16 @@ from .forms import (
     ReasonForm,
     TerminateForm,
 )
-from .models import Contract, Order, Quote, Service
-from .order_lifecycle import ALLOWED
-from .selectors import (
+from ..models import Contract, Order, Quote, Service
+from ..order_lifecycle import ALLOWED
+from ..selectors import (
     allocation_assignment,
     assignment_prefetches,
     order_history,
     orders_with_terms,
     sees_internal_notes,
 )
-from .services import orders as sales
+from ..services import orders as sales
 
 
 def _orders(request: HttpRequest) -> QuerySet[Order]:

@@ -17,15 +17,15 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
-from .forms import (
+from ..forms import (
     AvailabilityForm,
     CorrectOutageForm,
     EndOutageForm,
     OnDateForm,
     OutageForm,
 )
-from .models import FiberPair, Outage, Product, Site
-from .selectors import (
+from ..models import FiberPair, Outage, Product, Site
+from ..selectors import (
     chain_of,
     fiber_pair_utilisation,
     ownership_on,
@@ -34,9 +34,9 @@ from .selectors import (
     prices_valid_on,
     spectrum_held,
 )
-from .services.capacity import check_availability
-from .services.outages import correct_outage, end_outage, record_outage
-from .svg import operator_colours, route_svg, spectrum_map_svg
+from ..services.capacity import check_availability
+from ..services.outages import correct_outage, end_outage, record_outage
+from ..svg import operator_colours, route_svg, spectrum_map_svg
 
 
 class OnDateMixin:

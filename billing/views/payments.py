@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 
 from tcfo_portal.exceptions import DomainError
 
-from .invoice_views import InvoiceView
-from .models import Payment
-from .services.payments import reverse_payment
+from ..models import Payment
+from ..services.payments import reverse_payment
+from .invoices import InvoiceView
 
 
 class ReversePaymentView(InvoiceView):

@@ -21,26 +21,26 @@ from tcfo_portal.exceptions import DomainError
 from tcfo_portal.inputs import whole_number_param
 from tcfo_portal.widgets import DateInput
 
-from .choices import OPEN_STATUSES, InvoiceStatus
-from .models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
-from .periods import PeriodError, last_ended, local_date, parse_period
-from .selectors import (
+from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
+from ..periods import PeriodError, last_ended, local_date, parse_period
+from ..selectors import (
     invoices_for,
     issued_without_pdf,
     sees_drafts_and_split,
     viewer_time_zone,
 )
-from .services.credit_notes import issue_credit_note
-from .services.drafts import add_manual_line, remove_line
-from .services.invoices import (
+from ..services.credit_notes import issue_credit_note
+from ..services.drafts import add_manual_line, remove_line
+from ..services.invoices import (
     delete_draft,
     issue_invoice,
     issue_invoices,
     render_missing_pdfs,
 )
-from .services.payments import AGING_BUCKETS, aging, balance_of, record_payment
-from .services.runs import invoice_totals, start_run
-from .services.settlement import revenue_report, settlement_pdf, settlement_statements
+from ..services.payments import AGING_BUCKETS, aging, balance_of, record_payment
+from ..services.runs import invoice_totals, start_run
+from ..services.settlement import revenue_report, settlement_pdf, settlement_statements
 
 
 def _invoices(request: HttpRequest) -> QuerySet[Invoice]:

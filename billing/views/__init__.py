@@ -1,0 +1,1 @@
+"""The billing portal pages: usage, invoices and reports, payments, period closing."""

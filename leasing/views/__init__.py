@@ -1,0 +1,5 @@
+"""The leasing portal pages.
+
+``network.py``: network, catalog, availability, outages.
+``sales.py``: quotes, orders, services, contracts.
+"""
