@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import round_money
 
 from .choices import LineKind
 from .periods import PeriodError, period_days
@@ -65,10 +65,6 @@ def covered_days(
     return (until - first).days + 1, (end - start).days + 1
 
 
-def _rounded(value: Decimal, currency: str) -> Decimal:
-    return value.quantize(minor_unit(currency), ROUND_HALF_UP)
-
-
 def line_basis(line: object, *, period: str, currency: str) -> LineBasis:
     """The basis to print for ``line`` (an invoice line: ``kind``, ``quantity``,
     ``unit_price``, ``amount``, ``service_date``, ``service_until``)."""
@@ -84,11 +80,11 @@ def line_basis(line: object, *, period: str, currency: str) -> LineBasis:
         monthly = quantity * month_days / days
         for places in ("1", "0.1", "0.01", "0.001", "0.0001"):
             candidate = monthly.quantize(Decimal(places), ROUND_HALF_UP)
-            if candidate > 0 and _rounded(candidate * unit_price * fraction, currency) == amount:
+            if candidate > 0 and round_money(candidate * unit_price * fraction, currency) == amount:
                 share = f"{days}/{month_days} days"
                 shown = share if candidate == 1 else f"{plain(candidate)} x {share}"
                 return LineBasis(shown, plain(unit_price), (days, month_days))
-    if _rounded(quantity * unit_price, currency) == amount:
+    if round_money(quantity * unit_price, currency) == amount:
         return LineBasis(plain(quantity), plain(unit_price))
     return LineBasis("1", plain(amount))
 

@@ -27,6 +27,7 @@ from organisations.access import Actor
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError
+from tcfo_portal.money import round_money
 
 from ..choices import InvoiceStatus, LateKind, LateStatus
 from ..models import (
@@ -323,7 +324,7 @@ def note_late_outages() -> int:
             mrc = prorated(contract.mrc, contract, period, contract.currency)
             before = sla_credit_percent(contract, billed)
             after = sla_credit_percent(contract, now)
-            amount = -(mrc * (after - before) / 100).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+            amount = -round_money(mrc * (after - before) / 100, contract.currency)
             _open_adjustment(contract, period, LateKind.OUTAGE, billed, now, amount)
             noted += 1
     return noted

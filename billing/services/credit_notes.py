@@ -4,7 +4,7 @@ invoice's lines (with their tax and each operator's part), under its own gapless
 from __future__ import annotations
 
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError, InvalidTransition
-from tcfo_portal.money import in_minor_units, minor_unit
+from tcfo_portal.money import in_minor_units, is_in_minor_units
 from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
 
@@ -26,6 +26,7 @@ from ..split import largest_remainder
 from .acting import require_finance_of
 from .balances import balance_of, credited
 from .invoices import billing_contacts, next_number
+from .tax import tax_of
 
 __all__ = [
     "credit_note_totals",
@@ -79,7 +80,6 @@ def issue_credit_note(
     amounts = {pk: amount for pk, amount in amounts.items() if amount}
     if not amounts:
         raise DomainError("Credit at least one line.", errors={"lines": ["Nothing credited."]})
-    cent = minor_unit(invoice.currency)
     lines = {
         line.pk: line
         for line in invoice.lines.select_related("invoice").prefetch_related("allocations")
@@ -94,7 +94,7 @@ def issue_credit_note(
         net_left, tax_left, parts_left = _left(line)
         if not amount.is_finite() or amount > net_left:
             errors[f"line_{pk}"] = [f"At most {net_left} is left to credit on this line."]
-        elif amount < 0 or amount != amount.quantize(cent):
+        elif amount < 0 or not is_in_minor_units(amount, invoice.currency):
             errors[f"line_{pk}"] = [f"A positive amount in {invoice.currency}, to the cent."]
         else:
             plan.append((line, amount, net_left, tax_left, parts_left))
@@ -105,7 +105,7 @@ def issue_credit_note(
         if amount == net_left:  # the rest of the line: exactly what is left of each part
             tax, parts = tax_left, {op: part for op, part in parts_left.items() if part}
         else:
-            tax = min(tax_left, (amount * line.tax_rate / 100).quantize(cent, ROUND_HALF_UP))
+            tax = min(tax_left, tax_of(amount, line.tax_rate, invoice.currency))
             weights = {op: part for op, part in parts_left.items() if part > 0}
             parts = largest_remainder(amount, weights, invoice.currency)
         credits.append((line, amount, tax, parts))

@@ -4,14 +4,14 @@ Issued invoices change only through credit notes."""
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 
 from leasing.models import Path, Site
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import round_money
 
 from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
@@ -67,7 +67,7 @@ def add_manual_line(
         errors["path"] = ["Name either the path or the site the revenue belongs to."]
     if errors:
         raise DomainError("The manual line is not valid.", errors=errors)
-    amount = (quantity * unit_price).quantize(minor_unit(invoice.currency), ROUND_HALF_UP)
+    amount = round_money(quantity * unit_price, invoice.currency)
     if amount <= 0:
         raise DomainError(
             "The line rounds to nothing.", errors={"unit_price": ["Too small to bill."]}

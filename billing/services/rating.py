@@ -20,15 +20,14 @@ Amounts are rounded half-up to the currency's minor unit once per line. Each lin
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from leasing.choices import CommercialForm
 from leasing.models import Contract, Service
 from leasing.services.orders import add_months
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import round_money
 
 from ..choices import LineKind
 from ..models import UsagePercentile
@@ -49,10 +48,6 @@ class LineDraft:
     service_date: datetime.date
     source_key: str
     service_until: datetime.date | None = None  # the last day billed; None: service_date only
-
-
-def _money(value: Decimal, currency: str) -> Decimal:
-    return value.quantize(minor_unit(currency), ROUND_HALF_UP)
 
 
 def _running_fraction(service: Service, period: str) -> Fraction:
@@ -92,16 +87,9 @@ def prorated(monthly: Decimal, contract: Contract, period: str, currency: str) -
     round(monthly x months run by its end) - round(monthly x months run by the month before).
     A whole month bills ``monthly``; the first and the last month their days' share."""
     before = months_run(contract, add_period_months(period, -1))
-    return _round_exact(Fraction(monthly) * months_run(contract, period), currency) - (
-        _round_exact(Fraction(monthly) * before, currency)
+    return round_money(Fraction(monthly) * months_run(contract, period), currency) - (
+        round_money(Fraction(monthly) * before, currency)
     )
-
-
-def _round_exact(value: Fraction, currency: str) -> Decimal:
-    """Half-up to the currency's minor unit, from an exact fraction (never a float)."""
-    unit = minor_unit(currency)
-    units = math.floor(value / Fraction(unit) + Fraction(1, 2))
-    return (Decimal(units) * unit).quantize(unit)
 
 
 def days_running(contract: Contract, period: str) -> int:
@@ -162,8 +150,8 @@ def rate_contract(
                     f"{circuit} SLA credit: availability {availability.normalize():f}% in {period},"
                     f" {credit.normalize():f}% of the monthly charge",
                     Decimal(1),
-                    -_money(mrc_amount * credit / 100, currency),
-                    -_money(mrc_amount * credit / 100, currency),
+                    -round_money(mrc_amount * credit / 100, currency),
+                    -round_money(mrc_amount * credit / 100, currency),
                     day,
                     f"{key}:sla",
                     until,
@@ -176,7 +164,7 @@ def rate_contract(
                 f"{circuit} installation",
                 Decimal(1),
                 contract.nrc,
-                _money(contract.nrc, currency),
+                round_money(contract.nrc, currency),
                 service.activated_on,
                 f"contract:{contract.pk}:nrc",
             )
@@ -228,7 +216,7 @@ def burst_charge(contract: Contract, billable_bps: int | None) -> Decimal:
     if billable_bps is None:
         return Decimal(0)
     price = contract.burst_price_per_mbps or Decimal(0)
-    return _money(burst_mbps(contract, billable_bps) * price, contract.currency)
+    return round_money(burst_mbps(contract, billable_bps) * price, contract.currency)
 
 
 def om_due_dates(contract: Contract) -> list[datetime.date]:
@@ -258,7 +246,7 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
             f" ({installment.percent.normalize():f}%), due {installment.due_on}",
             Decimal(1),
             installment.amount,
-            _money(installment.amount, currency),
+            round_money(installment.amount, currency),
             installment.due_on,
             f"installment:{installment.pk}",
         )
@@ -276,8 +264,8 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
                     f"{circuit} annual O&M {contract.om_percent.normalize():f}% of the IRU price,"
                     f" year from {due}",
                     Decimal(1),
-                    _money(fee, currency),  # 1 x the fee as billed: the basis multiplies out
-                    _money(fee, currency),
+                    round_money(fee, currency),  # 1 x the fee as billed: the basis multiplies out
+                    round_money(fee, currency),
                     due,
                     f"contract:{contract.pk}:om:{due.year}",
                 )
