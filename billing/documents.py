@@ -9,6 +9,8 @@ Pure functions, no ORM (they read attributes of lines already loaded):
   as a lump sum (1 x its amount).
 - ``tax_summary``: per VAT rate (and legal note), the taxable base and the VAT; the bases add
   up to the subtotal and the VAT amounts to the tax, as both are sums of rounded lines.
+- ``totals_of``: a document's subtotal, VAT and total as ``Money``, sums of its rounded lines
+  (``invoice_totals``, ``credit_note_totals`` and ``debit_note_totals`` are this).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from tcfo_portal.money import round_money
+from tcfo_portal.money import Money, round_money
 
 from .choices import LineKind
 from .periods import PeriodError, period_days
@@ -121,3 +123,22 @@ def tax_summary(rows: Iterable[tuple[Decimal, str, Decimal, Decimal]]) -> list[T
         TaxRow(rate, note, base, tax)
         for (rate, note), (base, tax) in sorted(sums.items(), key=lambda item: item[0])
     ]
+
+
+@dataclass(frozen=True)
+class DocumentTotals:
+    """What an invoice, credit note or debit note adds up to, in its currency: the net amounts
+    (``subtotal``), their VAT (``tax``) and both (``total``); each a sum of rounded lines, so
+    never rounded again."""
+
+    subtotal: Money
+    tax: Money
+    total: Money
+
+
+def totals_of(lines: Iterable[object], currency: str) -> DocumentTotals:
+    """The totals of a document's ``lines`` (each with ``amount`` and ``tax_amount``)."""
+    lines = list(lines)
+    net = sum((line.amount for line in lines), start=ZERO)
+    tax = sum((line.tax_amount for line in lines), start=ZERO)
+    return DocumentTotals(Money(net, currency), Money(tax, currency), Money(net + tax, currency))

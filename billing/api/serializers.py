@@ -6,6 +6,7 @@ customer sees what happened and when, not who in the billing party's back office
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -14,6 +15,7 @@ from rest_framework import serializers
 from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.money import Money
 
+from ..documents import DocumentTotals
 from ..models import CreditNote, CreditNoteLine, Payment, PaymentReversal
 from ..periods import PERIOD_PATTERN, PeriodError, parse_period
 from ..selectors import sees_drafts_and_split
@@ -42,6 +44,21 @@ def period_parameter(*, required: bool, description: str) -> OpenApiParameter:
     return OpenApiParameter(
         "period", str, required=required, pattern=PERIOD_PATTERN, description=description
     )
+
+
+class TotalField(MoneyField):
+    """One of a document's totals, named by the field (``subtotal``, ``tax`` or ``total``), as
+    the API's Money; ``totals`` (e.g. ``invoice_totals``) sums the document once, and the
+    document's three total fields share those sums."""
+
+    def __init__(self, *, totals: Callable[[Any], DocumentTotals], **kwargs: Any) -> None:
+        self.totals = totals
+        super().__init__(source="*", **kwargs)
+
+    def get_attribute(self, instance: Any) -> Money:
+        if getattr(instance, "_totals", None) is None:
+            instance._totals = self.totals(instance)
+        return getattr(instance._totals, self.field_name)
 
 
 def _staff_may_see(serializer: serializers.Serializer) -> bool:
@@ -165,9 +182,9 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number")
     currency = serializers.CharField(source="invoice.currency")
     issued_by = serializers.SerializerMethodField()
-    subtotal = serializers.SerializerMethodField()
-    tax = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    subtotal = TotalField(totals=credit_note_totals)
+    tax = TotalField(totals=credit_note_totals)
+    total = TotalField(totals=credit_note_totals)
     lines = serializers.SerializerMethodField()
     pdf_ready = serializers.SerializerMethodField()
 
@@ -190,30 +207,10 @@ class CreditNoteSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _totals(self, note: CreditNote) -> dict:
-        if not hasattr(note, "_totals"):
-            note._totals = credit_note_totals(note)
-        return note._totals
-
-    def _money(self, note: CreditNote, key: str) -> dict[str, str]:
-        return Money(self._totals(note)[key], note.invoice.currency).as_dict()
-
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_issued_by(self, note: CreditNote) -> str | None:
         """Operators' finance staff only; null for customers."""
         return note.issued_by if _staff_may_see(self) else None
-
-    @extend_schema_field(MoneyField())
-    def get_subtotal(self, note: CreditNote) -> dict[str, str]:
-        return self._money(note, "subtotal")
-
-    @extend_schema_field(MoneyField())
-    def get_tax(self, note: CreditNote) -> dict[str, str]:
-        return self._money(note, "tax")
-
-    @extend_schema_field(MoneyField())
-    def get_total(self, note: CreditNote) -> dict[str, str]:
-        return self._money(note, "total")
 
     @extend_schema_field(CreditNoteLineSerializer(many=True))
     def get_lines(self, note: CreditNote) -> list[dict]:

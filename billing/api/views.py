@@ -67,7 +67,7 @@ from ..services.usage import (
 )
 from ..services.usage_days import timestamp_text
 from ..services.usage_series import MAX_SERIES_SAMPLES, SeriesShapeError
-from .serializers import PeriodField, period_parameter
+from .serializers import PeriodField, TotalField, period_parameter
 
 PERIOD = period_parameter(required=True, description="YYYY-MM, e.g. 2026-10.")
 
@@ -504,9 +504,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Where the invoice is in its lifecycle, partially paid included.",
     )
-    subtotal = serializers.SerializerMethodField()
-    tax = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    subtotal = TotalField(totals=invoice_totals)
+    tax = TotalField(totals=invoice_totals)
+    total = TotalField(totals=invoice_totals)
     credited = serializers.SerializerMethodField()
     paid = serializers.SerializerMethodField()
     balance_due = serializers.SerializerMethodField()
@@ -539,28 +539,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _totals(self, invoice: Invoice) -> dict:
-        if not hasattr(invoice, "_totals"):
-            invoice._totals = invoice_totals(invoice)
-        return invoice._totals
-
     @extend_schema_field(serializers.ChoiceField(choices=CONTRACT_INVOICE_STATUSES))
     def get_status(self, invoice: Invoice) -> str:
         if invoice.status == InvoiceStatus.PARTIALLY_PAID:
             return InvoiceStatus.ISSUED
         return invoice.status
-
-    @extend_schema_field(MoneyField())
-    def get_subtotal(self, invoice: Invoice) -> dict:
-        return Money(self._totals(invoice)["subtotal"], invoice.currency).as_dict()
-
-    @extend_schema_field(MoneyField())
-    def get_tax(self, invoice: Invoice) -> dict:
-        return Money(self._totals(invoice)["tax"], invoice.currency).as_dict()
-
-    @extend_schema_field(MoneyField())
-    def get_total(self, invoice: Invoice) -> dict:
-        return Money(self._totals(invoice)["total"], invoice.currency).as_dict()
 
     def _balance(self, invoice: Invoice) -> Balance:
         if not hasattr(invoice, "_balance"):

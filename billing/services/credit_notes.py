@@ -21,6 +21,7 @@ from tcfo_portal.queue import after_commit
 
 from .. import invoice_lifecycle
 from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..documents import DocumentTotals, totals_of
 from ..models import CreditAllocation, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..split import largest_remainder
 from .acting import require_finance_of
@@ -144,11 +145,9 @@ def issue_credit_note(
     return note
 
 
-def credit_note_totals(note: CreditNote) -> dict[str, Decimal]:
-    lines = list(note.lines.all())
-    net = sum((line.amount for line in lines), start=ZERO)
-    tax = sum((line.tax_amount for line in lines), start=ZERO)
-    return {"subtotal": net, "tax": tax, "total": net + tax}
+def credit_note_totals(note: CreditNote) -> DocumentTotals:
+    """The note's net, VAT and total as ``Money``: sums of its rounded lines."""
+    return totals_of(note.lines.all(), note.invoice.currency)
 
 
 @transaction.atomic

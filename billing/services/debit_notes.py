@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,6 +24,7 @@ from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
 
 from ..choices import LateKind, LateStatus, LineKind
+from ..documents import DocumentTotals, totals_of
 from ..models import (
     CreditNote,
     DebitAllocation,
@@ -40,7 +40,6 @@ from .credit_notes import issue_credit_note
 from .invoices import billing_contacts, next_number
 from .tax import tax_treatment
 
-ZERO = Decimal("0.00")
 LINE_OF_KIND = {LateKind.USAGE: LineKind.TRANSIT_BURST, LateKind.OUTAGE: LineKind.SLA_CREDIT}
 
 
@@ -193,11 +192,9 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
     return note
 
 
-def debit_note_totals(note: DebitNote) -> dict[str, Decimal]:
-    lines = list(note.lines.all())
-    net = sum((line.amount for line in lines), start=ZERO)
-    tax = sum((line.tax_amount for line in lines), start=ZERO)
-    return {"subtotal": net, "tax": tax, "total": net + tax}
+def debit_note_totals(note: DebitNote) -> DocumentTotals:
+    """The note's net, VAT and total as ``Money``: sums of its rounded lines."""
+    return totals_of(note.lines.all(), note.invoice.currency)
 
 
 @transaction.atomic

@@ -8,9 +8,6 @@ the task, acknowledged late, runs again).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
@@ -21,6 +18,7 @@ from leasing.models import Contract, IruInstallment
 from tcfo_portal.queue import after_commit
 
 from ..choices import BillingRunStatus, InvoiceStatus
+from ..documents import DocumentTotals, totals_of
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period, period_days
 from ..split import largest_remainder
@@ -31,7 +29,6 @@ from .tax import tax_treatment
 from .usage_percentiles import record_percentiles, services_for_usage
 
 CHUNK = 200
-ZERO = Decimal("0.00")
 
 
 def contracts_of(period: str) -> QuerySet[Contract]:
@@ -205,12 +202,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     return created
 
 
-def invoice_totals(invoice: Invoice) -> dict[str, object]:
-    """Subtotal, tax and total: sums of the rounded lines (with ``lines`` prefetched)."""
-    lines = list(invoice.lines.all())
-    subtotal = sum((line.amount for line in lines), start=ZERO)
-    tax = sum((line.tax_amount for line in lines), start=ZERO)
-    by_rate: dict[tuple, list] = defaultdict(list)
-    for line in lines:
-        by_rate[(line.tax_rate, line.tax_note)].append(line)
-    return {"subtotal": subtotal, "tax": tax, "total": subtotal + tax, "by_rate": dict(by_rate)}
+def invoice_totals(invoice: Invoice) -> DocumentTotals:
+    """Subtotal, tax and total as ``Money``: sums of the rounded lines (with ``lines``
+    prefetched, no query)."""
+    return totals_of(invoice.lines.all(), invoice.currency)

@@ -22,6 +22,7 @@ from tcfo_portal.inputs import whole_number_param
 from tcfo_portal.widgets import DateInput
 
 from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..documents import DocumentTotals
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, last_ended, local_date, parse_period
 from ..selectors import (
@@ -53,7 +54,7 @@ def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
     return invoices_for(request.user, queryset).order_by("-period", "billing_party__name", "pk")
 
 
-def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, dict]]:
+def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, DocumentTotals]]:
     return [(invoice, invoice_totals(invoice)) for invoice in invoices]
 
 
@@ -131,9 +132,9 @@ class InvoiceCsvView(CapabilityRequiredMixin, View):
                     invoice.customer.name,
                     invoice.period,
                     invoice.currency,
-                    totals["subtotal"],
-                    totals["tax"],
-                    totals["total"],
+                    totals.subtotal.amount,
+                    totals.tax.amount,
+                    totals.total.amount,
                     invoice.due_date,
                 ]
             )

@@ -73,7 +73,7 @@ def test_the_sla_credit_is_billed_taxed_and_split_to_the_cent(
         "KTC": Decimal("-766.13"),
     }
     totals = invoice_totals(invoice)
-    assert (totals["subtotal"], totals["tax"], totals["total"]) == (
+    assert (totals.subtotal.amount, totals.tax.amount, totals.total.amount) == (
         Decimal("9838.71"),
         Decimal("1770.97"),
         Decimal("11609.68"),
