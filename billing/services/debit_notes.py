@@ -35,10 +35,9 @@ from ..models import (
 )
 from ..periods import period_days
 from .acting import require_finance_of
-from .allocations import split_over_days
 from .credit_notes import issue_credit_note
 from .invoices import billing_contacts, next_number
-from .tax import tax_treatment
+from .tax_and_split import TaxAndSplit
 
 LINE_OF_KIND = {LateKind.USAGE: LineKind.TRANSIT_BURST, LateKind.OUTAGE: LineKind.SLA_CREDIT}
 
@@ -157,8 +156,22 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
         issued_by=by,
         due_date=today + datetime.timedelta(days=settings.TCFO_PAYMENT_TERMS_DAYS),
     )
-    first, _ = period_days(adjustment.period)
-    treatment = tax_treatment(billing_party=party, customer=contract.customer, on=first)
+    first, last = period_days(adjustment.period)
+    # taxed as of the month it completes, split like it: by each day's owners over the days
+    # the service ran
+    if service.terminated_on is not None:
+        last = min(last, service.terminated_on - datetime.timedelta(days=1))
+    taxed = TaxAndSplit().line(
+        amount=adjustment.amount,
+        currency=contract.currency,
+        billing_party=party,
+        customer=contract.customer,
+        taxed_on=first,
+        path=service.path,
+        site=service.site,
+        first=max(first, service.activated_on),
+        last=last,
+    )
     kind = LINE_OF_KIND[adjustment.kind]
     line = DebitNoteLine.objects.create(
         debit_note=note,
@@ -168,25 +181,13 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
         f" late {adjustment.get_kind_display().lower()},"
         f" billed {adjustment.billed_value} now {adjustment.current_value}",
         amount=adjustment.amount,
-        tax_rate=treatment.rate_percent,
-        tax_amount=treatment.tax_on(adjustment.amount, contract.currency),
-        tax_note=treatment.note,
-    )
-    # split like the month it completes: by each day's owners over the days the service ran
-    last = period_days(adjustment.period)[1]
-    if service.terminated_on is not None:
-        last = min(last, service.terminated_on - datetime.timedelta(days=1))
-    parts = split_over_days(
-        amount=adjustment.amount,
-        currency=contract.currency,
-        path=service.path,
-        site=service.site,
-        first=max(first, service.activated_on),
-        last=last,
+        tax_rate=taxed.tax_rate,
+        tax_amount=taxed.tax_amount,
+        tax_note=taxed.tax_note,
     )
     DebitAllocation.objects.bulk_create(
         DebitAllocation(line=line, operator=operator, amount=part)
-        for operator, part in parts.items()
+        for operator, part in taxed.parts.items()
     )
     after_commit("billing.tasks.render_debit_note_pdf", note.pk)
     return note

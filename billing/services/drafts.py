@@ -17,8 +17,7 @@ from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period
 from .acting import require_finance_of
-from .allocations import split_over_days
-from .tax import tax_treatment
+from .tax_and_split import TaxAndSplit
 
 LARGEST = Decimal(10) ** 13  # what an invoice line's amount column holds, with room for tax
 
@@ -77,11 +76,15 @@ def add_manual_line(
             "The line is too large.",
             errors={"unit_price": [f"The amount must stay below {LARGEST:,}."]},
         )
-    treatment = tax_treatment(
-        billing_party=invoice.billing_party, customer=invoice.customer, on=service_date
-    )
-    parts = split_over_days(
-        amount=amount, currency=invoice.currency, path=path, site=site, first=service_date
+    taxed = TaxAndSplit().line(
+        amount=amount,
+        currency=invoice.currency,
+        billing_party=invoice.billing_party,
+        customer=invoice.customer,
+        taxed_on=service_date,
+        path=path,
+        site=site,
+        first=service_date,
     )
     line = InvoiceLine.objects.create(
         invoice=invoice,
@@ -90,9 +93,9 @@ def add_manual_line(
         quantity=quantity,
         unit_price=unit_price,
         amount=amount,
-        tax_rate=treatment.rate_percent,
-        tax_amount=treatment.tax_on(amount, invoice.currency),
-        tax_note=treatment.note,
+        tax_rate=taxed.tax_rate,
+        tax_amount=taxed.tax_amount,
+        tax_note=taxed.tax_note,
         service_date=service_date,
         path=path,
         site=site,
@@ -100,7 +103,7 @@ def add_manual_line(
     )
     LineAllocation.objects.bulk_create(
         LineAllocation(line=line, operator=operator, amount=part)
-        for operator, part in parts.items()
+        for operator, part in taxed.parts.items()
     )
     return line
 

@@ -21,11 +21,9 @@ from ..choices import BillingRunStatus, InvoiceStatus
 from ..documents import DocumentTotals, totals_of
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period, period_days
-from ..split import largest_remainder
-from .allocations import load_route, shares_between
 from .closing import billing_parties, closed_parties, record_availability, require_ended
 from .rating import rate_contract
-from .tax import tax_treatment
+from .tax_and_split import TaxAndSplit
 from .usage_percentiles import record_percentiles, services_for_usage
 
 CHUNK = 200
@@ -117,12 +115,9 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     ) | set(RemovedLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
     pending: list[tuple[InvoiceLine, dict]] = []
     invoices: dict[tuple[int, int, str], Invoice] = {}
-    # Many lines share a route and days, a billing party and a customer: ask once each. A
-    # route (path or site with its dated owners and weights) is loaded once per chunk; its
-    # shares over a line's days are then computed without a query.
-    routes: dict[tuple, tuple] = {}
-    shares: dict[tuple, dict] = {}
-    treatments: dict[tuple, object] = {}
+    # Many lines share a route and days, a billing party and a customer: one pipeline for the
+    # chunk asks once each (a route is loaded once, its shares over the same days computed once).
+    taxed_and_split = TaxAndSplit()
     closed = closed_parties(period)
     for contract in contracts:
         if contract.billing_party_id in closed:
@@ -144,14 +139,17 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
             continue  # issued already: what is new is a matter for a credit or debit note
         service = contract.service
         for draft in todo:
-            taxed = (contract.billing_party_id, contract.customer_id, draft.service_date)
-            if taxed not in treatments:
-                treatments[taxed] = tax_treatment(
-                    billing_party=contract.billing_party,
-                    customer=contract.customer,
-                    on=draft.service_date,
-                )
-            treatment = treatments[taxed]
+            taxed = taxed_and_split.line(
+                amount=draft.amount,
+                currency=contract.currency,
+                billing_party=contract.billing_party,
+                customer=contract.customer,
+                taxed_on=draft.service_date,
+                path=service.path,
+                site=service.site,
+                first=draft.service_date,
+                last=draft.service_until,
+            )
             line = InvoiceLine(
                 invoice=invoice,
                 contract=contract,
@@ -160,27 +158,16 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                 quantity=draft.quantity,
                 unit_price=draft.unit_price,
                 amount=draft.amount,
-                tax_rate=treatment.rate_percent,
-                tax_amount=treatment.tax_on(draft.amount, contract.currency),
-                tax_note=treatment.note,
+                tax_rate=taxed.tax_rate,
+                tax_amount=taxed.tax_amount,
+                tax_note=taxed.tax_note,
                 service_date=draft.service_date,
                 service_until=draft.service_until,
                 path=service.path,
                 site=service.site,
                 source_key=draft.source_key,
             )
-            until = draft.service_until or draft.service_date
-            owners = (service.path_id, service.site_id, draft.service_date, until)
-            if owners not in shares:
-                route = (service.path_id, service.site_id)
-                if route not in routes:
-                    routes[route] = load_route(path=service.path, site=service.site)
-                path, site = routes[route]
-                shares[owners] = shares_between(
-                    path=path, site=site, first=draft.service_date, last=until
-                )
-            parts = largest_remainder(draft.amount, shares[owners], contract.currency)
-            pending.append((line, parts))
+            pending.append((line, taxed.parts))
     # Two statements for the chunk's lines and their parts (the database returns the lines' keys).
     InvoiceLine.objects.bulk_create([line for line, _ in pending], batch_size=1000)
     LineAllocation.objects.bulk_create(
