@@ -15,7 +15,7 @@ from tcfo_portal.money import round_money
 
 from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
-from ..periods import parse_period
+from ..periods import period_of
 from .acting import require_finance_of
 from .tax_and_split import TaxAndSplit
 
@@ -59,8 +59,7 @@ def add_manual_line(
         errors["quantity"] = ["Above zero."]
     if unit_price <= 0:
         errors["unit_price"] = ["Above zero: lower an invoice by removing a line instead."]
-    year, month = parse_period(invoice.period)
-    if (service_date.year, service_date.month) != (year, month):
+    if period_of(service_date) != invoice.period:
         errors["service_date"] = [f"A day of the invoice's period {invoice.period}."]
     if (path is None) == (site is None):
         errors["path"] = ["Name either the path or the site the revenue belongs to."]

@@ -26,13 +26,11 @@ from fractions import Fraction
 
 from leasing.choices import CommercialForm
 from leasing.models import Contract, Service
-from leasing.services.orders import add_months
 from tcfo_portal.money import round_money
 
 from ..choices import LineKind
 from ..models import UsagePercentile
-from ..periods import add_months as add_period_months
-from ..periods import month_index, period_days, period_of
+from ..periods import add_months, add_months_to_date, month_index, period_days, period_of
 from .uptime import sla_credit_percent
 
 MBPS = Decimal(1_000_000)
@@ -86,7 +84,7 @@ def prorated(monthly: Decimal, contract: Contract, period: str, currency: str) -
     service's months add up to ``monthly`` x the months it ran, to the cent: each period bills
     round(monthly x months run by its end) - round(monthly x months run by the month before).
     A whole month bills ``monthly``; the first and the last month their days' share."""
-    before = months_run(contract, add_period_months(period, -1))
+    before = months_run(contract, add_months(period, -1))
     return round_money(Fraction(monthly) * months_run(contract, period), currency) - (
         round_money(Fraction(monthly) * before, currency)
     )
@@ -227,7 +225,7 @@ def om_due_dates(contract: Contract) -> list[datetime.date]:
     if service.terminated_on is not None:
         end = min(end, service.terminated_on - datetime.timedelta(days=1))
     dates, year = [], 0
-    while (due := add_months(service.activated_on, 12 * year)) <= end:
+    while (due := add_months_to_date(service.activated_on, 12 * year)) <= end:
         dates.append(due)
         year += 1
     return dates

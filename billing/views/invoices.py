@@ -24,7 +24,7 @@ from tcfo_portal.widgets import DateInput
 from ..choices import OPEN_STATUSES, InvoiceStatus
 from ..documents import DocumentTotals
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
-from ..periods import PeriodError, last_ended, local_date, parse_period
+from ..periods import PeriodError, last_ended, local_date, parse_period, periods_of_year
 from ..selectors import (
     invoices_for,
     issued_without_pdf,
@@ -495,8 +495,9 @@ class RevenueView(CapabilityRequiredMixin, View):
         year = whole_number_param(
             request.GET, "year", default=this_year, minimum=2000, maximum=2100
         )
-        periods = [f"{year}-{month:02d}" for month in range(1, 13)]
-        return year, revenue_report(periods=periods, operator=request.user.organisation)
+        return year, revenue_report(
+            periods=periods_of_year(year), operator=request.user.organisation
+        )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         try:
