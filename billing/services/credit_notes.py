@@ -20,7 +20,7 @@ from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
 
 from .. import invoice_lifecycle
-from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..choices import OPEN_STATUSES, InvoiceStatus, NumberSeries
 from ..documents import DocumentTotals, totals_of
 from ..models import CreditAllocation, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..split import largest_remainder
@@ -125,7 +125,7 @@ def issue_credit_note(
     now = timezone.now()
     note = CreditNote.objects.create(
         invoice=invoice,
-        number=next_number(invoice.billing_party, now.astimezone(zone).year, "credit"),
+        number=next_number(invoice.billing_party, now.astimezone(zone).year, NumberSeries.CREDIT),
         reason=reason.strip()[:300],
         issued_at=now,
         issued_by=by,

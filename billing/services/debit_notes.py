@@ -23,7 +23,7 @@ from tcfo_portal.exceptions import DomainError, InvalidTransition
 from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
 
-from ..choices import LateKind, LateStatus, LineKind
+from ..choices import InvoiceStatus, LateKind, LateStatus, LineKind, NumberSeries
 from ..documents import DocumentTotals, totals_of
 from ..models import (
     CreditNote,
@@ -67,7 +67,7 @@ def _invoice_of(adjustment: LateAdjustment) -> Invoice:
             period=adjustment.period,
             currency=contract.currency,
         )
-        .exclude(status="draft")
+        .exclude(status=InvoiceStatus.DRAFT)
         .first()
     )
     if invoice is None:
@@ -150,7 +150,7 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
     today = now.astimezone(zone).date()
     note = DebitNote.objects.create(
         invoice=invoice,
-        number=next_number(party, today.year, "debit"),
+        number=next_number(party, today.year, NumberSeries.DEBIT),
         reason=reason.strip()[:300],
         issued_at=now,
         issued_by=by,

@@ -8,7 +8,7 @@
   on every anniversary within the term) in the run of the month its due date falls in, or the
   first run after it; whatever the activation date (an installment due on signing is billed
   before the service runs).
-- SLA credit: a % of the period's MRC line when the service's availability (from the outages
+- SLA credit: a % of the period's MRC line when the service's uptime (from the outages
   on its path's segments) falls below the contract's tiers; a negative line.
 - Transit burst: max(0, 95th - commit) in Mbit/s (10^6 bit/s) x the burst price, from the
   period's stored 95th percentile.
@@ -105,10 +105,10 @@ def rate_contract(
     contract: Contract,
     period: str,
     percentile: UsagePercentile | None = None,
-    availability: Decimal | None = None,
+    uptime: Decimal | None = None,
 ) -> list[LineDraft]:
     """The lines ``contract`` owes for ``period`` (nothing if its service does not run then);
-    ``availability`` (% of the period) below the contract's SLA earns a credit on the MRC."""
+    ``uptime`` (% of the period) below the contract's SLA earns a credit on the MRC."""
     first, last = period_days(period)
     service = contract.service
     circuit = service.circuit_id
@@ -139,13 +139,14 @@ def rate_contract(
                 until,
             )
         )
-        credit = sla_credit_percent(contract, availability)
+        credit = sla_credit_percent(contract, uptime)
         if credit:
             mrc_amount = lines[-1].amount
             lines.append(
                 LineDraft(
                     LineKind.SLA_CREDIT,
-                    f"{circuit} SLA credit: availability {availability.normalize():f}% in {period},"
+                    # the line says "availability", the word of the contract's SLA table
+                    f"{circuit} SLA credit: availability {uptime.normalize():f}% in {period},"
                     f" {credit.normalize():f}% of the monthly charge",
                     Decimal(1),
                     -round_money(mrc_amount * credit / 100, currency),

@@ -21,7 +21,7 @@ from ..choices import BillingRunStatus, InvoiceStatus
 from ..documents import DocumentTotals, totals_of
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period, period_days
-from .closing import billing_parties, closed_parties, record_availability, require_ended
+from .closing import billing_parties, closed_parties, record_uptime, require_ended
 from .rating import rate_contract
 from .tax_and_split import TaxAndSplit
 from .usage_percentiles import record_percentiles, services_for_usage
@@ -104,9 +104,9 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
         else {}
     )
     leases = [c for c in contracts if c.kind == CommercialForm.LEASE and c.mrc is not None]
-    availability = record_availability(leases, period) if leases else {}
+    uptimes = record_uptime(leases, period) if leases else {}
     drafts = {
-        c.pk: rate_contract(c, period, percentiles.get(c.service_id), availability.get(c.pk))
+        c.pk: rate_contract(c, period, percentiles.get(c.service_id), uptimes.get(c.pk))
         for c in contracts
     }
     keys = [d.source_key for lines in drafts.values() for d in lines]
