@@ -13,16 +13,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from leasing.models import Path, Site
 from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.inputs import whole_number_param
-from tcfo_portal.widgets import DateInput
 
 from ..choices import OPEN_STATUSES, InvoiceStatus
 from ..documents import DocumentTotals
+from ..forms import ManualLineForm, PaymentForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, last_ended, local_date, parse_period, periods_of_year
 from ..selectors import (
@@ -164,7 +163,7 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "credit_notes": invoice.credit_notes.prefetch_related("lines"),
                 "payment_form": PaymentForm(),
                 "line_form": ManualLineForm(),
-                "editable": invoice.status == "draft"
+                "editable": invoice.is_draft
                 and has_capability(request.user, Capability.RUN_BILLING)
                 and invoice.billing_party == request.user.organisation,
             },
@@ -285,12 +284,6 @@ def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
     return records[:24]
 
 
-class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
-    received_on = forms.DateField(widget=DateInput())
-    reference = forms.CharField(max_length=100, required=False)
-
-
 class PaymentView(InvoiceView):
     """Finance staff of the billing party record a payment received."""
 
@@ -310,21 +303,6 @@ class PaymentView(InvoiceView):
         else:
             messages.success(request, "Payment recorded.")
         return redirect("invoice", pk=pk)
-
-
-class ManualLineForm(forms.Form):
-    description = forms.CharField(max_length=300)
-    quantity = forms.DecimalField(
-        max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), initial=1
-    )
-    unit_price = forms.DecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
-    service_date = forms.DateField(widget=DateInput())
-    path = forms.ModelChoiceField(
-        queryset=Path.objects.order_by("code"), required=False, help_text="The route sold, or:"
-    )
-    site = forms.ModelChoiceField(
-        queryset=Site.objects.order_by("code"), required=False, help_text="the site (no route)."
-    )
 
 
 class _BillingPartyChangeView(InvoiceView):
