@@ -80,6 +80,14 @@ CONTRACT_INVOICE_STATUSES = [
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
+class NumberSeries(models.TextChoices):
+    """A billing party's gapless yearly number series: one per kind of document."""
+
+    INVOICE = "invoice", "Invoices"
+    CREDIT = "credit", "Credit notes"
+    DEBIT = "debit", "Debit notes"
+
+
 class LineKind(models.TextChoices):
     MRC = "mrc", "Monthly recurring charge"
     NRC = "nrc", "One-off charge"

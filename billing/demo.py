@@ -15,6 +15,7 @@ from organisations.choices import Role
 
 from .buckets import DAY_BUCKETS
 from .models import BillingRun, TaxRate, UsageDay
+from .periods import add_months, period_of
 from .services.runs import start_run
 from .services.usage import ingest
 
@@ -42,9 +43,7 @@ def load() -> None:
 
 def _bill_last_month() -> None:
     """Draft invoices of last month, for finance to review and issue (once: a run is kept)."""
-    today = datetime.date.today()
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    period = f"{year}-{month:02d}"
+    period = add_months(period_of(datetime.date.today()), -1)
     if not BillingRun.objects.filter(period=period).exists():
         start_run(period=period, by="demo")
 

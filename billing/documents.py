@@ -9,6 +9,8 @@ Pure functions, no ORM (they read attributes of lines already loaded):
   as a lump sum (1 x its amount).
 - ``tax_summary``: per VAT rate (and legal note), the taxable base and the VAT; the bases add
   up to the subtotal and the VAT amounts to the tax, as both are sums of rounded lines.
+- ``totals_of``: a document's subtotal, VAT and total as ``Money``, sums of its rounded lines
+  (``invoice_totals``, ``credit_note_totals`` and ``debit_note_totals`` are this).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import Money, round_money
 
 from .choices import LineKind
 from .periods import PeriodError, period_days
@@ -65,10 +67,6 @@ def covered_days(
     return (until - first).days + 1, (end - start).days + 1
 
 
-def _rounded(value: Decimal, currency: str) -> Decimal:
-    return value.quantize(minor_unit(currency), ROUND_HALF_UP)
-
-
 def line_basis(line: object, *, period: str, currency: str) -> LineBasis:
     """The basis to print for ``line`` (an invoice line: ``kind``, ``quantity``,
     ``unit_price``, ``amount``, ``service_date``, ``service_until``)."""
@@ -84,11 +82,11 @@ def line_basis(line: object, *, period: str, currency: str) -> LineBasis:
         monthly = quantity * month_days / days
         for places in ("1", "0.1", "0.01", "0.001", "0.0001"):
             candidate = monthly.quantize(Decimal(places), ROUND_HALF_UP)
-            if candidate > 0 and _rounded(candidate * unit_price * fraction, currency) == amount:
+            if candidate > 0 and round_money(candidate * unit_price * fraction, currency) == amount:
                 share = f"{days}/{month_days} days"
                 shown = share if candidate == 1 else f"{plain(candidate)} x {share}"
                 return LineBasis(shown, plain(unit_price), (days, month_days))
-    if _rounded(quantity * unit_price, currency) == amount:
+    if round_money(quantity * unit_price, currency) == amount:
         return LineBasis(plain(quantity), plain(unit_price))
     return LineBasis("1", plain(amount))
 
@@ -125,3 +123,22 @@ def tax_summary(rows: Iterable[tuple[Decimal, str, Decimal, Decimal]]) -> list[T
         TaxRow(rate, note, base, tax)
         for (rate, note), (base, tax) in sorted(sums.items(), key=lambda item: item[0])
     ]
+
+
+@dataclass(frozen=True)
+class DocumentTotals:
+    """What an invoice, credit note or debit note adds up to, in its currency: the net amounts
+    (``subtotal``), their VAT (``tax``) and both (``total``); each a sum of rounded lines, so
+    never rounded again."""
+
+    subtotal: Money
+    tax: Money
+    total: Money
+
+
+def totals_of(lines: Iterable[object], currency: str) -> DocumentTotals:
+    """The totals of a document's ``lines`` (each with ``amount`` and ``tax_amount``)."""
+    lines = list(lines)
+    net = sum((line.amount for line in lines), start=ZERO)
+    tax = sum((line.tax_amount for line in lines), start=ZERO)
+    return DocumentTotals(Money(net, currency), Money(tax, currency), Money(net + tax, currency))

@@ -1,4 +1,12 @@
+"""Forms of the billing portal pages: they check the shape of what is typed; the services
+decide what is allowed."""
+
+from decimal import Decimal
+
 from django import forms
+
+from leasing.models import Path, Site
+from tcfo_portal.widgets import DateInput
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -16,3 +24,28 @@ class UsageUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("At most 20 MB at a time; split the file.")
         return upload
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    received_on = forms.DateField(widget=DateInput())
+    reference = forms.CharField(max_length=100, required=False)
+
+
+class ManualLineForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    quantity = forms.DecimalField(
+        max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), initial=1
+    )
+    unit_price = forms.DecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
+    service_date = forms.DateField(widget=DateInput())
+    path = forms.ModelChoiceField(
+        queryset=Path.objects.order_by("code"), required=False, help_text="The route sold, or:"
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.order_by("code"), required=False, help_text="the site (no route)."
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300)

@@ -19,6 +19,7 @@ from .choices import (
     LateKind,
     LateStatus,
     LineKind,
+    NumberSeries,
     SnmpAuthProtocol,
     SnmpPrivProtocol,
     SnmpSecurityLevel,
@@ -386,6 +387,11 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number or f"draft {self.pk} ({self.period})"
 
+    @property
+    def is_draft(self) -> bool:
+        """Still a draft (for templates, which cannot name ``InvoiceStatus.DRAFT``)."""
+        return self.status == InvoiceStatus.DRAFT
+
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
         """An operator sees the invoices it issues, and those it shares revenue in."""
@@ -551,8 +557,8 @@ class InvoiceSequence(models.Model):
     year = models.PositiveSmallIntegerField()
     series = models.CharField(
         max_length=8,
-        choices=[("invoice", "Invoices"), ("credit", "Credit notes"), ("debit", "Debit notes")],
-        default="invoice",
+        choices=NumberSeries.choices,
+        default=NumberSeries.INVOICE,
     )
     last_number = models.PositiveIntegerField(default=0)
 
@@ -656,7 +662,7 @@ class Payment(models.Model):
 
 class PeriodClose(models.Model):
     """A billing party's month closed by its finance staff: the figures its invoices used (95ths,
-    availabilities, revenue splits, settlement) are frozen and stored here and in the rows they
+    uptimes, revenue splits, settlement) are frozen and stored here and in the rows they
     point to; data that arrives later becomes a late adjustment, never a change."""
 
     period = models.CharField(max_length=7)
@@ -685,15 +691,16 @@ class PeriodClose(models.Model):
         return f"{self.billing_party} {self.period} closed"
 
 
-class ServiceAvailability(models.Model):
-    """A lease's availability in a period as billing used it (its SLA credit comes from it);
-    frozen with the issued invoice or the closed period, never computed again."""
+class ServiceUptime(models.Model):
+    """A lease's uptime in a period (% of the time it ran) as billing used it (its SLA credit
+    comes from it); frozen with the issued invoice or the closed period, never computed again.
+    (Uptime, not "availability": in leasing that word means free capacity.)"""
 
     contract = models.ForeignKey(
-        "leasing.Contract", on_delete=models.PROTECT, related_name="availabilities"
+        "leasing.Contract", on_delete=models.PROTECT, related_name="uptimes"
     )
     period = models.CharField(max_length=7)
-    availability = models.DecimalField(
+    uptime = models.DecimalField(
         max_digits=6, decimal_places=3, null=True, help_text="%, empty: no path to be down on."
     )
     computed_at = models.DateTimeField(default=timezone.now)
@@ -703,12 +710,12 @@ class ServiceAvailability(models.Model):
         ordering = ["contract", "period"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contract", "period"], name="one_availability_per_contract_period"
+                fields=["contract", "period"], name="one_uptime_per_contract_period"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.contract} {self.period}: {self.availability}%"
+        return f"{self.contract} {self.period}: {self.uptime}%"
 
 
 class LateAdjustment(models.Model):

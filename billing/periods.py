@@ -1,7 +1,9 @@
 """Billing periods: calendar months (``YYYY-MM``) in a billing party's time zone.
 
 Pure functions, no ORM: what a period is, where it starts and ends, and whether it has ended
-(a month is billed only once it has ended where the billing party is, domain.md 6a).
+(a month is billed only once it has ended where the billing party is, domain.md 6a); and the
+month arithmetic on days (a contract's term, an IRU's anniversaries). No other module adds
+months by hand.
 """
 
 from __future__ import annotations
@@ -31,39 +33,65 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
+def _period(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def _month_at(index: int) -> tuple[int, int]:
+    """The (year, month) of a month index (``month_index``)."""
+    return index // 12, index % 12 + 1
+
+
 def period_of(day: datetime.date) -> str:
     """The period a day falls in."""
-    return f"{day.year:04d}-{day.month:02d}"
+    return _period(day.year, day.month)
 
 
 def month_index(period: str) -> int:
     """Months since year 0: consecutive periods differ by one."""
-    year, month = parse_period(period)
-    return year * 12 + month - 1
+    return _index(*parse_period(period))
 
 
 def add_months(period: str, months: int) -> str:
     """The period ``months`` after (or before, if negative) ``period``."""
-    year, month = parse_period(period)
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return _period(*_month_at(month_index(period) + months))
+
+
+def periods_of_year(year: int) -> list[str]:
+    """The twelve periods of ``year``, January first."""
+    return [_period(year, month) for month in range(1, 13)]
+
+
+def add_months_to_date(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (or earlier, if negative); the month's last day when it is
+    shorter (31 January + 1 month = 28 or 29 February)."""
+    year, month = _month_at(_index(day.year, day.month) + months)
+    return day.replace(year=year, month=month, day=min(day.day, month_length(year, month)))
+
+
+def month_length(year: int, month: int) -> int:
+    """The days of a calendar month."""
+    return calendar.monthrange(year, month)[1]
 
 
 def period_days(period: str) -> tuple[datetime.date, datetime.date]:
     """The first and last day of a period."""
     year, month = parse_period(period)
-    return datetime.date(year, month, 1), datetime.date(
-        year, month, calendar.monthrange(year, month)[1]
-    )
+    return datetime.date(year, month, 1), datetime.date(year, month, month_length(year, month))
 
 
 def period_span(period: str, time_zone: str) -> tuple[datetime.datetime, datetime.datetime]:
     """The instants where the month starts and ends in ``time_zone``."""
     year, month = parse_period(period)
     zone = zoneinfo.ZoneInfo(time_zone)
-    start = datetime.datetime(year, month, 1, tzinfo=zone)
-    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return start, end
+    following = _month_at(_index(year, month) + 1)
+    return datetime.datetime(year, month, 1, tzinfo=zone), datetime.datetime(
+        *following, 1, tzinfo=zone
+    )
 
 
 def period_bounds(period: str, time_zone: str) -> tuple[int, int]:
@@ -77,10 +105,14 @@ def has_ended(period: str, time_zone: str, now: datetime.datetime) -> bool:
     return now >= period_span(period, time_zone)[1]
 
 
+def current_period(time_zone: str, now: datetime.datetime) -> str:
+    """The month ``now`` falls in, in ``time_zone``."""
+    return period_of(local_date(now, time_zone))
+
+
 def last_ended(time_zone: str, now: datetime.datetime) -> str:
     """The latest month that has ended in ``time_zone`` at ``now``."""
-    local = now.astimezone(zoneinfo.ZoneInfo(time_zone)).date()
-    return add_months(period_of(local), -1)
+    return add_months(current_period(time_zone, now), -1)
 
 
 def local_date(moment: datetime.datetime, time_zone: str) -> datetime.date:

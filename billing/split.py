@@ -13,9 +13,9 @@ billing a month in which a partner was replaced is split once, to the cent.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import floor_money, is_in_minor_units, minor_unit
 
 
 def largest_remainder(
@@ -28,12 +28,12 @@ def largest_remainder(
     if total <= 0 or any(share < 0 for share in shares.values()):
         raise ValueError("shares must be positive")
     unit = minor_unit(currency)
-    if amount != amount.quantize(unit):
+    if not is_in_minor_units(amount, currency):
         raise ValueError(f"{amount} is not rounded to {unit}")
     sign = -1 if amount < 0 else 1
     magnitude = abs(amount)
     exact = {key: magnitude * share / total for key, share in shares.items()}
-    floors = {key: value.quantize(unit, ROUND_FLOOR) for key, value in exact.items()}
+    floors = {key: floor_money(value, currency) for key, value in exact.items()}
     left = int((magnitude - sum(floors.values(), Decimal(0))) / unit)
     order = sorted(exact, key=lambda key: (-(exact[key] - floors[key]), -shares[key], str(key)))
     for key in order[:left]:

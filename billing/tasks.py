@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tcfo_portal.exceptions import DomainError
 
+from .choices import SampleStatus
 from .models import BillingRun, Invoice
 from .periods import last_ended
 from .services.invoices import store_invoice_pdf
@@ -17,7 +18,7 @@ from .services.usage_archive import compact_payloads
 def poll_counters() -> int:
     """Read every polled port's counters (Celery beat, every 5 minutes)."""
     result = poll()
-    return 0 if result is None else result.count("accepted")
+    return 0 if result is None else result.count(SampleStatus.ACCEPTED)
 
 
 @shared_task

@@ -21,7 +21,7 @@ from tcfo_portal.money import Money
 from ..choices import LateKind, LateStatus, LineKind
 from ..models import DebitNote, DebitNoteLine, LateAdjustment, PeriodClose
 from ..services.debit_notes import debit_note_totals
-from .serializers import PeriodField, _staff_may_see
+from .serializers import PeriodField, TotalField, _staff_may_see
 
 
 class DebitAllocationSerializer(serializers.Serializer):
@@ -91,9 +91,9 @@ class DebitNoteSerializer(serializers.ModelSerializer):
     period = serializers.CharField(source="invoice.period", help_text="The month it completes.")
     currency = serializers.CharField(source="invoice.currency")
     issued_by = serializers.SerializerMethodField()
-    subtotal = serializers.SerializerMethodField()
-    tax = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    subtotal = TotalField(totals=debit_note_totals)
+    tax = TotalField(totals=debit_note_totals)
+    total = TotalField(totals=debit_note_totals)  # due by ``due_date``: net and VAT
     lines = serializers.SerializerMethodField()
     pdf_ready = serializers.SerializerMethodField()
 
@@ -120,31 +120,10 @@ class DebitNoteSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _totals(self, note: DebitNote) -> dict[str, Decimal]:
-        if not hasattr(note, "_totals"):
-            note._totals = debit_note_totals(note)
-        return note._totals
-
-    def _money(self, note: DebitNote, key: str) -> dict[str, str]:
-        return Money(self._totals(note)[key], note.invoice.currency).as_dict()
-
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_issued_by(self, note: DebitNote) -> str | None:
         """Operators' finance staff only; null for customers."""
         return note.issued_by if _staff_may_see(self) else None
-
-    @extend_schema_field(MoneyField())
-    def get_subtotal(self, note: DebitNote) -> dict[str, str]:
-        return self._money(note, "subtotal")
-
-    @extend_schema_field(MoneyField())
-    def get_tax(self, note: DebitNote) -> dict[str, str]:
-        return self._money(note, "tax")
-
-    @extend_schema_field(MoneyField())
-    def get_total(self, note: DebitNote) -> dict[str, str]:
-        """Due by ``due_date``: net and VAT."""
-        return self._money(note, "total")
 
     @extend_schema_field(DebitNoteLineSerializer(many=True))
     def get_lines(self, note: DebitNote) -> list[dict]:

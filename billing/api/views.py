@@ -9,7 +9,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, viewsets
@@ -27,24 +26,17 @@ from rest_framework.views import APIView
 from organisations.access import describe_actor
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
-from tcfo_portal.api.fields import MoneyField
 from tcfo_portal.api.parsers import TOO_DEEP
 from tcfo_portal.api.throttling import UsageIngestThrottle
-from tcfo_portal.money import Money
 
 from ..choices import (
-    CONTRACT_INVOICE_STATUSES,
-    InvoiceStatus,
-    SampleDecision,
     SampleStatus,
     UsageSource,
 )
 from ..models import (
     BillingRun,
-    DeletedDraft,
     Invoice,
     InvoiceLine,
-    InvoiceTransition,
     LineAllocation,
 )
 from ..periods import PeriodError, parse_period
@@ -55,89 +47,34 @@ from ..selectors import (
     service_usage,
     visible_service,
 )
-from ..services.balances import BALANCE_PREFETCH, Balance, balance_of
-from ..services.invoices import MAX_BULK_ISSUE, delete_draft, issue_invoice, issue_invoices
-from ..services.runs import invoice_totals, start_run
+from ..services.balances import BALANCE_PREFETCH
+from ..services.invoices import delete_draft, issue_invoice, issue_invoices
+from ..services.runs import start_run
 from ..services.usage import (
-    MAX_SAMPLES,
     IngestResult,
     MalformedBody,
     ingest_json,
     ingest_series,
 )
 from ..services.usage_days import timestamp_text
-from ..services.usage_series import MAX_SERIES_SAMPLES, SeriesShapeError
-from .serializers import PeriodField, period_parameter
+from ..services.usage_series import SeriesShapeError
+from .serializers import (
+    BillingRunRequestSerializer,
+    BillingRunSerializer,
+    DeletedDraftSerializer,
+    InvoiceSerializer,
+    IssueManyRequestSerializer,
+    IssueManyResultSerializer,
+    period_parameter,
+)
+from .usage_serializers import (
+    IngestRequestSerializer,
+    IngestResultSerializer,
+    SeriesIngestResultSerializer,
+    UsageSeriesSerializer,
+)
 
 PERIOD = period_parameter(required=True, description="YYYY-MM, e.g. 2026-10.")
-
-
-class SampleSerializer(serializers.Serializer):
-    circuit_id = serializers.CharField()
-    ts = serializers.DateTimeField(
-        help_text="Rates: the bucket's start. Counters: the reading time."
-    )
-    port = serializers.CharField(required=False, help_text="When the service has several ports.")
-    in_bps = serializers.IntegerField(required=False)
-    out_bps = serializers.IntegerField(required=False)
-    in_octets = serializers.IntegerField(required=False)
-    out_octets = serializers.IntegerField(required=False)
-
-
-class IngestRequestSerializer(serializers.Serializer):
-    samples = SampleSerializer(many=True, help_text=f"Up to {MAX_SAMPLES} samples.")
-
-
-class StoredRatesSerializer(serializers.Serializer):
-    in_bps = serializers.IntegerField()
-    out_bps = serializers.IntegerField()
-
-
-def _sample_outcome() -> dict[str, serializers.Field]:
-    """The fields saying what became of a sample (fresh ones for each result serializer)."""
-    return {
-        "status": serializers.ChoiceField(
-            choices=SampleStatus.choices,
-            help_text="The count (accepted, duplicates, rejected) the sample is under.",
-        ),
-        "decision": serializers.ChoiceField(
-            choices=SampleDecision.choices, help_text="What was done with the sample."
-        ),
-        "reason": serializers.CharField(required=False),
-        "stored": StoredRatesSerializer(
-            required=False,
-            help_text="capped, conflict (and late when capped): the rates the bucket holds.",
-        ),
-    }
-
-
-class IngestResultSerializer(serializers.Serializer):
-    """Counts, and for each sample not plainly accepted its index in the request, its decision
-    and why."""
-
-    batch = serializers.IntegerField()
-    accepted = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    rejected = serializers.IntegerField()
-    decisions = inline_serializer(
-        "SampleDecisionCounts",
-        {decision.value: serializers.IntegerField() for decision in SampleDecision},
-        help_text="Samples by decision; they add up to the samples sent.",
-    )
-    results = inline_serializer(
-        "SampleResult",
-        {"index": serializers.IntegerField(), **_sample_outcome()},
-        many=True,
-        help_text="Each sample whose decision is not accepted, in order (with ?results=all, "
-        "every sample).",
-    )
-    late = inline_serializer(
-        "LateUsage",
-        {"circuit_id": serializers.CharField(), "period": serializers.CharField()},
-        many=True,
-        help_text="Months already closed or billed that the batch added usage to: the usage is "
-        "stored, the month's billed 95th stays, and finance sees a late adjustment.",
-    )
 
 
 RESULTS = OpenApiParameter(
@@ -194,40 +131,6 @@ class UsageSamplesView(_UsageIngestView):
         return _ingest_response(
             result, [r.as_dict() for r in (result.results if every else result.noted)]
         )
-
-
-class SeriesSerializer(serializers.Serializer):
-    circuit_id = serializers.CharField()
-    start = serializers.DateTimeField(help_text="The first bucket's start, e.g. 2026-10-01T00:00Z.")
-    port = serializers.CharField(required=False, help_text="When the service has several ports.")
-    in_bps = serializers.ListField(
-        child=serializers.IntegerField(allow_null=True),
-        help_text="Rates of consecutive 5-minute buckets from start; null where there is none.",
-    )
-    out_bps = serializers.ListField(
-        child=serializers.IntegerField(allow_null=True), help_text="As many as in_bps."
-    )
-
-
-class UsageSeriesSerializer(serializers.Serializer):
-    series = SeriesSerializer(many=True, help_text=f"Up to {MAX_SERIES_SAMPLES} buckets in all.")
-
-
-class SeriesIngestResultSerializer(IngestResultSerializer):
-    """Counts, and for each sample not plainly accepted its series, its bucket, its decision
-    and why."""
-
-    results = inline_serializer(
-        "SeriesSampleResult",
-        {
-            "series": serializers.IntegerField(),
-            "ts": serializers.DateTimeField(),
-            **_sample_outcome(),
-        },
-        many=True,
-        help_text="Each sample whose decision is not accepted, in order (with ?results=all, "
-        "every sample).",
-    )
 
 
 class UsageSeriesView(_UsageIngestView):
@@ -391,28 +294,6 @@ class ServiceUsageSamplesView(APIView):
 # --- billing runs and invoices --------------------------------------------------------------------
 
 
-class BillingRunSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BillingRun
-        fields = [
-            "id",
-            "period",
-            "status",
-            "requested_by",
-            "started_at",
-            "finished_at",
-            "contracts_total",
-            "contracts_rated",
-            "lines_created",
-            "error",
-        ]
-        read_only_fields = fields
-
-
-class BillingRunRequestSerializer(serializers.Serializer):
-    period = PeriodField(help_text="YYYY-MM")
-
-
 class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Billing runs: one per period, started (or found under way) with ``POST``."""
 
@@ -429,225 +310,6 @@ class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
         run.refresh_from_db()
         return Response(BillingRunSerializer(run).data, status=202 if started else 200)
-
-
-class AllocationSerializer(serializers.Serializer):
-    operator = serializers.CharField(source="operator.name")
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
-
-
-class InvoiceLineSerializer(serializers.ModelSerializer):
-    """A line; ``allocations`` (the operators' split) is an empty list unless the serializer's
-    context says the reader sees the split (``billing.selectors.sees_drafts_and_split``)."""
-
-    unit_price = MoneyField(currency_attr="currency", unit_price=True)
-    amount = MoneyField(currency_attr="currency")
-    tax_amount = MoneyField(currency_attr="currency")
-    circuit_id = serializers.CharField(
-        source="contract.service.circuit_id", default=None, allow_null=True
-    )
-    allocations = serializers.SerializerMethodField(
-        help_text="The split of the line's net amount between the operators; an empty list "
-        "for customers (the split is the consortium's business)."
-    )
-
-    class Meta:
-        model = InvoiceLine
-        fields = [
-            "id",
-            "kind",
-            "description",
-            "quantity",
-            "unit_price",
-            "amount",
-            "tax_rate",
-            "tax_amount",
-            "tax_note",
-            "circuit_id",
-            "allocations",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(AllocationSerializer(many=True))
-    def get_allocations(self, line: InvoiceLine) -> list[dict]:
-        if not self.context.get("show_split"):
-            return []
-        return AllocationSerializer(line.allocations.all(), many=True).data
-
-
-class InvoiceTransitionSerializer(serializers.ModelSerializer):
-    """One step of the invoice's lifecycle: from which state to which, by whom, when, why."""
-
-    from_state = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
-    to_state = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
-
-    class Meta:
-        model = InvoiceTransition
-        fields = ["from_state", "to_state", "by", "at", "note"]
-        read_only_fields = fields
-
-    def to_representation(self, transition: InvoiceTransition) -> dict:
-        data = super().to_representation(transition)
-        data["from_state"] = data["from_state"] or InvoiceStatus.DRAFT  # every invoice began so
-        return data
-
-
-class InvoiceSerializer(serializers.ModelSerializer):
-    billing_party = serializers.CharField(source="billing_party.name")
-    customer = serializers.CharField(source="customer.name")
-    status = serializers.SerializerMethodField(
-        help_text="The contract's four values: a partially paid invoice is issued here (see state)."
-    )
-    state = serializers.ChoiceField(
-        source="status",
-        choices=InvoiceStatus.choices,
-        read_only=True,
-        help_text="Where the invoice is in its lifecycle, partially paid included.",
-    )
-    subtotal = serializers.SerializerMethodField()
-    tax = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
-    credited = serializers.SerializerMethodField()
-    paid = serializers.SerializerMethodField()
-    balance_due = serializers.SerializerMethodField()
-    lines = serializers.SerializerMethodField()
-    history = InvoiceTransitionSerializer(
-        source="transitions", many=True, read_only=True, help_text="Each step, oldest first."
-    )
-
-    class Meta:
-        model = Invoice
-        fields = [
-            "id",
-            "number",
-            "status",
-            "state",
-            "billing_party",
-            "customer",
-            "period",
-            "currency",
-            "subtotal",
-            "tax",
-            "total",
-            "credited",
-            "paid",
-            "balance_due",
-            "issued_at",
-            "due_date",
-            "lines",
-            "history",
-        ]
-        read_only_fields = fields
-
-    def _totals(self, invoice: Invoice) -> dict:
-        if not hasattr(invoice, "_totals"):
-            invoice._totals = invoice_totals(invoice)
-        return invoice._totals
-
-    @extend_schema_field(serializers.ChoiceField(choices=CONTRACT_INVOICE_STATUSES))
-    def get_status(self, invoice: Invoice) -> str:
-        if invoice.status == InvoiceStatus.PARTIALLY_PAID:
-            return InvoiceStatus.ISSUED
-        return invoice.status
-
-    @extend_schema_field(MoneyField())
-    def get_subtotal(self, invoice: Invoice) -> dict:
-        return Money(self._totals(invoice)["subtotal"], invoice.currency).as_dict()
-
-    @extend_schema_field(MoneyField())
-    def get_tax(self, invoice: Invoice) -> dict:
-        return Money(self._totals(invoice)["tax"], invoice.currency).as_dict()
-
-    @extend_schema_field(MoneyField())
-    def get_total(self, invoice: Invoice) -> dict:
-        return Money(self._totals(invoice)["total"], invoice.currency).as_dict()
-
-    def _balance(self, invoice: Invoice) -> Balance:
-        if not hasattr(invoice, "_balance"):
-            invoice._balance = balance_of(invoice)
-        return invoice._balance
-
-    @extend_schema_field(MoneyField())
-    def get_credited(self, invoice: Invoice) -> dict:
-        """Given back by credit notes, VAT included."""
-        return Money(self._balance(invoice).credited, invoice.currency).as_dict()
-
-    @extend_schema_field(MoneyField())
-    def get_paid(self, invoice: Invoice) -> dict:
-        """Received: payments not reversed (``/api/v1/payments/?invoice=`` lists them)."""
-        return Money(self._balance(invoice).paid, invoice.currency).as_dict()
-
-    @extend_schema_field(MoneyField())
-    def get_balance_due(self, invoice: Invoice) -> dict:
-        """total - credited - paid."""
-        return Money(self._balance(invoice).due, invoice.currency).as_dict()
-
-    @extend_schema_field(InvoiceLineSerializer(many=True))
-    def get_lines(self, invoice: Invoice) -> list[dict]:
-        for line in invoice.lines.all():
-            line.currency = invoice.currency
-        return InvoiceLineSerializer(
-            invoice.lines.all(), many=True, context={"show_split": self.context.get("show_split")}
-        ).data
-
-
-class IssueManyRequestSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
-        allow_empty=False,
-        max_length=MAX_BULK_ISSUE,
-        help_text=f"The drafts to issue, at most {MAX_BULK_ISSUE}; each is issued in its own "
-        "transaction, in this order.",
-    )
-
-
-class IssueOutcomeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    outcome = serializers.ChoiceField(choices=["issued", "refused"])
-    number = serializers.CharField(required=False, help_text="When issued.")
-    type = serializers.CharField(
-        required=False, help_text="When refused: the error type the invoice alone would get."
-    )
-    reason = serializers.CharField(required=False, help_text="When refused: why.")
-
-
-class IssueManyResultSerializer(serializers.Serializer):
-    issued = serializers.IntegerField()
-    refused = serializers.IntegerField()
-    results = IssueOutcomeSerializer(many=True)
-
-
-class DeletedDraftSerializer(serializers.ModelSerializer):
-    """The record kept of a deleted draft."""
-
-    id = serializers.IntegerField(source="invoice_id", help_text="The id the draft had.")
-    billing_party = serializers.CharField(source="billing_party.name")
-    customer = serializers.CharField(source="customer.name")
-    total = serializers.SerializerMethodField()
-    lines = serializers.SerializerMethodField(help_text="How many lines it had.")
-
-    class Meta:
-        model = DeletedDraft
-        fields = [
-            "id",
-            "billing_party",
-            "customer",
-            "period",
-            "currency",
-            "total",
-            "lines",
-            "reason",
-            "deleted_by",
-            "deleted_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(MoneyField())
-    def get_total(self, record: DeletedDraft) -> dict:
-        return Money(record.total, record.currency).as_dict()
-
-    def get_lines(self, record: DeletedDraft) -> int:
-        return len(record.lines)
 
 
 REASON = OpenApiParameter(

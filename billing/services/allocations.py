@@ -4,7 +4,7 @@ Ownership, settlement weights and site owners are dated. A line billing the days
 is split by the shares in force each day: the days are grouped into runs between the dates on
 which anything of the route changes (fetched once for the range, never a query per day), each
 operator gets sum(days_k / total_days x share_k), and ONE largest remainder makes the parts add
-up to the line amount to the cent.
+up to the line amount to the cent (``tax_and_split.TaxAndSplit.split``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from leasing.selectors import (
 from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError
 
-from ..split import blend_by_days, largest_remainder
+from ..split import blend_by_days
 
 
 def load_route(*, path: Path | None, site: Site | None) -> tuple[Path | None, Site | None]:
@@ -91,32 +91,3 @@ def operator_shares(
     x ownership on ``on``), or all of it to the site's owner that day for a line without a path."""
     path, site = load_route(path=path, site=site)
     return shares_between(path=path, site=site, first=on, last=on)
-
-
-def split_over_days(
-    *,
-    amount: Decimal,
-    currency: str,
-    path: Path | None,
-    site: Site | None,
-    first: datetime.date,
-    last: datetime.date | None = None,
-) -> dict[Organisation, Decimal]:
-    """The line's net amount in parts per operator that add up to it to the cent, split by the
-    owners of each day in [first, last] (``last`` ``None``: the first day only). Loads the
-    route (``load_route``); callers splitting many lines use ``shares_between`` with a cache."""
-    path, site = load_route(path=path, site=site)
-    shares = shares_between(path=path, site=site, first=first, last=last or first)
-    return largest_remainder(amount, shares, currency)
-
-
-def split_line(
-    *,
-    amount: Decimal,
-    currency: str,
-    path: Path | None,
-    site: Site | None,
-    on: datetime.date,
-) -> dict[Organisation, Decimal]:
-    """The line's net amount in parts per operator that add up to it to the cent (one day)."""
-    return split_over_days(amount=amount, currency=currency, path=path, site=site, first=on)

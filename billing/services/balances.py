@@ -83,7 +83,7 @@ def balance_of(invoice: Invoice) -> Balance:
     """``invoice``'s balance, from the prefetch cache where its relations are prefetched."""
     return Balance(
         currency=invoice.currency,
-        total=invoice_totals(invoice)["total"],
+        total=invoice_totals(invoice).total.amount,
         credited=credited(invoice),
         paid=paid_so_far(invoice),
     )

@@ -4,7 +4,7 @@ arrives later kept as a late adjustment for finance to bill (debit note) or dism
 - ``require_ended``: a month is billed (a run started, an invoice issued) only after it has
   ended in the billing party's time zone.
 - ``close_period``: the billing party's finance staff close a month whose invoices are all
-  issued; its 95ths and availabilities are frozen and the settlement of its pairs is stored.
+  issued; its 95ths and uptimes are frozen and the settlement of its pairs is stored.
 - ``note_late_usage`` / ``note_late_outages``: usage or outages for a frozen month change no
   frozen figure; each (contract, month) concerned becomes an open ``LateAdjustment`` with the
   amount today's data would change.
@@ -27,21 +27,22 @@ from organisations.access import Actor
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError
+from tcfo_portal.money import round_money
 
-from ..choices import InvoiceStatus, LateKind, LateStatus
+from ..choices import BillingRunStatus, InvoiceStatus, LateKind, LateStatus
 from ..models import (
     BillingRun,
     Invoice,
     LateAdjustment,
     PeriodClose,
-    ServiceAvailability,
+    ServiceUptime,
     UsagePercentile,
     UsagePort,
 )
 from ..periods import has_ended, period_of, period_span
 from .acting import require_finance_of
 from .rating import burst_charge, prorated
-from .uptime import monthly_availability, outages_by_path, sla_credit_percent
+from .uptime import monthly_uptime, outages_by_path, sla_credit_percent
 from .usage_percentiles import month_usage, percentiles, record_percentiles, services_for_usage
 
 ZERO = Decimal("0.00")
@@ -69,37 +70,35 @@ def closed_parties(period: str) -> set[int]:
     return set(PeriodClose.objects.filter(period=period).values_list("billing_party", flat=True))
 
 
-def record_availability(
+def record_uptime(
     contracts: list[Contract], period: str, outages: dict | None = None
 ) -> dict[int, Decimal | None]:
-    """Each lease's availability in ``period`` as billing uses it: the frozen figure if there is
-    one, else computed now and stored."""
+    """Each lease's uptime in ``period`` as billing uses it: the frozen figure if there is one,
+    else computed now and stored."""
     frozen = {
-        a.contract_id: a.availability
-        for a in ServiceAvailability.objects.filter(
+        a.contract_id: a.uptime
+        for a in ServiceUptime.objects.filter(
             contract__in=contracts, period=period, frozen_at__isnull=False
         )
     }
     todo = [c for c in contracts if c.pk not in frozen]
     if todo and outages is None:
         outages = outages_by_path(period)
-    computed = {
-        c.pk: monthly_availability(c, period, c.billing_party.time_zone, outages) for c in todo
-    }
-    ServiceAvailability.objects.bulk_create(
+    computed = {c.pk: monthly_uptime(c, period, c.billing_party.time_zone, outages) for c in todo}
+    ServiceUptime.objects.bulk_create(
         [
-            ServiceAvailability(contract_id=pk, period=period, availability=value)
+            ServiceUptime(contract_id=pk, period=period, uptime=value)
             for pk, value in computed.items()
         ],
         update_conflicts=True,
         unique_fields=["contract", "period"],
-        update_fields=["availability", "computed_at"],
+        update_fields=["uptime", "computed_at"],
     )
     return frozen | computed
 
 
 def freeze_figures(*, contracts: list[Contract], period: str) -> None:
-    """Freeze the 95ths and availabilities ``contracts`` were billed with in ``period``."""
+    """Freeze the 95ths and uptimes ``contracts`` were billed with in ``period``."""
     now = timezone.now()
     transit = [c.service_id for c in contracts if c.kind == CommercialForm.USAGE]
     if transit:
@@ -118,8 +117,8 @@ def freeze_figures(*, contracts: list[Contract], period: str) -> None:
         ).update(frozen_at=now)
     leases = [c for c in contracts if c.kind == CommercialForm.LEASE and c.mrc is not None]
     if leases:
-        record_availability(leases, period)
-        ServiceAvailability.objects.filter(
+        record_uptime(leases, period)
+        ServiceUptime.objects.filter(
             contract__in=leases, period=period, frozen_at__isnull=True
         ).update(frozen_at=now)
 
@@ -142,7 +141,7 @@ def close_period(*, period: str, billing_party: Organisation, actor: Actor) -> P
     by = require_finance_of(actor, billing_party)
     require_ended(period, [billing_party], timezone.now())
     run = BillingRun.objects.filter(period=period).first()
-    if run is None or run.status != "done":
+    if run is None or run.status != BillingRunStatus.DONE:
         raise DomainError(f"Bill {period} first: its billing run has not completed.")
     drafts = Invoice.objects.filter(
         billing_party=billing_party, period=period, status=InvoiceStatus.DRAFT
@@ -285,14 +284,14 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[LateMonth]:
 
 
 def note_late_outages() -> int:
-    """Outages recorded or changed after a month's availabilities were frozen: each lease whose
-    frozen availability differs from today's gets an open late adjustment with the SLA credit
+    """Outages recorded or changed after a month's uptimes were frozen: each lease whose
+    frozen uptime differs from today's gets an open late adjustment with the SLA credit
     the difference would give back (negative) or take back. Returns how many were noted.
 
     Only months with an outage recorded or changed since their first freeze are looked at, so
     the work follows the late outages, not the number of months ever closed."""
     first_frozen = (
-        ServiceAvailability.objects.filter(frozen_at__isnull=False)
+        ServiceUptime.objects.filter(frozen_at__isnull=False)
         .values("period")
         .annotate(since=Min("frozen_at"))
     )
@@ -308,7 +307,7 @@ def note_late_outages() -> int:
             continue
         outages = outages_by_path(period)
         rows = (
-            ServiceAvailability.objects.filter(period=period, frozen_at__isnull=False)
+            ServiceUptime.objects.filter(period=period, frozen_at__isnull=False)
             .select_related("contract__service__path", "contract__billing_party")
             .prefetch_related("contract__sla_tiers")
         )
@@ -316,14 +315,14 @@ def note_late_outages() -> int:
             contract = row.contract
             if contract.service.path_id is None or contract.mrc is None:
                 continue
-            now = monthly_availability(contract, period, contract.billing_party.time_zone, outages)
-            billed = billed_reference(contract, period, LateKind.OUTAGE, row.availability)
+            now = monthly_uptime(contract, period, contract.billing_party.time_zone, outages)
+            billed = billed_reference(contract, period, LateKind.OUTAGE, row.uptime)
             if now == billed:
                 continue
             mrc = prorated(contract.mrc, contract, period, contract.currency)
             before = sla_credit_percent(contract, billed)
             after = sla_credit_percent(contract, now)
-            amount = -(mrc * (after - before) / 100).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+            amount = -round_money(mrc * (after - before) / 100, contract.currency)
             _open_adjustment(contract, period, LateKind.OUTAGE, billed, now, amount)
             noted += 1
     return noted

@@ -4,7 +4,7 @@ invoice's lines (with their tax and each operator's part), under its own gapless
 from __future__ import annotations
 
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -15,17 +15,19 @@ from django.utils import timezone
 
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError, InvalidTransition
-from tcfo_portal.money import in_minor_units, minor_unit
+from tcfo_portal.money import in_minor_units, is_in_minor_units
 from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
 
 from .. import invoice_lifecycle
-from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..choices import OPEN_STATUSES, InvoiceStatus, NumberSeries
+from ..documents import DocumentTotals, totals_of
 from ..models import CreditAllocation, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..split import largest_remainder
 from .acting import require_finance_of
 from .balances import balance_of, credited
 from .invoices import billing_contacts, next_number
+from .tax import tax_of
 
 __all__ = [
     "credit_note_totals",
@@ -79,7 +81,6 @@ def issue_credit_note(
     amounts = {pk: amount for pk, amount in amounts.items() if amount}
     if not amounts:
         raise DomainError("Credit at least one line.", errors={"lines": ["Nothing credited."]})
-    cent = minor_unit(invoice.currency)
     lines = {
         line.pk: line
         for line in invoice.lines.select_related("invoice").prefetch_related("allocations")
@@ -94,7 +95,7 @@ def issue_credit_note(
         net_left, tax_left, parts_left = _left(line)
         if not amount.is_finite() or amount > net_left:
             errors[f"line_{pk}"] = [f"At most {net_left} is left to credit on this line."]
-        elif amount < 0 or amount != amount.quantize(cent):
+        elif amount < 0 or not is_in_minor_units(amount, invoice.currency):
             errors[f"line_{pk}"] = [f"A positive amount in {invoice.currency}, to the cent."]
         else:
             plan.append((line, amount, net_left, tax_left, parts_left))
@@ -105,7 +106,7 @@ def issue_credit_note(
         if amount == net_left:  # the rest of the line: exactly what is left of each part
             tax, parts = tax_left, {op: part for op, part in parts_left.items() if part}
         else:
-            tax = min(tax_left, (amount * line.tax_rate / 100).quantize(cent, ROUND_HALF_UP))
+            tax = min(tax_left, tax_of(amount, line.tax_rate, invoice.currency))
             weights = {op: part for op, part in parts_left.items() if part > 0}
             parts = largest_remainder(amount, weights, invoice.currency)
         credits.append((line, amount, tax, parts))
@@ -124,7 +125,7 @@ def issue_credit_note(
     now = timezone.now()
     note = CreditNote.objects.create(
         invoice=invoice,
-        number=next_number(invoice.billing_party, now.astimezone(zone).year, "credit"),
+        number=next_number(invoice.billing_party, now.astimezone(zone).year, NumberSeries.CREDIT),
         reason=reason.strip()[:300],
         issued_at=now,
         issued_by=by,
@@ -144,11 +145,9 @@ def issue_credit_note(
     return note
 
 
-def credit_note_totals(note: CreditNote) -> dict[str, Decimal]:
-    lines = list(note.lines.all())
-    net = sum((line.amount for line in lines), start=ZERO)
-    tax = sum((line.tax_amount for line in lines), start=ZERO)
-    return {"subtotal": net, "tax": tax, "total": net + tax}
+def credit_note_totals(note: CreditNote) -> DocumentTotals:
+    """The note's net, VAT and total as ``Money``: sums of its rounded lines."""
+    return totals_of(note.lines.all(), note.invoice.currency)
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -24,7 +23,8 @@ from tcfo_portal.exceptions import DomainError, InvalidTransition
 from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
 
-from ..choices import LateKind, LateStatus, LineKind
+from ..choices import InvoiceStatus, LateKind, LateStatus, LineKind, NumberSeries
+from ..documents import DocumentTotals, totals_of
 from ..models import (
     CreditNote,
     DebitAllocation,
@@ -35,12 +35,10 @@ from ..models import (
 )
 from ..periods import period_days
 from .acting import require_finance_of
-from .allocations import split_over_days
 from .credit_notes import issue_credit_note
 from .invoices import billing_contacts, next_number
-from .tax import tax_treatment
+from .tax_and_split import TaxAndSplit
 
-ZERO = Decimal("0.00")
 LINE_OF_KIND = {LateKind.USAGE: LineKind.TRANSIT_BURST, LateKind.OUTAGE: LineKind.SLA_CREDIT}
 
 
@@ -69,7 +67,7 @@ def _invoice_of(adjustment: LateAdjustment) -> Invoice:
             period=adjustment.period,
             currency=contract.currency,
         )
-        .exclude(status="draft")
+        .exclude(status=InvoiceStatus.DRAFT)
         .first()
     )
     if invoice is None:
@@ -152,14 +150,28 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
     today = now.astimezone(zone).date()
     note = DebitNote.objects.create(
         invoice=invoice,
-        number=next_number(party, today.year, "debit"),
+        number=next_number(party, today.year, NumberSeries.DEBIT),
         reason=reason.strip()[:300],
         issued_at=now,
         issued_by=by,
         due_date=today + datetime.timedelta(days=settings.TCFO_PAYMENT_TERMS_DAYS),
     )
-    first, _ = period_days(adjustment.period)
-    treatment = tax_treatment(billing_party=party, customer=contract.customer, on=first)
+    first, last = period_days(adjustment.period)
+    # taxed as of the month it completes, split like it: by each day's owners over the days
+    # the service ran
+    if service.terminated_on is not None:
+        last = min(last, service.terminated_on - datetime.timedelta(days=1))
+    taxed = TaxAndSplit().line(
+        amount=adjustment.amount,
+        currency=contract.currency,
+        billing_party=party,
+        customer=contract.customer,
+        taxed_on=first,
+        path=service.path,
+        site=service.site,
+        first=max(first, service.activated_on),
+        last=last,
+    )
     kind = LINE_OF_KIND[adjustment.kind]
     line = DebitNoteLine.objects.create(
         debit_note=note,
@@ -169,35 +181,21 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
         f" late {adjustment.get_kind_display().lower()},"
         f" billed {adjustment.billed_value} now {adjustment.current_value}",
         amount=adjustment.amount,
-        tax_rate=treatment.rate_percent,
-        tax_amount=treatment.tax_on(adjustment.amount, contract.currency),
-        tax_note=treatment.note,
-    )
-    # split like the month it completes: by each day's owners over the days the service ran
-    last = period_days(adjustment.period)[1]
-    if service.terminated_on is not None:
-        last = min(last, service.terminated_on - datetime.timedelta(days=1))
-    parts = split_over_days(
-        amount=adjustment.amount,
-        currency=contract.currency,
-        path=service.path,
-        site=service.site,
-        first=max(first, service.activated_on),
-        last=last,
+        tax_rate=taxed.tax_rate,
+        tax_amount=taxed.tax_amount,
+        tax_note=taxed.tax_note,
     )
     DebitAllocation.objects.bulk_create(
         DebitAllocation(line=line, operator=operator, amount=part)
-        for operator, part in parts.items()
+        for operator, part in taxed.parts.items()
     )
     after_commit("billing.tasks.render_debit_note_pdf", note.pk)
     return note
 
 
-def debit_note_totals(note: DebitNote) -> dict[str, Decimal]:
-    lines = list(note.lines.all())
-    net = sum((line.amount for line in lines), start=ZERO)
-    tax = sum((line.tax_amount for line in lines), start=ZERO)
-    return {"subtotal": net, "tax": tax, "total": net + tax}
+def debit_note_totals(note: DebitNote) -> DocumentTotals:
+    """The note's net, VAT and total as ``Money``: sums of its rounded lines."""
+    return totals_of(note.lines.all(), note.invoice.currency)
 
 
 @transaction.atomic

@@ -4,21 +4,20 @@ Issued invoices change only through credit notes."""
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 
 from leasing.models import Path, Site
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import round_money
 
 from ..choices import InvoiceStatus, LineKind
 from ..models import Invoice, InvoiceLine, LineAllocation, RemovedLine
-from ..periods import parse_period
+from ..periods import period_of
 from .acting import require_finance_of
-from .allocations import split_over_days
-from .tax import tax_treatment
+from .tax_and_split import TaxAndSplit
 
 LARGEST = Decimal(10) ** 13  # what an invoice line's amount column holds, with room for tax
 
@@ -60,14 +59,13 @@ def add_manual_line(
         errors["quantity"] = ["Above zero."]
     if unit_price <= 0:
         errors["unit_price"] = ["Above zero: lower an invoice by removing a line instead."]
-    year, month = parse_period(invoice.period)
-    if (service_date.year, service_date.month) != (year, month):
+    if period_of(service_date) != invoice.period:
         errors["service_date"] = [f"A day of the invoice's period {invoice.period}."]
     if (path is None) == (site is None):
         errors["path"] = ["Name either the path or the site the revenue belongs to."]
     if errors:
         raise DomainError("The manual line is not valid.", errors=errors)
-    amount = (quantity * unit_price).quantize(minor_unit(invoice.currency), ROUND_HALF_UP)
+    amount = round_money(quantity * unit_price, invoice.currency)
     if amount <= 0:
         raise DomainError(
             "The line rounds to nothing.", errors={"unit_price": ["Too small to bill."]}
@@ -77,11 +75,15 @@ def add_manual_line(
             "The line is too large.",
             errors={"unit_price": [f"The amount must stay below {LARGEST:,}."]},
         )
-    treatment = tax_treatment(
-        billing_party=invoice.billing_party, customer=invoice.customer, on=service_date
-    )
-    parts = split_over_days(
-        amount=amount, currency=invoice.currency, path=path, site=site, first=service_date
+    taxed = TaxAndSplit().line(
+        amount=amount,
+        currency=invoice.currency,
+        billing_party=invoice.billing_party,
+        customer=invoice.customer,
+        taxed_on=service_date,
+        path=path,
+        site=site,
+        first=service_date,
     )
     line = InvoiceLine.objects.create(
         invoice=invoice,
@@ -90,9 +92,9 @@ def add_manual_line(
         quantity=quantity,
         unit_price=unit_price,
         amount=amount,
-        tax_rate=treatment.rate_percent,
-        tax_amount=treatment.tax_on(amount, invoice.currency),
-        tax_note=treatment.note,
+        tax_rate=taxed.tax_rate,
+        tax_amount=taxed.tax_amount,
+        tax_note=taxed.tax_note,
         service_date=service_date,
         path=path,
         site=site,
@@ -100,7 +102,7 @@ def add_manual_line(
     )
     LineAllocation.objects.bulk_create(
         LineAllocation(line=line, operator=operator, amount=part)
-        for operator, part in parts.items()
+        for operator, part in taxed.parts.items()
     )
     return line
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from organisations.access import Actor
+from organisations.choices import Role
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.inputs import parse_whole_number
@@ -29,7 +30,7 @@ from tcfo_portal.queue import after_commit
 
 from .. import invoice_lifecycle
 from ..charts import usage_chart_svg
-from ..choices import InvoiceStatus, LineKind
+from ..choices import InvoiceStatus, LineKind, NumberSeries
 from ..models import DeletedDraft, Invoice, InvoiceSequence, RemovedLine, UsagePercentile
 from ..periods import has_ended, local_date
 from .acting import require_finance_of
@@ -47,7 +48,7 @@ class InvoicePdfFailed(DomainError):
     error_type = "pdf_failed"
 
 
-def next_number(party: Organisation, year: int, series: str = "invoice") -> str:
+def next_number(party: Organisation, year: int, series: NumberSeries = NumberSeries.INVOICE) -> str:
     """The billing party's next number of the year in ``series`` (invoices or credit notes),
     taken under the sequence's row lock; a rolled-back issue gives its number back, so the
     sequence has no gaps. Call inside the issuing transaction."""
@@ -62,7 +63,7 @@ def next_number(party: Organisation, year: int, series: str = "invoice") -> str:
         )
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
-    infix = {"credit": "-CN", "debit": "-DN"}.get(series, "")
+    infix = {NumberSeries.CREDIT: "-CN", NumberSeries.DEBIT: "-DN"}.get(series, "")
     return f"{party.invoice_prefix}{infix}-{year}-{sequence.last_number:06d}"
 
 
@@ -76,7 +77,7 @@ def issue_invoice(*, invoice: Invoice, actor: Actor | None) -> Invoice:
     zone; ``DomainError`` (400) if it has no lines; ``InvoicePdfFailed`` (503) if its PDF
     cannot be rendered or stored, in which case the number is given back and the draft stays.
 
-    The 95th percentiles and availabilities its lines were rated with are frozen with it.
+    The 95th percentiles and uptimes its lines were rated with are frozen with it.
     The issued invoice is mailed to the customer's billing contacts once the transaction
     commits. The sequence's row lock is held until then, so a billing party's invoices are
     issued one at a time.
@@ -102,7 +103,7 @@ def issue_invoice(*, invoice: Invoice, actor: Actor | None) -> Invoice:
     invoice.number = next_number(party, today.year)
     invoice.issued_at = now
     invoice.due_date = today + datetime.timedelta(days=settings.TCFO_PAYMENT_TERMS_DAYS)
-    # The figures its lines were rated with (95ths, availabilities) are final with it: data
+    # The figures its lines were rated with (95ths, uptimes) are final with it: data
     # that arrives later becomes a late adjustment (``closing``), never a change.
     freeze_figures(contracts=invoice_contracts(invoice), period=invoice.period)
     _render_and_store(invoice, lines, charts)
@@ -368,9 +369,9 @@ def delete_draft(*, invoice: Invoice, actor: Actor | None, reason: str) -> Delet
         customer=invoice.customer,
         period=invoice.period,
         currency=invoice.currency,
-        subtotal=totals["subtotal"],
-        tax=totals["tax"],
-        total=totals["total"],
+        subtotal=totals.subtotal.amount,
+        tax=totals.tax.amount,
+        total=totals.total.amount,
         lines=[_line_record(line) for line in lines],
         reason=reason,
         deleted_by=by,
@@ -405,7 +406,7 @@ def billing_contacts(invoice: Invoice) -> list[str]:
     customer = invoice.customer
     addresses = [customer.billing_email] if customer.billing_email else []
     addresses += (
-        customer.users.filter(is_active=True, role="customer_admin")
+        customer.users.filter(is_active=True, role=Role.CUSTOMER_ADMIN)
         .exclude(email="")
         .values_list("email", flat=True)
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from organisations.access import Actor
 from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError, InvalidTransition
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import is_in_minor_units
 
 from .. import invoice_lifecycle
 from ..choices import OPEN_STATUSES, InvoiceStatus
@@ -52,10 +52,9 @@ def _follow_balance(invoice: Invoice, *, by: str, note: str) -> None:
 
 
 def _check_amount(amount: object, currency: str) -> Decimal:
-    cent = minor_unit(currency)
     try:
         valid = isinstance(amount, Decimal) and amount.is_finite()
-        valid = valid and amount == amount.quantize(cent)
+        valid = valid and is_in_minor_units(amount, currency)
     except InvalidOperation:  # too many digits to quantize
         valid = False
     if not valid:

@@ -8,7 +8,7 @@
   on every anniversary within the term) in the run of the month its due date falls in, or the
   first run after it; whatever the activation date (an installment due on signing is billed
   before the service runs).
-- SLA credit: a % of the period's MRC line when the service's availability (from the outages
+- SLA credit: a % of the period's MRC line when the service's uptime (from the outages
   on its path's segments) falls below the contract's tiers; a negative line.
 - Transit burst: max(0, 95th - commit) in Mbit/s (10^6 bit/s) x the burst price, from the
   period's stored 95th percentile.
@@ -20,20 +20,17 @@ Amounts are rounded half-up to the currency's minor unit once per line. Each lin
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from leasing.choices import CommercialForm
 from leasing.models import Contract, Service
-from leasing.services.orders import add_months
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import round_money
 
 from ..choices import LineKind
 from ..models import UsagePercentile
-from ..periods import add_months as add_period_months
-from ..periods import month_index, period_days, period_of
+from ..periods import add_months, add_months_to_date, month_index, period_days, period_of
 from .uptime import sla_credit_percent
 
 MBPS = Decimal(1_000_000)
@@ -49,10 +46,6 @@ class LineDraft:
     service_date: datetime.date
     source_key: str
     service_until: datetime.date | None = None  # the last day billed; None: service_date only
-
-
-def _money(value: Decimal, currency: str) -> Decimal:
-    return value.quantize(minor_unit(currency), ROUND_HALF_UP)
 
 
 def _running_fraction(service: Service, period: str) -> Fraction:
@@ -91,17 +84,10 @@ def prorated(monthly: Decimal, contract: Contract, period: str, currency: str) -
     service's months add up to ``monthly`` x the months it ran, to the cent: each period bills
     round(monthly x months run by its end) - round(monthly x months run by the month before).
     A whole month bills ``monthly``; the first and the last month their days' share."""
-    before = months_run(contract, add_period_months(period, -1))
-    return _round_exact(Fraction(monthly) * months_run(contract, period), currency) - (
-        _round_exact(Fraction(monthly) * before, currency)
+    before = months_run(contract, add_months(period, -1))
+    return round_money(Fraction(monthly) * months_run(contract, period), currency) - (
+        round_money(Fraction(monthly) * before, currency)
     )
-
-
-def _round_exact(value: Fraction, currency: str) -> Decimal:
-    """Half-up to the currency's minor unit, from an exact fraction (never a float)."""
-    unit = minor_unit(currency)
-    units = math.floor(value / Fraction(unit) + Fraction(1, 2))
-    return (Decimal(units) * unit).quantize(unit)
 
 
 def days_running(contract: Contract, period: str) -> int:
@@ -119,10 +105,10 @@ def rate_contract(
     contract: Contract,
     period: str,
     percentile: UsagePercentile | None = None,
-    availability: Decimal | None = None,
+    uptime: Decimal | None = None,
 ) -> list[LineDraft]:
     """The lines ``contract`` owes for ``period`` (nothing if its service does not run then);
-    ``availability`` (% of the period) below the contract's SLA earns a credit on the MRC."""
+    ``uptime`` (% of the period) below the contract's SLA earns a credit on the MRC."""
     first, last = period_days(period)
     service = contract.service
     circuit = service.circuit_id
@@ -153,17 +139,18 @@ def rate_contract(
                 until,
             )
         )
-        credit = sla_credit_percent(contract, availability)
+        credit = sla_credit_percent(contract, uptime)
         if credit:
             mrc_amount = lines[-1].amount
             lines.append(
                 LineDraft(
                     LineKind.SLA_CREDIT,
-                    f"{circuit} SLA credit: availability {availability.normalize():f}% in {period},"
+                    # the line says "availability", the word of the contract's SLA table
+                    f"{circuit} SLA credit: availability {uptime.normalize():f}% in {period},"
                     f" {credit.normalize():f}% of the monthly charge",
                     Decimal(1),
-                    -_money(mrc_amount * credit / 100, currency),
-                    -_money(mrc_amount * credit / 100, currency),
+                    -round_money(mrc_amount * credit / 100, currency),
+                    -round_money(mrc_amount * credit / 100, currency),
                     day,
                     f"{key}:sla",
                     until,
@@ -176,7 +163,7 @@ def rate_contract(
                 f"{circuit} installation",
                 Decimal(1),
                 contract.nrc,
-                _money(contract.nrc, currency),
+                round_money(contract.nrc, currency),
                 service.activated_on,
                 f"contract:{contract.pk}:nrc",
             )
@@ -228,7 +215,7 @@ def burst_charge(contract: Contract, billable_bps: int | None) -> Decimal:
     if billable_bps is None:
         return Decimal(0)
     price = contract.burst_price_per_mbps or Decimal(0)
-    return _money(burst_mbps(contract, billable_bps) * price, contract.currency)
+    return round_money(burst_mbps(contract, billable_bps) * price, contract.currency)
 
 
 def om_due_dates(contract: Contract) -> list[datetime.date]:
@@ -239,7 +226,7 @@ def om_due_dates(contract: Contract) -> list[datetime.date]:
     if service.terminated_on is not None:
         end = min(end, service.terminated_on - datetime.timedelta(days=1))
     dates, year = [], 0
-    while (due := add_months(service.activated_on, 12 * year)) <= end:
+    while (due := add_months_to_date(service.activated_on, 12 * year)) <= end:
         dates.append(due)
         year += 1
     return dates
@@ -258,7 +245,7 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
             f" ({installment.percent.normalize():f}%), due {installment.due_on}",
             Decimal(1),
             installment.amount,
-            _money(installment.amount, currency),
+            round_money(installment.amount, currency),
             installment.due_on,
             f"installment:{installment.pk}",
         )
@@ -276,8 +263,8 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
                     f"{circuit} annual O&M {contract.om_percent.normalize():f}% of the IRU price,"
                     f" year from {due}",
                     Decimal(1),
-                    _money(fee, currency),  # 1 x the fee as billed: the basis multiplies out
-                    _money(fee, currency),
+                    round_money(fee, currency),  # 1 x the fee as billed: the basis multiplies out
+                    round_money(fee, currency),
                     due,
                     f"contract:{contract.pk}:om:{due.year}",
                 )

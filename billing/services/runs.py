@@ -8,9 +8,6 @@ the task, acknowledged late, runs again).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
@@ -21,17 +18,15 @@ from leasing.models import Contract, IruInstallment
 from tcfo_portal.queue import after_commit
 
 from ..choices import BillingRunStatus, InvoiceStatus
+from ..documents import DocumentTotals, totals_of
 from ..models import BillingRun, Invoice, InvoiceLine, LineAllocation, RemovedLine
 from ..periods import parse_period, period_days
-from ..split import largest_remainder
-from .allocations import load_route, shares_between
-from .closing import billing_parties, closed_parties, record_availability, require_ended
+from .closing import billing_parties, closed_parties, record_uptime, require_ended
 from .rating import rate_contract
-from .tax import tax_treatment
+from .tax_and_split import TaxAndSplit
 from .usage_percentiles import record_percentiles, services_for_usage
 
 CHUNK = 200
-ZERO = Decimal("0.00")
 
 
 def contracts_of(period: str) -> QuerySet[Contract]:
@@ -109,9 +104,9 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
         else {}
     )
     leases = [c for c in contracts if c.kind == CommercialForm.LEASE and c.mrc is not None]
-    availability = record_availability(leases, period) if leases else {}
+    uptimes = record_uptime(leases, period) if leases else {}
     drafts = {
-        c.pk: rate_contract(c, period, percentiles.get(c.service_id), availability.get(c.pk))
+        c.pk: rate_contract(c, period, percentiles.get(c.service_id), uptimes.get(c.pk))
         for c in contracts
     }
     keys = [d.source_key for lines in drafts.values() for d in lines]
@@ -120,12 +115,9 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     ) | set(RemovedLine.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
     pending: list[tuple[InvoiceLine, dict]] = []
     invoices: dict[tuple[int, int, str], Invoice] = {}
-    # Many lines share a route and days, a billing party and a customer: ask once each. A
-    # route (path or site with its dated owners and weights) is loaded once per chunk; its
-    # shares over a line's days are then computed without a query.
-    routes: dict[tuple, tuple] = {}
-    shares: dict[tuple, dict] = {}
-    treatments: dict[tuple, object] = {}
+    # Many lines share a route and days, a billing party and a customer: one pipeline for the
+    # chunk asks once each (a route is loaded once, its shares over the same days computed once).
+    taxed_and_split = TaxAndSplit()
     closed = closed_parties(period)
     for contract in contracts:
         if contract.billing_party_id in closed:
@@ -147,14 +139,17 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
             continue  # issued already: what is new is a matter for a credit or debit note
         service = contract.service
         for draft in todo:
-            taxed = (contract.billing_party_id, contract.customer_id, draft.service_date)
-            if taxed not in treatments:
-                treatments[taxed] = tax_treatment(
-                    billing_party=contract.billing_party,
-                    customer=contract.customer,
-                    on=draft.service_date,
-                )
-            treatment = treatments[taxed]
+            taxed = taxed_and_split.line(
+                amount=draft.amount,
+                currency=contract.currency,
+                billing_party=contract.billing_party,
+                customer=contract.customer,
+                taxed_on=draft.service_date,
+                path=service.path,
+                site=service.site,
+                first=draft.service_date,
+                last=draft.service_until,
+            )
             line = InvoiceLine(
                 invoice=invoice,
                 contract=contract,
@@ -163,27 +158,16 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
                 quantity=draft.quantity,
                 unit_price=draft.unit_price,
                 amount=draft.amount,
-                tax_rate=treatment.rate_percent,
-                tax_amount=treatment.tax_on(draft.amount, contract.currency),
-                tax_note=treatment.note,
+                tax_rate=taxed.tax_rate,
+                tax_amount=taxed.tax_amount,
+                tax_note=taxed.tax_note,
                 service_date=draft.service_date,
                 service_until=draft.service_until,
                 path=service.path,
                 site=service.site,
                 source_key=draft.source_key,
             )
-            until = draft.service_until or draft.service_date
-            owners = (service.path_id, service.site_id, draft.service_date, until)
-            if owners not in shares:
-                route = (service.path_id, service.site_id)
-                if route not in routes:
-                    routes[route] = load_route(path=service.path, site=service.site)
-                path, site = routes[route]
-                shares[owners] = shares_between(
-                    path=path, site=site, first=draft.service_date, last=until
-                )
-            parts = largest_remainder(draft.amount, shares[owners], contract.currency)
-            pending.append((line, parts))
+            pending.append((line, taxed.parts))
     # Two statements for the chunk's lines and their parts (the database returns the lines' keys).
     InvoiceLine.objects.bulk_create([line for line, _ in pending], batch_size=1000)
     LineAllocation.objects.bulk_create(
@@ -205,12 +189,7 @@ def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
     return created
 
 
-def invoice_totals(invoice: Invoice) -> dict[str, object]:
-    """Subtotal, tax and total: sums of the rounded lines (with ``lines`` prefetched)."""
-    lines = list(invoice.lines.all())
-    subtotal = sum((line.amount for line in lines), start=ZERO)
-    tax = sum((line.tax_amount for line in lines), start=ZERO)
-    by_rate: dict[tuple, list] = defaultdict(list)
-    for line in lines:
-        by_rate[(line.tax_rate, line.tax_note)].append(line)
-    return {"subtotal": subtotal, "tax": tax, "total": subtotal + tax, "by_rate": dict(by_rate)}
+def invoice_totals(invoice: Invoice) -> DocumentTotals:
+    """Subtotal, tax and total as ``Money``: sums of the rounded lines (with ``lines``
+    prefetched, no query)."""
+    return totals_of(invoice.lines.all(), invoice.currency)

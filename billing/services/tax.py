@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
 
 from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.money import minor_unit
+from tcfo_portal.money import round_money
 
 from ..models import TaxRate
+
+
+def tax_of(net: Decimal, rate_percent: Decimal, currency: str) -> Decimal:
+    """The VAT of one net amount (a line, or the part of a line a credit note gives back) at
+    ``rate_percent``, rounded half-up to the minor unit once per line."""
+    return round_money(net * rate_percent / 100, currency)
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,7 @@ class TaxTreatment:
 
     def tax_on(self, net: Decimal, currency: str) -> Decimal:
         """The tax of one line, rounded half-up to the minor unit (once per line)."""
-        return (net * self.rate_percent / 100).quantize(minor_unit(currency), ROUND_HALF_UP)
+        return tax_of(net, self.rate_percent, currency)
 
 
 def tax_treatment(

@@ -1,5 +1,8 @@
-"""Monthly availability of a service, from the outages recorded on its path's segments, and
-the SLA credit it earns under the contract's tiers."""
+"""Monthly uptime of a service (% of the time it ran that it was not down), from the outages
+recorded on its path's segments, and the SLA credit it earns under the contract's tiers.
+
+("Availability" in leasing is free capacity; here the word is uptime. The contract's SLA
+tiers keep their ``availability_below`` field, the leasing name for the same %.)"""
 
 from __future__ import annotations
 
@@ -73,10 +76,10 @@ def outages_by_path(period: str) -> dict[int, Intervals]:
     return found
 
 
-def monthly_availability(
+def monthly_uptime(
     contract: Contract, period: str, time_zone: str, outages: dict[int, Intervals] | None = None
 ) -> Decimal | None:
-    """Availability in % (3 decimals, rounded down) of the contract's service over the part of
+    """Uptime in % (3 decimals, rounded down) of the contract's service over the part of
     the period it runs; ``None`` if it does not run or has no path to be down on. ``outages``
     (from ``outages_by_path``) saves a query per contract."""
     service = contract.service
@@ -93,11 +96,9 @@ def monthly_availability(
     return exact.quantize(Decimal("0.001"), rounding="ROUND_FLOOR")
 
 
-def sla_credit_percent(contract: Contract, availability: Decimal | None) -> Decimal:
-    """The credit (% of the MRC) the availability earns: the best tier it falls below."""
-    if availability is None:
+def sla_credit_percent(contract: Contract, uptime: Decimal | None) -> Decimal:
+    """The credit (% of the MRC) the month's uptime earns: the best tier it falls below."""
+    if uptime is None:
         return Decimal(0)
-    earned = [
-        t.credit_percent for t in contract.sla_tiers.all() if availability < t.availability_below
-    ]
+    earned = [t.credit_percent for t in contract.sla_tiers.all() if uptime < t.availability_below]
     return max(earned, default=Decimal(0))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,15 +13,12 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 
 from ..choices import LateStatus
+from ..forms import ReasonForm
 from ..models import DebitNote, PeriodClose
 from ..periods import PeriodError, parse_period
 from ..services.closing import close_period, late_adjustments_for
 from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
 from .invoices import BillingView
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=300)
 
 
 def _page(request: HttpRequest, status: int = 200) -> HttpResponse:

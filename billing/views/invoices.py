@@ -13,17 +13,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from leasing.models import Path, Site
 from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.inputs import whole_number_param
-from tcfo_portal.widgets import DateInput
 
 from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..documents import DocumentTotals
+from ..forms import ManualLineForm, PaymentForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
-from ..periods import PeriodError, last_ended, local_date, parse_period
+from ..periods import PeriodError, last_ended, local_date, parse_period, periods_of_year
 from ..selectors import (
     invoices_for,
     issued_without_pdf,
@@ -53,7 +53,7 @@ def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
     return invoices_for(request.user, queryset).order_by("-period", "billing_party__name", "pk")
 
 
-def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, dict]]:
+def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, DocumentTotals]]:
     return [(invoice, invoice_totals(invoice)) for invoice in invoices]
 
 
@@ -131,9 +131,9 @@ class InvoiceCsvView(CapabilityRequiredMixin, View):
                     invoice.customer.name,
                     invoice.period,
                     invoice.currency,
-                    totals["subtotal"],
-                    totals["tax"],
-                    totals["total"],
+                    totals.subtotal.amount,
+                    totals.tax.amount,
+                    totals.total.amount,
                     invoice.due_date,
                 ]
             )
@@ -163,7 +163,7 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "credit_notes": invoice.credit_notes.prefetch_related("lines"),
                 "payment_form": PaymentForm(),
                 "line_form": ManualLineForm(),
-                "editable": invoice.status == "draft"
+                "editable": invoice.is_draft
                 and has_capability(request.user, Capability.RUN_BILLING)
                 and invoice.billing_party == request.user.organisation,
             },
@@ -284,12 +284,6 @@ def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
     return records[:24]
 
 
-class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
-    received_on = forms.DateField(widget=DateInput())
-    reference = forms.CharField(max_length=100, required=False)
-
-
 class PaymentView(InvoiceView):
     """Finance staff of the billing party record a payment received."""
 
@@ -309,21 +303,6 @@ class PaymentView(InvoiceView):
         else:
             messages.success(request, "Payment recorded.")
         return redirect("invoice", pk=pk)
-
-
-class ManualLineForm(forms.Form):
-    description = forms.CharField(max_length=300)
-    quantity = forms.DecimalField(
-        max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), initial=1
-    )
-    unit_price = forms.DecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
-    service_date = forms.DateField(widget=DateInput())
-    path = forms.ModelChoiceField(
-        queryset=Path.objects.order_by("code"), required=False, help_text="The route sold, or:"
-    )
-    site = forms.ModelChoiceField(
-        queryset=Site.objects.order_by("code"), required=False, help_text="the site (no route)."
-    )
 
 
 class _BillingPartyChangeView(InvoiceView):
@@ -494,8 +473,9 @@ class RevenueView(CapabilityRequiredMixin, View):
         year = whole_number_param(
             request.GET, "year", default=this_year, minimum=2000, maximum=2100
         )
-        periods = [f"{year}-{month:02d}" for month in range(1, 13)]
-        return year, revenue_report(periods=periods, operator=request.user.organisation)
+        return year, revenue_report(
+            periods=periods_of_year(year), operator=request.user.organisation
+        )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         try:

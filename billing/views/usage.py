@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import zoneinfo
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,7 +15,7 @@ from organisations.mixins import CapabilityRequiredMixin
 
 from ..charts import format_bps, usage_chart_svg
 from ..forms import UsageUploadForm
-from ..periods import PeriodError, parse_period
+from ..periods import PeriodError, add_months, current_period, parse_period
 from ..selectors import ServiceUsage, service_usage, visible_service
 from ..services.usage_csv import UsageFileError, ingest_usage_file
 from ..services.usage_days import timestamp_text
@@ -25,7 +24,7 @@ from ..services.usage_days import timestamp_text
 def _period(request: HttpRequest, time_zone: str) -> str:
     period = request.GET.get("period")
     if period is None:
-        return timezone.now().astimezone(zoneinfo.ZoneInfo(time_zone)).strftime("%Y-%m")
+        return current_period(time_zone, timezone.now())
     parse_period(period)
     return period
 
@@ -46,9 +45,6 @@ class UsageView(CapabilityRequiredMixin, View):
         except PeriodError as error:
             return render(request, "billing/bad_period.html", {"error": error}, status=400)
         usage, result = found.usage, found.result
-        year, month = parse_period(usage.period)
-        previous = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
-        following = f"{year + (month == 12)}-{month % 12 + 1:02d}"
         chart = usage_chart_svg(
             start=usage.start,
             in_bps=usage.in_bps,
@@ -64,8 +60,8 @@ class UsageView(CapabilityRequiredMixin, View):
             {
                 "service": usage.service,
                 "period": usage.period,
-                "previous": previous,
-                "following": following,
+                "previous": add_months(usage.period, -1),
+                "following": add_months(usage.period, 1),
                 "result": result,
                 "found": found,
                 "chart": chart,

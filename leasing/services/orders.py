@@ -9,7 +9,6 @@ holds capacity with at most ``TCFO_MAX_HOLDS_PER_CUSTOMER`` submitted orders at 
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import zoneinfo
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from billing.periods import add_months_to_date as add_months  # month arithmetic's one home
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.money import Money
@@ -56,16 +56,6 @@ from .capacity import (
     move_allocation,
     release_allocation,
 )
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
 
 # --- quotes ---------------------------------------------------------------------------------------
 

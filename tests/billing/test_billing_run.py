@@ -38,7 +38,7 @@ def test_the_golden_month_to_the_cent(october, django_capture_on_commit_callback
     )
     assert (lines["nrc"].amount, lines["nrc"].tax_amount) == (Decimal("5000.00"), Decimal("900.00"))
     totals = invoice_totals(domestic)
-    assert (totals["subtotal"], totals["tax"], totals["total"]) == (
+    assert (totals.subtotal.amount, totals.tax.amount, totals.total.amount) == (
         Decimal("11451.61"),
         Decimal("2061.29"),
         Decimal("13512.90"),
@@ -66,7 +66,7 @@ def test_the_golden_month_to_the_cent(october, django_capture_on_commit_callback
         for line in lines.values()
     )
     totals = invoice_totals(foreign)
-    assert (totals["subtotal"], totals["tax"], totals["total"]) == (
+    assert (totals.subtotal.amount, totals.tax.amount, totals.total.amount) == (
         Decimal("1249200.01"),
         Decimal("0.00"),
         Decimal("1249200.01"),

@@ -24,7 +24,7 @@ from billing.models import (
     Invoice,
     LateAdjustment,
     PeriodClose,
-    ServiceAvailability,
+    ServiceUptime,
     UsagePercentile,
 )
 from billing.services.closing import close_period, note_late_outages
@@ -97,8 +97,8 @@ def test_closing_freezes_every_figure_and_stores_the_settlement(closed):
     # The transit 95th is frozen although a burst line would not have done it alone.
     percentile = UsagePercentile.objects.get(service=closed.transit, period="2026-10")
     assert percentile.frozen_at is not None
-    availability = ServiceAvailability.objects.get(contract=closed.lease.contract, period="2026-10")
-    assert availability.frozen_at is not None and availability.availability == Decimal(100)
+    uptime = ServiceUptime.objects.get(contract=closed.lease.contract, period="2026-10")
+    assert uptime.frozen_at is not None and uptime.uptime == Decimal(100)
     close = PeriodClose.objects.get(period="2026-10", billing_party=closed.azt)
     assert close.closed_by == "finance test"
     [statement] = close.settlement
@@ -282,7 +282,7 @@ def test_an_outage_recorded_late_is_noted_with_the_credit_it_would_give(closed):
     tiers = lease.sla_tiers.all()
     credit = max(t.credit_percent for t in tiers if Decimal("87.5") < t.availability_below)
     assert adjustment.amount == -(Decimal("6451.61") * credit / 100).quantize(Decimal("0.01"))
-    assert ServiceAvailability.objects.get(contract=lease, period="2026-10").availability == 100
+    assert ServiceUptime.objects.get(contract=lease, period="2026-10").uptime == 100
     assert note_late_outages() == 1  # noted again: the same open adjustment, updated
     assert LateAdjustment.objects.filter(kind=LateKind.OUTAGE).count() == 1
 

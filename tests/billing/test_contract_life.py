@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from billing.choices import LineKind
 from billing.periods import add_months as add_period_months
+from billing.periods import add_months_to_date as add_months
 from billing.periods import period_of
 from billing.services.rating import LineDraft, months_run, prorated, rate_contract
 from leasing.choices import CommercialForm
 from leasing.models import Contract, IruInstallment, Product, Service
-from leasing.services.orders import add_months
 
 CENT = Decimal("0.01")
 days = st.dates(min_value=datetime.date(2024, 1, 1), max_value=datetime.date(2030, 12, 31))

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from billing.choices import LineKind
-from billing.documents import line_basis, tax_summary
+from billing.documents import DocumentTotals, line_basis, tax_summary, totals_of
 from billing.models import CreditNote
 from billing.services.credit_notes import issue_credit_note
 from billing.services.runs import invoice_totals
+from tcfo_portal.money import Money
 
 
 def _line(kind, quantity, unit_price, amount, first, until):
@@ -29,6 +30,18 @@ def _line(kind, quantity, unit_price, amount, first, until):
         service_date=first,
         service_until=until,
     )
+
+
+def test_totals_are_money_summed_from_the_rounded_lines_never_rounded_again():
+    lines = [
+        SimpleNamespace(amount=Decimal("10.25"), tax_amount=Decimal("1.85")),
+        SimpleNamespace(amount=Decimal("-2.00"), tax_amount=Decimal("-0.36")),
+    ]
+    usd = lambda amount: Money(Decimal(amount), "USD")  # noqa: E731
+    assert totals_of(lines, "USD") == DocumentTotals(usd("8.25"), usd("1.49"), usd("9.74"))
+    empty = totals_of([], "EUR")
+    assert empty.total == Money(Decimal("0.00"), "EUR")
+    assert str(empty.total.amount) == "0.00"  # printed with the cents, as every amount
 
 
 def test_a_prorated_mrc_shows_its_days_not_a_rounded_fraction():
@@ -130,8 +143,8 @@ def test_the_invoice_pdf_shows_days_vat_per_line_and_the_tax_summary(issued_octo
     [row] = tax_summary(
         (line.tax_rate, line.tax_note, line.amount, line.tax_amount) for line in invoice.lines.all()
     )
-    assert row.base == totals["subtotal"] == Decimal("11451.61")
-    assert row.tax == totals["tax"] == Decimal("2061.29")
+    assert row.base == totals.subtotal.amount == Decimal("11451.61")
+    assert row.tax == totals.tax.amount == Decimal("2061.29")
     assert "Tax summary" in text and "VAT 18% 11451.61 2061.29" in text
     assert "All rates 11451.61 2061.29" in text
     assert "Balance due 13512.90 USD" in text  # nothing was paid when it was issued

@@ -29,7 +29,7 @@ def billed(october, django_capture_on_commit_callbacks):
 
 def _totals(invoice):
     totals = invoice_totals(Invoice.objects.get(pk=invoice.pk))
-    return totals["subtotal"], totals["tax"], totals["total"]
+    return totals.subtotal.amount, totals.tax.amount, totals.total.amount
 
 
 def test_a_manual_line_is_taxed_and_split_like_any_other(billed):

@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.models import Invoice, LineAllocation
-from billing.services.allocations import load_route, shares_between, split_over_days
+from billing.services.allocations import load_route, shares_between
 from billing.services.invoices import issue_invoice
 from billing.services.runs import start_run
 from billing.services.settlement import settlement_statements
+from billing.services.tax_and_split import TaxAndSplit
 from billing.split import blend_by_days, largest_remainder
 from leasing.selectors import chain_of, path_operator_shares, paths_with_segments
 from leasing.services.inventory import set_segment_ownership, set_segment_weight, set_site_owner
@@ -145,13 +146,13 @@ def test_site_owners_and_weights_are_dated(sales_net):
     assert net.sea.settlement_weight == Decimal(360)  # the weight in force today
 
     set_site_owner(site=net.bak, operator=net.ktc, valid_from=datetime.date(2026, 9, 21))
-    parts = split_over_days(
+    parts = TaxAndSplit().split(
         amount=Decimal("100.00"), currency="USD", path=None, site=net.bak, **september
     )
     assert parts == {net.azt: Decimal("66.67"), net.ktc: Decimal("33.33")}
     net.bak.refresh_from_db()
     assert net.bak.operator == net.ktc
-    one_day = split_over_days(
+    one_day = TaxAndSplit().split(
         amount=Decimal("100.00"), currency="USD", path=None, site=net.bak, first=september["first"]
     )
     assert one_day == {net.azt: Decimal("100.00")}
