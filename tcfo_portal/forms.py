@@ -33,21 +33,20 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
 
 
 def form_messages(error: DomainError) -> list[str]:
-    """What ``error`` says, in order, once each: the field's own message for an error about
-    one field, else ``detail`` and then the messages about each field."""
-    said = [] if error.field is not None else [error.detail]
-    for field_messages in error.errors.values():
-        said += [message for message in field_messages if message not in said]
-    return said or [error.detail]
+    """What ``error`` says where no field is at hand, in order and once each: ``detail`` (for
+    an error about one field it names the field), then the messages about other fields."""
+    said = [error.detail]
+    for name, field_messages in error.errors.items():
+        if name != error.field:
+            said += [message for message in field_messages if message not in said]
+    return said
 
 
 def domain_error_text(error: DomainError) -> str:
-    """``error`` in one line, for a flash message or a plain-text answer: ``detail`` followed
-    by what it says about each field."""
-    said = form_messages(error)
-    if error.field is not None:
-        return "; ".join(said)
-    return f"{said[0]} {'; '.join(said[1:])}".strip()
+    """``error`` in one line, for a flash message or a plain-text answer: ``detail``, then
+    what it says about each field."""
+    first, *rest = form_messages(error)
+    return f"{first} {'; '.join(rest)}".strip()
 
 
 def flash_domain_error(request: HttpRequest, error: DomainError) -> None:

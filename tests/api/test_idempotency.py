@@ -16,20 +16,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from billing.models import CreditNote, DebitNote, PeriodClose
-from leasing.models import (
-    FiberPair,
-    LitCarrier,
-    Order,
-    Outage,
-    Path,
-    Price,
-    Product,
-    Quote,
-    Segment,
-    Site,
-)
+from leasing import models as leasing
 from organisations.choices import Role
-from organisations.models import IdempotencyRecord
+from organisations.models import IdempotencyRecord, Organisation
 
 from ..billing.conftest import issued_october, october, usage
 from ..billing.test_late_api import late
@@ -76,6 +65,18 @@ class Case:
     other_client: APIClient
 
 
+def _by_operator(
+    sender: Organisation,
+    other: Organisation,
+    role: str,
+    path: str,
+    bodies: tuple[dict, dict],
+    count: Callable[[], int],
+) -> Case:
+    """A case sent by a key of ``sender``, the other client a key of ``other`` (same role)."""
+    return Case(key_client(sender, role)[0], path, *bodies, count, key_client(other, role)[0])
+
+
 def _quote(request: pytest.FixtureRequest) -> Case:
     net = request.getfixturevalue("sales_net")
     body = {"product": "WL100", "path": "BAK-AKT", "term_months": 12, "start_date": "2026-12-01"}
@@ -84,7 +85,7 @@ def _quote(request: pytest.FixtureRequest) -> Case:
         "/api/v1/quotes/",
         body,
         {**body, "start_date": "2026-12-02"},
-        Quote.objects.count,
+        leasing.Quote.objects.count,
         key_client(net.other_customer)[0],
     )
 
@@ -95,7 +96,12 @@ def _order(request: pytest.FixtureRequest) -> Case:
     quote = {"product": "WL100", "path": "BAK-AKT", "term_months": 12, "start_date": "2026-12-01"}
     first, second = (buyer.post("/api/v1/quotes/", quote).json()["id"] for _ in range(2))
     return Case(
-        buyer, "/api/v1/orders/", {"quote": first}, {"quote": second}, Order.objects.count, rival
+        buyer,
+        "/api/v1/orders/",
+        {"quote": first},
+        {"quote": second},
+        leasing.Order.objects.count,
+        rival,
     )
 
 
@@ -106,27 +112,22 @@ def _outage(request: pytest.FixtureRequest) -> Case:
         "started_at": "2026-10-20T08:00:00Z",
         "description": "Cable cut",
     }
-    return Case(
-        key_client(net.ktc, Role.OPERATOR_NETWORK)[0],
+    bodies = (body, {**body, "description": "Another cut"})
+    return _by_operator(
+        net.ktc,
+        net.azt,
+        Role.OPERATOR_NETWORK,
         "/api/v1/outages/",
-        body,
-        {**body, "description": "Another cut"},
-        Outage.objects.count,
-        key_client(net.azt, Role.OPERATOR_NETWORK)[0],
+        bodies,
+        leasing.Outage.objects.count,
     )
 
 
 def _inventory(path: str, model: type, body: dict, other: dict, role: str) -> Callable:
     def case(request: pytest.FixtureRequest) -> Case:
         net = request.getfixturevalue("sales_net")
-        return Case(
-            key_client(net.azt, role)[0],
-            path,
-            body,
-            {**body, **other},
-            model.objects.count,
-            key_client(net.ktc, role)[0],
-        )
+        bodies = (body, {**body, **other})
+        return _by_operator(net.azt, net.ktc, role, path, bodies, model.objects.count)
 
     return case
 
@@ -147,10 +148,8 @@ def _segment(request: pytest.FixtureRequest) -> Case:
     def admin() -> APIClient:
         return session_client(UserFactory(organisation=None, role=Role.PLATFORM_ADMIN))
 
-    return Case(
-        admin(), "/api/v1/segments/", body, {**body, "code": "AKT-CLS3"}, Segment.objects.count,
-        admin(),
-    )  # fmt: skip
+    other = {**body, "code": "AKT-CLS3"}
+    return Case(admin(), "/api/v1/segments/", body, other, leasing.Segment.objects.count, admin())
 
 
 def _payment(request: pytest.FixtureRequest) -> Case:
@@ -162,14 +161,9 @@ def _payment(request: pytest.FixtureRequest) -> Case:
         "received_on": net.today.isoformat(),
         "reference": "wire 2",
     }
-    return Case(
-        key_client(net.azt, Role.OPERATOR_FINANCE)[0],
-        "/api/v1/payments/",
-        body,
-        {**body, "amount": "5.00"},
-        lambda: net.invoice.payments.count(),
-        key_client(net.ktc, Role.OPERATOR_FINANCE)[0],
-    )
+    bodies = (body, {**body, "amount": "5.00"})
+    count = net.invoice.payments.count
+    return _by_operator(net.azt, net.ktc, Role.OPERATOR_FINANCE, "/api/v1/payments/", bodies, count)
 
 
 def _credit_note(request: pytest.FixtureRequest) -> Case:
@@ -180,14 +174,9 @@ def _credit_note(request: pytest.FixtureRequest) -> Case:
         "reason": "Installation late",
         "lines": [{"invoice_line": line.pk, "amount": "500.00"}],
     }
-    return Case(
-        key_client(net.azt, Role.OPERATOR_FINANCE)[0],
-        "/api/v1/credit-notes/",
-        body,
-        {**body, "reason": "Another reason"},
-        CreditNote.objects.count,
-        key_client(net.ktc, Role.OPERATOR_FINANCE)[0],
-    )
+    bodies = (body, {**body, "reason": "Another reason"})
+    path, count = "/api/v1/credit-notes/", CreditNote.objects.count
+    return _by_operator(net.azt, net.ktc, Role.OPERATOR_FINANCE, path, bodies, count)
 
 
 def _late_bill(request: pytest.FixtureRequest) -> Case:
@@ -221,14 +210,14 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "segments_create": _segment,
     "sites_create": _inventory(
         "/api/v1/sites/",
-        Site,
+        leasing.Site,
         {"code": "GYD", "name": "Ganja", "kind": "pop", "country": "AZ", "operator": "AZT"},
         {"code": "GYD2"},
         Role.OPERATOR_NETWORK,
     ),
     "paths_create": _inventory(
         "/api/v1/paths/",
-        Path,
+        leasing.Path,
         {
             "code": "AKT-BAK",
             "name": "back",
@@ -241,7 +230,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     ),
     "fiber_pairs_create": _inventory(
         "/api/v1/fiber-pairs/",
-        FiberPair,
+        leasing.FiberPair,
         {
             "segment": "CLS-AKT",
             "name": "FP2",
@@ -254,7 +243,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     ),
     "lit_carriers_create": _inventory(
         "/api/v1/lit-carriers/",
-        LitCarrier,
+        leasing.LitCarrier,
         {
             "path": "BAK-AKT",
             "name": "OTN-1",
@@ -267,7 +256,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     ),
     "products_create": _inventory(
         "/api/v1/products/",
-        Product,
+        leasing.Product,
         {
             "code": "WL10",
             "name": "10G wavelength",
@@ -281,7 +270,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     ),
     "prices_create": _inventory(
         "/api/v1/prices/",
-        Price,
+        leasing.Price,
         {
             "product": "WL100",
             "path": "BAK-AKT",
@@ -366,4 +355,4 @@ def test_a_subclass_that_wraps_create_is_idempotent_once(net):
     again = finance.post("/api/v1/prices/", body, format="json", HTTP_IDEMPOTENCY_KEY="p")
     assert again.json() == first.json()
     assert IdempotencyRecord.objects.get().response_body == first.json()
-    assert Price.objects.filter(term_months=36).count() == 1
+    assert leasing.Price.objects.filter(term_months=36).count() == 1

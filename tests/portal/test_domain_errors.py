@@ -66,11 +66,13 @@ def test_flash_text_admin_and_api_say_the_same_words():
     assert domain_error_text(error) == "Say why. Required.; A date."
     assert as_validation_error(error).messages == ["Say why.", "Required.", "A date."]
     invalid = InvalidInput("shares", "They sum to 90%.")
-    assert domain_error_text(invalid) == "They sum to 90%."
     assert (invalid.detail, invalid.errors) == (
         "shares: They sum to 90%.",
         {"shares": ["They sum to 90%."]},
     )
+    # Where no field is at hand, the message names its field (once).
+    assert domain_error_text(invalid) == "shares: They sum to 90%."
+    assert as_validation_error(invalid).messages == ["shares: They sum to 90%."]
 
 
 def test_a_field_error_is_in_the_errors_the_api_answers():
