@@ -164,8 +164,9 @@ class OrderView(CapabilityRequiredMixin, View):
                 actions[name] = (forms or {}).get(name) or form_class(prefix=name)
         for name, refused in (forms or {}).items():
             if name not in actions:  # the order has moved on: say why, or the refusal is lost
-                for message in refused.non_field_errors():
-                    messages.error(request, message)
+                for field_messages in refused.errors.values():
+                    for message in field_messages:
+                        messages.error(request, message)
         assignment = None
         if has_capability(request.user, Capability.VIEW_INVENTORY) and order.allocation:
             assignment = (

@@ -14,6 +14,10 @@ from tcfo_portal.forms import (
     refusal_status,
 )
 
+from ..leasing.conftest import START, net, sales_net
+
+__all__ = ["net", "sales_net"]
+
 
 class _Form(forms.Form):
     reason = forms.CharField(required=False)
@@ -102,3 +106,74 @@ def test_a_models_validation_error_becomes_invalid_input_on_the_same_fields():
         "Not a time zone.",
         {"non_field_errors": ["Not a time zone."]},
     )
+
+
+# --- the portal's pages show a service's refusal on the form that was sent -------------------
+
+
+@pytest.mark.django_db
+def test_a_refused_order_step_is_shown_on_its_form_with_what_was_typed(client, sales_net):
+    from django.urls import reverse
+
+    from leasing.services.orders import create_quote, place_order
+
+    net = sales_net
+    quote = create_quote(
+        customer=net.customer,
+        product=net.wl100,
+        term_months=12,
+        start_date=START,
+        path=net.path,
+        by="t",
+    )
+    order = place_order(quote=quote, by="t")
+    client.force_login(net.noc)  # AZT's network staff name KTC the billing party: refused
+    response = client.post(
+        reverse("order", args=[order.pk]),
+        {
+            "action": "acknowledge",
+            "acknowledge-billing_party": net.ktc.pk,
+            "acknowledge-note": "typed by hand",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["actions"]["acknowledge"]
+    assert form.non_field_errors() == [
+        "An operator can make itself the billing party, not another operator."
+    ]
+    assert form.errors["billing_party"] == ["Leave it, or name AZT."]
+    assert "typed by hand" in response.content.decode()
+    assert not list(response.context["messages"])  # on the form, not in a flash message
+
+
+@pytest.mark.django_db
+def test_a_refused_quote_is_shown_on_the_quote_form(client, sales_net):
+    from django.urls import reverse
+
+    client.force_login(sales_net.buyer)
+    body = {"product": "WL100", "path": "BAK-AKT", "term_months": "12", "start_date": "2020-01-01"}
+    response = client.post(reverse("quote-new"), body)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.non_field_errors() == ["The start date is in the past."]
+    assert form.errors["start_date"] == ["Give today or later."]
+    assert 'value="2020-01-01"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_key_the_service_refuses_is_a_domain_error_the_command_says():
+    """``create_api_key`` refuses with ``InvalidInput`` (it raised ``ValidationError``)."""
+    from django.core.management import CommandError, call_command
+
+    from organisations.models import ApiKey
+    from organisations.services import create_api_key
+
+    from ..factories import CustomerFactory
+
+    closed = CustomerFactory(name="Closed Carrier", is_active=False)
+    with pytest.raises(InvalidInput) as refused:
+        create_api_key(organisation=closed, name="OSS")
+    assert refused.value.errors == {"organisation": ["Closed Carrier is not active."]}
+    with pytest.raises(CommandError, match=r"^organisation: Closed Carrier is not active\.$"):
+        call_command("create_api_key", "--org", "Closed Carrier")
+    assert not ApiKey.objects.exists()
