@@ -14,7 +14,8 @@ from tcfo_portal.forms import (
     refusal_status,
 )
 
-from ..leasing.conftest import START, net, sales_net
+from ..leasing.conftest import net, sales_net
+from ..leasing.test_order_pages import _order
 
 __all__ = ["net", "sales_net"]
 
@@ -115,18 +116,8 @@ def test_a_models_validation_error_becomes_invalid_input_on_the_same_fields():
 def test_a_refused_order_step_is_shown_on_its_form_with_what_was_typed(client, sales_net):
     from django.urls import reverse
 
-    from leasing.services.orders import create_quote, place_order
-
     net = sales_net
-    quote = create_quote(
-        customer=net.customer,
-        product=net.wl100,
-        term_months=12,
-        start_date=START,
-        path=net.path,
-        by="t",
-    )
-    order = place_order(quote=quote, by="t")
+    order = _order(net)
     client.force_login(net.noc)  # AZT's network staff name KTC the billing party: refused
     response = client.post(
         reverse("order", args=[order.pk]),
