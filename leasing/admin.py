@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import as_validation_error, domain_error_text
 
 from .models import (
     CapacityAllocation,
@@ -47,12 +48,12 @@ from .services.inventory import (
 )
 
 
-def _as_formset_error(check: Any, *args: Any) -> None:
-    """Run a service's check; a formset shows its messages above the rows."""
+def _as_formset_error(check: Any, *args: Any, **kwargs: Any) -> None:
+    """Run a service's check; a formset shows its refusal above the rows."""
     try:
-        check(*args)
-    except ValidationError as error:
-        raise ValidationError(error.messages) from None
+        check(*args, **kwargs)
+    except DomainError as error:
+        raise as_validation_error(error) from None
 
 
 def _kept_forms(formset: forms.BaseInlineFormSet) -> list[forms.Form]:
@@ -103,10 +104,9 @@ class PathSegmentFormSet(forms.BaseInlineFormSet):
             segments = [form.cleaned_data["segment"] for form in kept]
             _as_formset_error(validate_chain, path.a_site_id, path.z_site_id, segments)
             if path.pk is not None:
-                try:
-                    refuse_chain_change(path=path, segments=segments, actor=self.actor)
-                except DomainError as error:
-                    raise ValidationError(error.detail) from None
+                _as_formset_error(
+                    refuse_chain_change, path=path, segments=segments, actor=self.actor
+                )
 
 
 class PathSegmentInline(admin.TabularInline):
@@ -184,7 +184,7 @@ class LitCarrierAdmin(admin.ModelAdmin):
                     start_date=form.cleaned_data.get("lit_from") or timezone.localdate(),
                 )
             except DomainError as error:
-                messages.error(request, f"{obj} is saved but not lit: {error.detail}")
+                messages.error(request, f"{obj} is saved but not lit: {domain_error_text(error)}")
 
 
 @admin.register(TransitPortPool)

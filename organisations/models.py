@@ -211,10 +211,16 @@ class IdempotencyRecord(models.Model):
     """The first answer to a ``POST`` made with an ``Idempotency-Key``, kept to be given again.
 
     The same key and body get the stored answer and create nothing more; the same key with
-    another body is refused (422). Keys are scoped to the organisation that sent them.
+    another body is refused (422). Keys are scoped to the organisation that sent them, or to
+    the user for one of none (a platform admin): another client's key is another key.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    user = models.ForeignKey(
+        "User", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     key = models.CharField(max_length=255)
     path = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
@@ -224,8 +230,22 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "key"], name="one_answer_per_key")
+            models.UniqueConstraint(
+                fields=["organisation", "key"],
+                condition=models.Q(organisation__isnull=False),
+                name="one_answer_per_key",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=models.Q(organisation__isnull=True),
+                name="one_answer_per_key_of_a_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(organisation__isnull=False, user__isnull=True)
+                | models.Q(organisation__isnull=True, user__isnull=False),
+                name="idempotency_key_of_an_organisation_or_a_user",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} {self.key}"
+        return f"{self.organisation or self.user} {self.key}"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from tcfo_portal.exceptions import InvalidInput
 
 from .choices import DEFAULT_KEY_ROLE, Role
 from .models import ApiKey, Organisation, User, validate_role_for_organisation
@@ -20,8 +25,8 @@ def create_user(
     first_name: str = "",
     last_name: str = "",
 ) -> User:
-    """Create a user whose role fits its organisation; ``ValidationError`` otherwise."""
-    validate_role_for_organisation(role, organisation)
+    """Create a user whose role fits its organisation; ``InvalidInput`` otherwise."""
+    _checked(validate_role_for_organisation, role, organisation)
     user = User(
         username=username,
         email=email,
@@ -34,7 +39,7 @@ def create_user(
         user.set_unusable_password()
     else:
         user.set_password(password)
-    user.full_clean(exclude=["password"])
+    _checked(user.full_clean, exclude=["password"])
     user.save()
     return user
 
@@ -48,20 +53,22 @@ def create_api_key(
 ) -> tuple[ApiKey, str]:
     """Create a key for ``organisation`` and return it with its secret, which is never stored.
 
-    ``role`` defaults to the least powerful working role of the organisation's kind.
+    ``role`` defaults to the least powerful working role of the organisation's kind. A key
+    that cannot be (an inactive organisation, a role it cannot have, no name) is refused with
+    ``InvalidInput`` naming the field.
     """
     if not organisation.is_active:
-        raise ValidationError({"organisation": f"{organisation} is not active."})
+        raise InvalidInput("organisation", f"{organisation} is not active.")
     role = role or DEFAULT_KEY_ROLE[organisation.kind]
     if role == Role.PLATFORM_ADMIN:
-        raise ValidationError({"role": "An API key cannot act as a platform admin."})
-    validate_role_for_organisation(role, organisation)
+        raise InvalidInput("role", "An API key cannot act as a platform admin.")
+    _checked(validate_role_for_organisation, role, organisation)
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give the key a name, e.g. the system that uses it."})
+        raise InvalidInput("name", "Give the key a name, e.g. the system that uses it.")
     api_key = ApiKey(organisation=organisation, name=name, role=role, created_by=created_by)
     secret = ApiKey.objects.assign_key(api_key)
-    api_key.full_clean(exclude=["id", "prefix", "hashed_key"])
+    _checked(api_key.full_clean, exclude=["id", "prefix", "hashed_key"])
     api_key.save()
     return api_key, secret
 
@@ -83,3 +90,11 @@ def record_api_key_use(*, api_key: ApiKey) -> None:
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() >= 60:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+
+
+def _checked(validate: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Run a model's own validation; its refusal leaves the service as a domain error."""
+    try:
+        validate(*args, **kwargs)
+    except ValidationError as error:
+        raise InvalidInput.from_validation_error(error) from None

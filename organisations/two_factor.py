@@ -92,9 +92,13 @@ def confirm_enrolment(*, device: TOTPDevice, code: str) -> list[str]:
     ``DomainError`` when the code is wrong."""
     device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, confirmed=False).first()
     if device is None:
-        raise DomainError("This setup was finished or replaced meanwhile: reload the page.")
+        raise DomainError(
+            "This setup was finished or replaced meanwhile: reload the page.", field="code"
+        )
     if not device.verify_token(_digits(code)):
-        raise DomainError("That code is not right: type the 6 digits your app shows now.")
+        raise DomainError(
+            "That code is not right: type the 6 digits your app shows now.", field="code"
+        )
     TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

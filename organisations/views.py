@@ -11,7 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import add_domain_error, flash_domain_error
 
 from . import two_factor
 from .access import visible_to
@@ -254,7 +255,7 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
         try:
             codes = two_factor.confirm_enrolment(device=device, code=form.cleaned_data["code"])
         except DomainError as error:
-            form.add_error("code", error.detail)
+            add_domain_error(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         device.refresh_from_db()
         otp_login(self.request, device)
@@ -292,7 +293,7 @@ class TwoFactorRemoveView(LoginRequiredMixin, View):
         try:
             two_factor.remove_two_factor(user=request.user)
         except DomainError as error:
-            messages.error(request, error.detail)
+            flash_domain_error(request, error)
         else:
             request.session.pop(_CODE_CONFIRMED, None)
             messages.success(request, "Two-factor authentication is off.")
@@ -383,8 +384,8 @@ class ApiKeyListView(CapabilityRequiredMixin, ListView):
                 api_key, secret = create_api_key(
                     organisation=organisation, created_by=request.user, **form.cleaned_data
                 )
-            except ValidationError as error:
-                form.add_error(None, error)
+            except DomainError as error:
+                add_domain_error(form, error)
             else:
                 response = redirect("api-keys")
                 _hand_over_secret(request, response, name=api_key.name, key=secret)

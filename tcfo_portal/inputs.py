@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .exceptions import DomainError
+from .exceptions import InvalidInput
 
 #: The largest value of a PostgreSQL ``bigint`` (ids, counters).
 MAX_BIGINT = 2**63 - 1
@@ -22,16 +22,6 @@ MAX_BIGINT = 2**63 - 1
 # Code points no text column can hold: NUL (PostgreSQL refuses it) and lone surrogates (not
 # characters at all; UTF-8 cannot encode them).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-class InvalidInput(DomainError):
-    """A value from outside that is not what it must be; ``errors`` names it."""
-
-    status_code = 400
-    error_type = "validation_error"
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}", errors={name: [message]})
 
 
 def parse_whole_number(value: Any, *, minimum: int = 0, maximum: int = MAX_BIGINT) -> int | None:

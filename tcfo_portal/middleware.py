@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
 from .api.errors import error_body
-from .exceptions import DomainError
-from .inputs import InvalidInput, unstorable_text
+from .exceptions import DomainError, InvalidInput
+from .inputs import unstorable_text
 
 
 def _is_api(request: HttpRequest) -> bool:

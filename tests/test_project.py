@@ -75,3 +75,62 @@ def test_a_task_queued_by_an_unknown_name_fails_at_once_not_at_commit():
 
     with pytest.raises(NotRegistered):
         after_commit("billing.tasks.no_such_task", 1)
+
+
+def _raises_validation_error(source: str) -> list[int]:
+    """The lines where ``source`` raises a ``ValidationError`` (Django's, a form's or DRF's,
+    whatever it is imported as), or re-raises one it caught."""
+    import ast
+
+    def names_validation_error(node: ast.expr | None) -> bool:
+        return node is not None and any(
+            (isinstance(n, ast.Name) and n.id.endswith("ValidationError"))
+            or (isinstance(n, ast.Attribute) and n.attr.endswith("ValidationError"))
+            for n in ast.walk(node)
+        )
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and names_validation_error(node.exc):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ExceptHandler) and names_validation_error(node.type):
+            lines += [
+                inner.lineno
+                for inner in ast.walk(node)
+                if isinstance(inner, ast.Raise) and inner.exc is None
+            ]
+    return sorted(lines)
+
+
+def test_the_validation_error_scan_finds_each_way_of_raising_one():
+    source = """
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+def a():
+    raise DjangoValidationError({"x": "no"})
+def b():
+    raise forms.ValidationError("no")
+def c(error):
+    raise error from None
+def d(check):
+    try:
+        check()
+    except DjangoValidationError:
+        raise
+"""
+    assert _raises_validation_error(source) == [5, 7, 14]
+
+
+def test_services_raise_domain_errors_never_validation_errors():
+    """Services refuse with ``tcfo_portal.exceptions.DomainError`` (``InvalidInput`` for a bad
+    value, naming its field): the API, portal forms and the admin each map those in one place.
+    Models, validators and forms keep Django's ``ValidationError``: that is their contract."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    services = sorted(root.glob("*/services/*.py")) + sorted(root.glob("*/services.py"))
+    assert len(services) > 20
+    offenders = {
+        str(path.relative_to(root)): _raises_validation_error(path.read_text()) for path in services
+    }
+    assert {path: lines for path, lines in offenders.items() if lines} == {}

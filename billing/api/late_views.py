@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
-from tcfo_portal.api.idempotency import idempotent
+from tcfo_portal.api.idempotency import idempotent_post
 from tcfo_portal.exceptions import Forbidden
 
 from ..choices import LateStatus
@@ -39,7 +39,7 @@ from ..selectors import debit_notes_for
 from ..services.closing import close_period, late_adjustments_for
 from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
 from . import late_serializers as s
-from .payment_views import IDEMPOTENCY, INVOICE, _invoice_filter
+from .payment_views import INVOICE, _invoice_filter
 from .serializers import period_parameter
 
 STATUS = OpenApiParameter(
@@ -139,45 +139,39 @@ class LateAdjustmentViewSet(
     @extend_schema(
         request=s.LateDecisionRequestSerializer,
         responses={201: s.LateBillResultSerializer, **DECIDE_REFUSED},
-        parameters=[IDEMPOTENCY],
     )
     @action(detail=True, methods=["post"])
+    @idempotent_post
     def bill(self, request: Request, pk: str | None = None) -> Response:
         """Bill it: a debit note for what it adds (taxed and split like the line it
         completes; its PDF is rendered and mailed after), or a credit note for what it gives
         back. Answers the document and the adjustment, now billed."""
         adjustment = self.get_object()
 
-        def make() -> Response:
-            document = bill_late_adjustment(
-                adjustment=adjustment, reason=self._reason(request), actor=request.user
-            )
-            kind = "credit_note" if isinstance(document, CreditNote) else "debit_note"
-            body = {
-                "document": {"type": kind, "id": document.pk, "number": document.number},
-                "adjustment": self.get_serializer(self._fresh(adjustment)).data,
-            }
-            return Response(body, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        document = bill_late_adjustment(
+            adjustment=adjustment, reason=self._reason(request), actor=request.user
+        )
+        kind = "credit_note" if isinstance(document, CreditNote) else "debit_note"
+        body = {
+            "document": {"type": kind, "id": document.pk, "number": document.number},
+            "adjustment": self.get_serializer(self._fresh(adjustment)).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.LateDecisionRequestSerializer,
         responses={200: s.LateAdjustmentSerializer, **DECIDE_REFUSED},
-        parameters=[IDEMPOTENCY],
     )
     @action(detail=True, methods=["post"])
+    @idempotent_post
     def dismiss(self, request: Request, pk: str | None = None) -> Response:
         """Decide it is not billed, saying why; it stays listed as dismissed."""
         adjustment = self.get_object()
 
-        def make() -> Response:
-            dismiss_late_adjustment(
-                adjustment=adjustment, reason=self._reason(request), actor=request.user
-            )
-            return Response(self.get_serializer(self._fresh(adjustment)).data)
-
-        return idempotent(request, make)
+        dismiss_late_adjustment(
+            adjustment=adjustment, reason=self._reason(request), actor=request.user
+        )
+        return Response(self.get_serializer(self._fresh(adjustment)).data)
 
 
 class PeriodCloseViewSet(
@@ -215,23 +209,20 @@ class PeriodCloseViewSet(
             403: OpenApiResponse(description="Not an operator's finance staff."),
             409: OpenApiResponse(description="Closed already."),
         },
-        parameters=[IDEMPOTENCY],
     )
+    @idempotent_post
     def create(self, request: Request) -> Response:
         """Close a month for the caller's organisation (its billing party)."""
 
-        def make() -> Response:
-            body = s.PeriodCloseRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            organisation = request.user.organisation
-            if organisation is None:
-                raise Forbidden("Close a month as finance staff of its billing party.")
-            close = close_period(
-                period=body.validated_data["period"],
-                billing_party=organisation,
-                actor=request.user,
-            )
-            fresh = self.get_queryset().get(pk=close.pk)
-            return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        body = s.PeriodCloseRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        organisation = request.user.organisation
+        if organisation is None:
+            raise Forbidden("Close a month as finance staff of its billing party.")
+        close = close_period(
+            period=body.validated_data["period"],
+            billing_party=organisation,
+            actor=request.user,
+        )
+        fresh = self.get_queryset().get(pk=close.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
-from tcfo_portal.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from tcfo_portal.api.idempotency import idempotent_post
 from tcfo_portal.inputs import whole_number
 
 from ..models import CreditNote, CreditNoteLine, Invoice, Payment
@@ -28,7 +28,6 @@ from ..services.credit_notes import issue_credit_note
 from ..services.payments import record_payment, reverse_payment
 from . import serializers as s
 
-IDEMPOTENCY = IDEMPOTENCY_PARAMETER
 INVOICE = OpenApiParameter("invoice", int, required=False, description="Only this invoice's.")
 REFUSED = {
     403: OpenApiResponse(description="Not the billing party's finance staff."),
@@ -84,50 +83,42 @@ class PaymentViewSet(
     @extend_schema(
         request=s.PaymentRequestSerializer,
         responses={201: s.PaymentSerializer, **REFUSED},
-        parameters=[IDEMPOTENCY],
     )
+    @idempotent_post
     def create(self, request: Request) -> Response:
         """Record a payment received; the invoice becomes partially paid, or paid."""
 
-        def make() -> Response:
-            body = s.PaymentRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            data = body.validated_data
-            invoice = _visible_invoice(request, data["invoice"])
-            if data["currency"] != invoice.currency:
-                raise ValidationError(
-                    {"currency": [f"{invoice.number} is in {invoice.currency}; pay in it."]}
-                )
-            payment = record_payment(
-                invoice=invoice,
-                amount=data["amount"],
-                received_on=data["received_on"],
-                reference=data["reference"],
-                actor=request.user,
+        body = s.PaymentRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        invoice = _visible_invoice(request, data["invoice"])
+        if data["currency"] != invoice.currency:
+            raise ValidationError(
+                {"currency": [f"{invoice.number} is in {invoice.currency}; pay in it."]}
             )
-            return self._answer(payment, status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        payment = record_payment(
+            invoice=invoice,
+            amount=data["amount"],
+            received_on=data["received_on"],
+            reference=data["reference"],
+            actor=request.user,
+        )
+        return self._answer(payment, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.PaymentReversalRequestSerializer,
         responses={200: s.PaymentSerializer, **REFUSED},
-        parameters=[IDEMPOTENCY],
     )
     @action(detail=True, methods=["post"])
+    @idempotent_post
     def reverse(self, request: Request, pk: str | None = None) -> Response:
         """Take back a payment recorded in error, saying why; it stays listed as reversed."""
         payment = self.get_object()
 
-        def make() -> Response:
-            body = s.PaymentReversalRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            reverse_payment(
-                payment=payment, reason=body.validated_data["reason"], actor=request.user
-            )
-            return self._answer(payment)
-
-        return idempotent(request, make)
+        body = s.PaymentReversalRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reverse_payment(payment=payment, reason=body.validated_data["reason"], actor=request.user)
+        return self._answer(payment)
 
 
 class CreditNoteViewSet(
@@ -161,28 +152,25 @@ class CreditNoteViewSet(
     @extend_schema(
         request=s.CreditNoteRequestSerializer,
         responses={201: s.CreditNoteSerializer, **REFUSED},
-        parameters=[IDEMPOTENCY],
     )
+    @idempotent_post
     def create(self, request: Request) -> Response:
         """Give back amounts of an issued invoice's lines (net; VAT follows). With its VAT a
         credit note is at most the invoice's balance due; its PDF is rendered and mailed to
         the customer's billing contacts after."""
 
-        def make() -> Response:
-            body = s.CreditNoteRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            data = body.validated_data
-            invoice = _visible_invoice(request, data["invoice"])
-            note = issue_credit_note(
-                invoice=invoice,
-                amounts={line["invoice_line"]: line["amount"] for line in data["lines"]},
-                reason=data["reason"],
-                actor=request.user,
-            )
-            fresh = self.get_queryset().get(pk=note.pk)
-            return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        body = s.CreditNoteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        invoice = _visible_invoice(request, data["invoice"])
+        note = issue_credit_note(
+            invoice=invoice,
+            amounts={line["invoice_line"]: line["amount"] for line in data["lines"]},
+            reason=data["reason"],
+            actor=request.user,
+        )
+        fresh = self.get_queryset().get(pk=note.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=PDF_RESPONSES)
     @action(detail=True, methods=["get"], content_negotiation_class=PdfNegotiation)

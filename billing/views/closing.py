@@ -11,6 +11,7 @@ from organisations.access import visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import flash_domain_error, refusal_status
 
 from ..choices import LateStatus
 from ..forms import ReasonForm
@@ -59,10 +60,12 @@ class ClosePeriodView(CapabilityRequiredMixin, View):
             if organisation is None:
                 raise DomainError("Close a month as finance staff of its billing party.")
             close_period(period=period, billing_party=organisation, actor=request.user)
-        except (PeriodError, DomainError) as error:
-            messages.error(request, getattr(error, "detail", str(error)))
-            status = getattr(error, "status_code", 400)
-            return BillingView().page(request, status=status if status < 500 else 400)
+        except PeriodError as error:
+            messages.error(request, str(error))
+            return BillingView().page(request, status=400)
+        except DomainError as error:
+            flash_domain_error(request, error)
+            return BillingView().page(request, status=refusal_status(error))
         messages.success(request, f"{period} is closed: its figures are frozen.")
         return redirect("late-adjustments")
 
@@ -84,8 +87,8 @@ class DecideLateAdjustmentView(CapabilityRequiredMixin, View):
                 adjustment=adjustment, reason=form.cleaned_data["reason"], actor=request.user
             )
         except DomainError as error:
-            messages.error(request, error.detail)
-            return _page(request, status=error.status_code if error.status_code < 500 else 400)
+            flash_domain_error(request, error)
+            return _page(request, status=refusal_status(error))
         if decision == "bill":
             messages.success(request, f"Billed by {document.number}.")
         else:

@@ -17,6 +17,7 @@ from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import domain_error_text, flash_domain_error, form_errors_text
 from tcfo_portal.inputs import whole_number_param
 
 from ..choices import OPEN_STATUSES, InvoiceStatus
@@ -87,7 +88,7 @@ class IssueManyView(CapabilityRequiredMixin, View):
         try:
             outcomes = issue_invoices(ids=ids, actor=request.user)
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            flash_domain_error(request, error)
             return redirect("invoices")
         issued = [outcome for outcome in outcomes if outcome.issued]
         refused = [outcome for outcome in outcomes if not outcome.issued]
@@ -175,7 +176,7 @@ class InvoiceView(CapabilityRequiredMixin, View):
         try:
             issued = issue_invoice(invoice=invoice, actor=request.user)
         except DomainError as error:
-            messages.error(request, error.detail)
+            flash_domain_error(request, error)
         else:
             messages.success(request, f"Issued as {issued.number}, with its PDF.")
         return redirect("invoice", pk=pk)
@@ -195,7 +196,7 @@ class DeleteDraftView(InvoiceView):
                 invoice=invoice, actor=request.user, reason=request.POST.get("reason", "")
             )
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            flash_domain_error(request, error)
             return redirect("invoice", pk=pk)
         messages.success(
             request,
@@ -248,7 +249,7 @@ class BillingView(CapabilityRequiredMixin, View):
             messages.error(request, str(error))
             return self.page(request, status=400)
         except DomainError as error:
-            messages.error(request, error.detail)
+            flash_domain_error(request, error)
             return self.page(request, status=400)
         if started:
             messages.success(request, f"Billing {period}: started.")
@@ -269,7 +270,7 @@ class RenderMissingPdfsView(CapabilityRequiredMixin, View):
                 invoices=list(issued_without_pdf(request.user)[:100]), actor=request.user
             )
         except DomainError as error:
-            messages.error(request, error.detail)
+            flash_domain_error(request, error)
         else:
             numbers = ", ".join(invoice.number for invoice in queued) or "none"
             messages.success(request, f"PDFs being rendered, then mailed: {numbers}.")
@@ -294,12 +295,12 @@ class PaymentView(InvoiceView):
         invoice = self._invoice(request, pk)
         form = PaymentForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _form_errors(form))
+            messages.error(request, form_errors_text(form))
             return redirect("invoice", pk=pk)
         try:  # the service refuses whoever is not the billing party's finance staff
             record_payment(invoice=invoice, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            flash_domain_error(request, error)
         else:
             messages.success(request, "Payment recorded.")
         return redirect("invoice", pk=pk)
@@ -313,27 +314,17 @@ class _BillingPartyChangeView(InvoiceView):
         return redirect("invoice", pk=pk)
 
 
-def _form_errors(form: forms.Form) -> str:
-    return "; ".join(f"{name}: {e}" for name, errors in form.errors.items() for e in errors)
-
-
-def _error_text(error: DomainError) -> str:
-    """A refusal with its field messages, for a flash message."""
-    details = "; ".join(e for errors in error.errors.values() for e in errors)
-    return f"{error.detail} {details}".strip()
-
-
 class ManualLineView(_BillingPartyChangeView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
         form = ManualLineForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _form_errors(form))
+            messages.error(request, form_errors_text(form))
             return redirect("invoice", pk=pk)
         try:
             add_manual_line(invoice=invoice, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            flash_domain_error(request, error)
         else:
             messages.success(request, "Line added.")
         return redirect("invoice", pk=pk)
@@ -346,7 +337,7 @@ class RemoveLineView(_BillingPartyChangeView):
         try:
             remove_line(line=line, reason=request.POST.get("reason", ""), actor=request.user)
         except DomainError as error:
-            messages.error(request, error.detail)
+            flash_domain_error(request, error)
         else:
             messages.success(request, f"Removed: {line.description}.")
         return redirect("invoice", pk=pk)
@@ -378,7 +369,7 @@ class CreditNoteView(_BillingPartyChangeView):
                 actor=request.user,
             )
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            flash_domain_error(request, error)
         else:
             messages.success(request, f"Credit note {note.number} issued.")
         return redirect("invoice", pk=pk)
@@ -481,7 +472,7 @@ class RevenueView(CapabilityRequiredMixin, View):
         try:
             year, rows = self._rows(request)
         except DomainError as error:
-            messages.error(request, error.detail)
+            flash_domain_error(request, error)
             return render(request, "billing/revenue.html", {"rows": []}, status=400)
         return render(request, "billing/revenue.html", {"year": year, "rows": rows})
 
@@ -491,7 +482,7 @@ class RevenueCsvView(RevenueView):
         try:
             year, rows = self._rows(request)
         except DomainError as error:
-            return HttpResponse(error.detail, status=400, content_type="text/plain")
+            return HttpResponse(domain_error_text(error), status=400, content_type="text/plain")
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="revenue-{year}.csv"'
         writer = csv.writer(response)

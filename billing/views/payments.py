@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import flash_domain_error
 
 from ..models import Payment
 from ..services.payments import reverse_payment
@@ -28,8 +29,7 @@ class ReversePaymentView(InvoiceView):
                 payment=payment, reason=request.POST.get("reason", ""), actor=request.user
             )
         except DomainError as error:
-            details = "; ".join(e for errors in error.errors.values() for e in errors)
-            messages.error(request, f"{error.detail} {details}".strip())
+            flash_domain_error(request, error)
         else:
             messages.success(request, f"Payment of {payment.amount} {invoice.currency} reversed.")
         return redirect("invoice", pk=pk)

@@ -14,15 +14,13 @@ from rest_framework.response import Response
 from organisations.access import describe_actor, visible_to
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
-from tcfo_portal.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from tcfo_portal.api.idempotency import idempotent_post
 
 from ..choices import OrderState
 from ..models import Contract, Order, Quote, Service
 from ..selectors import assignment_prefetches, order_history, orders_with_terms
 from ..services import orders as sales
 from . import sales_serializers as s
-
-IDEMPOTENCY = IDEMPOTENCY_PARAMETER
 
 
 def _detail_queryset(queryset: QuerySet, request: Request) -> QuerySet:
@@ -47,20 +45,17 @@ class QuoteViewSet(
     @extend_schema(
         request=s.QuoteRequestSerializer,
         responses={201: s.QuoteSerializer},
-        parameters=[IDEMPOTENCY],
     )
+    @idempotent_post
     def create(self, request: Request) -> Response:
-        def make() -> Response:
-            body = s.QuoteRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            quote = sales.create_quote(
-                customer=request.user.organisation,
-                by=describe_actor(request.user),
-                **body.validated_data,
-            )
-            return Response(s.QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        body = s.QuoteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        quote = sales.create_quote(
+            customer=request.user.organisation,
+            by=describe_actor(request.user),
+            **body.validated_data,
+        )
+        return Response(s.QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
 
 
 class OrderViewSet(
@@ -110,20 +105,17 @@ class OrderViewSet(
                 "(hold_limit_reached)."
             ),
         },
-        parameters=[IDEMPOTENCY],
     )
+    @idempotent_post
     def create(self, request: Request) -> Response:
-        def make() -> Response:
-            body = s.OrderRequestSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            quotes = visible_to(Quote.objects.all(), request.user)
-            quote = quotes.filter(pk=body.validated_data["quote"]).first()
-            if quote is None:
-                raise Http404
-            order = sales.place_order(quote=quote, by=describe_actor(request.user))
-            return self._answer(order, status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        body = s.OrderRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        quotes = visible_to(Quote.objects.all(), request.user)
+        quote = quotes.filter(pk=body.validated_data["quote"]).first()
+        if quote is None:
+            raise Http404
+        order = sales.place_order(quote=quote, by=describe_actor(request.user))
+        return self._answer(order, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ReasonSerializer, responses=s.OrderSerializer)
     @action(detail=True, methods=["post"])

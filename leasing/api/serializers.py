@@ -12,6 +12,7 @@ from organisations.access import is_platform_admin
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, NestedCodeField
+from tcfo_portal.exceptions import DomainError
 
 from ..models import (
     FiberPair,
@@ -181,8 +182,8 @@ class PathSerializer(ModelCleanMixin, serializers.ModelSerializer):
             z_site = attrs.get("z_site", self.instance.z_site)
             try:
                 validate_chain(a_site.pk, z_site.pk, self.instance.ordered_segments())
-            except DjangoValidationError as error:
-                raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+            except DomainError as error:
+                raise serializers.ValidationError(error.errors or error.detail) from None
         return attrs
 
     def validate_segment_codes(self, codes: list[str]) -> list[Segment]:

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from organisations.access import editable_by, has_capability, is_platform_admin
 from organisations.choices import Capability
-from tcfo_portal.api.idempotency import idempotent
+from tcfo_portal.api.idempotency import IdempotentCreateMixin, idempotent_post
 
 from ..choices import ProductKind
 from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
@@ -29,7 +29,6 @@ from ..services.inventory import (
 )
 from ..services.outages import correct_outage, end_outage, record_outage
 from . import serializers as s
-from .sales_views import IDEMPOTENCY
 
 DATE_PARAMETER = OpenApiParameter(
     "date", datetime.date, description="The day to describe (ownership, prices); default today."
@@ -50,7 +49,7 @@ def requested_date(request: Request) -> datetime.date:
     return parsed
 
 
-class InventoryViewSet(viewsets.ModelViewSet):
+class InventoryViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """Shared consortium data: readable with ``read_capability``, changed with
     ``write_capability`` and only where ``organisations.access.editable_by`` allows."""
 
@@ -200,6 +199,7 @@ class PriceViewSet(InventoryViewSet):
     def get_serializer_class(self) -> type:
         return s.PriceWriteSerializer if self.action in _WRITE_ACTIONS else s.PriceSerializer
 
+    @idempotent_post  # the answer kept for a retry is the one below, not DRF's
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().create(request, *args, **kwargs)
         response.data = s.PriceSerializer(self._written).data
@@ -325,16 +325,13 @@ class OutageViewSet(
     @extend_schema(
         request=s.OutageRecordSerializer,
         responses={201: s.OutageSerializer},
-        parameters=[IDEMPOTENCY],
     )
+    @idempotent_post
     def create(self, request: Request) -> Response:
-        def make() -> Response:
-            body = s.OutageRecordSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            outage = record_outage(actor=request.user, **body.validated_data)
-            return self._answer(outage, status.HTTP_201_CREATED)
-
-        return idempotent(request, make)
+        body = s.OutageRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outage = record_outage(actor=request.user, **body.validated_data)
+        return self._answer(outage, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.OutageEndSerializer, responses=s.OutageSerializer)
     @action(detail=True, methods=["post"])

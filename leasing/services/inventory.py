@@ -6,14 +6,13 @@ import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import log_created
 from organisations.access import Actor, is_platform_admin
 from organisations.models import Organisation
-from tcfo_portal.exceptions import Conflict
+from tcfo_portal.exceptions import Conflict, InvalidInput
 
 from ..exceptions import NotPermitted
 from ..models import (
@@ -33,27 +32,26 @@ from ..models import (
 
 
 def validate_shares(shares: Mapping[Organisation, Decimal]) -> dict[Organisation, Decimal]:
-    """Shares of operators, each above 0 and at most 100, summing to exactly 100."""
+    """Shares of operators, each above 0 and at most 100, summing to exactly 100;
+    ``InvalidInput`` on ``shares`` otherwise."""
     if not shares:
-        raise ValidationError({"shares": "Give at least one operator's share."})
+        raise InvalidInput("shares", "Give at least one operator's share.")
     clean: dict[Organisation, Decimal] = {}
     for operator, raw in shares.items():
         if not operator.is_operator:
-            raise ValidationError({"shares": f"{operator} is not a consortium operator."})
+            raise InvalidInput("shares", f"{operator} is not a consortium operator.")
         try:
             percent = Decimal(str(raw))
         except InvalidOperation:
-            raise ValidationError({"shares": f"“{raw}” is not a percentage."}) from None
+            raise InvalidInput("shares", f"“{raw}” is not a percentage.") from None
         if not percent.is_finite() or not Decimal(0) < percent <= Decimal(100):
-            raise ValidationError(
-                {"shares": f"{operator}'s share must be above 0 and at most 100."}
-            )
+            raise InvalidInput("shares", f"{operator}'s share must be above 0 and at most 100.")
         if percent != percent.quantize(Decimal("0.001")):
-            raise ValidationError({"shares": f"{operator}'s share has more than 3 decimals."})
+            raise InvalidInput("shares", f"{operator}'s share has more than 3 decimals.")
         clean[operator] = percent
     total = sum(clean.values(), Decimal(0))
     if total != 100:
-        raise ValidationError({"shares": f"The shares sum to {total.normalize():f}%, not 100%."})
+        raise InvalidInput("shares", f"The shares sum to {total.normalize():f}%, not 100%.")
     return clean
 
 
@@ -81,20 +79,21 @@ def set_segment_ownership(
 
 
 def validate_chain(a_site_id: int, z_site_id: int, segments: Sequence[Segment]) -> None:
-    """The segments lead from site A to site Z, each starting where the previous one ended."""
+    """The segments lead from site A to site Z, each starting where the previous one ended;
+    ``InvalidInput`` on ``segments`` otherwise."""
     if not segments:
-        raise ValidationError({"segments": "A path needs at least one segment."})
+        raise InvalidInput("segments", "A path needs at least one segment.")
     if len({segment.pk for segment in segments}) != len(segments):
-        raise ValidationError({"segments": "A path uses each segment once."})
+        raise InvalidInput("segments", "A path uses each segment once.")
     here = a_site_id
     for position, segment in enumerate(segments, start=1):
         if here not in segment.ends():
-            raise ValidationError(
-                {"segments": f"Segment {position} ({segment.code}) does not continue the path."}
+            raise InvalidInput(
+                "segments", f"Segment {position} ({segment.code}) does not continue the path."
             )
         here = segment.z_site_id if segment.a_site_id == here else segment.a_site_id
     if here != z_site_id:
-        raise ValidationError({"segments": "The last segment does not end at the path's Z site."})
+        raise InvalidInput("segments", "The last segment does not end at the path's Z site.")
 
 
 def refuse_chain_change(*, path: Path, segments: Sequence[Segment], actor: Actor | None) -> bool:
@@ -165,7 +164,7 @@ def set_site_owner(
     """Record that ``operator`` owns ``site`` from ``valid_from`` (replacing an owner from that
     same date); ``Site.operator`` follows the owner in force today."""
     if not operator.is_operator:
-        raise ValidationError({"operator": f"{operator} is not a consortium operator."})
+        raise InvalidInput("operator", f"{operator} is not a consortium operator.")
     site = Site.objects.select_for_update().get(pk=site.pk)
     _seed_history(SiteOwnership, {"site": site}, {"operator_id": site.operator_id})
     row, _ = SiteOwnership.objects.update_or_create(
@@ -186,7 +185,7 @@ def set_segment_weight(
     """Record the settlement weight of ``segment`` from ``valid_from`` (replacing one from that
     same date); ``Segment.settlement_weight`` follows the weight in force today."""
     if weight <= 0:
-        raise ValidationError({"weight": "A weight is above zero."})
+        raise InvalidInput("weight", "A weight is above zero.")
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     _seed_history(SegmentWeight, {"segment": segment}, {"weight": segment.weight})
     row, _ = SegmentWeight.objects.update_or_create(
@@ -207,7 +206,7 @@ def set_carrier_operator(
     """Record that ``operator`` runs ``carrier`` from ``valid_from``; ``LitCarrier.operator``
     follows the operator in force today."""
     if not operator.is_operator:
-        raise ValidationError({"operator": f"{operator} is not a consortium operator."})
+        raise InvalidInput("operator", f"{operator} is not a consortium operator.")
     carrier = LitCarrier.objects.select_for_update().get(pk=carrier.pk)
     _seed_history(LitCarrierOperator, {"carrier": carrier}, {"operator_id": carrier.operator_id})
     row, _ = LitCarrierOperator.objects.update_or_create(

@@ -16,6 +16,7 @@ from organisations.access import has_capability
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import add_domain_error
 
 from ..forms import (
     AvailabilityForm,
@@ -94,7 +95,7 @@ class AvailabilityView(CapabilityRequiredMixin, View):
                         site=data["site"] if product.is_transit else None,
                     )
                 except DomainError as error:
-                    form.add_error(None, error.detail)
+                    add_domain_error(form, error)
                     status = 400
             else:
                 status = 400
@@ -203,14 +204,6 @@ class UtilisationView(CapabilityRequiredMixin, OnDateMixin, View):
         )
 
 
-def _add_domain_error(form: forms.Form, error: DomainError) -> None:
-    for field, messages_ in error.errors.items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.errors:
-        form.add_error(None, error.detail)
-
-
 class OutagesView(CapabilityRequiredMixin, View):
     """Network staff record the outages of the segments their operator owns a share of, and
     end or correct them (``OutageView``)."""
@@ -233,7 +226,7 @@ class OutagesView(CapabilityRequiredMixin, View):
         try:
             record_outage(actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_domain_error(form, error)
+            add_domain_error(form, error)
             return self._page(request, form, status=400)
         messages.success(request, "Outage recorded.")
         return redirect("outages")
@@ -281,7 +274,7 @@ class OutageView(CapabilityRequiredMixin, View):
                 try:
                     end_outage(outage=outage, actor=request.user, **form.cleaned_data)
                 except DomainError as error:
-                    _add_domain_error(form, error)
+                    add_domain_error(form, error)
                 else:
                     messages.success(request, "Outage ended.")
                     return redirect("outage", pk=outage.pk)
@@ -291,7 +284,7 @@ class OutageView(CapabilityRequiredMixin, View):
             try:
                 correct_outage(outage=outage, actor=request.user, **form.cleaned_data)
             except DomainError as error:
-                _add_domain_error(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, "Outage corrected.")
                 return redirect("outage", pk=outage.pk)

@@ -16,6 +16,7 @@ from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
 
 from ..choices import OPEN_ORDER_STATES, OrderState, ServiceStatus
 from ..forms import (
@@ -59,10 +60,7 @@ class QuoteCreateView(CapabilityRequiredMixin, View):
                     **form.cleaned_data,
                 )
             except DomainError as error:
-                form.add_error(None, error.detail)
-                for field, field_errors in error.errors.items():
-                    if field in form.fields:
-                        form.add_error(field, field_errors)
+                add_domain_error(form, error)
             else:
                 return redirect("quote", pk=quote.pk)
         return render(request, "leasing/quote_form.html", {"form": form}, status=400)
@@ -84,8 +82,10 @@ class QuoteView(CapabilityRequiredMixin, View):
         try:
             order = sales.place_order(quote=quote, by=describe_actor(request.user))
         except DomainError as error:
-            messages.error(request, error.detail)
-            return render(request, "leasing/quote.html", {"quote": quote}, status=error.status_code)
+            flash_domain_error(request, error)
+            return render(
+                request, "leasing/quote.html", {"quote": quote}, status=refusal_status(error)
+            )
         messages.success(request, f"Order {order.pk} is submitted; its capacity is held for you.")
         return redirect("order", pk=order.pk)
 
@@ -162,6 +162,11 @@ class OrderView(CapabilityRequiredMixin, View):
         for name, (capability, form_class, _, leads_to) in self.ACTIONS.items():
             if leads_to in ALLOWED[order.state] and has_capability(request.user, capability):
                 actions[name] = (forms or {}).get(name) or form_class(prefix=name)
+        for name, refused in (forms or {}).items():
+            if name not in actions:  # the order has moved on: say why, or the refusal is lost
+                for field_messages in refused.errors.values():
+                    for message in field_messages:
+                        messages.error(request, message)
         assignment = None
         if has_capability(request.user, Capability.VIEW_INVENTORY) and order.allocation:
             assignment = (
@@ -199,9 +204,9 @@ class OrderView(CapabilityRequiredMixin, View):
         try:
             act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
         except DomainError as error:
-            messages.error(request, error.detail)
+            add_domain_error(form, error)
             return self._page(
-                request, self._order(request, pk), {name: form}, status=error.status_code
+                request, self._order(request, pk), {name: form}, status=refusal_status(error)
             )
         messages.success(request, f"Order {order.pk}: {name} done.")
         return redirect("order", pk=order.pk)
@@ -265,8 +270,11 @@ class ServiceView(CapabilityRequiredMixin, View):
             else:
                 raise Http404("No such action.")
         except DomainError as error:
-            messages.error(request, error.detail)
-            return self._render(request, service, form, status=error.status_code)
+            if form is None:
+                flash_domain_error(request, error)
+            else:
+                add_domain_error(form, error)
+            return self._render(request, service, form, status=refusal_status(error))
         messages.success(request, f"{service.circuit_id}: {action} done.")
         return redirect("service", circuit_id=service.circuit_id)
 

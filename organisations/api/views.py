@@ -55,6 +55,8 @@ class ApiKeyViewSet(
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
     def create(self, request: Request) -> Response:
+        """Create a key; its secret is in this answer only. The one creating ``POST`` without
+        ``Idempotency-Key``: a replay would need the secret stored, and only its hash is."""
         organisation = request.user.organisation
         if organisation is None:
             raise DomainError(

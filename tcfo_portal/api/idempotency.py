@@ -1,5 +1,11 @@
 """``Idempotency-Key`` on ``POST`` that creates: the same key and body get the first answer again.
 
+Every API ``POST`` that creates something takes it (the contract): a viewset whose ``create`` is
+DRF's inherits ``IdempotentCreateMixin``; a ``create`` or an action of its own is decorated with
+``@idempotent_post``. Both mark the handler, and the schema (``tcfo_portal.api.schema``)
+declares the header, and its 422, on every marked operation; ``tests/api/test_idempotency.py``
+fails for a creating ``POST`` (one answering 201) without it.
+
 The key is recorded in the same transaction as what the request creates, before it creates
 anything: a concurrent retry with the same key waits on the database's unique index until the
 first commits, then replays its answer. Only successful answers are kept; a refused request
@@ -8,9 +14,11 @@ created nothing, so trying it again is safe. The same key with another body is a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter
@@ -61,12 +69,25 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     )
 
 
+def _scope(request: Request) -> dict[str, Any] | None:
+    """Whose keys a request's key is among: its organisation's (an API key's, a member's), or
+    its user's for a user of none (a platform admin); ``None`` for an anonymous request."""
+    user = request.user
+    organisation = getattr(user, "organisation", None)
+    if organisation is not None:
+        return {"organisation": organisation}
+    if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) is not None:
+        return {"organisation": None, "user": user}
+    return None
+
+
 def idempotent(request: Request, create: Callable[[], Response]) -> Response:
-    """Run ``create`` at most once per organisation and ``Idempotency-Key``."""
+    """Run ``create`` at most once per API client (``_scope``) and ``Idempotency-Key``."""
     key = request.headers.get(HEADER)
-    organisation = getattr(request.user, "organisation", None)
-    if key is None or organisation is None:
-        return create()
+    scope = _scope(request)
+    if key is None or scope is None or getattr(request, "_idempotency_key_taken", False):
+        return create()  # no key, no client, or an outer handler (a subclass's) answers for it
+    request._idempotency_key_taken = True
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise DomainError(
             f"An {HEADER} is 1 to 255 printable characters.", errors={HEADER: ["Invalid."]}
@@ -77,7 +98,7 @@ def idempotent(request: Request, create: Callable[[], Response]) -> Response:
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        organisation=organisation,
+                        **scope,
                         key=key,
                         path=request.path[:255],
                         request_hash=fingerprint,
@@ -85,7 +106,7 @@ def idempotent(request: Request, create: Callable[[], Response]) -> Response:
                         response_body={},
                     )
             except IntegrityError:
-                existing = IdempotencyRecord.objects.get(organisation=organisation, key=key)
+                existing = IdempotencyRecord.objects.get(**scope, key=key)
                 return _replay(existing, fingerprint)
             response = create()
             if not status.is_success(response.status_code):
@@ -96,3 +117,29 @@ def idempotent(request: Request, create: Callable[[], Response]) -> Response:
             return response
     except _Refused as refused:
         return refused.response
+
+
+def idempotent_post(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """Make a view's ``POST`` handler (``create``, or an ``@action``) answer through
+    ``idempotent``; the schema declares the header on it (``is_idempotent``)."""
+
+    @functools.wraps(handler)
+    def answer(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return idempotent(request, lambda: handler(view, request, *args, **kwargs))
+
+    answer.idempotent = True  # type: ignore[attr-defined]
+    return answer
+
+
+def is_idempotent(handler: Any) -> bool:
+    """Whether a view's handler takes ``Idempotency-Key`` (``idempotent_post``)."""
+    return getattr(handler, "idempotent", False) is True
+
+
+class IdempotentCreateMixin:
+    """For a viewset whose ``create`` is DRF's ``CreateModelMixin.create``: put it first among
+    the bases, so a retry with the same key gets the first answer and creates nothing more."""
+
+    @idempotent_post
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)  # type: ignore[misc]

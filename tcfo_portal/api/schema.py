@@ -4,8 +4,8 @@ Every 4xx of the API is ``{"type", "detail", "errors"}`` (``tcfo_portal.api.erro
 component. ``AutoSchema`` adds to each operation the error statuses it can answer, from what the
 operation is (every one: 401, 403, 406, 429; one that takes input: 400; one that names an object
 or pages a list: 404; one that writes: 409; one with a body: 413, 415; one that takes an
-``Idempotency-Key``: 422). A view that says more about a status (``OpenApiResponse(description=)``)
-keeps its words and gets the ``Error`` body.
+``Idempotency-Key``, declared from its handler: 422). A view that says more about a status
+(``OpenApiResponse(description=)``) keeps its words and gets the ``Error`` body.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from drf_spectacular.plumbing import ComponentRegistry
 from rest_framework import serializers
 
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import IDEMPOTENCY_PARAMETER, is_idempotent
 
 ERROR_DESCRIPTIONS: dict[str, str] = {
     "400": "The input is invalid: `errors` names each field and what is wrong with it.",
@@ -51,6 +52,15 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self) -> list[Any]:
+        """A view's own parameters, and ``Idempotency-Key`` where its handler takes it
+        (``tcfo_portal.api.idempotency``): declared where it is honoured, and only there."""
+        parameters = list(super().get_override_parameters())
+        action = getattr(self.view, "action", None) or self.method.lower()
+        if is_idempotent(getattr(self.view, action, None)):
+            parameters.append(IDEMPOTENCY_PARAMETER)
+        return parameters
+
     def get_operation(
         self,
         path: str,

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from leasing.models import FiberPair, OwnershipShare, Path, Price, SegmentOwnership
 from leasing.selectors import ownership_on, path_operator_shares, segments_with_ownership
 from leasing.services.inventory import set_path_segments, set_segment_ownership
+from tcfo_portal.exceptions import InvalidInput
 
 from ..factories import CustomerFactory
 from .conftest import OWNED_FROM
@@ -32,18 +33,18 @@ pytestmark = pytest.mark.django_db
 )
 def test_ownership_shares_must_sum_to_exactly_100(net, shares):
     before = SegmentOwnership.objects.count(), OwnershipShare.objects.count()
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         set_segment_ownership(
             segment=net.sea,
             valid_from=datetime.date(2027, 1, 1),
             shares={getattr(net, name): value for name, value in shares.items()},
         )
-    assert "shares" in error.value.message_dict
+    assert "shares" in error.value.errors
     assert (SegmentOwnership.objects.count(), OwnershipShare.objects.count()) == before
 
 
 def test_only_operators_own_segments(net):
-    with pytest.raises(ValidationError, match="not a consortium operator"):
+    with pytest.raises(InvalidInput, match="not a consortium operator"):
         set_segment_ownership(
             segment=net.sea, valid_from=OWNED_FROM, shares={CustomerFactory(): Decimal(100)}
         )
@@ -101,7 +102,7 @@ def test_a_path_must_chain_its_segments_from_a_to_z(net):
         ([net.sea, net.sea, net.land], "each segment once"),
         ([], "at least one segment"),
     ):
-        with pytest.raises(ValidationError, match=message):
+        with pytest.raises(InvalidInput, match=message):
             set_path_segments(path=reversed_path, segments=segments)
     assert [s.code for s in reversed_path.ordered_segments()] == ["CLS-AKT", "BAK-CLS"]
 

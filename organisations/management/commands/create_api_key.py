@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from organisations.choices import Role
 from organisations.models import Organisation
 from organisations.services import create_api_key
+from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import domain_error_text
 from tcfo_portal.inputs import parse_whole_number
 
 
@@ -45,8 +46,8 @@ class Command(BaseCommand):
         organisation = find_organisation(org)
         try:
             api_key, secret = create_api_key(organisation=organisation, name=name, role=role)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
+        except DomainError as error:
+            raise CommandError(domain_error_text(error)) from None
         self.stderr.write(
             f"API key {api_key.prefix} for {organisation} as {api_key.get_role_display()}; "
             "store it now, it is not shown again:"
