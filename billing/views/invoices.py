@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
