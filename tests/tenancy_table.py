@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -71,357 +72,236 @@ class Case:
 NETWORK_ACT = {"third_network": 404, "b": 403}
 FINANCE_ACT = {"third_finance": 404, "b": 403}
 # What only finance staff read: a customer is refused (403), another operator sees none of it.
-FINANCE_READ = {"third_finance": 404, "b": 403}
-
-
-def _order(w: World) -> dict:
-    return {"pk": w.a_order.pk}
-
-
-def _quote(w: World) -> dict:
-    return {"pk": w.a_quote.pk}
-
-
-def _service(w: World) -> dict:
-    return {"circuit_id": w.transit.circuit_id}
-
-
-def _contract(w: World) -> dict:
-    return {"pk": w.transit.contract.pk}
-
-
-def _invoice(w: World) -> dict:
-    return {"pk": w.a_invoice.pk}
-
-
-def _payment(w: World) -> dict:
-    return {"pk": w.a_payment.pk}
-
-
-def _credit_note(w: World) -> dict:
-    return {"pk": w.a_credit_note.pk}
-
-
-def _debit_note(w: World) -> dict:
-    return {"pk": w.a_debit_note.pk}
-
-
-def _late(w: World) -> dict:
-    return {"pk": w.a_late.pk}
-
-
-def _key(w: World) -> dict:
-    return {"prefix": w.a_key.prefix}
-
+FINANCE_READ = FINANCE_ACT
+# Portal pages of an invoice: whoever may not see it gets a 404, customer or operator.
+INVOICE_ACT = {"b": 404, "third_finance": 404}
 
 MISSING_PK = {"pk": MISSING}
 MISSING_SERVICE = {"circuit_id": MISSING_CIRCUIT}
 OCTOBER = "period=2026-10"
+REASON = {"reason": "not mine"}
+
+
+def pk_of(path: str) -> Callable[[World], dict[str, Any]]:
+    """URL arguments naming the world's object at ``path`` (``a_order``, ``transit.contract``)."""
+    return lambda w: {"pk": attrgetter(path)(w).pk}
+
+
+def watch(*paths: str) -> Callable[[World], list[models.Model]]:
+    """The world's objects at ``paths``, which no intruder's request may change."""
+    return lambda w: [attrgetter(path)(w) for path in paths]
+
+
+_invoice, _late = pk_of("a_invoice"), pk_of("a_late")
+
+
+def _service(w: World) -> dict[str, Any]:
+    return {"circuit_id": w.transit.circuit_id}
+
+
+def _key(w: World) -> dict[str, Any]:
+    return {"prefix": w.a_key.prefix}
 
 
 def _line(w: World) -> Any:
     return w.a_invoice.lines.order_by("pk").first()
 
 
-def _payment_body(w: World, invoice: int) -> dict:
-    return {
-        "invoice": invoice,
-        "amount": "1.00",
-        "currency": "USD",
-        "received_on": w.today.isoformat(),
-    }
+def _payment_body(w: World, invoice: int) -> dict[str, Any]:
+    return {"invoice": invoice, "amount": "1.00", "currency": "USD", "received_on": str(w.today)}
 
 
-def _credit_body(w: World, invoice: int) -> dict:
-    return {
-        "invoice": invoice,
-        "reason": "not mine",
-        "lines": [{"invoice_line": _line(w).pk, "amount": "1.00"}],
-    }
+def _credit_body(w: World, invoice: int) -> dict[str, Any]:
+    lines = [{"invoice_line": _line(w).pk, "amount": "1.00"}]
+    return {"invoice": invoice, "reason": "not mine", "lines": lines}
 
+
+def act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
+    """A POST on A's object (by customer B unless ``refused`` says who)."""
+    return Case(
+        name, "action", kwargs, missing, objects=watch(watched), **{"method": "post", **options}
+    )
+
+
+def finance_act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
+    """A POST of the billing party's finance staff on A's object."""
+    options = {"refused": FINANCE_ACT, "owner": "azt_finance", **options}
+    return act(name, kwargs, missing, watched, **options)
+
+
+def network_act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
+    """A POST of the selling operator's network staff on A's object."""
+    options = {"refused": NETWORK_ACT, "owner": "azt_network", **options}
+    return act(name, kwargs, missing, watched, **options)
+
+
+def finance_create(name: str, body: Callable[[World, int], dict[str, Any]]) -> Case:
+    """A POST of finance staff that names A's invoice in ``body(world, invoice_id)``."""
+    return Case(
+        name,
+        "create",
+        method="post",
+        data=lambda w: body(w, w.a_invoice.pk),
+        missing_data=lambda w: body(w, MISSING),
+        refused=FINANCE_ACT,
+        owner="azt_finance",
+        objects=watch("a_invoice"),
+    )
+
+
+def listed(name: str, marker: Callable[[World], Any], **options: Any) -> Case:
+    return Case(name, "list", marker=marker, **options)
+
+
+MANUAL_LINE = {"description": "x", "quantity": "1", "unit_price": "1", "service_date": "2026-10-01"}
 
 PORTAL_CASES = [
     # quotes and orders
-    Case("quote", "object", _quote, MISSING_PK, objects=lambda w: [w.a_quote]),
-    Case("quote", "action", _quote, MISSING_PK, method="post", objects=lambda w: [w.a_quote]),
-    Case("orders", "list", query="state=all", marker=lambda w: f'href="/orders/{w.a_order.pk}/"'),
-    Case("order", "object", _order, MISSING_PK, objects=lambda w: [w.a_order]),
-    Case(
+    Case("quote", "object", pk_of("a_quote"), MISSING_PK),
+    act("quote", pk_of("a_quote"), MISSING_PK, "a_quote"),
+    listed("orders", lambda w: f'href="/orders/{w.a_order.pk}/"', query="state=all"),
+    Case("order", "object", pk_of("a_order"), MISSING_PK),
+    act(
         "order",
-        "action",
-        _order,
+        pk_of("a_order"),
         MISSING_PK,
-        method="post",
+        "a_order",
         data=lambda w: {"action": "cancel", "cancel-reason": "not mine"},
-        objects=lambda w: [w.a_order],
     ),
-    Case(
+    network_act(
         "order",
-        "action",
-        _order,
+        pk_of("a_order"),
         MISSING_PK,
-        method="post",
+        "a_order",
         data=lambda w: {"action": "acknowledge"},
         refused={"third_network": 404},  # a customer's answer: tested by "cancel" above
-        owner="azt_network",
-        objects=lambda w: [w.a_order],
     ),
     # services, their usage, contracts
-    Case("services", "list", marker=lambda w: f'href="/services/{w.transit.circuit_id}/"'),
-    Case("service", "object", _service, MISSING_SERVICE, objects=lambda w: [w.transit]),
-    Case(
+    listed("services", lambda w: f'href="/services/{w.transit.circuit_id}/"'),
+    Case("service", "object", _service, MISSING_SERVICE),
+    network_act(
         "service",
-        "action",
         _service,
         MISSING_SERVICE,
-        method="post",
+        "transit",
         data=lambda w: {"action": "suspend"},
         refused={"third_network": 404},
-        owner="azt_network",
-        objects=lambda w: [w.transit],
     ),
     Case("usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
     Case("usage-csv", "object", _service, MISSING_SERVICE, query=OCTOBER),
-    Case("contracts", "list", marker=lambda w: f'href="/contracts/{w.transit.contract.pk}/"'),
-    Case("contract", "object", _contract, MISSING_PK),
-    Case("contract-pdf", "object", _contract, MISSING_PK),
+    listed("contracts", lambda w: f'href="/contracts/{w.transit.contract.pk}/"'),
+    Case("contract", "object", pk_of("transit.contract"), MISSING_PK),
+    Case("contract-pdf", "object", pk_of("transit.contract"), MISSING_PK),
     # invoices and what hangs on them
-    Case("invoices", "list", marker=lambda w: f'href="/invoices/{w.a_invoice.pk}/"'),
-    Case("invoices-csv", "list", marker=lambda w: w.a_invoice.number),
+    listed("invoices", lambda w: f'href="/invoices/{w.a_invoice.pk}/"'),
+    listed("invoices-csv", lambda w: w.a_invoice.number),
     Case("invoice", "object", _invoice, MISSING_PK),
-    Case(
-        "invoice",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="post",
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
     Case("invoice-pdf", "object", _invoice, MISSING_PK),
-    Case(
-        "invoice-delete",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="post",
-        data=lambda w: {"reason": "not mine"},
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
+    *(
+        finance_act(name, _invoice, MISSING_PK, "a_invoice", refused=INVOICE_ACT, data=data)
+        for name, data in (
+            ("invoice", lambda w: {}),
+            ("invoice-delete", lambda w: REASON),
+            ("invoice-payment", lambda w: {"amount": "5.00", "received_on": str(w.today)}),
+            ("invoice-lines", lambda w: MANUAL_LINE),
+            ("invoice-credit-note", lambda w: {f"credit_{_line(w).pk}": "1.00", **REASON}),
+        )
     ),
-    Case(
-        "invoice-payment",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="post",
-        data=lambda w: {"amount": "5.00", "received_on": w.today.isoformat()},
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
-    Case(
+    finance_act(
         "invoice-payment-reverse",
-        "action",
         lambda w: {"pk": w.a_invoice.pk, "payment_pk": w.a_payment.pk},
         {"pk": MISSING, "payment_pk": MISSING},
-        method="post",
-        data=lambda w: {"reason": "not mine"},
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [w.a_payment],
+        "a_payment",
+        data=lambda w: REASON,
+        refused=INVOICE_ACT,
     ),
-    Case(
-        "invoice-lines",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="post",
-        data=lambda w: {
-            "description": "x",
-            "quantity": "1",
-            "unit_price": "1",
-            "service_date": "2026-10-01",
-        },
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
-    Case(
+    finance_act(
         "invoice-line-remove",
-        "action",
         lambda w: {"pk": w.a_invoice.pk, "line_pk": _line(w).pk},
         {"pk": MISSING, "line_pk": MISSING},
-        method="post",
-        data=lambda w: {"reason": "not mine"},
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [_line(w)],
+        "a_invoice",
+        data=lambda w: REASON,
+        refused=INVOICE_ACT,
     ),
-    Case(
-        "invoice-credit-note",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="post",
-        data=lambda w: {f"credit_{_line(w).pk}": "1.00", "reason": "not mine"},
-        refused={"b": 404, "third_finance": 404},
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
-    Case("credit-note-pdf", "object", _credit_note, MISSING_PK),
-    Case("debit-note-pdf", "object", _debit_note, MISSING_PK),
+    Case("credit-note-pdf", "object", pk_of("a_credit_note"), MISSING_PK),
+    Case("debit-note-pdf", "object", pk_of("a_debit_note"), MISSING_PK),
     # finance's late adjustments: customers may not decide any (403), another operator's
     # finance staff cannot decide A's biller's (404)
-    Case(
+    finance_act(
         "late-adjustment-decide",
-        "action",
         lambda w: {"pk": w.a_late.pk, "decision": "bill"},
         {"pk": MISSING, "decision": "bill"},
-        method="post",
-        data=lambda w: {"reason": "not mine"},
-        refused=FINANCE_ACT,
-        owner="azt_finance",
-        objects=lambda w: [w.a_late],
+        "a_late",
+        data=lambda w: REASON,
     ),
     # the organisation's API keys
-    Case("api-keys", "list", marker=lambda w: w.a_key.prefix),
-    Case(
-        "api-key-revoke",
-        "action",
-        _key,
-        {"prefix": MISSING_PREFIX},
-        method="post",
-        objects=lambda w: [w.a_key],
-    ),
+    listed("api-keys", lambda w: w.a_key.prefix),
+    act("api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key"),
 ]
 
 API_CASES = [
-    Case("v1:quote-list", "list", marker=lambda w: w.a_quote.pk),
-    Case("v1:quote-detail", "object", _quote, MISSING_PK),
-    Case("v1:order-list", "list", marker=lambda w: w.a_order.pk),
+    listed("v1:quote-list", lambda w: w.a_quote.pk),
+    Case("v1:quote-detail", "object", pk_of("a_quote"), MISSING_PK),
+    listed("v1:order-list", lambda w: w.a_order.pk),
     Case(
         "v1:order-list",
         "create",
         method="post",
         data=lambda w: {"quote": w.a_quote.pk},
         missing_data=lambda w: {"quote": MISSING},
-        objects=lambda w: [w.a_quote],
+        objects=watch("a_quote"),
     ),
-    Case("v1:order-detail", "object", _order, MISSING_PK),
-    Case(
-        "v1:order-cancel",
-        "action",
-        _order,
-        MISSING_PK,
-        method="post",
-        data=lambda w: {"reason": "not mine"},
-        objects=lambda w: [w.a_order],
-    ),
+    Case("v1:order-detail", "object", pk_of("a_order"), MISSING_PK),
+    act("v1:order-cancel", pk_of("a_order"), MISSING_PK, "a_order", data=lambda w: REASON),
     *(
-        Case(
+        network_act(
             f"v1:order-{step}",
-            "action",
-            _order,
+            pk_of("a_order"),
             MISSING_PK,
-            method="post",
-            data=lambda w: {"reason": "not mine", "ready_for_service_date": "2026-12-10"},
-            refused=NETWORK_ACT,
-            owner="azt_network",
-            objects=lambda w: [w.a_order],
+            "a_order",
+            data=lambda w: {**REASON, "ready_for_service_date": "2026-12-10"},
         )
         for step in ("acknowledge", "reject", "provision", "complete", "fail")
     ),
-    Case("v1:service-list", "list", field="circuit_id", marker=lambda w: w.transit.circuit_id),
+    listed("v1:service-list", lambda w: w.transit.circuit_id, field="circuit_id"),
     Case("v1:service-detail", "object", _service, MISSING_SERVICE),
     *(
-        Case(
+        network_act(
             f"v1:service-{step}",
-            "action",
             _service,
             MISSING_SERVICE,
-            method="post",
+            "transit",
             data=lambda w: {"on": "2027-12-31"},
-            refused=NETWORK_ACT,
-            owner="azt_network",
-            objects=lambda w: [w.transit],
         )
         for step in ("suspend", "resume", "terminate")
     ),
     Case("v1:service-usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
     Case("v1:service-usage-samples", "object", _service, MISSING_SERVICE, query=OCTOBER),
-    Case("v1:contract-list", "list", marker=lambda w: w.transit.contract.pk),
-    Case("v1:contract-detail", "object", _contract, MISSING_PK),
-    Case("v1:contract-pdf", "object", _contract, MISSING_PK),
-    Case("v1:invoice-list", "list", marker=lambda w: w.a_invoice.pk),
+    listed("v1:contract-list", lambda w: w.transit.contract.pk),
+    Case("v1:contract-detail", "object", pk_of("transit.contract"), MISSING_PK),
+    Case("v1:contract-pdf", "object", pk_of("transit.contract"), MISSING_PK),
+    listed("v1:invoice-list", lambda w: w.a_invoice.pk),
     Case("v1:invoice-detail", "object", _invoice, MISSING_PK),
-    Case(
-        "v1:invoice-detail",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="delete",
-        refused=FINANCE_ACT,
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
-    Case(
-        "v1:invoice-issue",
-        "action",
-        _invoice,
-        MISSING_PK,
-        method="post",
-        refused=FINANCE_ACT,
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
+    finance_act("v1:invoice-detail", _invoice, MISSING_PK, "a_invoice", method="delete"),
+    finance_act("v1:invoice-issue", _invoice, MISSING_PK, "a_invoice"),
     Case("v1:invoice-pdf", "object", _invoice, MISSING_PK),
-    Case("v1:payment-list", "list", marker=lambda w: w.a_payment.pk),
-    Case(
-        "v1:payment-list",
-        "create",
-        method="post",
-        data=lambda w: _payment_body(w, w.a_invoice.pk),
-        missing_data=lambda w: _payment_body(w, MISSING),
-        refused=FINANCE_ACT,
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
+    listed("v1:payment-list", lambda w: w.a_payment.pk),
+    finance_create("v1:payment-list", _payment_body),
+    Case("v1:payment-detail", "object", pk_of("a_payment"), MISSING_PK),
+    finance_act(
+        "v1:payment-reverse", pk_of("a_payment"), MISSING_PK, "a_payment", data=lambda w: REASON
     ),
-    Case("v1:payment-detail", "object", _payment, MISSING_PK),
-    Case(
-        "v1:payment-reverse",
-        "action",
-        _payment,
-        MISSING_PK,
-        method="post",
-        data=lambda w: {"reason": "not mine"},
-        refused=FINANCE_ACT,
-        owner="azt_finance",
-        objects=lambda w: [w.a_payment],
-    ),
-    Case("v1:credit-note-list", "list", marker=lambda w: w.a_credit_note.pk),
-    Case(
-        "v1:credit-note-list",
-        "create",
-        method="post",
-        data=lambda w: _credit_body(w, w.a_invoice.pk),
-        missing_data=lambda w: _credit_body(w, MISSING),
-        refused=FINANCE_ACT,
-        owner="azt_finance",
-        objects=lambda w: [w.a_invoice],
-    ),
-    Case("v1:credit-note-detail", "object", _credit_note, MISSING_PK),
-    Case("v1:credit-note-pdf", "object", _credit_note, MISSING_PK),
-    Case("v1:debit-note-list", "list", marker=lambda w: w.a_debit_note.pk),
-    Case("v1:debit-note-detail", "object", _debit_note, MISSING_PK),
-    Case("v1:debit-note-pdf", "object", _debit_note, MISSING_PK),
+    listed("v1:credit-note-list", lambda w: w.a_credit_note.pk),
+    finance_create("v1:credit-note-list", _credit_body),
+    Case("v1:credit-note-detail", "object", pk_of("a_credit_note"), MISSING_PK),
+    Case("v1:credit-note-pdf", "object", pk_of("a_credit_note"), MISSING_PK),
+    listed("v1:debit-note-list", lambda w: w.a_debit_note.pk),
+    Case("v1:debit-note-detail", "object", pk_of("a_debit_note"), MISSING_PK),
+    Case("v1:debit-note-pdf", "object", pk_of("a_debit_note"), MISSING_PK),
     # finance's: customers are refused, another operator's finance sees none of A's biller's
-    Case(
+    listed(
         "v1:late-adjustment-list",
-        "list",
-        marker=lambda w: w.a_late.pk,
+        lambda w: w.a_late.pk,
         refused=FINANCE_READ,
         owner="azt_finance",
     ),
@@ -434,46 +314,30 @@ API_CASES = [
         owner="azt_finance",
     ),
     *(
-        Case(
+        finance_act(
             f"v1:late-adjustment-{step}",
-            "action",
             _late,
             MISSING_PK,
-            method="post",
-            data=lambda w: {"reason": "not mine"},
-            refused=FINANCE_ACT,
-            owner="azt_finance",
-            objects=lambda w: [w.a_late],
+            "a_late",
+            data=lambda w: REASON,
         )
         for step in ("bill", "dismiss")
     ),
-    Case(
-        "v1:period-close-list",
-        "list",
-        marker=lambda w: w.closing.pk,
-        refused=FINANCE_READ,
-        owner="azt_finance",
+    listed(
+        "v1:period-close-list", lambda w: w.closing.pk, refused=FINANCE_READ, owner="azt_finance"
     ),
     Case(
         "v1:period-close-detail",
         "object",
-        lambda w: {"pk": w.closing.pk},
+        pk_of("closing"),
         MISSING_PK,
         refused=FINANCE_READ,
         owner="azt_finance",
     ),
     # API keys: managed with a browser session
-    Case("v1:api-key-list", "list", field="prefix", marker=lambda w: w.a_key.prefix, session=True),
+    listed("v1:api-key-list", lambda w: w.a_key.prefix, field="prefix", session=True),
     Case("v1:api-key-detail", "object", _key, {"prefix": MISSING_PREFIX}, session=True),
-    Case(
-        "v1:api-key-revoke",
-        "action",
-        _key,
-        {"prefix": MISSING_PREFIX},
-        method="post",
-        objects=lambda w: [w.a_key],
-        session=True,
-    ),
+    act("v1:api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key", session=True),
 ]
 
 TENANT_CASES = PORTAL_CASES + API_CASES

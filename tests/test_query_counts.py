@@ -42,23 +42,20 @@ from leasing.models import FiberPair, LitCarrier, Price, Product, Site
 from leasing.models import Path as Route
 from leasing.services.capacity import light_carrier
 from leasing.services.inventory import set_path_segments
-from leasing.services.orders import (
-    acknowledge_order,
-    complete_order,
-    create_quote,
-    place_order,
-    start_provisioning,
-)
 from leasing.services.outages import record_outage
 from organisations.choices import Role
 from organisations.services import create_api_key
 
+from .billing.conftest import _sale
 from .conftest import key_client
 from .factories import CustomerFactory, UserFactory, finance_of
+from .leasing.conftest import OWNED_FROM
 from .worlds import built_once, tenant_world
 
 pytestmark = pytest.mark.django_db
 N = 3
+OCTOBER_1 = datetime.date(2026, 10, 1)
+OF_SEPTEMBER, OF_2026 = "period=2026-09", "year=2026"
 
 
 # --- the world, built once for the module -----------------------------------------------------
@@ -102,19 +99,7 @@ def more_sales(w: SimpleNamespace, n: int) -> None:
     """``n`` completed 100G leases of customer A, since 1 October: a quote, an order, a service
     and a contract each."""
     for _ in range(n):
-        quote = create_quote(
-            customer=w.a,
-            product=w.wl100,
-            term_months=12,
-            start_date=datetime.date(2026, 10, 1),
-            path=w.path,
-            by="test",
-            backdated=True,
-        )
-        order = place_order(quote=quote, by="test")
-        acknowledge_order(order=order, by="test")
-        start_provisioning(order=order, by="test")
-        complete_order(order=order, by="test", ready_for_service_date=datetime.date(2026, 10, 1))
+        _sale(w, w.a, w.wl100, OCTOBER_1, OCTOBER_1, term_months=12, path=w.path)
 
 
 def more_invoices(w: SimpleNamespace, n: int, *, customer: Any = None) -> None:
@@ -147,13 +132,8 @@ def more_invoices(w: SimpleNamespace, n: int, *, customer: Any = None) -> None:
             due_date=timezone.localdate() + datetime.timedelta(days=30),
         )
         invoice.refresh_from_db()
-        record_payment(
-            invoice=invoice,
-            amount=Decimal("10.00"),
-            received_on=w.today,
-            reference=f"wire {k}",
-            actor=w.finance,
-        )
+        paid = {"amount": Decimal("10.00"), "received_on": w.today, "reference": f"wire {k}"}
+        record_payment(invoice=invoice, actor=w.finance, **paid)
         issue_credit_note(
             invoice=invoice,
             amounts={invoice.lines.get().pk: Decimal("1.00")},
@@ -162,42 +142,33 @@ def more_invoices(w: SimpleNamespace, n: int, *, customer: Any = None) -> None:
         )
 
 
-def more_invoices_of_other_customers(w: SimpleNamespace, n: int) -> None:
+def more_invoices_of_others(w: SimpleNamespace, n: int) -> None:
     """``n`` invoices of September 2026, each to a customer of its own (one period's rows)."""
     for _ in range(n):
         more_invoices(w, 1, customer=CustomerFactory())
 
 
+def _late_adjustment(contract: Any, kind: str, **decided: Any) -> LateAdjustment:
+    """A late adjustment of +5.00 USD on ``contract`` in the closed October."""
+    values = {"billed_value": Decimal(1), "current_value": Decimal(2), "amount": Decimal("5.00")}
+    return LateAdjustment.objects.create(
+        contract=contract, period="2026-10", kind=kind, currency="USD", **values, **decided
+    )
+
+
 def more_debit_notes(w: SimpleNamespace, n: int) -> None:
     """``n`` debit notes of customer A: late usage of its transit in the closed October."""
     for _ in range(n):
-        adjustment = LateAdjustment.objects.create(
-            contract=w.transit.contract,
-            period="2026-10",
-            kind=LateKind.USAGE,
-            billed_value=Decimal(1),
-            current_value=Decimal(2),
-            amount=Decimal("5.00"),
-            currency="USD",
-        )
+        adjustment = _late_adjustment(w.transit.contract, LateKind.USAGE)
         bill_late_adjustment(adjustment=adjustment, reason="late", actor=finance_of(w.azt))
 
 
 def more_late_adjustments(w: SimpleNamespace, n: int) -> None:
     """``n`` decided late adjustments of contracts AZT bills."""
+    decided = {"status": LateStatus.DISMISSED, "reason": "test", "resolved_by": "test"}
     for _ in range(n):
-        LateAdjustment.objects.create(
-            contract=w.iru_service.contract,
-            period="2026-10",
-            kind=LateKind.OUTAGE,
-            billed_value=Decimal(1),
-            current_value=Decimal(2),
-            amount=Decimal("5.00"),
-            currency="USD",
-            status=LateStatus.DISMISSED,
-            reason="test",
-            resolved_by="test",
-            resolved_at=timezone.now(),
+        _late_adjustment(
+            w.iru_service.contract, LateKind.OUTAGE, resolved_at=timezone.now(), **decided
         )
 
 
@@ -258,25 +229,16 @@ def more_paths(w: SimpleNamespace, n: int) -> None:
 
 
 def more_segments(w: SimpleNamespace, n: int) -> None:
+    """``n`` segments Baku - Aktau, each shared 60/40 by AZT and KTC."""
     from leasing.models import Segment
     from leasing.services.inventory import set_segment_ownership
 
+    ends = {"a_site": w.bak, "z_site": w.akt}
+    size = {"length_km": Decimal(1), "design_capacity_gbps": 1, "medium": "terrestrial"}
+    shares = {w.azt: Decimal(60), w.ktc: Decimal(40)}
     for _ in range(n):
-        k = next(_serial)
-        segment = Segment.objects.create(
-            code=f"SEG-{k}",
-            name="s",
-            a_site=w.bak,
-            z_site=w.akt,
-            medium="terrestrial",
-            length_km=Decimal(1),
-            design_capacity_gbps=1,
-        )
-        set_segment_ownership(
-            segment=segment,
-            valid_from=datetime.date(2024, 1, 1),
-            shares={w.azt: Decimal(60), w.ktc: Decimal(40)},
-        )
+        segment = Segment.objects.create(code=f"SEG-{next(_serial)}", name="s", **ends, **size)
+        set_segment_ownership(segment=segment, valid_from=OWNED_FROM, shares=shares)
 
 
 def more_fiber_pairs(w: SimpleNamespace, n: int) -> None:
@@ -341,59 +303,45 @@ class Counted:
         return self.name.startswith("v1:")
 
 
+def counted(grow: Callable, viewer: str, *names: str, query: str = "") -> list[Counted]:
+    return [Counted(name, viewer, grow, query) for name in names]
+
+
 LISTS = [
-    # the API
-    Counted("v1:quote-list", "a", more_sales),
-    Counted("v1:order-list", "a", more_sales),
-    Counted("v1:order-list", "azt_network", more_sales),
-    Counted("v1:service-list", "a", more_sales),
-    Counted("v1:contract-list", "a", more_sales),
-    Counted("v1:invoice-list", "a", more_invoices),
-    Counted("v1:invoice-list", "azt_finance", more_invoices),
-    Counted("v1:payment-list", "a", more_invoices),
-    Counted("v1:payment-list", "azt_finance", more_invoices),
-    Counted("v1:credit-note-list", "a", more_invoices),
-    Counted("v1:credit-note-list", "azt_finance", more_invoices),
-    Counted("v1:debit-note-list", "a", more_debit_notes),
-    Counted("v1:debit-note-list", "azt_finance", more_debit_notes),
-    Counted("v1:late-adjustment-list", "azt_finance", more_late_adjustments),
-    Counted("v1:period-close-list", "azt_finance", more_closes),
-    Counted("v1:billing-run-list", "azt_finance", more_runs),
-    Counted("v1:api-key-list", "a_session", more_keys),
-    Counted("v1:product-list", "a", more_products),
-    Counted("v1:price-list", "azt_finance", more_products),
-    Counted("v1:path-list", "a", more_paths),
-    Counted("v1:site-list", "a", more_sites),
-    Counted("v1:segment-list", "a", more_segments),
-    Counted("v1:fiber-pair-list", "azt_network", more_fiber_pairs),
-    Counted("v1:lit-carrier-list", "azt_network", more_carriers),
-    Counted("v1:outage-list", "azt_network", more_outages),
-    # the portal
-    Counted("orders", "a", more_sales, query="state=all"),
-    Counted("orders", "azt_network", more_sales, query="state=all"),
-    Counted("services", "a", more_sales),
-    Counted("contracts", "a", more_sales),
-    Counted("invoices", "a", more_invoices),
-    Counted("invoices", "azt_finance", more_invoices),
-    Counted("invoices-csv", "a", more_invoices),
-    Counted("billing", "azt_finance", more_invoices),
-    Counted("billing", "azt_finance", more_runs),
-    Counted("aging", "azt_finance", more_invoices),
-    Counted("settlement", "azt_finance", more_invoices_of_other_customers, query="period=2026-09"),
-    Counted("revenue", "azt_finance", more_invoices_of_other_customers, query="year=2026"),
-    Counted("revenue-csv", "azt_finance", more_invoices_of_other_customers, query="year=2026"),
-    Counted("late-adjustments", "azt_finance", more_late_adjustments),
-    Counted("late-adjustments", "azt_finance", more_closes),
-    Counted("api-keys", "a", more_keys),
-    Counted("catalog", "a", more_products),
-    Counted("network", "a", more_paths),
-    Counted("network", "a", more_sites),
-    Counted("utilisation", "azt_network", more_paths),
-    Counted("utilisation", "azt_network", more_fiber_pairs),
-    Counted("outages", "azt_network", more_outages),
-    # a page of 50: only the new sites' entries, so the page grows with them
-    Counted("audit-log", "admin", more_sites, query="record=Site"),
-    Counted("lockouts", "admin", more_lockouts),
+    # sales: quotes, orders, services, contracts
+    *counted(more_sales, "a", "v1:quote-list", "v1:order-list", "v1:service-list"),
+    *counted(more_sales, "a", "v1:contract-list", "services", "contracts"),
+    *counted(more_sales, "a", "orders", query="state=all"),
+    *counted(more_sales, "azt_network", "v1:order-list"),
+    *counted(more_sales, "azt_network", "orders", query="state=all"),
+    # money: invoices with their payments and credit notes, debit notes, late data, runs
+    *counted(more_invoices, "a", "v1:invoice-list", "v1:payment-list", "v1:credit-note-list"),
+    *counted(more_invoices, "a", "invoices", "invoices-csv"),
+    *counted(more_invoices, "azt_finance", "v1:invoice-list", "v1:payment-list", "invoices"),
+    *counted(more_invoices, "azt_finance", "v1:credit-note-list", "billing", "aging"),
+    *counted(more_invoices_of_others, "azt_finance", "settlement", query=OF_SEPTEMBER),
+    *counted(more_invoices_of_others, "azt_finance", "revenue", "revenue-csv", query=OF_2026),
+    *counted(more_debit_notes, "a", "v1:debit-note-list"),
+    *counted(more_debit_notes, "azt_finance", "v1:debit-note-list"),
+    *counted(more_late_adjustments, "azt_finance", "v1:late-adjustment-list", "late-adjustments"),
+    *counted(more_closes, "azt_finance", "v1:period-close-list", "late-adjustments"),
+    *counted(more_runs, "azt_finance", "v1:billing-run-list", "billing"),
+    # the organisation's keys
+    *counted(more_keys, "a_session", "v1:api-key-list"),
+    *counted(more_keys, "a", "api-keys"),
+    # the network and the catalog
+    *counted(more_products, "a", "v1:product-list", "catalog"),
+    *counted(more_products, "azt_finance", "v1:price-list"),
+    *counted(more_paths, "a", "v1:path-list", "network"),
+    *counted(more_sites, "a", "v1:site-list", "network"),
+    *counted(more_segments, "a", "v1:segment-list"),
+    *counted(more_fiber_pairs, "azt_network", "v1:fiber-pair-list", "utilisation"),
+    *counted(more_paths, "azt_network", "utilisation"),
+    *counted(more_carriers, "azt_network", "v1:lit-carrier-list"),
+    *counted(more_outages, "azt_network", "v1:outage-list", "outages"),
+    # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
+    *counted(more_sites, "admin", "audit-log", query="record=Site"),
+    *counted(more_lockouts, "admin", "lockouts"),
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.

@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.db import transaction
 from django.test import TestCase, override_settings
 
@@ -42,7 +41,7 @@ def built_once(django_db_blocker: object, media_root: Path) -> Iterator[None]:
             yield
             transaction.set_rollback(True)
     finally:
-        celery_app.conf.task_always_eager = eager or settings.CELERY_TASK_ALWAYS_EAGER
+        celery_app.conf.task_always_eager = eager
 
 
 def _capture(**kwargs: object) -> object:
@@ -119,25 +118,9 @@ def tenant_world() -> SimpleNamespace:
             amount=Decimal("25.00"),
             **{**late, "kind": LateKind.OUTAGE},
         )
-        net.a_quote = create_quote(
-            customer=net.a,
-            product=net.wl100,
-            term_months=12,
-            start_date=START + datetime.timedelta(days=30),
-            path=net.path,
-            by="test",
-        )
-        net.a_order = place_order(
-            quote=create_quote(
-                customer=net.a,
-                product=net.wl100,
-                term_months=12,
-                start_date=START,
-                path=net.path,
-                by="test",
-            ),
-            by="test",
-        )
+        sale = {"customer": net.a, "product": net.wl100, "term_months": 12, "path": net.path}
+        net.a_quote = create_quote(start_date=START + datetime.timedelta(days=30), **sale, by="t")
+        net.a_order = place_order(quote=create_quote(start_date=START, **sale, by="t"), by="t")
     store_order_form(contract=net.transit.contract)
     net.a_key, _ = create_api_key(organisation=net.a, name="A's key", created_by=net.a_user)
     net.b_key, _ = create_api_key(organisation=net.b, name="B's key", created_by=net.b_user)
