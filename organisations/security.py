@@ -109,13 +109,18 @@ def _over_the_limit(attempts: QuerySet[AccessAttempt], field: str) -> list[Locko
         .filter(failures__gte=limit)
         .values_list(field, "failures")
     )
+    totals = dict(groups)
+    # The attempts of every locked value in one query (not one per lockout), newest first.
+    rows_of: dict[Any, list[tuple[int, datetime.datetime, Any]]] = {v: [] for v in totals}
+    for value, *row in (
+        attempts.filter(**{f"{field}__in": list(totals)})
+        .order_by("-attempt_time")
+        .values_list(field, "failures_since_start", "attempt_time", other)
+    ):
+        rows_of[value].append(tuple(row))
     lockouts = []
-    for value, failures in groups:
-        rows = list(
-            attempts.filter(**{field: value})
-            .order_by("-attempt_time")
-            .values_list("failures_since_start", "attempt_time", other)
-        )
+    for value, failures in totals.items():
+        rows = rows_of[value]
         lockouts.append(
             Lockout(
                 username=value if field == "username" else "",

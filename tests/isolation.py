@@ -2,7 +2,8 @@
 
 Every endpoint and page that shows an organisation's objects uses these: an object of another
 organisation answers exactly like one that does not exist (404), lists leave it out, and no
-request of the outsider changes it.
+request of the outsider changes it. tests/tenancy_table.py lists every tenant URL of the project
+and tests/test_tenant_isolation.py tries each one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 
-def _snapshot(obj: models.Model) -> dict:
+def snapshot(obj: models.Model) -> dict:
+    """Every stored field of ``obj`` as the database holds it now."""
     fresh = type(obj)._base_manager.get(pk=obj.pk)
     return {field.attname: getattr(fresh, field.attname) for field in fresh._meta.concrete_fields}
 
@@ -32,7 +34,7 @@ def assert_api_object_isolated(
 
     ``actions`` are URLs of POST actions on the object (``.../revoke/``); each must be a 404 too.
     """
-    before = _snapshot(obj)
+    before = snapshot(obj)
     for method in methods:
         foreign = getattr(client, method)(url, data={}, format="json")
         missing = getattr(client, method)(missing_url, data={}, format="json")
@@ -44,7 +46,7 @@ def assert_api_object_isolated(
         response = client.post(action_url, data={}, format="json")
         assert response.status_code == 404, (action_url, response.status_code, response.content)
         assert response.json()["type"] == "not_found"
-    assert _snapshot(obj) == before, "a request of another organisation changed the object"
+    assert snapshot(obj) == before, "a request of another organisation changed the object"
 
 
 def assert_api_list_excludes(
@@ -68,11 +70,11 @@ def assert_page_isolated(
     post_urls: Iterable[str] = (),
 ) -> None:
     """Portal pages of ``obj`` answer 404 to a user of another organisation; nothing changes."""
-    before = _snapshot(obj)
+    before = snapshot(obj)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 404, (url, response.status_code)
     for url in post_urls:
         response = client.post(url, data={})
         assert response.status_code == 404, (url, response.status_code)
-    assert _snapshot(obj) == before, "a request of another organisation changed the object"
+    assert snapshot(obj) == before, "a request of another organisation changed the object"

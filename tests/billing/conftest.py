@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -51,7 +52,11 @@ def transit_service(
 
 @pytest.fixture
 def usage(sales_net: SimpleNamespace) -> SimpleNamespace:
-    net = sales_net
+    return add_transit(sales_net)
+
+
+def add_transit(net: SimpleNamespace) -> SimpleNamespace:
+    """A transit service of ``net.customer`` since January, and AZT's collector key."""
     net.azt.time_zone = "Asia/Baku"
     net.azt.save()
     net.transit = transit_service(net, activated_on=datetime.date(2026, 1, 1))
@@ -74,9 +79,13 @@ def _sale(net, customer, product, start, rfs, **kwargs) -> Service:
 
 @pytest.fixture
 def october(usage: SimpleNamespace) -> SimpleNamespace:
+    """The golden month (``add_october``)."""
+    return add_october(usage)
+
+
+def add_october(net: SimpleNamespace) -> SimpleNamespace:
     """The golden month: a lease from 16 Oct to a domestic customer, an IRU to a foreign one,
     transit with a burst; AZ VAT 18%."""
-    net = usage
     TaxRate.objects.create(
         country="AZ", rate_percent=Decimal(18), valid_from=datetime.date(2001, 1, 1)
     )
@@ -114,8 +123,17 @@ def october(usage: SimpleNamespace) -> SimpleNamespace:
 
 @pytest.fixture
 def issued_october(october: SimpleNamespace, django_capture_on_commit_callbacks) -> SimpleNamespace:
+    """The golden month billed and issued (``issue_october``)."""
+    return issue_october(october, django_capture_on_commit_callbacks)
+
+
+def issue_october(
+    october: SimpleNamespace, django_capture_on_commit_callbacks: Callable
+) -> SimpleNamespace:
     """The golden month billed and issued (PDFs rendered), with AZT's finance staff; ``invoice``
-    is the domestic one (total 13,512.90 USD) and ``today`` the day it was issued in Baku."""
+    is the domestic one (total 13,512.90 USD) and ``today`` the day it was issued in Baku.
+    ``django_capture_on_commit_callbacks`` is the fixture, or ``TestCase.captureOnCommitCallbacks``
+    where there is no test to take it from (a world built once per module)."""
     from billing.models import Invoice
     from billing.periods import local_date
     from billing.services.invoices import issue_invoice

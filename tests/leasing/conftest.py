@@ -18,6 +18,12 @@ START = datetime.date(2026, 12, 1)
 
 @pytest.fixture
 def net(db: None) -> SimpleNamespace:
+    """Two operators, three sites, a terrestrial and a subsea segment, one path over both
+    (``build_net``)."""
+    return build_net()
+
+
+def build_net() -> SimpleNamespace:
     """Two operators, three sites, a terrestrial and a subsea segment, one path over both.
 
     Each segment has one fiber pair with a fixed 50 GHz grid of 4 ITU channels (slots -2..14),
@@ -129,6 +135,11 @@ def net(db: None) -> SimpleNamespace:
 
 @pytest.fixture
 def sales_net(net: SimpleNamespace) -> SimpleNamespace:
+    """``net`` with transit and IRU prices, and people on both sides (``add_sales``)."""
+    return add_sales(net)
+
+
+def add_sales(net: SimpleNamespace) -> SimpleNamespace:
     """``net`` with transit and IRU prices, and people on both sides."""
     from organisations.choices import Role
 

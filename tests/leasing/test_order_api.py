@@ -408,12 +408,10 @@ def test_a_platform_admin_cannot_ask_for_a_quote(sales_net):
     assert "customer organisation" in response.json()["detail"]
 
 
-def test_the_operators_order_list_does_not_grow_queries_with_orders(
-    buyer, noc, django_assert_max_num_queries
-):
+def test_the_operators_order_list_shows_each_orders_capacity(buyer, noc):
+    # What it costs in queries: tests/test_query_counts.py (the same for N and 2N orders).
     for _ in range(3):
         _ordered(buyer)
-    with django_assert_max_num_queries(14):
-        body = noc.get("/api/v1/orders/", {"page_size": 500}).json()
+    body = noc.get("/api/v1/orders/", {"page_size": 500}).json()
     assert len(body["results"]) == 3
     assert all(row["capacity"] for row in body["results"])

@@ -198,13 +198,3 @@ def test_another_customer_cannot_reach_any_page_of_a_sale(
         obj=contract,
         urls=[reverse("contract", args=[contract.pk]), reverse("contract-pdf", args=[contract.pk])],
     )
-
-
-def test_the_order_list_does_not_grow_queries_with_orders(
-    client, sales_net, django_assert_max_num_queries
-):
-    for _ in range(3):
-        _order(sales_net)
-    client.force_login(sales_net.noc)
-    with django_assert_max_num_queries(10):
-        assert client.get(reverse("orders")).status_code == 200

@@ -201,16 +201,6 @@ def test_the_network_page_draws_every_path(client, customer_user, net):
     assert "Landing" in html
 
 
-def test_catalog_and_network_pages_do_not_grow_queries_with_rows(
-    client, customer_user, net, django_assert_max_num_queries
-):
-    client.force_login(customer_user)
-    with django_assert_max_num_queries(12):
-        client.get(reverse("catalog"))
-    with django_assert_max_num_queries(12):
-        client.get(reverse("network"))
-
-
 def test_utilisation_counts_a_slot_once_and_sales_of_other_paths_on_shared_segments(
     client, network_user, net
 ):

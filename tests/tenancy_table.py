@@ -1,0 +1,450 @@
+"""Every URL of the project, portal and API: a tenant resource with the checks that keep one
+organisation out of another's (``TENANT_CASES``), or a URL that shows no organisation's
+objects, with why (``NOT_TENANT``). tests/test_tenant_isolation.py walks the URL resolver and
+fails for a URL in neither, so a new URL needs an entry here.
+
+A case names a URL pattern and how to fill it for an object of customer A (``tests.worlds.
+tenant_world``) and for one that does not exist. Who tries it:
+
+- ``object``: a page or endpoint (or a PDF/CSV download) of one object: each intruder gets
+  exactly what it gets for a missing object (404; the same JSON in the API), the owner 200;
+- ``list``: the intruder's list leaves A's object out, the owner's shows it;
+- ``action``: a POST (or DELETE) on A's object: the intruder gets what a missing object gets
+  (404, or 403 where its role may not take the action at all), and nothing changes;
+- ``create``: a POST that names A's object in its body: answered as if the object were
+  missing, and nothing is created.
+
+Intruders (tests/test_tenant_isolation.py makes their clients): ``b``, customer B's admin;
+``third_finance`` and ``third_network``, staff of an operator party to none of A's sales.
+Owners: ``a``, customer A's admin; ``azt_finance``, ``azt_network``, staff of the operator
+that sells to A. In the API, customers and operators use keys; API keys are managed only with
+a browser session (a key never manages keys), so those cases use sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import models
+
+World = SimpleNamespace
+MISSING = 999_999
+MISSING_CIRCUIT = "TCFO-IPT10-999999"
+MISSING_PREFIX = "ZZZZZZZZ"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One URL pattern tried by one kind of check (see the module's docstring)."""
+
+    name: str
+    kind: str
+    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
+    missing: dict[str, Any] = field(default_factory=dict)
+    method: str = "get"
+    query: str = ""
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+    # creations: the body naming an object that does not exist
+    missing_data: Callable[[World], dict[str, Any]] = lambda w: {}
+    refused: dict[str, int] = field(default_factory=lambda: {"b": 404})
+    owner: str = "a"
+    # lists: the API field whose value is ``marker``; in the portal, ``marker`` is text of the page
+    field: str = "id"
+    marker: Callable[[World], Any] | None = None
+    objects: Callable[[World], list[models.Model]] = lambda w: []
+    session: bool = False  # API cases that need a browser session (API keys)
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.startswith("v1:")
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-{self.kind}-{self.method}"
+
+
+# Operators' actions on A's objects: the third operator's staff get a 404 (not theirs), customer
+# B a 403 (its role may not act at all, on an object that exists or not).
+NETWORK_ACT = {"third_network": 404, "b": 403}
+FINANCE_ACT = {"third_finance": 404, "b": 403}
+# What only finance staff read: a customer is refused (403), another operator sees none of it.
+FINANCE_READ = FINANCE_ACT
+# Portal pages of an invoice: whoever may not see it gets a 404, customer or operator.
+INVOICE_ACT = {"b": 404, "third_finance": 404}
+
+MISSING_PK = {"pk": MISSING}
+MISSING_SERVICE = {"circuit_id": MISSING_CIRCUIT}
+OCTOBER = "period=2026-10"
+REASON = {"reason": "not mine"}
+
+
+def pk_of(path: str) -> Callable[[World], dict[str, Any]]:
+    """URL arguments naming the world's object at ``path`` (``a_order``, ``transit.contract``)."""
+    return lambda w: {"pk": attrgetter(path)(w).pk}
+
+
+def watch(*paths: str) -> Callable[[World], list[models.Model]]:
+    """The world's objects at ``paths``, which no intruder's request may change."""
+    return lambda w: [attrgetter(path)(w) for path in paths]
+
+
+_invoice, _late = pk_of("a_invoice"), pk_of("a_late")
+
+
+def _service(w: World) -> dict[str, Any]:
+    return {"circuit_id": w.transit.circuit_id}
+
+
+def _key(w: World) -> dict[str, Any]:
+    return {"prefix": w.a_key.prefix}
+
+
+def _line(w: World) -> Any:
+    return w.a_invoice.lines.order_by("pk").first()
+
+
+def _payment_body(w: World, invoice: int) -> dict[str, Any]:
+    return {"invoice": invoice, "amount": "1.00", "currency": "USD", "received_on": str(w.today)}
+
+
+def _credit_body(w: World, invoice: int) -> dict[str, Any]:
+    lines = [{"invoice_line": _line(w).pk, "amount": "1.00"}]
+    return {"invoice": invoice, "reason": "not mine", "lines": lines}
+
+
+def act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
+    """A POST on A's object (by customer B unless ``refused`` says who)."""
+    return Case(
+        name, "action", kwargs, missing, objects=watch(watched), **{"method": "post", **options}
+    )
+
+
+def finance_act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
+    """A POST of the billing party's finance staff on A's object."""
+    options = {"refused": FINANCE_ACT, "owner": "azt_finance", **options}
+    return act(name, kwargs, missing, watched, **options)
+
+
+def network_act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
+    """A POST of the selling operator's network staff on A's object."""
+    options = {"refused": NETWORK_ACT, "owner": "azt_network", **options}
+    return act(name, kwargs, missing, watched, **options)
+
+
+def finance_create(name: str, body: Callable[[World, int], dict[str, Any]]) -> Case:
+    """A POST of finance staff that names A's invoice in ``body(world, invoice_id)``."""
+    return Case(
+        name,
+        "create",
+        method="post",
+        data=lambda w: body(w, w.a_invoice.pk),
+        missing_data=lambda w: body(w, MISSING),
+        refused=FINANCE_ACT,
+        owner="azt_finance",
+        objects=watch("a_invoice"),
+    )
+
+
+def listed(name: str, marker: Callable[[World], Any], **options: Any) -> Case:
+    return Case(name, "list", marker=marker, **options)
+
+
+MANUAL_LINE = {"description": "x", "quantity": "1", "unit_price": "1", "service_date": "2026-10-01"}
+
+PORTAL_CASES = [
+    # quotes and orders
+    Case("quote", "object", pk_of("a_quote"), MISSING_PK),
+    act("quote", pk_of("a_quote"), MISSING_PK, "a_quote"),
+    listed("orders", lambda w: f'href="/orders/{w.a_order.pk}/"', query="state=all"),
+    Case("order", "object", pk_of("a_order"), MISSING_PK),
+    act(
+        "order",
+        pk_of("a_order"),
+        MISSING_PK,
+        "a_order",
+        data=lambda w: {"action": "cancel", "cancel-reason": "not mine"},
+    ),
+    network_act(
+        "order",
+        pk_of("a_order"),
+        MISSING_PK,
+        "a_order",
+        data=lambda w: {"action": "acknowledge"},
+        refused={"third_network": 404},  # a customer's answer: tested by "cancel" above
+    ),
+    # services, their usage, contracts
+    listed("services", lambda w: f'href="/services/{w.transit.circuit_id}/"'),
+    Case("service", "object", _service, MISSING_SERVICE),
+    network_act(
+        "service",
+        _service,
+        MISSING_SERVICE,
+        "transit",
+        data=lambda w: {"action": "suspend"},
+        refused={"third_network": 404},
+    ),
+    Case("usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
+    Case("usage-csv", "object", _service, MISSING_SERVICE, query=OCTOBER),
+    listed("contracts", lambda w: f'href="/contracts/{w.transit.contract.pk}/"'),
+    Case("contract", "object", pk_of("transit.contract"), MISSING_PK),
+    Case("contract-pdf", "object", pk_of("transit.contract"), MISSING_PK),
+    # invoices and what hangs on them
+    listed("invoices", lambda w: f'href="/invoices/{w.a_invoice.pk}/"'),
+    listed("invoices-csv", lambda w: w.a_invoice.number),
+    Case("invoice", "object", _invoice, MISSING_PK),
+    Case("invoice-pdf", "object", _invoice, MISSING_PK),
+    *(
+        finance_act(name, _invoice, MISSING_PK, "a_invoice", refused=INVOICE_ACT, data=data)
+        for name, data in (
+            ("invoice", lambda w: {}),
+            ("invoice-delete", lambda w: REASON),
+            ("invoice-payment", lambda w: {"amount": "5.00", "received_on": str(w.today)}),
+            ("invoice-lines", lambda w: MANUAL_LINE),
+            ("invoice-credit-note", lambda w: {f"credit_{_line(w).pk}": "1.00", **REASON}),
+        )
+    ),
+    finance_act(
+        "invoice-payment-reverse",
+        lambda w: {"pk": w.a_invoice.pk, "payment_pk": w.a_payment.pk},
+        {"pk": MISSING, "payment_pk": MISSING},
+        "a_payment",
+        data=lambda w: REASON,
+        refused=INVOICE_ACT,
+    ),
+    finance_act(
+        "invoice-line-remove",
+        lambda w: {"pk": w.a_invoice.pk, "line_pk": _line(w).pk},
+        {"pk": MISSING, "line_pk": MISSING},
+        "a_invoice",
+        data=lambda w: REASON,
+        refused=INVOICE_ACT,
+    ),
+    Case("credit-note-pdf", "object", pk_of("a_credit_note"), MISSING_PK),
+    Case("debit-note-pdf", "object", pk_of("a_debit_note"), MISSING_PK),
+    # finance's late adjustments: customers may not decide any (403), another operator's
+    # finance staff cannot decide A's biller's (404)
+    finance_act(
+        "late-adjustment-decide",
+        lambda w: {"pk": w.a_late.pk, "decision": "bill"},
+        {"pk": MISSING, "decision": "bill"},
+        "a_late",
+        data=lambda w: REASON,
+    ),
+    # the organisation's API keys
+    listed("api-keys", lambda w: w.a_key.prefix),
+    act("api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key"),
+]
+
+API_CASES = [
+    listed("v1:quote-list", lambda w: w.a_quote.pk),
+    Case("v1:quote-detail", "object", pk_of("a_quote"), MISSING_PK),
+    listed("v1:order-list", lambda w: w.a_order.pk),
+    Case(
+        "v1:order-list",
+        "create",
+        method="post",
+        data=lambda w: {"quote": w.a_quote.pk},
+        missing_data=lambda w: {"quote": MISSING},
+        objects=watch("a_quote"),
+    ),
+    Case("v1:order-detail", "object", pk_of("a_order"), MISSING_PK),
+    act("v1:order-cancel", pk_of("a_order"), MISSING_PK, "a_order", data=lambda w: REASON),
+    *(
+        network_act(
+            f"v1:order-{step}",
+            pk_of("a_order"),
+            MISSING_PK,
+            "a_order",
+            data=lambda w: {**REASON, "ready_for_service_date": "2026-12-10"},
+        )
+        for step in ("acknowledge", "reject", "provision", "complete", "fail")
+    ),
+    listed("v1:service-list", lambda w: w.transit.circuit_id, field="circuit_id"),
+    Case("v1:service-detail", "object", _service, MISSING_SERVICE),
+    *(
+        network_act(
+            f"v1:service-{step}",
+            _service,
+            MISSING_SERVICE,
+            "transit",
+            data=lambda w: {"on": "2027-12-31"},
+        )
+        for step in ("suspend", "resume", "terminate")
+    ),
+    Case("v1:service-usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
+    Case("v1:service-usage-samples", "object", _service, MISSING_SERVICE, query=OCTOBER),
+    listed("v1:contract-list", lambda w: w.transit.contract.pk),
+    Case("v1:contract-detail", "object", pk_of("transit.contract"), MISSING_PK),
+    Case("v1:contract-pdf", "object", pk_of("transit.contract"), MISSING_PK),
+    listed("v1:invoice-list", lambda w: w.a_invoice.pk),
+    Case("v1:invoice-detail", "object", _invoice, MISSING_PK),
+    finance_act("v1:invoice-detail", _invoice, MISSING_PK, "a_invoice", method="delete"),
+    finance_act("v1:invoice-issue", _invoice, MISSING_PK, "a_invoice"),
+    Case("v1:invoice-pdf", "object", _invoice, MISSING_PK),
+    listed("v1:payment-list", lambda w: w.a_payment.pk),
+    finance_create("v1:payment-list", _payment_body),
+    Case("v1:payment-detail", "object", pk_of("a_payment"), MISSING_PK),
+    finance_act(
+        "v1:payment-reverse", pk_of("a_payment"), MISSING_PK, "a_payment", data=lambda w: REASON
+    ),
+    listed("v1:credit-note-list", lambda w: w.a_credit_note.pk),
+    finance_create("v1:credit-note-list", _credit_body),
+    Case("v1:credit-note-detail", "object", pk_of("a_credit_note"), MISSING_PK),
+    Case("v1:credit-note-pdf", "object", pk_of("a_credit_note"), MISSING_PK),
+    listed("v1:debit-note-list", lambda w: w.a_debit_note.pk),
+    Case("v1:debit-note-detail", "object", pk_of("a_debit_note"), MISSING_PK),
+    Case("v1:debit-note-pdf", "object", pk_of("a_debit_note"), MISSING_PK),
+    # finance's: customers are refused, another operator's finance sees none of A's biller's
+    listed(
+        "v1:late-adjustment-list",
+        lambda w: w.a_late.pk,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    Case(
+        "v1:late-adjustment-detail",
+        "object",
+        _late,
+        MISSING_PK,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    *(
+        finance_act(
+            f"v1:late-adjustment-{step}",
+            _late,
+            MISSING_PK,
+            "a_late",
+            data=lambda w: REASON,
+        )
+        for step in ("bill", "dismiss")
+    ),
+    listed(
+        "v1:period-close-list", lambda w: w.closing.pk, refused=FINANCE_READ, owner="azt_finance"
+    ),
+    Case(
+        "v1:period-close-detail",
+        "object",
+        pk_of("closing"),
+        MISSING_PK,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    # API keys: managed with a browser session
+    listed("v1:api-key-list", lambda w: w.a_key.prefix, field="prefix", session=True),
+    Case("v1:api-key-detail", "object", _key, {"prefix": MISSING_PREFIX}, session=True),
+    act("v1:api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key", session=True),
+]
+
+TENANT_CASES = PORTAL_CASES + API_CASES
+
+# URL patterns that show no organisation's objects, with why. ``operator`` ones are for
+# operators' (or platform admins') staff: a customer is refused them (403), which
+# tests/test_tenant_isolation.py checks too; ``ANY`` ones are open to every signed-in role (or
+# to nobody signed in).
+OPERATOR = "operator"
+ANY = "any"
+NOT_TENANT: dict[str, tuple[str, str]] = {
+    "dashboard": (ANY, "the viewer's own landing page: its organisation, its own key count"),
+    "login": (ANY, "signing in"),
+    "login-code": (ANY, "signing in: the code step"),
+    "logout": (ANY, "signing out"),
+    "password_reset": (ANY, "password reset by e-mail"),
+    "password_reset_done": (ANY, "password reset by e-mail"),
+    "password_reset_confirm": (ANY, "password reset by e-mail"),
+    "password_reset_complete": (ANY, "password reset by e-mail"),
+    "two-factor": (ANY, "the viewer's own authenticator"),
+    "two-factor-setup": (ANY, "the viewer's own authenticator"),
+    "two-factor-recovery-codes": (ANY, "the viewer's own authenticator"),
+    "two-factor-remove": (ANY, "the viewer's own authenticator"),
+    "lockouts": (OPERATOR, "platform admins' locked logins"),
+    "catalog": (ANY, "the catalog: products and prices, the same for everybody"),
+    "availability": (ANY, "free capacity: no customer named"),
+    "network": (ANY, "the consortium's network map"),
+    "path": (ANY, "a path of the network"),
+    "spectrum-map": (ANY, "a fiber pair's spectrum: free or taken, no customer named"),
+    "utilisation": (OPERATOR, "network utilisation, for operators"),
+    "outages": (OPERATOR, "network staff record outages"),
+    "outage": (OPERATOR, "network staff's outage page"),
+    "outage-end": (OPERATOR, "network staff end outages"),
+    "outage-correct": (OPERATOR, "network staff correct outages"),
+    "quote-new": (ANY, "a new quote, always for the viewer's own organisation"),
+    "usage-upload": (OPERATOR, "network staff upload usage files"),
+    "invoices-issue": (OPERATOR, "finance's bulk issue: a draft it may not issue is reported"),
+    "billing": (OPERATOR, "finance's billing runs"),
+    "aging": (OPERATOR, "finance's aging of its own invoices"),
+    "render-missing-pdfs": (OPERATOR, "finance renders its own missing PDFs"),
+    "settlement": (OPERATOR, "settlement between operators"),
+    "settlement-pdf": (OPERATOR, "settlement between operators"),
+    "revenue": (OPERATOR, "operators' revenue"),
+    "revenue-csv": (OPERATOR, "operators' revenue"),
+    "late-adjustments": (OPERATOR, "finance's late adjustments (of its own invoices)"),
+    "close-period": (OPERATOR, "finance closes its own month"),
+    "audit-log": (OPERATOR, "operators' and platform admins' audit log"),
+    "admin/": (OPERATOR, "the Django admin, platform admins only"),
+    "admin/login/": (OPERATOR, "the Django admin's login: ours, or 403 to a signed-in customer"),
+    "api-schema": (ANY, "the OpenAPI schema"),
+    "api-docs": (ANY, "the API's documentation"),
+    "v1:me": (ANY, "who the caller itself is"),
+    "v1:availability": (ANY, "free capacity: no customer named"),
+    "v1:product-list": (ANY, "the catalog"),
+    "v1:product-detail": (ANY, "the catalog"),
+    "v1:price-list": (ANY, "the price book"),
+    "v1:price-detail": (ANY, "the price book"),
+    "v1:path-list": (ANY, "the consortium's paths"),
+    "v1:path-detail": (ANY, "the consortium's paths"),
+    "v1:site-list": (ANY, "the consortium's sites"),
+    "v1:site-detail": (ANY, "the consortium's sites"),
+    "v1:segment-list": (ANY, "the consortium's segments"),
+    "v1:segment-detail": (ANY, "the consortium's segments"),
+    "v1:segment-ownership": (OPERATOR, "platform admins set segment ownership"),
+    "v1:fiber-pair-list": (OPERATOR, "inventory, for operators"),
+    "v1:fiber-pair-detail": (OPERATOR, "inventory, for operators"),
+    "v1:lit-carrier-list": (OPERATOR, "inventory, for operators"),
+    "v1:lit-carrier-detail": (OPERATOR, "inventory, for operators"),
+    "v1:outage-list": (OPERATOR, "network staff's outages"),
+    "v1:outage-detail": (OPERATOR, "network staff's outages"),
+    "v1:outage-end": (OPERATOR, "network staff's outages"),
+    "v1:outage-correct": (OPERATOR, "network staff's outages"),
+    "v1:usage-samples": (OPERATOR, "network staff's usage ingest (another's circuit refused)"),
+    "v1:usage-series": (OPERATOR, "network staff's usage ingest (another's circuit refused)"),
+    "v1:billing-run-list": (OPERATOR, "finance's billing runs"),
+    "v1:billing-run-detail": (OPERATOR, "finance's billing runs"),
+    "v1:invoice-issue-many": (
+        OPERATOR,
+        "finance's bulk issue: a draft it may not issue is reported",
+    ),
+}
+
+# Example arguments for the ``OPERATOR`` URLs that take some, to ask them as a customer.
+OPERATOR_URL_KWARGS: dict[str, dict[str, Any]] = {
+    "outage": {"pk": 1},
+    "outage-end": {"pk": 1},
+    "outage-correct": {"pk": 1},
+    "settlement-pdf": {"period": "2026-10", "first": 1, "second": 2, "currency": "USD"},
+    "v1:segment-ownership": {"code": "BAK-CLS"},
+    "v1:fiber-pair-detail": {"pk": 1},
+    "v1:lit-carrier-detail": {"pk": 1},
+    "v1:outage-detail": {"pk": 1},
+    "v1:outage-end": {"pk": 1},
+    "v1:outage-correct": {"pk": 1},
+    "v1:billing-run-detail": {"pk": 1},
+}
+# Operator URLs a customer's request reaches with a POST only (405 to a GET tells nothing).
+OPERATOR_POST_ONLY = {
+    "outage-end",
+    "outage-correct",
+    "invoices-issue",
+    "render-missing-pdfs",
+    "close-period",
+    "v1:segment-ownership",
+    "v1:outage-end",
+    "v1:outage-correct",
+    "v1:usage-samples",
+    "v1:usage-series",
+    "v1:invoice-issue-many",
+}

@@ -1,0 +1,503 @@
+"""Exact query counts: every list of the API, every list page of the portal and a billing run's
+``bill_contracts`` cost as many queries for 2N rows as for N (N+1 regressions fail here).
+
+Each entry of ``LISTS`` names a URL pattern, who reads it and what adds rows it shows; the test
+adds N rows, reads the list once to warm what a first request loads (the session, the key), counts
+the queries of a second read, adds N more and counts again: the two must be equal, and the rows
+must show (a list that shows none of them would count nothing). ``test_every_list_is_counted``
+walks the URL resolver: an API list, or a portal page without arguments, that is neither in
+``LISTS`` nor in ``NOT_LISTS`` fails.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from billing.choices import LateKind, LateStatus
+from billing.models import BillingRun, Invoice, LateAdjustment, PeriodClose
+from billing.services.credit_notes import issue_credit_note
+from billing.services.debit_notes import bill_late_adjustment
+from billing.services.drafts import add_manual_line
+from billing.services.payments import record_payment
+from billing.services.runs import bill_contracts
+from leasing.choices import CommercialForm, GridType, ProductKind, SiteKind
+from leasing.models import FiberPair, LitCarrier, Price, Product, Site
+from leasing.models import Path as Route
+from leasing.services.capacity import light_carrier
+from leasing.services.inventory import set_path_segments
+from leasing.services.outages import record_outage
+from organisations.choices import Role
+from organisations.services import create_api_key
+
+from .billing.conftest import _sale
+from .conftest import key_client
+from .factories import CustomerFactory, UserFactory, finance_of
+from .leasing.conftest import OWNED_FROM
+from .worlds import built_once, tenant_world
+
+pytestmark = pytest.mark.django_db
+N = 3
+OCTOBER_1 = datetime.date(2026, 10, 1)
+OF_SEPTEMBER, OF_2026 = "period=2026-09", "year=2026"
+
+
+# --- the world, built once for the module -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def module_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("query-count-media")
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any, module_media: Path) -> SimpleNamespace:
+    """tests/worlds.py's, with room on the route for many more sales (a second fiber pair of
+    100 channels on each segment) and a platform admin."""
+    with built_once(django_db_blocker, module_media):
+        w = tenant_world()
+        for segment in (w.land, w.sea):
+            FiberPair.objects.create(
+                segment=segment,
+                name="FP2",
+                grid=GridType.FIXED_50,
+                band_start_slot=-2,
+                band_end_slot=398,
+            )
+        w.admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN, is_staff=True)
+        yield w
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, module_media: Path) -> None:
+    settings.MEDIA_ROOT = module_media
+
+
+_serial = itertools.count(1)
+
+
+# --- what adds rows -------------------------------------------------------------------------------
+
+
+def more_sales(w: SimpleNamespace, n: int) -> None:
+    """``n`` completed 100G leases of customer A, since 1 October: a quote, an order, a service
+    and a contract each."""
+    for _ in range(n):
+        _sale(w, w.a, w.wl100, OCTOBER_1, OCTOBER_1, term_months=12, path=w.path)
+
+
+def more_invoices(w: SimpleNamespace, n: int, *, customer: Any = None) -> None:
+    """``n`` issued invoices of customer A, each for a month of its own from 2027 (or each of
+    September 2026 to ``customer``), billed by AZT, with a line split between AZT and KTC, a
+    payment and a credit note. Issued without a PDF (rendering one takes a second; what is
+    counted here never reads it)."""
+    for _ in range(n):
+        k = next(_serial)
+        year, month = (2027 + k // 12, k % 12 + 1) if customer is None else (2026, 9)
+        invoice = Invoice.objects.create(
+            billing_party=w.azt,
+            customer=customer or w.a,
+            period=f"{year}-{month:02d}",
+            currency="USD",
+        )
+        add_manual_line(
+            invoice=invoice,
+            description="cross-connect",
+            quantity=Decimal(1),
+            unit_price=Decimal("100.00"),
+            service_date=datetime.date(year, month, 1),
+            path=w.path,
+            actor=w.finance,
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(
+            status="issued",
+            number=f"QC-{k:06d}",
+            issued_at=timezone.now(),
+            due_date=timezone.localdate() + datetime.timedelta(days=30),
+        )
+        invoice.refresh_from_db()
+        paid = {"amount": Decimal("10.00"), "received_on": w.today, "reference": f"wire {k}"}
+        record_payment(invoice=invoice, actor=w.finance, **paid)
+        issue_credit_note(
+            invoice=invoice,
+            amounts={invoice.lines.get().pk: Decimal("1.00")},
+            reason="goodwill",
+            actor=w.finance,
+        )
+
+
+def more_invoices_of_others(w: SimpleNamespace, n: int) -> None:
+    """``n`` invoices of September 2026, each to a customer of its own (one period's rows)."""
+    for _ in range(n):
+        more_invoices(w, 1, customer=CustomerFactory())
+
+
+def _late_adjustment(contract: Any, kind: str, **decided: Any) -> LateAdjustment:
+    """A late adjustment of +5.00 USD on ``contract`` in the closed October."""
+    values = {"billed_value": Decimal(1), "current_value": Decimal(2), "amount": Decimal("5.00")}
+    return LateAdjustment.objects.create(
+        contract=contract, period="2026-10", kind=kind, currency="USD", **values, **decided
+    )
+
+
+def more_debit_notes(w: SimpleNamespace, n: int) -> None:
+    """``n`` debit notes of customer A: late usage of its transit in the closed October."""
+    for _ in range(n):
+        adjustment = _late_adjustment(w.transit.contract, LateKind.USAGE)
+        bill_late_adjustment(adjustment=adjustment, reason="late", actor=finance_of(w.azt))
+
+
+def more_late_adjustments(w: SimpleNamespace, n: int) -> None:
+    """``n`` decided late adjustments of contracts AZT bills."""
+    decided = {"status": LateStatus.DISMISSED, "reason": "test", "resolved_by": "test"}
+    for _ in range(n):
+        _late_adjustment(
+            w.iru_service.contract, LateKind.OUTAGE, resolved_at=timezone.now(), **decided
+        )
+
+
+def more_closes(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        PeriodClose.objects.create(
+            billing_party=w.azt, period=f"2024-{next(_serial) % 12 + 1:02d}", closed_by="test"
+        )
+
+
+def more_runs(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        BillingRun.objects.create(period=f"2023-{next(_serial) % 12 + 1:02d}")
+
+
+def more_keys(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        create_api_key(organisation=w.a, name=f"key {next(_serial)}", created_by=w.a_user)
+
+
+def more_products(w: SimpleNamespace, n: int) -> None:
+    """``n`` products, each with a price on the path and at a site."""
+    for _ in range(n):
+        k = next(_serial)
+        product = Product.objects.create(
+            code=f"WL10-{k}",
+            name=f"10G wavelength {k}",
+            kind=ProductKind.WAVELENGTH,
+            commercial_form=CommercialForm.LEASE,
+            bandwidth_mbps=10_000,
+            spectrum_ghz=Decimal(50),
+        )
+        for place in ({"path": w.path}, {"site": w.bak}):
+            Price.objects.create(
+                product=product,
+                term_months=12,
+                valid_from=datetime.date(2026, 1, 1),
+                currency="USD",
+                mrc=Decimal("100.00"),
+                **place,
+            )
+
+
+def more_sites(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        k = next(_serial)
+        Site.objects.create(
+            code=f"S{k}", name=f"Site {k}", kind=SiteKind.POP, country="AZ", operator=w.azt
+        )
+
+
+def more_paths(w: SimpleNamespace, n: int) -> None:
+    """``n`` more paths over both segments (so more segments' owners to show)."""
+    for _ in range(n):
+        k = next(_serial)
+        path = Route.objects.create(code=f"P-{k}", name=f"Path {k}", a_site=w.bak, z_site=w.akt)
+        set_path_segments(path=path, segments=[w.land, w.sea])
+
+
+def more_segments(w: SimpleNamespace, n: int) -> None:
+    """``n`` segments Baku - Aktau, each shared 60/40 by AZT and KTC."""
+    from leasing.models import Segment
+    from leasing.services.inventory import set_segment_ownership
+
+    ends = {"a_site": w.bak, "z_site": w.akt}
+    size = {"length_km": Decimal(1), "design_capacity_gbps": 1, "medium": "terrestrial"}
+    shares = {w.azt: Decimal(60), w.ktc: Decimal(40)}
+    for _ in range(n):
+        segment = Segment.objects.create(code=f"SEG-{next(_serial)}", name="s", **ends, **size)
+        set_segment_ownership(segment=segment, valid_from=OWNED_FROM, shares=shares)
+
+
+def more_fiber_pairs(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        FiberPair.objects.create(segment=w.land, name=f"X{next(_serial)}")
+
+
+def more_carriers(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        carrier = LitCarrier.objects.create(
+            path=w.path,
+            name=f"LC{next(_serial)}",
+            operator=w.azt,
+            capacity_gbps=100,
+            spectrum_ghz=50,
+        )
+        light_carrier(carrier=carrier, start_date=datetime.date(2026, 1, 1))
+
+
+def more_outages(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        start = timezone.now() - datetime.timedelta(days=next(_serial) + 1)
+        record_outage(
+            segment=w.sea,
+            started_at=start,
+            ended_at=start + datetime.timedelta(hours=1),
+            description="cut",
+            actor=w.azt_network,
+        )
+
+
+def more_lockouts(w: SimpleNamespace, n: int) -> None:
+    for _ in range(n):
+        k = next(_serial)
+        AccessAttempt.objects.create(
+            username=f"locked{k}",
+            ip_address=f"192.0.2.{k % 250 + 1}",
+            user_agent="test",
+            get_data="",
+            post_data="",
+            http_accept="*/*",
+            path_info="/accounts/login/",
+            failures_since_start=10,
+        )
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A list read by ``viewer`` (a user of the world), whose rows ``grow`` adds."""
+
+    name: str
+    viewer: str
+    grow: Callable[[SimpleNamespace, int], None]
+    query: str = ""
+    kwargs: dict[str, Any] | None = None
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.startswith("v1:")
+
+
+def counted(grow: Callable, viewer: str, *names: str, query: str = "") -> list[Counted]:
+    return [Counted(name, viewer, grow, query) for name in names]
+
+
+LISTS = [
+    # sales: quotes, orders, services, contracts
+    *counted(more_sales, "a", "v1:quote-list", "v1:order-list", "v1:service-list"),
+    *counted(more_sales, "a", "v1:contract-list", "services", "contracts"),
+    *counted(more_sales, "a", "orders", query="state=all"),
+    *counted(more_sales, "azt_network", "v1:order-list"),
+    *counted(more_sales, "azt_network", "orders", query="state=all"),
+    # money: invoices with their payments and credit notes, debit notes, late data, runs
+    *counted(more_invoices, "a", "v1:invoice-list", "v1:payment-list", "v1:credit-note-list"),
+    *counted(more_invoices, "a", "invoices", "invoices-csv"),
+    *counted(more_invoices, "azt_finance", "v1:invoice-list", "v1:payment-list", "invoices"),
+    *counted(more_invoices, "azt_finance", "v1:credit-note-list", "billing", "aging"),
+    *counted(more_invoices_of_others, "azt_finance", "settlement", query=OF_SEPTEMBER),
+    *counted(more_invoices_of_others, "azt_finance", "revenue", "revenue-csv", query=OF_2026),
+    *counted(more_debit_notes, "a", "v1:debit-note-list"),
+    *counted(more_debit_notes, "azt_finance", "v1:debit-note-list"),
+    *counted(more_late_adjustments, "azt_finance", "v1:late-adjustment-list", "late-adjustments"),
+    *counted(more_closes, "azt_finance", "v1:period-close-list", "late-adjustments"),
+    *counted(more_runs, "azt_finance", "v1:billing-run-list", "billing"),
+    # the organisation's keys
+    *counted(more_keys, "a_session", "v1:api-key-list"),
+    *counted(more_keys, "a", "api-keys"),
+    # the network and the catalog
+    *counted(more_products, "a", "v1:product-list", "catalog"),
+    *counted(more_products, "azt_finance", "v1:price-list"),
+    *counted(more_paths, "a", "v1:path-list", "network"),
+    *counted(more_sites, "a", "v1:site-list", "network"),
+    *counted(more_segments, "a", "v1:segment-list"),
+    *counted(more_fiber_pairs, "azt_network", "v1:fiber-pair-list", "utilisation"),
+    *counted(more_paths, "azt_network", "utilisation"),
+    *counted(more_carriers, "azt_network", "v1:lit-carrier-list"),
+    *counted(more_outages, "azt_network", "v1:outage-list", "outages"),
+    # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
+    *counted(more_sites, "admin", "audit-log", query="record=Site"),
+    *counted(more_lockouts, "admin", "lockouts"),
+]
+
+# Portal pages without arguments that list nothing that grows, with why.
+NOT_LISTS: dict[str, str] = {
+    "dashboard": "counts, not rows",
+    "login": "a form",
+    "login-code": "a form",
+    "logout": "a redirect",
+    "password_reset": "a form",
+    "password_reset_done": "a message",
+    "password_reset_complete": "a message",
+    "two-factor": "the viewer's own authenticator",
+    "two-factor-setup": "the viewer's own authenticator",
+    "two-factor-recovery-codes": "a POST",
+    "two-factor-remove": "a POST",
+    "availability": "one product's answer",
+    "quote-new": "a form",
+    "usage-upload": "a form",
+    "invoices-issue": "a POST",
+    "render-missing-pdfs": "a POST",
+    "close-period": "a POST",
+    "api-schema": "the schema",
+    "api-docs": "the documentation page",
+    "admin/login/": "a redirect to the login",
+}
+
+
+def _routes() -> list[tuple[str, str, Any]]:
+    """(key, route, callback) of every URL pattern but the Django admin's."""
+    found = []
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str) -> None:
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(n for n in (namespace, pattern.namespace) if n)
+                if inner.split(":")[0] != "admin":
+                    walk(pattern, route, inner)
+            elif isinstance(pattern, URLPattern):
+                name = ":".join(n for n in (namespace, pattern.name) if n) if pattern.name else ""
+                found.append((name or route, route, pattern.callback))
+
+    walk(get_resolver(), "", "")
+    return found
+
+
+def test_every_list_is_counted():
+    """An API list (a viewset's ``list``) or a portal page without arguments that is not in
+    ``LISTS`` fails: count its queries here, or say in ``NOT_LISTS`` why it lists nothing."""
+    counted = {entry.name for entry in LISTS}
+    api_lists = {
+        key
+        for key, _, callback in _routes()
+        if "list" in (getattr(callback, "actions", None) or {}).values()
+    }
+    pages = {
+        key
+        for key, route, _ in _routes()
+        if not key.startswith("v1:") and "<" not in route and "(?P" not in route
+    }
+    assert not api_lists - counted, f"API lists without a query count: {api_lists - counted}"
+    uncounted = pages - counted - set(NOT_LISTS)
+    assert not uncounted, f"portal pages neither counted nor in NOT_LISTS: {sorted(uncounted)}"
+    stale = (counted | set(NOT_LISTS)) - {key for key, _, _ in _routes()}
+    assert not stale, f"entries for URLs that no longer exist: {stale}"
+
+
+def _client(w: SimpleNamespace, viewer: str, is_api: bool) -> Any:
+    users = {
+        "a": w.a_user,
+        "a_session": w.a_user,
+        "azt_finance": w.finance,
+        "azt_network": w.azt_network,
+        "admin": w.admin,
+    }
+    user = users[viewer]
+    if is_api and viewer != "a_session":
+        return key_client(user.organisation, user.role)[0]
+    client = APIClient() if is_api else Client()
+    client.force_login(user)
+    return client
+
+
+def _counted_queries(client: Any, url: str) -> tuple[list[str], bytes]:
+    """The queries of reading ``url``, and what it answered."""
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+        if getattr(response, "streaming", False):
+            content = b"".join(response.streaming_content)
+        else:
+            content = response.content
+    assert response.status_code == 200, (url, response.status_code)
+    # An API key's ``last_used_at`` is written at most once a minute: not the list's cost.
+    queries = [q["sql"] for q in context.captured_queries if "organisations_apikey" not in q["sql"]]
+    # A form's CSRF token differs on every page: not what the page shows.
+    return queries, re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content)
+
+
+def _rows(client: Any, url: str, entry: Counted) -> int | None:
+    if not entry.is_api:
+        return None
+    return client.get(url).json()["count"]
+
+
+def _differ(few: list[str], many: list[str]) -> str:
+    return "\n".join(
+        [f"{len(few)} queries for N rows:", *few, "", f"{len(many)} queries for 2N rows:", *many]
+    )
+
+
+@pytest.mark.parametrize(
+    "entry", LISTS, ids=[f"{e.name}-{e.viewer}-{e.grow.__name__}" for e in LISTS]
+)
+def test_a_list_costs_the_same_queries_for_n_and_2n_rows(world, entry):
+    client = _client(world, entry.viewer, entry.is_api)
+    url = reverse(entry.name, kwargs=entry.kwargs)
+    if entry.query:
+        url += f"?{entry.query}"
+    entry.grow(world, N)
+    rows_n = _rows(client, url, entry)
+    _counted_queries(client, url)  # warm: the session, the key, the content types
+    few, shown_n = _counted_queries(client, url)
+    entry.grow(world, N)
+    rows_2n = _rows(client, url, entry)
+    many, shown_2n = _counted_queries(client, url)
+    # The rows added show: more of them in the API's count, another page in the portal (longer,
+    # or for the reports that sum them, other figures).
+    if entry.is_api:
+        assert rows_2n > rows_n, (rows_n, rows_2n)
+    else:
+        assert shown_2n != shown_n, "the page shows none of the rows added"
+    assert len(few) == len(many), _differ(few, many)
+
+
+def test_bill_contracts_costs_the_same_queries_for_n_and_2n_contracts(world):
+    """A billing run rates contracts in chunks; a chunk of 2N contracts costs what one of N
+    does (each measured on its own, then rolled back)."""
+
+    def billed(contract_ids: list[int]) -> list[str]:
+        with transaction.atomic():
+            run = BillingRun.objects.create(period="2026-11")
+            with CaptureQueriesContext(connection) as context:
+                lines = bill_contracts(run=run, contract_ids=contract_ids)
+            assert lines > 0
+            transaction.set_rollback(True)
+        return [q["sql"] for q in context.captured_queries]
+
+    def contracts() -> list[int]:
+        from leasing.models import Contract
+
+        return list(Contract.objects.filter(customer=world.a).values_list("pk", flat=True))
+
+    more_sales(world, N)
+    base = contracts()
+    few = billed(base)
+    more_sales(world, N)
+    many = billed(contracts())
+    assert len(contracts()) == len(base) + N
+    assert len(few) == len(many), _differ(few, many)

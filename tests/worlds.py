@@ -1,0 +1,127 @@
+"""Worlds built once per test module: many tests read the same objects, so the module builds
+them once in a transaction that is rolled back when the module is done. Each test still runs in
+a savepoint of its own (pytest-django's ``db``), so what a test changes is undone after it.
+
+``tenant_world`` is the world of the tenant-isolation and query-count harnesses: customer A
+owns one of every tenant resource (quote, orders, services with usage, contracts, invoices with
+payments and credit notes, a debit note, late adjustments, API keys), customer B owns its own,
+and a third operator, party to none of A's sales, has finance and network staff.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+from django.db import transaction
+from django.test import TestCase, override_settings
+
+from tcfo_portal.celery import app as celery_app
+
+SHARED_SETTINGS = {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}
+
+
+@contextmanager
+def built_once(django_db_blocker: object, media_root: Path) -> Iterator[None]:
+    """Open the database for a module's world, with what the function-scoped fixtures of
+    tests/conftest.py give a test (tasks in-process, a media folder, fast password hashing);
+    roll everything back at the end."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(MEDIA_ROOT=media_root, **SHARED_SETTINGS),
+            transaction.atomic(),
+        ):
+            yield
+            transaction.set_rollback(True)
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def _capture(**kwargs: object) -> object:
+    return TestCase.captureOnCommitCallbacks(**kwargs)
+
+
+def tenant_world() -> SimpleNamespace:
+    """The golden October (tests/billing/conftest.py) issued, then more of customer A's.
+
+    - ``a`` (``net.customer``): transit since January with October usage, an IRU; its October
+      invoice issued with its PDF, a payment, a credit note and a debit note (late usage of
+      the transit, billed after October was closed); an open late adjustment; a quote not yet
+      ordered, a submitted order; an API key;
+    - ``b`` (``net.domestic``): a lease, its own invoice, users and keys;
+    - ``third``: an operator party to none of A's sales, with finance and network staff.
+    """
+    from billing.choices import LateKind
+    from billing.models import LateAdjustment
+    from billing.services.closing import close_period
+    from billing.services.credit_notes import issue_credit_note
+    from billing.services.debit_notes import bill_late_adjustment
+    from billing.services.payments import record_payment
+    from leasing.services.contracts import store_order_form
+    from leasing.services.orders import create_quote, place_order
+    from organisations.choices import Role
+    from organisations.services import create_api_key
+
+    from .billing.conftest import add_october, add_transit, issue_october
+    from .factories import OperatorFactory, UserFactory, finance_of
+    from .leasing.conftest import START, add_sales, build_net
+
+    net = issue_october(add_october(add_transit(add_sales(build_net()))), _capture)
+    net.a, net.b = net.customer, net.domestic
+    net.a_invoice, net.b_invoice = net.foreign_invoice, net.invoice
+    net.a_user, net.b_user = net.buyer, UserFactory(organisation=net.b, role=Role.CUSTOMER_ADMIN)
+    net.third = OperatorFactory(name="Third")
+    net.third_finance = UserFactory(organisation=net.third, role=Role.OPERATOR_FINANCE)
+    net.third_network = UserFactory(organisation=net.third, role=Role.OPERATOR_NETWORK)
+    net.azt_network = net.noc
+
+    with _capture(execute=True):
+        line = net.a_invoice.lines.order_by("pk").first()
+        net.a_payment = record_payment(
+            invoice=net.a_invoice,
+            amount=Decimal("100.00"),
+            received_on=net.today,
+            reference="wire 1",
+            actor=net.finance,
+        )
+        net.a_credit_note = issue_credit_note(
+            invoice=net.a_invoice,
+            amounts={line.pk: Decimal("10.00")},
+            reason="goodwill",
+            actor=net.finance,
+        )
+        net.closing = close_period(
+            period="2026-10", billing_party=net.azt, actor=finance_of(net.azt)
+        )
+        late = {"period": "2026-10", "kind": LateKind.USAGE, "currency": "USD"}
+        billed = LateAdjustment.objects.create(
+            contract=net.transit.contract,
+            billed_value=Decimal(2_000_000_000),
+            current_value=Decimal(2_100_000_000),
+            amount=Decimal("60.00"),
+            **late,
+        )
+        net.a_debit_note = bill_late_adjustment(
+            adjustment=billed, reason="Collector was down", actor=finance_of(net.azt)
+        )
+        net.a_late = LateAdjustment.objects.create(
+            contract=net.iru_service.contract,
+            billed_value=Decimal("99.5"),
+            current_value=Decimal("100"),
+            amount=Decimal("25.00"),
+            **{**late, "kind": LateKind.OUTAGE},
+        )
+        sale = {"customer": net.a, "product": net.wl100, "term_months": 12, "path": net.path}
+        net.a_quote = create_quote(start_date=START + datetime.timedelta(days=30), **sale, by="t")
+        net.a_order = place_order(quote=create_quote(start_date=START, **sale, by="t"), by="t")
+    store_order_form(contract=net.transit.contract)
+    net.a_key, _ = create_api_key(organisation=net.a, name="A's key", created_by=net.a_user)
+    net.b_key, _ = create_api_key(organisation=net.b, name="B's key", created_by=net.b_user)
+    return net
