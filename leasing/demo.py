@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 
 from .choices import (
@@ -256,7 +257,7 @@ def _load_sales(products: dict, paths: dict, sites: dict) -> None:
 
     A sale already made (its quote carries the sale's reference) is left as it is.
     """
-    customers = {o.name: o for o in Organisation.objects.filter(kind="customer")}
+    customers = {o.name: o for o in Organisation.objects.filter(kind=OrganisationKind.CUSTOMER)}
     for reference, customer, product_code, place, start, held in SALES:
         if Quote.objects.filter(created_by=reference).exists():
             continue

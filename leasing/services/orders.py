@@ -31,7 +31,7 @@ from ..choices import (
     CommercialForm,
     NoteVisibility,
     OrderState,
-    ProductKind,
+    P95Rule,
     ServiceStatus,
 )
 from ..exceptions import CapacityUnavailable, HoldLimitReached, NotSellable
@@ -426,7 +426,7 @@ def _create_contract(*, order: Order, service: Service) -> Contract:
         iru_price=quote.iru_price,
         om_percent=quote.om_percent,
         auto_renew=quote.product.commercial_form != CommercialForm.IRU,
-        p95_rule="greater_of" if quote.product.kind == ProductKind.TRANSIT else "",
+        p95_rule=P95Rule.GREATER_OF if quote.product.is_transit else "",
     )
     SlaCreditTier.objects.bulk_create(
         SlaCreditTier(contract=contract, availability_below=below, credit_percent=credit)
