@@ -6,8 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from organisations.choices import OrganisationKind
-from organisations.models import Organisation
+from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
@@ -92,7 +91,7 @@ def _note_visibility() -> forms.TypedChoiceField:
 
 class AcknowledgeForm(forms.Form):
     billing_party = forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True),
+        queryset=consortium_operators(),
         required=False,
         help_text="Leave empty to keep the current billing party.",
     )

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.access import has_capability
-from organisations.choices import Capability, OrganisationKind
-from organisations.models import Organisation
+from organisations.choices import Capability
+from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNullChoiceField
 
 from ..choices import NoteVisibility, OrderState, P95Rule
@@ -140,7 +140,7 @@ class OrderSerializer(serializers.ModelSerializer):
         return service.circuit_id if service else None
 
 
-operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
+operators = consortium_operators()
 
 
 def _note_visibility() -> serializers.ChoiceField:

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.access import is_platform_admin
-from organisations.choices import OrganisationKind
 from organisations.models import Organisation
+from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, NestedCodeField
 
 from ..models import (
@@ -59,7 +59,7 @@ def _own_operator(serializer: serializers.Serializer, operator: Organisation) ->
     return operator
 
 
-operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
+operators = consortium_operators()
 
 
 class SiteRefSerializer(serializers.ModelSerializer):

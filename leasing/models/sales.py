@@ -9,12 +9,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from organisations.choices import OrganisationKind
 from tcfo_portal.money import Money
 
 from ..choices import CommercialForm, NoteVisibility, OrderState, P95Rule, ServiceStatus
-
-OPERATORS_ONLY = {"kind": OrganisationKind.OPERATOR}
+from .network import OPERATORS_ONLY
 
 
 class MoneyFieldsMixin:
