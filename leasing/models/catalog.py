@@ -81,7 +81,27 @@ AMOUNT_FIELDS = (
 )
 
 
-class Price(models.Model):
+class PriceTerms:
+    """What a price book line, a quote and a contract each hold of a price: ``currency`` and
+    the six amounts of ``AMOUNT_FIELDS`` (those a product's commercial form does not use are
+    empty). A quote copies them from the price book and a contract from its quote, through
+    ``price_terms``, so a seventh amount is added in one place."""
+
+    AMOUNT_FIELDS = AMOUNT_FIELDS
+
+    def price_terms(self) -> dict[str, str | Decimal | None]:
+        """The currency and the six amounts, as keyword arguments for another holder."""
+        return {
+            "currency": self.currency,
+            **{name: getattr(self, name) for name in AMOUNT_FIELDS},
+        }
+
+    def money(self, field: str) -> Money | None:
+        value: Decimal | None = getattr(self, field)
+        return None if value is None else Money(value, self.currency)
+
+
+class Price(PriceTerms, models.Model):
     """One line of the price book: a product on a path (transit: at a site) for a term.
 
     Valid from ``valid_from`` until the day before ``valid_to`` (open-ended when empty); two prices
@@ -117,7 +137,6 @@ class Price(models.Model):
         "annual O&M %", max_digits=5, decimal_places=2, null=True, blank=True
     )
 
-    AMOUNT_FIELDS = AMOUNT_FIELDS
     REQUIRED_BY_FORM = {
         CommercialForm.LEASE: ("mrc", "nrc"),
         CommercialForm.USAGE: ("commit_price_per_mbps", "burst_price_per_mbps"),
@@ -211,7 +230,3 @@ class Price(models.Model):
         if form == CommercialForm.IRU:
             return f"{self.money('iru_price')} + {self.om_percent.normalize():f}% O&M a year"
         return f"{self.money('mrc')} a month + {self.money('nrc')} once"
-
-    def money(self, field: str) -> Money | None:
-        value: Decimal | None = getattr(self, field)
-        return None if value is None else Money(value, self.currency)

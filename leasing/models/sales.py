@@ -9,19 +9,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tcfo_portal.money import Money
-
 from ..choices import CommercialForm, NoteVisibility, OrderState, P95Rule, ServiceStatus
+from .catalog import PriceTerms
 from .network import OPERATORS_ONLY
 
-
-class MoneyFieldsMixin:
-    def money(self, field: str) -> Money | None:
-        value: Decimal | None = getattr(self, field)
-        return None if value is None else Money(value, self.currency)
+# Migration 0003 names the base of Quote and Contract by this name.
+MoneyFieldsMixin = PriceTerms
 
 
-class Quote(MoneyFieldsMixin, models.Model):
+class Quote(PriceTerms, models.Model):
     """A priced offer, valid until a date. Its prices are copied from the price book when it is
     made and never change afterwards, whatever the price book does later."""
 
@@ -208,7 +204,7 @@ class Service(models.Model):
         )
 
 
-class Contract(MoneyFieldsMixin, models.Model):
+class Contract(PriceTerms, models.Model):
     """The commercial terms of a service, fixed when the order completes."""
 
     service = models.OneToOneField(Service, on_delete=models.PROTECT, related_name="contract")
