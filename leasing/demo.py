@@ -262,14 +262,15 @@ def _load_sales(products: dict, paths: dict, sites: dict) -> None:
         if Quote.objects.filter(created_by=reference).exists():
             continue
         product = products[product_code]
+        path, site = product.sold_at(path=paths.get(place), site=sites.get(place))
         quote = create_quote(
             customer=customers[customer],
             product=product,
             term_months=36 if product.commercial_form != CommercialForm.IRU else 180,
             start_date=start,
             by=reference,
-            path=None if product.is_transit else paths[place],
-            site=sites[place] if product.is_transit else None,
+            path=path,
+            site=site,
             commit_mbps=2_000 if product.is_transit else None,
             backdated=True,
         )

@@ -10,6 +10,7 @@ from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
+from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
 
 
@@ -55,10 +56,13 @@ class AvailabilityForm(ProductPlaceForm):
         product = data.get("product")
         if product is None:
             return data
-        if product.is_transit and not data.get("site"):
-            self.add_error("site", "IP transit is sold at a PoP: choose one.")
-        if not product.is_transit and not data.get("path"):
-            self.add_error("path", f"{product.name} is sold on a path: choose one.")
+        try:
+            data["path"], data["site"] = product.sold_at(
+                path=data.get("path"), site=data.get("site")
+            )
+        except NotSellable as error:
+            for field, messages in error.errors.items():
+                self.add_error(field, messages)
         return data
 
 

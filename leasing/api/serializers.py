@@ -13,6 +13,7 @@ from organisations.models import Organisation
 from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, NestedCodeField
 
+from ..exceptions import NotSellable
 from ..models import (
     FiberPair,
     LitCarrier,
@@ -339,10 +340,12 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         product: Product = attrs["product"]
-        if product.is_transit and "site" not in attrs:
-            raise serializers.ValidationError({"site": ["IP transit is sold at a site (PoP)."]})
-        if not product.is_transit and "path" not in attrs:
-            raise serializers.ValidationError({"path": [f"{product.code} is sold on a path."]})
+        try:
+            attrs["path"], attrs["site"] = product.sold_at(
+                path=attrs.get("path"), site=attrs.get("site")
+            )
+        except NotSellable as error:
+            raise serializers.ValidationError(error.errors) from None
         attrs.setdefault("start_date", timezone.localdate())
         if attrs["start_date"] < datetime.date(2000, 1, 1):
             raise serializers.ValidationError({"start_date": ["Give a date from 2000 on."]})

@@ -261,8 +261,7 @@ class AvailabilityView(APIView):
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         product: Product = query.validated_data["product"]
-        path = query.validated_data.get("path") if not product.is_transit else None
-        site = query.validated_data.get("site") if product.is_transit else None
+        path, site = query.validated_data["path"], query.validated_data["site"]
         start_date = query.validated_data["start_date"]
         availability = check_availability(
             product=product, path=path, site=site, start_date=start_date

@@ -12,7 +12,10 @@ from organisations.models import currency_code_validator
 from tcfo_portal.money import Money
 
 from ..choices import IRU_TERMS, LEASE_TERMS, CommercialForm, ProductKind
+from ..exceptions import NotSellable
 from .network import Path, Site, code_validator
+
+TRANSIT_AT_A_SITE = "IP transit is sold at a PoP: choose one."
 
 
 class Product(models.Model):
@@ -65,6 +68,26 @@ class Product(models.Model):
     @property
     def is_transit(self) -> bool:
         return self.kind == ProductKind.TRANSIT
+
+    @property
+    def place_field(self) -> str:
+        """Where the product is sold: ``"site"`` for IP transit (a port at a PoP), ``"path"``
+        for everything else (capacity along a route). The one home of that rule."""
+        return "site" if self.is_transit else "path"
+
+    def sold_at(self, *, path: Path | None, site: Site | None) -> tuple[Path | None, Site | None]:
+        """``(path, site)`` to sell this product at, the one it is not sold on set to None.
+
+        Raises ``NotSellable`` (400) naming the field (``site`` or ``path``) when the place it
+        is sold at is missing; forms, serializers and services all ask here."""
+        if self.place_field == "site":
+            if site is None:
+                raise NotSellable(TRANSIT_AT_A_SITE, errors={"site": [TRANSIT_AT_A_SITE]})
+            return None, site
+        if path is None:
+            message = f"{self.code} is sold on a path: choose one."
+            raise NotSellable(message, errors={"path": [message]})
+        return path, None
 
     @property
     def allowed_terms(self) -> tuple[int, ...]:
@@ -184,9 +207,10 @@ class Price(PriceTerms, models.Model):
         if not self.product_id:
             return
         product = self.product
-        if product.is_transit and (self.site_id is None or self.path_id is not None):
+        # A price is for exactly the place the product is sold at (``Product.place_field``).
+        if product.place_field == "site" and (self.site_id is None or self.path_id is not None):
             errors["site"] = "IP transit is priced at a site (PoP), not on a path."
-        if not product.is_transit and (self.path_id is None or self.site_id is not None):
+        if product.place_field == "path" and (self.path_id is None or self.site_id is not None):
             errors["path"] = f"A {product.get_kind_display().lower()} is priced on a path."
         if self.term_months and self.term_months not in product.allowed_terms:
             terms = ", ".join(str(t) for t in product.allowed_terms)

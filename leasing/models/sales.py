@@ -67,7 +67,7 @@ class Quote(PriceTerms, models.Model):
 
     @property
     def place(self) -> object:
-        return self.site if self.product.is_transit else self.path
+        return getattr(self, self.product.place_field)
 
     @property
     def is_expired(self) -> bool:

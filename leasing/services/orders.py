@@ -101,19 +101,15 @@ def create_quote(
             "The start date is too far ahead.",
             errors={"start_date": [f"At most {settings.TCFO_SALES_HORIZON_DAYS} days ahead."]},
         )
+    path, site = product.sold_at(path=path, site=site)
     if product.is_transit:
-        if site is None:
-            raise NotSellable("IP transit is sold at a site.", errors={"site": ["Required."]})
-        path = None
         if not commit_mbps or commit_mbps > product.bandwidth_mbps:
             raise NotSellable(
                 "Give the committed rate in Mbit/s, up to the port speed.",
                 errors={"commit_mbps": [f"From 1 to {product.bandwidth_mbps}."]},
             )
     else:
-        if path is None:
-            raise NotSellable(f"{product.code} is sold on a path.", errors={"path": ["Required."]})
-        site, commit_mbps = None, None
+        commit_mbps = None
     if term_months not in product.allowed_terms:
         terms = ", ".join(str(t) for t in product.allowed_terms)
         raise NotSellable(
@@ -144,7 +140,8 @@ def create_quote(
 
 def default_billing_party(quote: Quote) -> Organisation:
     """The operator owning the A end (transit: the PoP) sells unless an operator changes it."""
-    site = quote.site if quote.product.is_transit else quote.path.a_site
+    # A quote holds only the place its product is sold at (``Product.sold_at``).
+    site = quote.site or quote.path.a_site
     return site.operator
 
 
