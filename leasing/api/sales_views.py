@@ -17,6 +17,7 @@ from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_respons
 from tcfo_portal.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 
 from ..choices import OrderState
+from ..constants import CIRCUIT_ID_PATTERN
 from ..models import Contract, Order, Quote, Service
 from ..selectors import assignment_prefetches, order_history, orders_with_terms
 from ..services import orders as sales
@@ -200,7 +201,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = s.ServiceSerializer
     lookup_field = "circuit_id"
-    lookup_value_regex = r"TCFO-[A-Z0-9-]{1,58}"
+    lookup_value_regex = CIRCUIT_ID_PATTERN
     required_capability = {
         "list": Capability.VIEW_OWN_SERVICES,
         "retrieve": Capability.VIEW_OWN_SERVICES,

@@ -19,6 +19,7 @@ from organisations.choices import Capability
 from tcfo_portal.api.idempotency import idempotent
 
 from ..choices import ProductKind
+from ..constants import CODE_PATTERN
 from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
 from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
 from ..services.capacity import check_availability, light_carrier
@@ -55,7 +56,7 @@ class InventoryViewSet(viewsets.ModelViewSet):
     ``write_capability`` and only where ``organisations.access.editable_by`` allows."""
 
     lookup_field = "code"
-    lookup_value_regex = r"[A-Z0-9][A-Z0-9-]{1,31}"
+    lookup_value_regex = CODE_PATTERN
     read_capability = Capability.VIEW_CATALOG
     write_capability = Capability.MANAGE_INVENTORY
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]

@@ -12,6 +12,7 @@ from organisations.models import currency_code_validator
 from tcfo_portal.money import Money
 
 from ..choices import IRU_TERMS, LEASE_TERMS, CommercialForm, ProductKind
+from ..constants import CODE_MAX_LENGTH
 from ..exceptions import NotSellable
 from .network import Path, Site, code_validator
 
@@ -26,7 +27,7 @@ class Product(models.Model):
     - transit: a port of ``bandwidth_mbps`` at a PoP.
     """
 
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, unique=True, validators=[code_validator])
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=ProductKind.choices)
     commercial_form = models.CharField(max_length=8, choices=CommercialForm.choices)

@@ -34,6 +34,7 @@ from ..choices import (
     P95Rule,
     ServiceStatus,
 )
+from ..constants import circuit_id
 from ..exceptions import CapacityUnavailable, HoldLimitReached, NotSellable
 from ..models import (
     CapacityAllocation,
@@ -364,7 +365,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
         allocation=allocation,
         activated_on=ready_for_service_date,
     )
-    service.circuit_id = f"TCFO-{quote.product.code}-{service.pk:06d}"
+    service.circuit_id = circuit_id(quote.product.code, service.pk)
     service.save(update_fields=["circuit_id"])
     contract = _create_contract(order=order, service=service)
     order_lifecycle.move(
