@@ -10,6 +10,7 @@ from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
+from .constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
 
@@ -99,13 +100,13 @@ class AcknowledgeForm(forms.Form):
         required=False,
         help_text="Leave empty to keep the current billing party.",
     )
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
     note_visibility = _note_visibility()
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The customer reads it.",
     )
@@ -114,13 +115,13 @@ class ReasonForm(forms.Form):
 class ProvisionForm(forms.Form):
     start = forms.IntegerField(
         required=False,
-        min_value=-10_000,
-        max_value=10_000,
+        min_value=-UNIT_BOUND,
+        max_value=UNIT_BOUND,
         label="Move capacity to start at unit",
         help_text="Spectrum slot (0 = 193.1 THz), tributary slot or port; empty keeps it.",
     )
     ready_for_service_date = forms.DateField(required=False, widget=DateInput())
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
     note_visibility = _note_visibility()
 
 

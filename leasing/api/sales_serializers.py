@@ -9,6 +9,7 @@ from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNullChoiceField
 
 from ..choices import NoteVisibility, OrderState, P95Rule
+from ..constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
 from ..selectors import allocation_assignment
 from .serializers import PriceTermsSerializer
@@ -158,25 +159,29 @@ class AcknowledgeSerializer(serializers.Serializer):
         required=False,
         help_text="Default: the A end's owner.",
     )
-    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
+    )
     note_visibility = _note_visibility()
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=2000, help_text="Why; the customer reads it (the order's reason)."
+        max_length=NOTE_MAX_LENGTH, help_text="Why; the customer reads it (the order's reason)."
     )
 
 
 class ProvisionSerializer(serializers.Serializer):
     start = serializers.IntegerField(
         required=False,
-        min_value=-10_000,
-        max_value=10_000,
+        min_value=-UNIT_BOUND,
+        max_value=UNIT_BOUND,
         help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, port).",
     )
     ready_for_service_date = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
+    )
     note_visibility = _note_visibility()
 
 

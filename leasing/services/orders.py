@@ -34,7 +34,7 @@ from ..choices import (
     P95Rule,
     ServiceStatus,
 )
-from ..constants import circuit_id
+from ..constants import UNIT_BOUND, circuit_id
 from ..exceptions import CapacityUnavailable, HoldLimitReached, NotSellable
 from ..models import (
     CapacityAllocation,
@@ -303,7 +303,13 @@ def fail_order(*, order: Order, by: str, reason: str) -> Order:
 
 @transaction.atomic
 def reassign_capacity(*, order: Order, start: int) -> CapacityAllocation:
-    """Move an open order's capacity to start at unit ``start`` on every hop."""
+    """Move an open order's capacity to start at unit ``start`` on every hop (a unit within
+    ``UNIT_BOUND`` of 0; ``CapacityUnavailable`` when it is not free there)."""
+    if not -UNIT_BOUND <= start <= UNIT_BOUND:
+        raise DomainError(
+            f"Unit {start} lies outside every band.",
+            errors={"start": [f"From {-UNIT_BOUND} to {UNIT_BOUND}."]},
+        )
     order = order_lifecycle.lock(order)
     if order.state not in OPEN_ORDER_STATES:
         raise DomainError("Only an open order's capacity can be moved.")
@@ -327,8 +333,12 @@ def start_provisioning(
     note: str = "",
     note_visibility: str = NoteVisibility.INTERNAL,
 ) -> Order:
-    """Network staff take up the order: optionally move its capacity, plan the RFS date.
-    ``note`` is internal unless ``note_visibility`` gives it to the customer."""
+    """Network staff take up the order: optionally move its capacity (``reassign_capacity``),
+    plan the RFS date (from the quoted start, within the sales horizon). ``note`` is internal
+    unless ``note_visibility`` gives it to the customer. The one validation of a provisioning,
+    whoever calls: the portal's ``ProvisionForm`` and the API's ``ProvisionSerializer`` only
+    parse what is sent (with the bounds of ``leasing.constants``); every refusal is a
+    ``DomainError`` naming the field."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.IN_PROGRESS)
     if ready_for_service_date is not None:
