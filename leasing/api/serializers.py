@@ -203,12 +203,7 @@ PRICE_FIELDS = [
     "valid_from",
     "valid_to",
     "currency",
-    "mrc",
-    "nrc",
-    "commit_price_per_mbps",
-    "burst_price_per_mbps",
-    "iru_price",
-    "om_percent",
+    *Price.AMOUNT_FIELDS,
 ]
 
 
