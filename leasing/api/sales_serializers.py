@@ -10,7 +10,17 @@ from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNu
 
 from ..choices import NoteVisibility, OrderState, P95Rule
 from ..constants import NOTE_MAX_LENGTH, UNIT_BOUND
-from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
+from ..models import (
+    Contract,
+    Order,
+    OrderTransition,
+    Path,
+    Product,
+    Quote,
+    Service,
+    ServiceTransition,
+    Site,
+)
 from ..selectors import allocation_assignment
 from .serializers import PriceTermsSerializer
 
@@ -208,6 +218,26 @@ class ServiceSerializer(serializers.ModelSerializer):
             "terminated_on",
             "contract",
         ]
+        read_only_fields = fields
+
+
+class ServiceTransitionSerializer(serializers.ModelSerializer):
+    """One step of a service's life: the action, who took it, when, from which status to which,
+    and (a termination) the first day without service."""
+
+    class Meta:
+        model = ServiceTransition
+        fields = ["action", "from_status", "to_status", "by", "effective_on", "at"]
+        read_only_fields = fields
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    """A service with its history (the list leaves the history out)."""
+
+    history = ServiceTransitionSerializer(source="transitions", many=True, read_only=True)
+
+    class Meta(ServiceSerializer.Meta):
+        fields = [*ServiceSerializer.Meta.fields, "history"]
         read_only_fields = fields
 
 

@@ -212,28 +212,35 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[Service]:
         queryset = Service.objects.select_related("product", "path", "site", "customer", "contract")
+        if self.action != "list":
+            queryset = queryset.prefetch_related("transitions")
         return _detail_queryset(queryset, self.request)
 
-    def _answer(self, service: Service) -> Response:
-        return Response(s.ServiceSerializer(self.get_queryset().get(pk=service.pk)).data)
+    def get_serializer_class(self) -> type[s.ServiceSerializer]:
+        return s.ServiceSerializer if self.action == "list" else s.ServiceDetailSerializer
 
-    @extend_schema(request=None, responses=s.ServiceSerializer)
+    def _answer(self, service: Service) -> Response:
+        return Response(s.ServiceDetailSerializer(self.get_queryset().get(pk=service.pk)).data)
+
+    @extend_schema(request=None, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, circuit_id: str | None = None) -> Response:
-        return self._answer(sales.suspend_service(service=self.get_object()))
+        return self._answer(sales.suspend_service(service=self.get_object(), actor=request.user))
 
-    @extend_schema(request=None, responses=s.ServiceSerializer)
+    @extend_schema(request=None, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, circuit_id: str | None = None) -> Response:
-        return self._answer(sales.resume_service(service=self.get_object()))
+        return self._answer(sales.resume_service(service=self.get_object(), actor=request.user))
 
-    @extend_schema(request=s.TerminateSerializer, responses=s.ServiceSerializer)
+    @extend_schema(request=s.TerminateSerializer, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, circuit_id: str | None = None) -> Response:
         service = self.get_object()
         body = s.TerminateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(sales.terminate_service(service=service, **body.validated_data))
+        return self._answer(
+            sales.terminate_service(service=service, actor=request.user, **body.validated_data)
+        )
 
 
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -9,7 +9,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..choices import CommercialForm, NoteVisibility, OrderState, P95Rule, ServiceStatus
+from ..choices import (
+    CommercialForm,
+    NoteVisibility,
+    OrderState,
+    P95Rule,
+    ServiceAction,
+    ServiceStatus,
+)
 from .catalog import PriceTerms
 from .network import OPERATORS_ONLY
 
@@ -202,6 +209,28 @@ class Service(models.Model):
             start_ref="activated_on",
             end_ref="terminated_on",
         )
+
+
+class ServiceTransition(models.Model):
+    """One step of a service's life: who took which action, from which status to which, when,
+    and (a termination) from which day it counts. Written only by ``leasing.service_lifecycle``."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=16, choices=ServiceAction.choices)
+    from_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
+    to_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
+    by = models.CharField(max_length=150, help_text="A user, an API key or a job.")
+    note = models.TextField(blank=True)
+    effective_on = models.DateField(
+        null=True, blank=True, help_text="A termination: the first day without service."
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["service", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} ({self.action}) by {self.by}"
 
 
 class Contract(PriceTerms, models.Model):

@@ -19,12 +19,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from organisations.access import Actor
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.money import Money
 from tcfo_portal.queue import after_commit
 
-from .. import order_lifecycle
+from .. import order_lifecycle, service_lifecycle
 from ..choices import (
     OPEN_ORDER_STATES,
     AllocationStatus,
@@ -32,6 +33,7 @@ from ..choices import (
     NoteVisibility,
     OrderState,
     P95Rule,
+    ServiceAction,
     ServiceStatus,
 )
 from ..constants import UNIT_BOUND, circuit_id
@@ -479,42 +481,39 @@ def expire_unacknowledged_orders(*, at: datetime.datetime | None = None) -> int:
 
 
 # --- services -------------------------------------------------------------------------------------
-
-
-def _lock_service(service: Service) -> Service:
-    return Service.objects.select_for_update().select_related("allocation").get(pk=service.pk)
-
-
-@transaction.atomic
-def suspend_service(*, service: Service) -> Service:
-    """Stop the service for a while (e.g. unpaid); its capacity stays reserved."""
-    service = _lock_service(service)
-    if service.status != ServiceStatus.ACTIVE:
-        raise DomainError(f"Only an active service can be suspended; this one is {service.status}.")
-    service.status = ServiceStatus.SUSPENDED
-    service.save(update_fields=["status"])
-    return service
+# Every step goes through ``service_lifecycle.move``: it refuses an actor without the capability
+# and a step the status does not allow, and records who took it.
 
 
 @transaction.atomic
-def resume_service(*, service: Service) -> Service:
-    service = _lock_service(service)
-    if service.status != ServiceStatus.SUSPENDED:
-        raise DomainError("Only a suspended service can be resumed.")
-    service.status = ServiceStatus.ACTIVE
-    service.save(update_fields=["status"])
-    return service
+def suspend_service(*, service: Service, actor: Actor | None) -> Service:
+    """Stop the service for a while (e.g. unpaid); its capacity stays reserved.
+
+    Raises ``NotPermitted`` (403) unless ``actor`` works services, ``InvalidTransition`` (409)
+    unless the service is active."""
+    service = service_lifecycle.lock(service)
+    return service_lifecycle.move(service, ServiceAction.SUSPEND, actor=actor)
 
 
 @transaction.atomic
-def terminate_service(*, service: Service, on: datetime.date) -> Service:
+def resume_service(*, service: Service, actor: Actor | None) -> Service:
+    """Run a suspended service again. Raises as ``suspend_service`` does."""
+    service = service_lifecycle.lock(service)
+    return service_lifecycle.move(service, ServiceAction.RESUME, actor=actor)
+
+
+@transaction.atomic
+def terminate_service(*, service: Service, on: datetime.date, actor: Actor | None) -> Service:
     """End the service on ``on``: its capacity is free from that day, sellable again. Today is
-    the billing party's (its months are billed in its time zone)."""
-    service = _lock_service(service)
+    the billing party's (its months are billed in its time zone); ending today terminates the
+    service at once, a later day leaves that to ``close_ended_services``.
+
+    Raises ``NotPermitted`` (403), ``InvalidTransition`` (409) when an end is set already, and
+    ``DomainError`` naming ``on`` for a day in the past or not after the activation."""
+    service = service_lifecycle.lock(service)
+    service_lifecycle.check(service, ServiceAction.TERMINATE, actor=actor)
     zone = zoneinfo.ZoneInfo(service.order.billing_party.time_zone)
     today = timezone.now().astimezone(zone).date()
-    if service.terminated_on is not None:
-        raise DomainError(f"The service already ends on {service.terminated_on}.")
     if on <= service.activated_on:
         raise DomainError(
             "A service ends after its activation.",
@@ -526,17 +525,30 @@ def terminate_service(*, service: Service, on: datetime.date) -> Service:
             errors={"on": [f"Give today ({today}, {zone.key}) or a later date."]},
         )
     end_allocation(allocation=service.allocation, on=on)
-    service.terminated_on = on
-    if on <= today:
-        service.status = ServiceStatus.TERMINATED
-    service.save(update_fields=["terminated_on", "status"])
-    return service
-
-
-def close_ended_services(*, on: datetime.date | None = None) -> int:
-    """Mark services whose termination date has come as terminated; return how many."""
-    on = on or timezone.localdate()
-    ended: QuerySet[Service] = Service.objects.filter(terminated_on__lte=on).exclude(
-        status=ServiceStatus.TERMINATED
+    return service_lifecycle.move(
+        service,
+        ServiceAction.TERMINATE,
+        actor=actor,
+        to_status=ServiceStatus.TERMINATED if on <= today else service.status,
+        effective_on=on,
+        terminated_on=on,
     )
-    return ended.update(status=ServiceStatus.TERMINATED)
+
+
+def close_ended_services(*, actor: Actor, on: datetime.date | None = None) -> int:
+    """Terminate the services whose end date has come (by ``on``, default today); return how
+    many. ``actor`` is the job doing it (a ``SystemActor``), recorded on each step."""
+    on = on or timezone.localdate()
+    ended = Service.objects.filter(terminated_on__lte=on).exclude(status=ServiceStatus.TERMINATED)
+    count = 0
+    for service in ended.only("pk"):
+        try:
+            with transaction.atomic():
+                service = service_lifecycle.lock(service)
+                service_lifecycle.move(
+                    service, ServiceAction.CLOSE, actor=actor, effective_on=service.terminated_on
+                )
+        except InvalidTransition:
+            continue  # terminated meanwhile
+        count += 1
+    return count
