@@ -14,22 +14,13 @@ from leasing.choices import ServiceStatus
 from leasing.exceptions import NotPermitted
 from leasing.models import Service, ServiceTransition
 from leasing.service_lifecycle import allowed_actions
-from leasing.services.orders import (
-    acknowledge_order,
-    complete_order,
-    create_quote,
-    place_order,
-    resume_service,
-    start_provisioning,
-    suspend_service,
-    terminate_service,
-)
+from leasing.services.orders import resume_service, suspend_service, terminate_service
 from leasing.tasks import close_services
 from organisations.choices import Role
 from tcfo_portal.exceptions import InvalidTransition
 
 from ..conftest import key_client
-from .test_orders import _completed
+from .test_orders import _completed, _running_since_january
 
 pytestmark = pytest.mark.django_db
 
@@ -189,20 +180,7 @@ def test_a_customer_cannot_act_on_another_customers_service(client, sales_net):
 
 def test_the_closing_task_terminates_on_the_end_date_and_records_itself(sales_net):
     net = sales_net
-    since = datetime.date(2026, 1, 1)
-    quote = create_quote(
-        customer=net.customer,
-        product=net.wl100,
-        term_months=12,
-        start_date=since,
-        path=net.path,
-        by="t",
-        backdated=True,
-    )
-    order = place_order(quote=quote, by="t")
-    acknowledge_order(order=order, by="ops")
-    start_provisioning(order=order, by="ops")
-    service = complete_order(order=order, by="ops", ready_for_service_date=since)
+    service = _running_since_january(net)
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     Service.objects.filter(pk=service.pk).update(terminated_on=yesterday)  # set on an earlier day
 
