@@ -10,7 +10,7 @@ from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
-from .constants import NOTE_MAX_LENGTH, UNIT_BOUND
+from .constants import NOTE_MAX_LENGTH
 from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
 
@@ -82,9 +82,11 @@ class QuoteForm(ProductPlaceForm):
     )
 
 
-def _note_visibility() -> forms.TypedChoiceField:
-    """Who reads an operator's note: internal unless the operator gives it to the customer."""
-    return forms.TypedChoiceField(
+class OperatorNoteForm(forms.Form):
+    """An operator's note on an order's step, internal unless given to the customer."""
+
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
+    note_visibility = forms.TypedChoiceField(
         choices=NoteVisibility.choices,
         initial=NoteVisibility.INTERNAL,
         required=False,
@@ -94,14 +96,13 @@ def _note_visibility() -> forms.TypedChoiceField:
     )
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(OperatorNoteForm):
     billing_party = forms.ModelChoiceField(
         queryset=consortium_operators(),
         required=False,
         help_text="Leave empty to keep the current billing party.",
     )
-    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
-    note_visibility = _note_visibility()
+    field_order = ["billing_party", "note", "note_visibility"]
 
 
 class ReasonForm(forms.Form):
@@ -112,17 +113,16 @@ class ReasonForm(forms.Form):
     )
 
 
-class ProvisionForm(forms.Form):
+class ProvisionForm(OperatorNoteForm):
+    """What ``start_provisioning`` takes; it alone validates the values (the unit's bounds)."""
+
     start = forms.IntegerField(
         required=False,
-        min_value=-UNIT_BOUND,
-        max_value=UNIT_BOUND,
         label="Move capacity to start at unit",
         help_text="Spectrum slot (0 = 193.1 THz), tributary slot or port; empty keeps it.",
     )
     ready_for_service_date = forms.DateField(required=False, widget=DateInput())
-    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
-    note_visibility = _note_visibility()
+    field_order = ["start", "ready_for_service_date", "note", "note_visibility"]
 
 
 class CompleteForm(forms.Form):

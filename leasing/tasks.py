@@ -29,8 +29,11 @@ def expire_holds() -> int:
     return expire_unacknowledged_orders() + release_expired_holds()
 
 
-#: The daily job that terminates services on their end date, as their histories name it.
-SERVICE_CLOSER = SystemActor(organisation=None, role=Role.PLATFORM_ADMIN, label="service closing task")
+#: The job that terminates services on their end date (``close-ended-services`` in the beat
+#: schedule), as their histories name it.
+SERVICE_CLOSER = SystemActor(
+    organisation=None, role=Role.PLATFORM_ADMIN, label="service closing task"
+)
 
 
 @shared_task

@@ -22,7 +22,7 @@ from ..models import (
     Site,
 )
 from ..selectors import allocation_assignment
-from .serializers import PriceTermsSerializer
+from .serializers import PriceTermsSerializer, ProductPlaceSerializer
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -149,25 +149,26 @@ class OrderSerializer(serializers.ModelSerializer):
 operators = consortium_operators()
 
 
-def _note_visibility() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
+class OperatorNoteSerializer(serializers.Serializer):
+    """An operator's note on an order's step, internal unless given to the customer."""
+
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
+    )
+    note_visibility = serializers.ChoiceField(
         choices=NoteVisibility.choices,
         default=NoteVisibility.INTERNAL,
         help_text="Who reads the note: internal (operators only, the default) or customer.",
     )
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(OperatorNoteSerializer):
     billing_party = LookupField(
         slug_field="name",
         queryset=operators,
         required=False,
         help_text="Default: the A end's owner.",
     )
-    note = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
-    )
-    note_visibility = _note_visibility()
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -176,32 +177,22 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
-class ProvisionSerializer(serializers.Serializer):
+class ProvisionSerializer(OperatorNoteSerializer):
+    """What ``start_provisioning`` takes; it alone validates the values (the unit's bounds)."""
+
     start = serializers.IntegerField(
         required=False,
-        min_value=-UNIT_BOUND,
-        max_value=UNIT_BOUND,
-        help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, port).",
+        help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, "
+        f"port), from {-UNIT_BOUND} to {UNIT_BOUND}.",
     )
     ready_for_service_date = serializers.DateField(required=False)
-    note = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
-    )
-    note_visibility = _note_visibility()
 
 
 class CompleteSerializer(serializers.Serializer):
     ready_for_service_date = serializers.DateField()
 
 
-class ServiceSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="product.code")
-    path = serializers.CharField(
-        source="path.code", default=None, allow_null=True, help_text="null for IP transit."
-    )
-    site = serializers.CharField(
-        source="site.code", default=None, allow_null=True, help_text="IP transit: the PoP."
-    )
+class ServiceSerializer(ProductPlaceSerializer, serializers.ModelSerializer):
     customer = serializers.CharField(source="customer.name")
     contract = serializers.IntegerField(source="contract.pk", default=None, allow_null=True)
 

@@ -219,8 +219,9 @@ class PriceWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = PRICE_FIELDS
 
 
-class PriceTermsSerializer(serializers.Serializer):
-    """What is priced and the amounts as money: a price book line, a quote, a contract."""
+class ProductPlaceSerializer(serializers.Serializer):
+    """A product by its code and where it is sold (``Product.sold_at``): a path, or IP
+    transit's PoP."""
 
     product = serializers.CharField(source="product.code")
     path = serializers.CharField(
@@ -229,6 +230,11 @@ class PriceTermsSerializer(serializers.Serializer):
     site = serializers.CharField(
         source="site.code", default=None, allow_null=True, help_text="IP transit: the PoP."
     )
+
+
+class PriceTermsSerializer(ProductPlaceSerializer):
+    """What is priced and the amounts as money: a price book line, a quote, a contract."""
+
     mrc = MoneyField(allow_null=True)
     nrc = MoneyField(allow_null=True)
     commit_price_per_mbps = MoneyField(unit_price=True, allow_null=True)
