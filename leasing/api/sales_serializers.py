@@ -149,9 +149,9 @@ class OrderSerializer(serializers.ModelSerializer):
 operators = consortium_operators()
 
 
+# An operator's note on an order's step, internal unless given to the customer. (Comments, not
+# docstrings, on these bases: the schema would show a docstring as every subclass's description.)
 class OperatorNoteSerializer(serializers.Serializer):
-    """An operator's note on an order's step, internal unless given to the customer."""
-
     note = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
     )
@@ -177,9 +177,8 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
+# What ``start_provisioning`` takes; it alone validates the values (the unit's bounds).
 class ProvisionSerializer(OperatorNoteSerializer):
-    """What ``start_provisioning`` takes; it alone validates the values (the unit's bounds)."""
-
     start = serializers.IntegerField(
         required=False,
         help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, "

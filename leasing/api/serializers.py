@@ -219,10 +219,9 @@ class PriceWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = PRICE_FIELDS
 
 
+# A product by its code and where it is sold (``Product.sold_at``): a path, or IP transit's
+# PoP. A comment, not a docstring: the schema would show it as every subclass's description.
 class ProductPlaceSerializer(serializers.Serializer):
-    """A product by its code and where it is sold (``Product.sold_at``): a path, or IP
-    transit's PoP."""
-
     product = serializers.CharField(source="product.code")
     path = serializers.CharField(
         source="path.code", default=None, allow_null=True, help_text="null for IP transit."
