@@ -11,26 +11,14 @@ from decimal import Decimal
 import pytest
 
 from billing.services.usage_days import circuit_id_ok
+from leasing import constants
 from leasing.api.sales_serializers import AcknowledgeSerializer
 from leasing.api.serializers import AvailabilityQuerySerializer
-from leasing.constants import (
-    CIRCUIT_ID_MAX_LENGTH,
-    CIRCUIT_ID_PATTERN,
-    CODE_MAX_LENGTH,
-    UNIT_BOUND,
-    circuit_id,
-)
 from leasing.exceptions import NotSellable
 from leasing.forms import AcknowledgeForm, AvailabilityForm
 from leasing.models import Product
+from leasing.services import orders as sales
 from leasing.services.capacity import check_availability
-from leasing.services.orders import (
-    acknowledge_order,
-    complete_order,
-    create_quote,
-    place_order,
-    start_provisioning,
-)
 from organisations.models import Organisation
 from organisations.selectors import consortium_operators
 from tcfo_portal.exceptions import DomainError
@@ -65,7 +53,7 @@ def test_every_entry_point_asks_for_the_place_the_product_is_sold_at(
         check_availability(product=product, start_date=DAY, **place)
     assert set(refused.value.errors) == {missing}
     with pytest.raises(NotSellable) as refused:
-        create_quote(
+        sales.create_quote(
             customer=net.customer,
             product=product,
             term_months=12,
@@ -93,21 +81,21 @@ def test_the_place_a_product_is_not_sold_at_is_dropped(sales_net):
 
 
 def test_the_longest_circuit_id_fits_every_reader_and_a_longer_one_is_never_built():
-    longest = circuit_id("W" * CODE_MAX_LENGTH, 999_999)
-    assert len(longest) == CIRCUIT_ID_MAX_LENGTH == 44
-    assert re.fullmatch(CIRCUIT_ID_PATTERN, longest)
+    longest = constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 999_999)
+    assert len(longest) == constants.CIRCUIT_ID_MAX_LENGTH == 44
+    assert re.fullmatch(constants.CIRCUIT_ID_PATTERN, longest)
     assert circuit_id_ok(longest)
     assert not circuit_id_ok(longest + "0")
-    assert not re.fullmatch(CIRCUIT_ID_PATTERN, longest + "0")
-    assert circuit_id("WL100", 123) == "TCFO-WL100-000123"
+    assert not re.fullmatch(constants.CIRCUIT_ID_PATTERN, longest + "0")
+    assert constants.circuit_id("WL100", 123) == "TCFO-WL100-000123"
     with pytest.raises(ValueError, match="longer than a circuit ID"):
-        circuit_id("W" * (CODE_MAX_LENGTH + 1), 1)
+        constants.circuit_id("W" * (constants.CODE_MAX_LENGTH + 1), 1)
     with pytest.raises(ValueError, match="longer than a circuit ID"):
-        circuit_id("W" * CODE_MAX_LENGTH, 1_000_000)
+        constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 1_000_000)
 
 
 def test_product_codes_are_as_long_as_circuit_ids_allow():
-    assert Product._meta.get_field("code").max_length == CODE_MAX_LENGTH
+    assert Product._meta.get_field("code").max_length == constants.CODE_MAX_LENGTH
 
 
 # --- price terms ----------------------------------------------------------------------------------
@@ -118,7 +106,7 @@ def test_a_quote_and_its_contract_keep_every_price_term_of_the_price_book(sales_
     net = sales_net
     product = getattr(net, product)
     place = {"site": net.bak} if product.is_transit else {"path": net.path}
-    quote = create_quote(
+    quote = sales.create_quote(
         customer=net.customer,
         product=product,
         term_months=term,
@@ -131,10 +119,10 @@ def test_a_quote_and_its_contract_keep_every_price_term_of_the_price_book(sales_
     assert set(terms) == {"currency", *quote.AMOUNT_FIELDS}
     assert any(isinstance(v, Decimal) for v in terms.values())
     assert quote.price_terms() == terms
-    order = place_order(quote=quote, by="t")
-    acknowledge_order(order=order, by="t")
-    start_provisioning(order=order, by="t")
-    service = complete_order(order=order, by="t", ready_for_service_date=quote.start_date)
+    order = sales.place_order(quote=quote, by="t")
+    sales.acknowledge_order(order=order, by="t")
+    sales.start_provisioning(order=order, by="t")
+    service = sales.complete_order(order=order, by="t", ready_for_service_date=quote.start_date)
     assert service.contract.price_terms() == terms
 
 
@@ -160,17 +148,17 @@ def _pk(name: str) -> int:
 def test_provisioning_is_refused_once_whoever_asks(sales_net, client):
     net = sales_net
     order = _order(net)
-    acknowledge_order(order=order, by="t")
+    sales.acknowledge_order(order=order, by="t")
     with pytest.raises(DomainError) as refused:
-        start_provisioning(order=order, by="t", start=UNIT_BOUND + 1)
+        sales.start_provisioning(order=order, by="t", start=constants.UNIT_BOUND + 1)
     assert set(refused.value.errors) == {"start"}
     with pytest.raises(DomainError) as refused:
-        start_provisioning(order=order, by="t", note="x" * 2001)
+        sales.start_provisioning(order=order, by="t", note="x" * 2001)
     assert set(refused.value.errors) == {"note"}
 
     client.force_login(net.noc)
     portal = client.post(
-        f"/orders/{order.pk}/", {"action": "provision", "provision-start": UNIT_BOUND + 1}
+        f"/orders/{order.pk}/", {"action": "provision", "provision-start": constants.UNIT_BOUND + 1}
     )
     assert portal.status_code == 400
     order.refresh_from_db()
