@@ -1,8 +1,10 @@
 from django.urls import path, re_path
 
+from leasing.constants import CIRCUIT_ID_PATTERN
+
 from .views import closing, invoices, payments, usage
 
-CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
+CIRCUIT = rf"(?P<circuit_id>{CIRCUIT_ID_PATTERN})"
 
 urlpatterns = [
     re_path(rf"^services/{CIRCUIT}/usage/$", usage.UsageView.as_view(), name="usage"),

@@ -82,6 +82,15 @@ class ServiceStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
+class ServiceAction(models.TextChoices):
+    """The steps of a service's life (``leasing.service_lifecycle``), as its history names them."""
+
+    SUSPEND = "suspend", "Suspended"
+    RESUME = "resume", "Resumed"
+    TERMINATE = "terminate", "Termination set"
+    CLOSE = "close", "Terminated on its end date"
+
+
 class P95Rule(models.TextChoices):
     """How a burstable service's 95th percentile is taken (domain.md section 5)."""
 

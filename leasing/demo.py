@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 
 from .choices import (
@@ -256,19 +257,20 @@ def _load_sales(products: dict, paths: dict, sites: dict) -> None:
 
     A sale already made (its quote carries the sale's reference) is left as it is.
     """
-    customers = {o.name: o for o in Organisation.objects.filter(kind="customer")}
+    customers = {o.name: o for o in Organisation.objects.filter(kind=OrganisationKind.CUSTOMER)}
     for reference, customer, product_code, place, start, held in SALES:
         if Quote.objects.filter(created_by=reference).exists():
             continue
         product = products[product_code]
+        path, site = product.sold_at(path=paths.get(place), site=sites.get(place))
         quote = create_quote(
             customer=customers[customer],
             product=product,
             term_months=36 if product.commercial_form != CommercialForm.IRU else 180,
             start_date=start,
             by=reference,
-            path=None if product.is_transit else paths[place],
-            site=sites[place] if product.is_transit else None,
+            path=path,
+            site=site,
             commit_mbps=2_000 if product.is_transit else None,
             backdated=True,
         )

@@ -6,11 +6,12 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from organisations.choices import OrganisationKind
-from organisations.models import Organisation
+from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
+from .constants import NOTE_MAX_LENGTH
+from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
 
 
@@ -56,10 +57,13 @@ class AvailabilityForm(ProductPlaceForm):
         product = data.get("product")
         if product is None:
             return data
-        if product.is_transit and not data.get("site"):
-            self.add_error("site", "IP transit is sold at a PoP: choose one.")
-        if not product.is_transit and not data.get("path"):
-            self.add_error("path", f"{product.name} is sold on a path: choose one.")
+        try:
+            data["path"], data["site"] = product.sold_at(
+                path=data.get("path"), site=data.get("site")
+            )
+        except NotSellable as error:
+            for field, messages in error.errors.items():
+                self.add_error(field, messages)
         return data
 
 
@@ -78,9 +82,11 @@ class QuoteForm(ProductPlaceForm):
     )
 
 
-def _note_visibility() -> forms.TypedChoiceField:
-    """Who reads an operator's note: internal unless the operator gives it to the customer."""
-    return forms.TypedChoiceField(
+class OperatorNoteForm(forms.Form):
+    """An operator's note on an order's step, internal unless given to the customer."""
+
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
+    note_visibility = forms.TypedChoiceField(
         choices=NoteVisibility.choices,
         initial=NoteVisibility.INTERNAL,
         required=False,
@@ -90,35 +96,33 @@ def _note_visibility() -> forms.TypedChoiceField:
     )
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(OperatorNoteForm):
     billing_party = forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True),
+        queryset=consortium_operators(),
         required=False,
         help_text="Leave empty to keep the current billing party.",
     )
-    note = forms.CharField(required=False, max_length=2000)
-    note_visibility = _note_visibility()
+    field_order = ["billing_party", "note", "note_visibility"]
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The customer reads it.",
     )
 
 
-class ProvisionForm(forms.Form):
+class ProvisionForm(OperatorNoteForm):
+    """What ``start_provisioning`` takes; it alone validates the values (the unit's bounds)."""
+
     start = forms.IntegerField(
         required=False,
-        min_value=-10_000,
-        max_value=10_000,
         label="Move capacity to start at unit",
         help_text="Spectrum slot (0 = 193.1 THz), tributary slot or port; empty keeps it.",
     )
     ready_for_service_date = forms.DateField(required=False, widget=DateInput())
-    note = forms.CharField(required=False, max_length=2000)
-    note_visibility = _note_visibility()
+    field_order = ["start", "ready_for_service_date", "note", "note_visibility"]
 
 
 class CompleteForm(forms.Form):

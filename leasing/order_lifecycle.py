@@ -18,6 +18,7 @@ from django.db import transaction
 from tcfo_portal.exceptions import DomainError, InvalidTransition
 
 from .choices import NoteVisibility, OrderState
+from .constants import NOTE_MAX_LENGTH
 from .models import Order, OrderTransition
 from .notifications import notify_order_state
 
@@ -78,6 +79,10 @@ def move(
         raise DomainError(
             "Say who may read the note.",
             errors={"note_visibility": [f"One of {', '.join(NoteVisibility.values)}."]},
+        )
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DomainError(
+            "The note is too long.", errors={"note": [f"At most {NOTE_MAX_LENGTH} characters."]}
         )
     check(order, to_state)
     from_state = order.state

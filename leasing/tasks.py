@@ -1,5 +1,8 @@
 from celery import shared_task
 
+from organisations.access import SystemActor
+from organisations.choices import Role
+
 from .models import Contract
 from .services.capacity import release_expired_holds
 from .services.contracts import store_order_form
@@ -26,6 +29,13 @@ def expire_holds() -> int:
     return expire_unacknowledged_orders() + release_expired_holds()
 
 
+#: The job that terminates services on their end date (``close-ended-services`` in the beat
+#: schedule), as their histories name it.
+SERVICE_CLOSER = SystemActor(
+    organisation=None, role=Role.PLATFORM_ADMIN, label="service closing task"
+)
+
+
 @shared_task
 def close_services() -> int:
-    return close_ended_services()
+    return close_ended_services(actor=SERVICE_CLOSER)

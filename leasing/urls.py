@@ -1,12 +1,13 @@
 from django.urls import path, register_converter
 
+from .constants import CIRCUIT_ID_PATTERN, CODE_PATTERN
 from .views import network, sales
 
 
 class CodeConverter:
-    """Codes (BAK-AKT) and circuit IDs (TCFO-WL100-000123): capitals, digits, dashes."""
+    """Codes (BAK-AKT): capitals, digits, dashes."""
 
-    regex = "[A-Z0-9][A-Z0-9-]{0,63}"
+    regex = CODE_PATTERN
 
     def to_python(self, value: str) -> str:
         return value
@@ -15,7 +16,14 @@ class CodeConverter:
         return value
 
 
+class CircuitIdConverter(CodeConverter):
+    """Circuit IDs (TCFO-WL100-000123)."""
+
+    regex = CIRCUIT_ID_PATTERN
+
+
 register_converter(CodeConverter, "code")
+register_converter(CircuitIdConverter, "circuit_id")
 
 urlpatterns = [
     path("catalog/", network.CatalogView.as_view(), name="catalog"),
@@ -46,7 +54,7 @@ urlpatterns += [
     path("orders/", sales.OrderListView.as_view(), name="orders"),
     path("orders/<int:pk>/", sales.OrderView.as_view(), name="order"),
     path("services/", sales.ServiceListView.as_view(), name="services"),
-    path("services/<code:circuit_id>/", sales.ServiceView.as_view(), name="service"),
+    path("services/<circuit_id:circuit_id>/", sales.ServiceView.as_view(), name="service"),
     path("contracts/", sales.ContractListView.as_view(), name="contracts"),
     path("contracts/<int:pk>/", sales.ContractView.as_view(), name="contract"),
     path("contracts/<int:pk>/pdf/", sales.ContractPdfView.as_view(), name="contract-pdf"),

@@ -1,6 +1,8 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from leasing.constants import CIRCUIT_ID_PATTERN
+
 from . import late_views, payment_views, views
 
 router = SimpleRouter()
@@ -12,7 +14,7 @@ router.register("debit-notes", late_views.DebitNoteViewSet, basename="debit-note
 router.register("late-adjustments", late_views.LateAdjustmentViewSet, basename="late-adjustment")
 router.register("period-closes", late_views.PeriodCloseViewSet, basename="period-close")
 
-CIRCUIT = r"(?P<circuit_id>TCFO-[A-Z0-9-]{1,58})"
+CIRCUIT = rf"(?P<circuit_id>{CIRCUIT_ID_PATTERN})"
 
 urlpatterns = [
     re_path(r"^usage/samples/$", views.UsageSamplesView.as_view(), name="usage-samples"),

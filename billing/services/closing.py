@@ -24,8 +24,8 @@ from django.utils import timezone
 from leasing.choices import CommercialForm
 from leasing.models import Contract, Outage
 from organisations.access import Actor
-from organisations.choices import OrganisationKind
 from organisations.models import Organisation
+from organisations.selectors import consortium_operators
 from tcfo_portal.exceptions import Conflict, DomainError
 from tcfo_portal.money import round_money
 
@@ -62,7 +62,7 @@ def require_ended(period: str, parties: Iterable[Organisation], now: datetime.da
 
 def billing_parties() -> list[Organisation]:
     """The operators that may bill (a run covers them all)."""
-    return list(Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True))
+    return list(consortium_operators())
 
 
 def closed_parties(period: str) -> set[int]:

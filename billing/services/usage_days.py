@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import psycopg
 from django.db import connection
 
+from leasing.constants import CIRCUIT_ID_MAX_LENGTH
 from leasing.models import Service
 
 from ..choices import SampleDecision, SampleStatus, UsageEventKind
@@ -64,7 +65,9 @@ class SampleResult:
 
 
 def circuit_id_ok(circuit_id: str) -> bool:
-    return 0 < len(circuit_id) <= 40 and "\x00" not in circuit_id
+    """Might this name a service? Any text up to the longest circuit ID the portal builds; an
+    ID naming no service is refused later as an unknown circuit."""
+    return 0 < len(circuit_id) <= CIRCUIT_ID_MAX_LENGTH and "\x00" not in circuit_id
 
 
 #: The contract's times: ISO 8601 in its extended format (with separators) and an offset, e.g.

@@ -4,14 +4,25 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.access import has_capability
-from organisations.choices import Capability, OrganisationKind
-from organisations.models import Organisation
+from organisations.choices import Capability
+from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNullChoiceField
 
 from ..choices import NoteVisibility, OrderState, P95Rule
-from ..models import Contract, Order, OrderTransition, Path, Product, Quote, Service, Site
+from ..constants import NOTE_MAX_LENGTH, UNIT_BOUND
+from ..models import (
+    Contract,
+    Order,
+    OrderTransition,
+    Path,
+    Product,
+    Quote,
+    Service,
+    ServiceTransition,
+    Site,
+)
 from ..selectors import allocation_assignment
-from .serializers import PriceTermsSerializer
+from .serializers import PriceTermsSerializer, ProductPlaceSerializer
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -43,12 +54,7 @@ class QuoteSerializer(PriceTermsSerializer, serializers.ModelSerializer):
             "start_date",
             "commit_mbps",
             "currency",
-            "mrc",
-            "nrc",
-            "commit_price_per_mbps",
-            "burst_price_per_mbps",
-            "iru_price",
-            "om_percent",
+            *Quote.AMOUNT_FIELDS,
             "valid_until",
             "created_at",
             "order",
@@ -140,58 +146,52 @@ class OrderSerializer(serializers.ModelSerializer):
         return service.circuit_id if service else None
 
 
-operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
+operators = consortium_operators()
 
 
-def _note_visibility() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
+# An operator's note on an order's step, internal unless given to the customer. (Comments, not
+# docstrings, on these bases: the schema would show a docstring as every subclass's description.)
+class OperatorNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=NOTE_MAX_LENGTH
+    )
+    note_visibility = serializers.ChoiceField(
         choices=NoteVisibility.choices,
         default=NoteVisibility.INTERNAL,
         help_text="Who reads the note: internal (operators only, the default) or customer.",
     )
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(OperatorNoteSerializer):
     billing_party = LookupField(
         slug_field="name",
         queryset=operators,
         required=False,
         help_text="Default: the A end's owner.",
     )
-    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
-    note_visibility = _note_visibility()
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=2000, help_text="Why; the customer reads it (the order's reason)."
+        max_length=NOTE_MAX_LENGTH, help_text="Why; the customer reads it (the order's reason)."
     )
 
 
-class ProvisionSerializer(serializers.Serializer):
+# What ``start_provisioning`` takes; it alone validates the values (the unit's bounds).
+class ProvisionSerializer(OperatorNoteSerializer):
     start = serializers.IntegerField(
         required=False,
-        min_value=-10_000,
-        max_value=10_000,
-        help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, port).",
+        help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, "
+        f"port), from {-UNIT_BOUND} to {UNIT_BOUND}.",
     )
     ready_for_service_date = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
-    note_visibility = _note_visibility()
 
 
 class CompleteSerializer(serializers.Serializer):
     ready_for_service_date = serializers.DateField()
 
 
-class ServiceSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="product.code")
-    path = serializers.CharField(
-        source="path.code", default=None, allow_null=True, help_text="null for IP transit."
-    )
-    site = serializers.CharField(
-        source="site.code", default=None, allow_null=True, help_text="IP transit: the PoP."
-    )
+class ServiceSerializer(ProductPlaceSerializer, serializers.ModelSerializer):
     customer = serializers.CharField(source="customer.name")
     contract = serializers.IntegerField(source="contract.pk", default=None, allow_null=True)
 
@@ -208,6 +208,26 @@ class ServiceSerializer(serializers.ModelSerializer):
             "terminated_on",
             "contract",
         ]
+        read_only_fields = fields
+
+
+class ServiceTransitionSerializer(serializers.ModelSerializer):
+    """One step of a service's life: the action, who took it, when, from which status to which,
+    and (a termination) the first day without service."""
+
+    class Meta:
+        model = ServiceTransition
+        fields = ["action", "from_status", "to_status", "by", "effective_on", "at"]
+        read_only_fields = fields
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    """A service with its history (the list leaves the history out)."""
+
+    history = ServiceTransitionSerializer(source="transitions", many=True, read_only=True)
+
+    class Meta(ServiceSerializer.Meta):
+        fields = [*ServiceSerializer.Meta.fields, "history"]
         read_only_fields = fields
 
 

@@ -17,6 +17,7 @@ from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_respons
 from tcfo_portal.api.idempotency import idempotent_post
 
 from ..choices import OrderState
+from ..constants import CIRCUIT_ID_PATTERN
 from ..models import Contract, Order, Quote, Service
 from ..selectors import assignment_prefetches, order_history, orders_with_terms
 from ..services import orders as sales
@@ -192,7 +193,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     serializer_class = s.ServiceSerializer
     lookup_field = "circuit_id"
-    lookup_value_regex = r"TCFO-[A-Z0-9-]{1,58}"
+    lookup_value_regex = CIRCUIT_ID_PATTERN
     required_capability = {
         "list": Capability.VIEW_OWN_SERVICES,
         "retrieve": Capability.VIEW_OWN_SERVICES,
@@ -203,28 +204,35 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[Service]:
         queryset = Service.objects.select_related("product", "path", "site", "customer", "contract")
+        if self.action != "list":
+            queryset = queryset.prefetch_related("transitions")
         return _detail_queryset(queryset, self.request)
 
-    def _answer(self, service: Service) -> Response:
-        return Response(s.ServiceSerializer(self.get_queryset().get(pk=service.pk)).data)
+    def get_serializer_class(self) -> type[s.ServiceSerializer]:
+        return s.ServiceSerializer if self.action == "list" else s.ServiceDetailSerializer
 
-    @extend_schema(request=None, responses=s.ServiceSerializer)
+    def _answer(self, service: Service) -> Response:
+        return Response(s.ServiceDetailSerializer(self.get_queryset().get(pk=service.pk)).data)
+
+    @extend_schema(request=None, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, circuit_id: str | None = None) -> Response:
-        return self._answer(sales.suspend_service(service=self.get_object()))
+        return self._answer(sales.suspend_service(service=self.get_object(), actor=request.user))
 
-    @extend_schema(request=None, responses=s.ServiceSerializer)
+    @extend_schema(request=None, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, circuit_id: str | None = None) -> Response:
-        return self._answer(sales.resume_service(service=self.get_object()))
+        return self._answer(sales.resume_service(service=self.get_object(), actor=request.user))
 
-    @extend_schema(request=s.TerminateSerializer, responses=s.ServiceSerializer)
+    @extend_schema(request=s.TerminateSerializer, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, circuit_id: str | None = None) -> Response:
         service = self.get_object()
         body = s.TerminateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(sales.terminate_service(service=service, **body.validated_data))
+        return self._answer(
+            sales.terminate_service(service=service, actor=request.user, **body.validated_data)
+        )
 
 
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

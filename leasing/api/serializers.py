@@ -9,11 +9,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organisations.access import is_platform_admin
-from organisations.choices import OrganisationKind
 from organisations.models import Organisation
+from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, NestedCodeField
 from tcfo_portal.exceptions import DomainError
 
+from ..exceptions import NotSellable
 from ..models import (
     FiberPair,
     LitCarrier,
@@ -60,7 +61,7 @@ def _own_operator(serializer: serializers.Serializer, operator: Organisation) ->
     return operator
 
 
-operators = Organisation.objects.filter(kind=OrganisationKind.OPERATOR, is_active=True)
+operators = consortium_operators()
 
 
 class SiteRefSerializer(serializers.ModelSerializer):
@@ -203,12 +204,7 @@ PRICE_FIELDS = [
     "valid_from",
     "valid_to",
     "currency",
-    "mrc",
-    "nrc",
-    "commit_price_per_mbps",
-    "burst_price_per_mbps",
-    "iru_price",
-    "om_percent",
+    *Price.AMOUNT_FIELDS,
 ]
 
 
@@ -224,9 +220,9 @@ class PriceWriteSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = PRICE_FIELDS
 
 
-class PriceTermsSerializer(serializers.Serializer):
-    """What is priced and the amounts as money: a price book line, a quote, a contract."""
-
+# A product by its code and where it is sold (``Product.sold_at``): a path, or IP transit's
+# PoP. A comment, not a docstring: the schema would show it as every subclass's description.
+class ProductPlaceSerializer(serializers.Serializer):
     product = serializers.CharField(source="product.code")
     path = serializers.CharField(
         source="path.code", default=None, allow_null=True, help_text="null for IP transit."
@@ -234,6 +230,11 @@ class PriceTermsSerializer(serializers.Serializer):
     site = serializers.CharField(
         source="site.code", default=None, allow_null=True, help_text="IP transit: the PoP."
     )
+
+
+class PriceTermsSerializer(ProductPlaceSerializer):
+    """What is priced and the amounts as money: a price book line, a quote, a contract."""
+
     mrc = MoneyField(allow_null=True)
     nrc = MoneyField(allow_null=True)
     commit_price_per_mbps = MoneyField(unit_price=True, allow_null=True)
@@ -340,10 +341,12 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         product: Product = attrs["product"]
-        if product.is_transit and "site" not in attrs:
-            raise serializers.ValidationError({"site": ["IP transit is sold at a site (PoP)."]})
-        if not product.is_transit and "path" not in attrs:
-            raise serializers.ValidationError({"path": [f"{product.code} is sold on a path."]})
+        try:
+            attrs["path"], attrs["site"] = product.sold_at(
+                path=attrs.get("path"), site=attrs.get("site")
+            )
+        except NotSellable as error:
+            raise serializers.ValidationError(error.errors) from None
         attrs.setdefault("start_date", timezone.localdate())
         if attrs["start_date"] < datetime.date(2000, 1, 1):
             raise serializers.ValidationError({"start_date": ["Give a date from 2000 on."]})

@@ -19,6 +19,7 @@ from organisations.choices import Capability
 from tcfo_portal.api.idempotency import IdempotentCreateMixin, idempotent_post
 
 from ..choices import ProductKind
+from ..constants import CODE_PATTERN
 from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
 from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
 from ..services.capacity import check_availability, light_carrier
@@ -54,7 +55,7 @@ class InventoryViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     ``write_capability`` and only where ``organisations.access.editable_by`` allows."""
 
     lookup_field = "code"
-    lookup_value_regex = r"[A-Z0-9][A-Z0-9-]{1,31}"
+    lookup_value_regex = CODE_PATTERN
     read_capability = Capability.VIEW_CATALOG
     write_capability = Capability.MANAGE_INVENTORY
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -261,8 +262,7 @@ class AvailabilityView(APIView):
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         product: Product = query.validated_data["product"]
-        path = query.validated_data.get("path") if not product.is_transit else None
-        site = query.validated_data.get("site") if product.is_transit else None
+        path, site = query.validated_data["path"], query.validated_data["site"]
         start_date = query.validated_data["start_date"]
         availability = check_availability(
             product=product, path=path, site=site, start_date=start_date

@@ -22,7 +22,16 @@ from .network import (
     SiteOwnership,
     TransitPortPool,
 )
-from .sales import Contract, IruInstallment, Order, OrderTransition, Quote, Service, SlaCreditTier
+from .sales import (
+    Contract,
+    IruInstallment,
+    Order,
+    OrderTransition,
+    Quote,
+    Service,
+    ServiceTransition,
+    SlaCreditTier,
+)
 
 __all__ = [
     "EARLIEST",
@@ -47,6 +56,7 @@ __all__ = [
     "SegmentOwnership",
     "SegmentWeight",
     "Service",
+    "ServiceTransition",
     "Site",
     "SiteOwnership",
     "SlaCreditTier",

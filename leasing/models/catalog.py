@@ -12,7 +12,11 @@ from organisations.models import currency_code_validator
 from tcfo_portal.money import Money
 
 from ..choices import IRU_TERMS, LEASE_TERMS, CommercialForm, ProductKind
+from ..constants import CODE_MAX_LENGTH
+from ..exceptions import NotSellable
 from .network import Path, Site, code_validator
+
+TRANSIT_AT_A_SITE = "IP transit is sold at a PoP: choose one."
 
 
 class Product(models.Model):
@@ -23,7 +27,7 @@ class Product(models.Model):
     - transit: a port of ``bandwidth_mbps`` at a PoP.
     """
 
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, unique=True, validators=[code_validator])
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=ProductKind.choices)
     commercial_form = models.CharField(max_length=8, choices=CommercialForm.choices)
@@ -67,6 +71,26 @@ class Product(models.Model):
         return self.kind == ProductKind.TRANSIT
 
     @property
+    def place_field(self) -> str:
+        """Where the product is sold: ``"site"`` for IP transit (a port at a PoP), ``"path"``
+        for everything else (capacity along a route). The one home of that rule."""
+        return "site" if self.is_transit else "path"
+
+    def sold_at(self, *, path: Path | None, site: Site | None) -> tuple[Path | None, Site | None]:
+        """``(path, site)`` to sell this product at, the one it is not sold on set to None.
+
+        Raises ``NotSellable`` (400) naming the field (``site`` or ``path``) when the place it
+        is sold at is missing; forms, serializers and services all ask here."""
+        if self.place_field == "site":
+            if site is None:
+                raise NotSellable(TRANSIT_AT_A_SITE, errors={"site": [TRANSIT_AT_A_SITE]})
+            return None, site
+        if path is None:
+            message = f"{self.code} is sold on a path: choose one."
+            raise NotSellable(message, errors={"path": [message]})
+        return path, None
+
+    @property
     def allowed_terms(self) -> tuple[int, ...]:
         return IRU_TERMS if self.commercial_form == CommercialForm.IRU else LEASE_TERMS
 
@@ -81,7 +105,27 @@ AMOUNT_FIELDS = (
 )
 
 
-class Price(models.Model):
+class PriceTerms:
+    """What a price book line, a quote and a contract each hold of a price: ``currency`` and
+    the six amounts of ``AMOUNT_FIELDS`` (those a product's commercial form does not use are
+    empty). A quote copies them from the price book and a contract from its quote, through
+    ``price_terms``, so a seventh amount is added in one place."""
+
+    AMOUNT_FIELDS = AMOUNT_FIELDS
+
+    def price_terms(self) -> dict[str, str | Decimal | None]:
+        """The currency and the six amounts, as keyword arguments for another holder."""
+        return {
+            "currency": self.currency,
+            **{name: getattr(self, name) for name in AMOUNT_FIELDS},
+        }
+
+    def money(self, field: str) -> Money | None:
+        value: Decimal | None = getattr(self, field)
+        return None if value is None else Money(value, self.currency)
+
+
+class Price(PriceTerms, models.Model):
     """One line of the price book: a product on a path (transit: at a site) for a term.
 
     Valid from ``valid_from`` until the day before ``valid_to`` (open-ended when empty); two prices
@@ -117,7 +161,6 @@ class Price(models.Model):
         "annual O&M %", max_digits=5, decimal_places=2, null=True, blank=True
     )
 
-    AMOUNT_FIELDS = AMOUNT_FIELDS
     REQUIRED_BY_FORM = {
         CommercialForm.LEASE: ("mrc", "nrc"),
         CommercialForm.USAGE: ("commit_price_per_mbps", "burst_price_per_mbps"),
@@ -165,9 +208,10 @@ class Price(models.Model):
         if not self.product_id:
             return
         product = self.product
-        if product.is_transit and (self.site_id is None or self.path_id is not None):
+        # A price is for exactly the place the product is sold at (``Product.place_field``).
+        if product.place_field == "site" and (self.site_id is None or self.path_id is not None):
             errors["site"] = "IP transit is priced at a site (PoP), not on a path."
-        if not product.is_transit and (self.path_id is None or self.site_id is not None):
+        if product.place_field == "path" and (self.path_id is None or self.site_id is not None):
             errors["path"] = f"A {product.get_kind_display().lower()} is priced on a path."
         if self.term_months and self.term_months not in product.allowed_terms:
             terms = ", ".join(str(t) for t in product.allowed_terms)
@@ -211,7 +255,3 @@ class Price(models.Model):
         if form == CommercialForm.IRU:
             return f"{self.money('iru_price')} + {self.om_percent.normalize():f}% O&M a year"
         return f"{self.money('mrc')} a month + {self.money('nrc')} once"
-
-    def money(self, field: str) -> Money | None:
-        value: Decimal | None = getattr(self, field)
-        return None if value is None else Money(value, self.currency)

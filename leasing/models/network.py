@@ -16,10 +16,11 @@ from django_countries.fields import CountryField
 from organisations.choices import OrganisationKind
 
 from ..choices import GRID_SLOTS, GridType, OutageAction, SegmentMedium, SiteKind
+from ..constants import CODE_MAX_LENGTH, CODE_PATTERN
 from ..spectrum import UnitRange, channel_offset, slot_start_thz
 
 code_validator = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9-]{1,31}$", "Use capital letters, digits and dashes, e.g. BAK-AKT."
+    rf"^{CODE_PATTERN}$", "Use capital letters, digits and dashes, e.g. BAK-AKT."
 )
 OPERATORS_ONLY = {"kind": OrganisationKind.OPERATOR}
 
@@ -56,7 +57,7 @@ def _must_be_operator(organisation: object, field: str) -> None:
 class Site(models.Model):
     """A point of presence or a cable landing station, owned by one operator."""
 
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, unique=True, validators=[code_validator])
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=8, choices=SiteKind.choices)
     country = CountryField()
@@ -88,7 +89,7 @@ class Site(models.Model):
 class Segment(models.Model):
     """A stretch of cable between two sites, subsea or terrestrial."""
 
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, unique=True, validators=[code_validator])
     name = models.CharField(max_length=100)
     a_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     z_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
@@ -340,7 +341,7 @@ class SegmentWeight(models.Model):
 class Path(models.Model):
     """An ordered chain of segments between two endpoint sites: what products are sold on."""
 
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    code = models.CharField(max_length=CODE_MAX_LENGTH, unique=True, validators=[code_validator])
     name = models.CharField(max_length=100)
     a_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     z_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")

@@ -9,21 +9,22 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from organisations.choices import OrganisationKind
-from tcfo_portal.money import Money
+from ..choices import (
+    CommercialForm,
+    NoteVisibility,
+    OrderState,
+    P95Rule,
+    ServiceAction,
+    ServiceStatus,
+)
+from .catalog import PriceTerms
+from .network import OPERATORS_ONLY
 
-from ..choices import CommercialForm, NoteVisibility, OrderState, P95Rule, ServiceStatus
-
-OPERATORS_ONLY = {"kind": OrganisationKind.OPERATOR}
-
-
-class MoneyFieldsMixin:
-    def money(self, field: str) -> Money | None:
-        value: Decimal | None = getattr(self, field)
-        return None if value is None else Money(value, self.currency)
+# Migration 0003 names the base of Quote and Contract by this name.
+MoneyFieldsMixin = PriceTerms
 
 
-class Quote(MoneyFieldsMixin, models.Model):
+class Quote(PriceTerms, models.Model):
     """A priced offer, valid until a date. Its prices are copied from the price book when it is
     made and never change afterwards, whatever the price book does later."""
 
@@ -73,7 +74,7 @@ class Quote(MoneyFieldsMixin, models.Model):
 
     @property
     def place(self) -> object:
-        return self.site if self.product.is_transit else self.path
+        return getattr(self, self.product.place_field)
 
     @property
     def is_expired(self) -> bool:
@@ -210,7 +211,29 @@ class Service(models.Model):
         )
 
 
-class Contract(MoneyFieldsMixin, models.Model):
+class ServiceTransition(models.Model):
+    """One step of a service's life: who took which action, from which status to which, when,
+    and (a termination) from which day it counts. Written only by ``leasing.service_lifecycle``."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=16, choices=ServiceAction.choices)
+    from_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
+    to_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
+    by = models.CharField(max_length=150, help_text="A user, an API key or a job.")
+    note = models.TextField(blank=True)
+    effective_on = models.DateField(
+        null=True, blank=True, help_text="A termination: the first day without service."
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["service", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} ({self.action}) by {self.by}"
+
+
+class Contract(PriceTerms, models.Model):
     """The commercial terms of a service, fixed when the order completes."""
 
     service = models.OneToOneField(Service, on_delete=models.PROTECT, related_name="contract")

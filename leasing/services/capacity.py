@@ -27,7 +27,7 @@ from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict
 
 from ..choices import AllocationStatus, ProductKind
-from ..exceptions import CapacityUnavailable, NotSellable
+from ..exceptions import CapacityUnavailable
 from ..models import (
     CapacityAllocation,
     FiberPair,
@@ -118,19 +118,14 @@ def product_demand(
     lock: bool = False,
 ) -> Demand:
     """What selling ``product`` on ``path`` (transit: at ``site``) from ``start_date`` needs."""
-    if product.kind == ProductKind.TRANSIT:
-        if site is None:
-            raise NotSellable(
-                "IP transit is sold at a site.", errors={"site": ["Give the PoP for IP transit."]}
-            )
+    path, site = product.sold_at(path=path, site=site)
+    if site is not None:
         pools = _locked(
             TransitPortPool.objects.filter(site=site, port_speed_mbps=product.bandwidth_mbps), lock
         )
         resources = _resources(pools, TransitPortReservation, "pool", start_date)
         return Demand([list(resources.values())], 1, TransitPortReservation, "pool")
 
-    if path is None:
-        raise NotSellable(f"{product.code} is sold on a path.", errors={"path": ["Give the path."]})
     if product.kind == ProductKind.WAVELENGTH:
         return spectrum_demand(
             path=path, width=slots_for_ghz(product.spectrum_ghz), start_date=start_date, lock=lock
@@ -242,11 +237,12 @@ def allocate_capacity(
     Raises ``CapacityUnavailable`` (409) when none is free, also when a concurrent allocation
     took it first. A hold (``status`` held) stops holding at ``expires_at``.
     """
+    path, site = product.sold_at(path=path, site=site)
     release_expired_holds()
     demand = product_demand(product=product, path=path, site=site, start_date=start_date, lock=True)
     placement = first_fit(demand.hops, demand.width)
     if placement is None:
-        where = site.code if product.is_transit else path.code
+        where = (site or path).code
         raise CapacityUnavailable(
             f"No {product.code} capacity is free on {where} from {start_date}."
         )

@@ -19,21 +19,24 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.periods import add_months_to_date as add_months  # month arithmetic's one home
+from organisations.access import Actor
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
 from tcfo_portal.money import Money
 from tcfo_portal.queue import after_commit
 
-from .. import order_lifecycle
+from .. import order_lifecycle, service_lifecycle
 from ..choices import (
     OPEN_ORDER_STATES,
     AllocationStatus,
     CommercialForm,
     NoteVisibility,
     OrderState,
-    ProductKind,
+    P95Rule,
+    ServiceAction,
     ServiceStatus,
 )
+from ..constants import UNIT_BOUND, circuit_id
 from ..exceptions import CapacityUnavailable, HoldLimitReached, NotSellable
 from ..models import (
     CapacityAllocation,
@@ -91,19 +94,15 @@ def create_quote(
             "The start date is too far ahead.",
             errors={"start_date": [f"At most {settings.TCFO_SALES_HORIZON_DAYS} days ahead."]},
         )
+    path, site = product.sold_at(path=path, site=site)
     if product.is_transit:
-        if site is None:
-            raise NotSellable("IP transit is sold at a site.", errors={"site": ["Required."]})
-        path = None
         if not commit_mbps or commit_mbps > product.bandwidth_mbps:
             raise NotSellable(
                 "Give the committed rate in Mbit/s, up to the port speed.",
                 errors={"commit_mbps": [f"From 1 to {product.bandwidth_mbps}."]},
             )
     else:
-        if path is None:
-            raise NotSellable(f"{product.code} is sold on a path.", errors={"path": ["Required."]})
-        site, commit_mbps = None, None
+        commit_mbps = None
     if term_months not in product.allowed_terms:
         terms = ", ".join(str(t) for t in product.allowed_terms)
         raise NotSellable(
@@ -123,13 +122,7 @@ def create_quote(
         start_date=start_date,
         commit_mbps=commit_mbps,
         price=price,
-        currency=price.currency,
-        mrc=price.mrc,
-        nrc=price.nrc,
-        commit_price_per_mbps=price.commit_price_per_mbps,
-        burst_price_per_mbps=price.burst_price_per_mbps,
-        iru_price=price.iru_price,
-        om_percent=price.om_percent,
+        **price.price_terms(),
         valid_until=today + datetime.timedelta(days=settings.TCFO_QUOTE_VALID_DAYS),
         created_by=by,
     )
@@ -140,7 +133,8 @@ def create_quote(
 
 def default_billing_party(quote: Quote) -> Organisation:
     """The operator owning the A end (transit: the PoP) sells unless an operator changes it."""
-    site = quote.site if quote.product.is_transit else quote.path.a_site
+    # A quote holds only the place its product is sold at (``Product.sold_at``).
+    site = quote.site or quote.path.a_site
     return site.operator
 
 
@@ -301,7 +295,13 @@ def fail_order(*, order: Order, by: str, reason: str) -> Order:
 
 @transaction.atomic
 def reassign_capacity(*, order: Order, start: int) -> CapacityAllocation:
-    """Move an open order's capacity to start at unit ``start`` on every hop."""
+    """Move an open order's capacity to start at unit ``start`` on every hop (a unit within
+    ``UNIT_BOUND`` of 0; ``CapacityUnavailable`` when it is not free there)."""
+    if not -UNIT_BOUND <= start <= UNIT_BOUND:
+        raise DomainError(
+            f"Unit {start} lies outside every band.",
+            errors={"start": [f"From {-UNIT_BOUND} to {UNIT_BOUND}."]},
+        )
     order = order_lifecycle.lock(order)
     if order.state not in OPEN_ORDER_STATES:
         raise DomainError("Only an open order's capacity can be moved.")
@@ -325,8 +325,12 @@ def start_provisioning(
     note: str = "",
     note_visibility: str = NoteVisibility.INTERNAL,
 ) -> Order:
-    """Network staff take up the order: optionally move its capacity, plan the RFS date.
-    ``note`` is internal unless ``note_visibility`` gives it to the customer."""
+    """Network staff take up the order: optionally move its capacity (``reassign_capacity``),
+    plan the RFS date (from the quoted start, within the sales horizon). ``note`` is internal
+    unless ``note_visibility`` gives it to the customer. The one validation of a provisioning,
+    whoever calls: the portal's ``ProvisionForm`` and the API's ``ProvisionSerializer`` only
+    parse what is sent (with the bounds of ``leasing.constants``); every refusal is a
+    ``DomainError`` naming the field."""
     order = order_lifecycle.lock(order)
     order_lifecycle.check(order, OrderState.IN_PROGRESS)
     if ready_for_service_date is not None:
@@ -363,7 +367,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
         allocation=allocation,
         activated_on=ready_for_service_date,
     )
-    service.circuit_id = f"TCFO-{quote.product.code}-{service.pk:06d}"
+    service.circuit_id = circuit_id(quote.product.code, service.pk)
     service.save(update_fields=["circuit_id"])
     contract = _create_contract(order=order, service=service)
     order_lifecycle.move(
@@ -407,16 +411,10 @@ def _create_contract(*, order: Order, service: Service) -> Contract:
         term_months=quote.term_months,
         start_date=start,
         end_date=add_months(start, quote.term_months) - datetime.timedelta(days=1),
-        currency=quote.currency,
-        mrc=quote.mrc,
-        nrc=quote.nrc,
         commit_mbps=quote.commit_mbps,
-        commit_price_per_mbps=quote.commit_price_per_mbps,
-        burst_price_per_mbps=quote.burst_price_per_mbps,
-        iru_price=quote.iru_price,
-        om_percent=quote.om_percent,
+        **quote.price_terms(),
         auto_renew=quote.product.commercial_form != CommercialForm.IRU,
-        p95_rule="greater_of" if quote.product.kind == ProductKind.TRANSIT else "",
+        p95_rule=P95Rule.GREATER_OF if quote.product.is_transit else "",
     )
     SlaCreditTier.objects.bulk_create(
         SlaCreditTier(contract=contract, availability_below=below, credit_percent=credit)
@@ -473,42 +471,39 @@ def expire_unacknowledged_orders(*, at: datetime.datetime | None = None) -> int:
 
 
 # --- services -------------------------------------------------------------------------------------
-
-
-def _lock_service(service: Service) -> Service:
-    return Service.objects.select_for_update().select_related("allocation").get(pk=service.pk)
-
-
-@transaction.atomic
-def suspend_service(*, service: Service) -> Service:
-    """Stop the service for a while (e.g. unpaid); its capacity stays reserved."""
-    service = _lock_service(service)
-    if service.status != ServiceStatus.ACTIVE:
-        raise DomainError(f"Only an active service can be suspended; this one is {service.status}.")
-    service.status = ServiceStatus.SUSPENDED
-    service.save(update_fields=["status"])
-    return service
+# Every step goes through ``service_lifecycle.move``: it refuses an actor without the capability
+# and a step the status does not allow, and records who took it.
 
 
 @transaction.atomic
-def resume_service(*, service: Service) -> Service:
-    service = _lock_service(service)
-    if service.status != ServiceStatus.SUSPENDED:
-        raise DomainError("Only a suspended service can be resumed.")
-    service.status = ServiceStatus.ACTIVE
-    service.save(update_fields=["status"])
-    return service
+def suspend_service(*, service: Service, actor: Actor | None) -> Service:
+    """Stop the service for a while (e.g. unpaid); its capacity stays reserved.
+
+    Raises ``NotPermitted`` (403) unless ``actor`` works services, ``InvalidTransition`` (409)
+    unless the service is active."""
+    service = service_lifecycle.lock(service)
+    return service_lifecycle.move(service, ServiceAction.SUSPEND, actor=actor)
 
 
 @transaction.atomic
-def terminate_service(*, service: Service, on: datetime.date) -> Service:
+def resume_service(*, service: Service, actor: Actor | None) -> Service:
+    """Run a suspended service again. Raises as ``suspend_service`` does."""
+    service = service_lifecycle.lock(service)
+    return service_lifecycle.move(service, ServiceAction.RESUME, actor=actor)
+
+
+@transaction.atomic
+def terminate_service(*, service: Service, on: datetime.date, actor: Actor | None) -> Service:
     """End the service on ``on``: its capacity is free from that day, sellable again. Today is
-    the billing party's (its months are billed in its time zone)."""
-    service = _lock_service(service)
+    the billing party's (its months are billed in its time zone); ending today terminates the
+    service at once, a later day leaves that to ``close_ended_services``.
+
+    Raises ``NotPermitted`` (403), ``InvalidTransition`` (409) when an end is set already, and
+    ``DomainError`` naming ``on`` for a day in the past or not after the activation."""
+    service = service_lifecycle.lock(service)
+    service_lifecycle.check(service, ServiceAction.TERMINATE, actor=actor)
     zone = zoneinfo.ZoneInfo(service.order.billing_party.time_zone)
     today = timezone.now().astimezone(zone).date()
-    if service.terminated_on is not None:
-        raise DomainError(f"The service already ends on {service.terminated_on}.")
     if on <= service.activated_on:
         raise DomainError(
             "A service ends after its activation.",
@@ -520,17 +515,30 @@ def terminate_service(*, service: Service, on: datetime.date) -> Service:
             errors={"on": [f"Give today ({today}, {zone.key}) or a later date."]},
         )
     end_allocation(allocation=service.allocation, on=on)
-    service.terminated_on = on
-    if on <= today:
-        service.status = ServiceStatus.TERMINATED
-    service.save(update_fields=["terminated_on", "status"])
-    return service
-
-
-def close_ended_services(*, on: datetime.date | None = None) -> int:
-    """Mark services whose termination date has come as terminated; return how many."""
-    on = on or timezone.localdate()
-    ended: QuerySet[Service] = Service.objects.filter(terminated_on__lte=on).exclude(
-        status=ServiceStatus.TERMINATED
+    return service_lifecycle.move(
+        service,
+        ServiceAction.TERMINATE,
+        actor=actor,
+        to_status=ServiceStatus.TERMINATED if on <= today else service.status,
+        effective_on=on,
+        terminated_on=on,
     )
-    return ended.update(status=ServiceStatus.TERMINATED)
+
+
+def close_ended_services(*, actor: Actor, on: datetime.date | None = None) -> int:
+    """Terminate the services whose end date has come (by ``on``, default today); return how
+    many. ``actor`` is the job doing it (a ``SystemActor``), recorded on each step."""
+    on = on or timezone.localdate()
+    ended = Service.objects.filter(terminated_on__lte=on).exclude(status=ServiceStatus.TERMINATED)
+    count = 0
+    for service in ended.only("pk"):
+        try:
+            with transaction.atomic():
+                service = service_lifecycle.lock(service)
+                service_lifecycle.move(
+                    service, ServiceAction.CLOSE, actor=actor, effective_on=service.terminated_on
+                )
+        except InvalidTransition:
+            continue  # terminated meanwhile
+        count += 1
+    return count

@@ -91,8 +91,8 @@ class AvailabilityView(CapabilityRequiredMixin, View):
                     result = check_availability(
                         product=product,
                         start_date=data["start_date"],
-                        path=None if product.is_transit else data["path"],
-                        site=data["site"] if product.is_transit else None,
+                        path=data["path"],
+                        site=data["site"],
                     )
                 except DomainError as error:
                     add_domain_error(form, error)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
 
-from ..choices import OPEN_ORDER_STATES, OrderState, ServiceStatus
+from ..choices import OPEN_ORDER_STATES, OrderState, ServiceAction
 from ..forms import (
     AcknowledgeForm,
     CompleteForm,
@@ -36,6 +37,7 @@ from ..selectors import (
     orders_with_terms,
     sees_internal_notes,
 )
+from ..service_lifecycle import allowed_actions, check
 from ..services import orders as sales
 
 
@@ -225,57 +227,70 @@ class ServiceListView(CapabilityRequiredMixin, View):
 
 
 class ServiceView(CapabilityRequiredMixin, View):
+    """One service with its history and the actions ``service_lifecycle`` offers the viewer."""
+
     required_capability = Capability.VIEW_OWN_SERVICES
+    # action -> (service call, the form it takes or None, the button's label and style)
+    ACTIONS: dict[str, tuple[Callable[..., Service], type | None, str, str]] = {
+        ServiceAction.SUSPEND: (sales.suspend_service, None, "Suspend", "secondary"),
+        ServiceAction.RESUME: (sales.resume_service, None, "Resume", ""),
+        ServiceAction.TERMINATE: (sales.terminate_service, TerminateForm, "Terminate", "danger"),
+    }
+
+    def _service(self, request: HttpRequest, circuit_id: str) -> Service:
+        services = _services(request).prefetch_related("transitions")
+        return get_object_or_404(services, circuit_id=circuit_id)
 
     def _render(
         self,
         request: HttpRequest,
         service: Service,
-        form: TerminateForm | None = None,
+        form: forms.Form | None = None,
         status: int = 200,
     ) -> HttpResponse:
-        can_operate = has_capability(request.user, Capability.PROVISION_ORDERS)
+        actions = []
+        for name in allowed_actions(service, request.user):
+            _, form_class, label, style = self.ACTIONS[name]
+            shown = form if form is not None and isinstance(form, form_class or ()) else None
+            actions.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "style": style,
+                    "form": shown or (form_class() if form_class else None),
+                }
+            )
         return render(
             request,
             "leasing/service.html",
-            {
-                "service": service,
-                "can_operate": can_operate,
-                "terminate_form": form or TerminateForm(),
-                "statuses": ServiceStatus,
-            },
+            {"service": service, "actions": actions, "history": service.transitions.all()},
             status=status,
         )
 
     def get(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
-        return self._render(request, get_object_or_404(_services(request), circuit_id=circuit_id))
+        return self._render(request, self._service(request, circuit_id))
 
     def post(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
-        service = get_object_or_404(_services(request), circuit_id=circuit_id)
-        if not has_capability(request.user, Capability.PROVISION_ORDERS):
-            messages.error(request, "Your role does not allow this.")
-            return self._render(request, service, status=403)
-        action = request.POST.get("action")
-        form = None
+        service = self._service(request, circuit_id)
+        name = request.POST.get("action", "")
+        if name not in self.ACTIONS:
+            raise Http404("No such action.")
+        act, form_class, _, _ = self.ACTIONS[name]
+        form = form_class(request.POST) if form_class else None
         try:
-            if action == "suspend":
-                sales.suspend_service(service=service)
-            elif action == "resume":
-                sales.resume_service(service=service)
-            elif action == "terminate":
-                form = TerminateForm(request.POST)
-                if not form.is_valid():
-                    return self._render(request, service, form, status=400)
-                sales.terminate_service(service=service, on=form.cleaned_data["on"])
-            else:
-                raise Http404("No such action.")
+            # A step the viewer may not take is refused as such, before its form is read.
+            check(service, name, actor=request.user)
+            if form is not None and not form.is_valid():
+                return self._render(request, service, form, status=400)
+            act(service=service, actor=request.user, **(form.cleaned_data if form else {}))
         except DomainError as error:
             if form is None:
                 flash_domain_error(request, error)
             else:
                 add_domain_error(form, error)
-            return self._render(request, service, form, status=refusal_status(error))
-        messages.success(request, f"{service.circuit_id}: {action} done.")
+            fresh = self._service(request, circuit_id)
+            return self._render(request, fresh, form, status=refusal_status(error))
+        messages.success(request, f"{service.circuit_id}: {name} done.")
         return redirect("service", circuit_id=service.circuit_id)
 
 

@@ -397,8 +397,8 @@ def test_termination_frees_the_capacity_from_its_date(sales_net, settings, tmp_p
     services = [_completed(net) for _ in range(4)]
     end = datetime.date(2027, 6, 1)
     with pytest.raises(DomainError, match="after its activation"):
-        terminate_service(service=services[0], on=RFS)
-    terminate_service(service=services[0], on=end)
+        terminate_service(service=services[0], on=RFS, actor=net.noc)
+    terminate_service(service=services[0], on=end, actor=net.noc)
     assert check_availability(product=net.wl100, path=net.path, start_date=end).free_units == 1
     assert (
         check_availability(
@@ -409,16 +409,16 @@ def test_termination_frees_the_capacity_from_its_date(sales_net, settings, tmp_p
     services[0].refresh_from_db()
     assert services[0].status == ServiceStatus.ACTIVE  # until the date comes
     with pytest.raises(DomainError, match="already ends"):
-        terminate_service(service=services[0], on=end)
+        terminate_service(service=services[0], on=end, actor=net.noc)
 
 
 def test_suspending_and_resuming(sales_net, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     service = _completed(sales_net)
-    assert suspend_service(service=service).status == ServiceStatus.SUSPENDED
+    assert suspend_service(service=service, actor=sales_net.noc).status == ServiceStatus.SUSPENDED
     with pytest.raises(DomainError):
-        suspend_service(service=service)
-    assert resume_service(service=service).status == ServiceStatus.ACTIVE
+        suspend_service(service=service, actor=sales_net.noc)
+    assert resume_service(service=service, actor=sales_net.noc).status == ServiceStatus.ACTIVE
 
 
 def test_months_are_added_like_a_calendar_does():
@@ -538,8 +538,10 @@ def test_a_service_is_not_ended_in_the_past(sales_net):
     service = _running_since_january(sales_net)
     today = local_date(timezone.now(), service.order.billing_party.time_zone)
     with pytest.raises(DomainError, match="cannot be ended in the past"):
-        terminate_service(service=service, on=today - datetime.timedelta(days=1))
-    ended = terminate_service(service=service, on=today)
+        terminate_service(
+            service=service, on=today - datetime.timedelta(days=1), actor=sales_net.noc
+        )
+    ended = terminate_service(service=service, on=today, actor=sales_net.noc)
     assert ended.status == ServiceStatus.TERMINATED
 
 
@@ -551,7 +553,7 @@ def test_the_past_is_the_billing_partys(sales_net, monkeypatch):
     new_year_in_baku = datetime.datetime(2026, 12, 31, 21, 0, tzinfo=datetime.UTC)
     monkeypatch.setattr(timezone, "now", lambda: new_year_in_baku)
     with pytest.raises(DomainError, match="cannot be ended in the past") as refused:
-        terminate_service(service=service, on=datetime.date(2026, 12, 31))
+        terminate_service(service=service, on=datetime.date(2026, 12, 31), actor=sales_net.noc)
     assert refused.value.errors == {"on": ["Give today (2027-01-01, Asia/Baku) or a later date."]}
-    ended = terminate_service(service=service, on=datetime.date(2027, 1, 1))
+    ended = terminate_service(service=service, on=datetime.date(2027, 1, 1), actor=sales_net.noc)
     assert ended.status == ServiceStatus.TERMINATED
