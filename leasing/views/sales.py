@@ -284,11 +284,13 @@ class ServiceView(CapabilityRequiredMixin, View):
                 return self._render(request, service, form, status=400)
             act(service=service, actor=request.user, **(form.cleaned_data if form else {}))
         except DomainError as error:
-            if form is None:
-                flash_domain_error(request, error)
-            else:
-                add_domain_error(form, error)
             fresh = self._service(request, circuit_id)
+            # On the form when the page shows it again; a message otherwise (the step is not
+            # offered to this viewer or no longer offered), so the refusal is never lost.
+            if form is not None and name in allowed_actions(fresh, request.user):
+                add_domain_error(form, error)
+            else:
+                flash_domain_error(request, error)
             return self._render(request, fresh, form, status=refusal_status(error))
         messages.success(request, f"{service.circuit_id}: {name} done.")
         return redirect("service", circuit_id=service.circuit_id)
