@@ -14,10 +14,13 @@ CODE_MAX_LENGTH = 32
 CODE_PATTERN = rf"[A-Z0-9][A-Z0-9-]{{1,{CODE_MAX_LENGTH - 1}}}"
 
 CIRCUIT_ID_PREFIX = "TCFO-"
-#: Service numbers are zero-padded to this many digits (``000123``).
+#: Service numbers are zero-padded to this many digits (``000123``)...
 CIRCUIT_NUMBER_DIGITS = 6
-#: The longest circuit ID: the prefix, the longest product code, a dash and the number (44).
-CIRCUIT_ID_MAX_LENGTH = len(CIRCUIT_ID_PREFIX) + CODE_MAX_LENGTH + 1 + CIRCUIT_NUMBER_DIGITS
+#: ...and grow past them: the millionth service is ``...-1000000``. Ten digits hold any service
+#: number the database can give (a 32-bit key).
+CIRCUIT_NUMBER_MAX_DIGITS = 10
+#: The longest circuit ID: the prefix, the longest product code, a dash and the longest number (48).
+CIRCUIT_ID_MAX_LENGTH = len(CIRCUIT_ID_PREFIX) + CODE_MAX_LENGTH + 1 + CIRCUIT_NUMBER_MAX_DIGITS
 #: What an address may carry as a circuit ID: the prefix, then capitals, digits and dashes, at
 #: most ``CIRCUIT_ID_MAX_LENGTH`` in all. Loose on purpose: an ID of the right shape that names
 #: no service is answered by the view (404 in the API's error format), not by the URL resolver.
@@ -34,9 +37,9 @@ UNIT_BOUND = 10_000
 def circuit_id(product_code: str, number: int) -> str:
     """The circuit ID of service ``number`` of the product coded ``product_code``.
 
-    Raises ``ValueError`` for an ID longer than ``CIRCUIT_ID_MAX_LENGTH`` (a code longer than
-    codes may be, or the millionth service): the URLs and usage ingest would refuse it."""
+    Raises ``ValueError`` for a code longer than codes may be or a number of more than
+    ``CIRCUIT_NUMBER_MAX_DIGITS`` digits: the URLs and usage ingest would refuse the ID."""
     built = f"{CIRCUIT_ID_PREFIX}{product_code}-{number:0{CIRCUIT_NUMBER_DIGITS}d}"
-    if len(built) > CIRCUIT_ID_MAX_LENGTH:
+    if len(product_code) > CODE_MAX_LENGTH or len(str(number)) > CIRCUIT_NUMBER_MAX_DIGITS:
         raise ValueError(f"{built} is longer than a circuit ID may be ({CIRCUIT_ID_MAX_LENGTH}).")
     return built

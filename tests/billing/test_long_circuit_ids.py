@@ -25,7 +25,8 @@ def test_a_service_of_a_product_with_the_longest_code_has_its_usage_ingested_and
     net.ipt10.save()
     service = transit_service(net, activated_on=datetime.date(2026, 1, 1))
     circuit = service.circuit_id
-    assert len(circuit) == CIRCUIT_ID_MAX_LENGTH == 44
+    # 44 characters: more than the 40 ingest once capped IDs at, within every reader's bound.
+    assert len(circuit) == 44 <= CIRCUIT_ID_MAX_LENGTH
 
     posted = net.collector.post(
         "/api/v1/usage/samples/",

@@ -81,17 +81,21 @@ def test_the_place_a_product_is_not_sold_at_is_dropped(sales_net):
 
 
 def test_the_longest_circuit_id_fits_every_reader_and_a_longer_one_is_never_built():
-    longest = constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 999_999)
-    assert len(longest) == constants.CIRCUIT_ID_MAX_LENGTH == 44
+    longest = constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 9_999_999_999)
+    assert len(longest) == constants.CIRCUIT_ID_MAX_LENGTH == 48
     assert re.fullmatch(constants.CIRCUIT_ID_PATTERN, longest)
     assert circuit_id_ok(longest)
     assert not circuit_id_ok(longest + "0")
     assert not re.fullmatch(constants.CIRCUIT_ID_PATTERN, longest + "0")
     assert constants.circuit_id("WL100", 123) == "TCFO-WL100-000123"
+    # The millionth service still gets an ID every reader accepts.
+    millionth = constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 1_000_000)
+    assert millionth.endswith("-1000000") and circuit_id_ok(millionth)
+    assert re.fullmatch(constants.CIRCUIT_ID_PATTERN, millionth)
     with pytest.raises(ValueError, match="longer than a circuit ID"):
         constants.circuit_id("W" * (constants.CODE_MAX_LENGTH + 1), 1)
     with pytest.raises(ValueError, match="longer than a circuit ID"):
-        constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 1_000_000)
+        constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 10_000_000_000)
 
 
 def test_product_codes_are_as_long_as_circuit_ids_allow():
