@@ -196,6 +196,12 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.circuit_id or f"service {self.pk}"
 
+    @property
+    def unchanged_since_activation(self) -> bool:
+        """Active with no end date: what a service with no recorded step must be, unless it
+        changed before its history was kept (leasing migration 0012)."""
+        return self.status == ServiceStatus.ACTIVE and self.terminated_on is None
+
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
         """The services an operator sells, or whose route it held a share of while the

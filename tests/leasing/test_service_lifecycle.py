@@ -196,3 +196,18 @@ def test_the_closing_task_terminates_on_the_end_date_and_records_itself(sales_ne
         "terminated",
         yesterday,
     )
+
+
+def test_a_service_changed_before_history_was_kept_does_not_claim_it_never_changed(
+    client, sales_net
+):
+    net = sales_net
+    service = _completed(net)
+    url = reverse("service", args=[service.circuit_id])
+    client.force_login(net.buyer)
+    assert "nothing has changed since" in client.get(url).content.decode()
+    # As a service suspended before leasing migration 0012 is: a status with no step recorded.
+    Service.objects.filter(pk=service.pk).update(status=ServiceStatus.SUSPENDED)
+    page = client.get(url).content.decode()
+    assert "nothing has changed since" not in page
+    assert "its status changed before its history was kept" in page
