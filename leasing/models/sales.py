@@ -196,12 +196,6 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.circuit_id or f"service {self.pk}"
 
-    @property
-    def unchanged_since_activation(self) -> bool:
-        """Active with no end date: what a service with no recorded step must be, unless it
-        changed before its history was kept (leasing migration 0012)."""
-        return self.status == ServiceStatus.ACTIVE and self.terminated_on is None
-
     @classmethod
     def operator_visibility(cls, operator: object) -> Q:
         """The services an operator sells, or whose route it held a share of while the
@@ -223,7 +217,9 @@ class ServiceTransition(models.Model):
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="transitions")
     action = models.CharField(max_length=16, choices=ServiceAction.choices)
-    from_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
+    from_status = models.CharField(
+        max_length=16, choices=ServiceStatus.choices, blank=True, help_text="Empty: activation."
+    )
     to_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
     by = models.CharField(max_length=150, help_text="A user, an API key or a job.")
     note = models.TextField(blank=True)

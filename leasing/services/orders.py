@@ -368,6 +368,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
     )
     service.circuit_id = circuit_id(quote.product.code, service.pk)
     service.save(update_fields=["circuit_id"])
+    service_lifecycle.record_activation(service, by=by)
     contract = _create_contract(order=order, service=service)
     order_lifecycle.move(
         order,
