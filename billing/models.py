@@ -760,7 +760,7 @@ class LateAdjustment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "period", "kind"],
-                condition=Q(status="open"),
+                condition=Q(status=LateStatus.OPEN),
                 name="one_open_adjustment_per_contract_period_kind",
             )
         ]

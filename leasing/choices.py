@@ -85,6 +85,7 @@ class ServiceStatus(models.TextChoices):
 class ServiceAction(models.TextChoices):
     """The steps of a service's life (``leasing.service_lifecycle``), as its history names them."""
 
+    ACTIVATE = "activate", "Ready for service"
     SUSPEND = "suspend", "Suspended"
     RESUME = "resume", "Resumed"
     TERMINATE = "terminate", "Termination set"

@@ -16,10 +16,10 @@ CODE_PATTERN = rf"[A-Z0-9][A-Z0-9-]{{1,{CODE_MAX_LENGTH - 1}}}"
 CIRCUIT_ID_PREFIX = "TCFO-"
 #: Service numbers are zero-padded to this many digits (``000123``)...
 CIRCUIT_NUMBER_DIGITS = 6
-#: ...and grow past them: the millionth service is ``...-1000000``. Ten digits hold any service
-#: number the database can give (a 32-bit key).
-CIRCUIT_NUMBER_MAX_DIGITS = 10
-#: The longest circuit ID: the prefix, the longest product code, a dash and the longest number (48).
+#: ...and grow past them: the millionth service is ``...-1000000``. 19 digits hold any service
+#: number the database can give (a 64-bit key, ``DEFAULT_AUTO_FIELD`` is ``BigAutoField``).
+CIRCUIT_NUMBER_MAX_DIGITS = len(str(2**63 - 1))
+#: The longest circuit ID: the prefix, the longest code, a dash and the longest number (57).
 CIRCUIT_ID_MAX_LENGTH = len(CIRCUIT_ID_PREFIX) + CODE_MAX_LENGTH + 1 + CIRCUIT_NUMBER_MAX_DIGITS
 #: What an address may carry as a circuit ID: the prefix, then capitals, digits and dashes, at
 #: most ``CIRCUIT_ID_MAX_LENGTH`` in all. Loose on purpose: an ID of the right shape that names

@@ -139,7 +139,7 @@ SALES = [
 @transaction.atomic
 def load() -> None:
     """Create or update the demo inventory, catalog, prices, carriers and sales."""
-    operators = {o.name: o for o in Organisation.objects.filter(kind="operator")}
+    operators = {o.name: o for o in Organisation.objects.filter(kind=OrganisationKind.OPERATOR)}
     sites = {}
     for code, name, kind, country, city, owner in SITES:
         sites[code], _ = Site.objects.update_or_create(

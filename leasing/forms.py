@@ -10,7 +10,7 @@ from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
-from .constants import NOTE_MAX_LENGTH
+from .constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
 
@@ -114,10 +114,12 @@ class ReasonForm(forms.Form):
 
 
 class ProvisionForm(OperatorNoteForm):
-    """What ``start_provisioning`` takes; it alone validates the values (the unit's bounds)."""
+    """What ``start_provisioning`` takes, parsed within the bounds of ``leasing.constants``."""
 
     start = forms.IntegerField(
         required=False,
+        min_value=-UNIT_BOUND,
+        max_value=UNIT_BOUND,
         label="Move capacity to start at unit",
         help_text="Spectrum slot (0 = 193.1 THz), tributary slot or port; empty keeps it.",
     )

@@ -184,6 +184,10 @@ class HeldRange:
     def frequencies(self) -> str:
         return f"{slot_start_thz(self.start)} to {slot_start_thz(self.end)} THz"
 
+    @property
+    def state_label(self) -> str:
+        return SpectrumState(self.state).label
+
 
 def spectrum_held(fiber_pairs: list[FiberPair], on: datetime.date) -> dict[int, list[HeldRange]]:
     """What is taken on each fiber pair from ``on`` on (what availability counts), in order."""

@@ -109,6 +109,19 @@ def check(service: Service, action: str, *, actor: Actor | None) -> None:
         raise InvalidTransition(reason)
 
 
+def record_activation(service: Service, *, by: str) -> ServiceTransition:
+    """The first step of ``service``'s history: ready for service on ``activated_on``, by whoever
+    completed its order (``by`` as the order's history names them)."""
+    return ServiceTransition.objects.create(
+        service=service,
+        action=ServiceAction.ACTIVATE,
+        from_status="",
+        to_status=service.status,
+        by=by,
+        effective_on=service.activated_on,
+    )
+
+
 @transaction.atomic
 def move(
     service: Service,

@@ -177,10 +177,13 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
-# What ``start_provisioning`` takes; it alone validates the values (the unit's bounds).
+# What ``start_provisioning`` takes. It parses within the bounds of ``leasing.constants``, so a
+# unit out of range is a 400 whatever the order's state; the service checks the same bound.
 class ProvisionSerializer(OperatorNoteSerializer):
     start = serializers.IntegerField(
         required=False,
+        min_value=-UNIT_BOUND,
+        max_value=UNIT_BOUND,
         help_text="Move the capacity to start at this unit (spectrum slot, tributary slot, "
         f"port), from {-UNIT_BOUND} to {UNIT_BOUND}.",
     )

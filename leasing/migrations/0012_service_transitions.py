@@ -5,6 +5,49 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+BEFORE = "before the service history was kept"
+
+
+def backfill(apps, schema_editor):
+    """Give every service its first step (ready for service, by whoever completed its order,
+    when) and, for one already suspended or terminated, one step saying so: without them its
+    page would claim nothing has changed since activation."""
+    Service = apps.get_model("leasing", "Service")
+    OrderTransition = apps.get_model("leasing", "OrderTransition")
+    ServiceTransition = apps.get_model("leasing", "ServiceTransition")
+    completed = {
+        step.order_id: step
+        for step in OrderTransition.objects.filter(to_state="completed").order_by("at", "pk")
+    }
+    steps = []
+    for service in Service.objects.exclude(transitions__isnull=False).order_by("pk"):
+        done = completed.get(service.order_id)
+        steps.append(
+            ServiceTransition(
+                service=service,
+                action="activate",
+                from_status="",
+                to_status="active",
+                by=done.by if done else BEFORE,
+                effective_on=service.activated_on,
+                at=done.at if done else django.utils.timezone.now(),
+            )
+        )
+        if service.status != "active" or service.terminated_on is not None:
+            steps.append(
+                ServiceTransition(
+                    service=service,
+                    action="terminate" if service.terminated_on else "suspend",
+                    from_status="active",
+                    to_status=service.status,
+                    by=BEFORE,
+                    effective_on=service.terminated_on,
+                    at=django.utils.timezone.now(),
+                )
+            )
+    ServiceTransition.objects.bulk_create(steps)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -16,8 +59,8 @@ class Migration(migrations.Migration):
             name='ServiceTransition',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('suspend', 'Suspended'), ('resume', 'Resumed'), ('terminate', 'Termination set'), ('close', 'Terminated on its end date')], max_length=16)),
-                ('from_status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], max_length=16)),
+                ('action', models.CharField(choices=[('activate', 'Ready for service'), ('suspend', 'Suspended'), ('resume', 'Resumed'), ('terminate', 'Termination set'), ('close', 'Terminated on its end date')], max_length=16)),
+                ('from_status', models.CharField(blank=True, choices=[('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], help_text='Empty: activation.', max_length=16)),
                 ('to_status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], max_length=16)),
                 ('by', models.CharField(help_text='A user, an API key or a job.', max_length=150)),
                 ('note', models.TextField(blank=True)),
@@ -29,4 +72,5 @@ class Migration(migrations.Migration):
                 'ordering': ['service', 'at', 'pk'],
             },
         ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -71,6 +71,11 @@ class Product(models.Model):
         return self.kind == ProductKind.TRANSIT
 
     @property
+    def place_label(self) -> str:
+        """What the place a product is sold at is called: a PoP for transit, else a path."""
+        return "PoP" if self.place_field == "site" else "Path"
+
+    @property
     def place_field(self) -> str:
         """Where the product is sold: ``"site"`` for IP transit (a port at a PoP), ``"path"``
         for everything else (capacity along a route). The one home of that rule."""

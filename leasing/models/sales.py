@@ -217,7 +217,9 @@ class ServiceTransition(models.Model):
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="transitions")
     action = models.CharField(max_length=16, choices=ServiceAction.choices)
-    from_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
+    from_status = models.CharField(
+        max_length=16, choices=ServiceStatus.choices, blank=True, help_text="Empty: activation."
+    )
     to_status = models.CharField(max_length=16, choices=ServiceStatus.choices)
     by = models.CharField(max_length=150, help_text="A user, an API key or a job.")
     note = models.TextField(blank=True)

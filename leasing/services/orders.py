@@ -21,7 +21,7 @@ from django.utils import timezone
 from billing.periods import add_months_to_date as add_months  # month arithmetic's one home
 from organisations.access import Actor
 from organisations.models import Organisation
-from tcfo_portal.exceptions import Conflict, DomainError, InvalidTransition
+from tcfo_portal.exceptions import Conflict, DomainError, InvalidInput, InvalidTransition
 from tcfo_portal.money import Money
 from tcfo_portal.queue import after_commit
 
@@ -298,9 +298,8 @@ def reassign_capacity(*, order: Order, start: int) -> CapacityAllocation:
     """Move an open order's capacity to start at unit ``start`` on every hop (a unit within
     ``UNIT_BOUND`` of 0; ``CapacityUnavailable`` when it is not free there)."""
     if not -UNIT_BOUND <= start <= UNIT_BOUND:
-        raise DomainError(
-            f"Unit {start} lies outside every band.",
-            errors={"start": [f"From {-UNIT_BOUND} to {UNIT_BOUND}."]},
+        raise InvalidInput(
+            "start", f"Unit {start} lies outside every band: from {-UNIT_BOUND} to {UNIT_BOUND}."
         )
     order = order_lifecycle.lock(order)
     if order.state not in OPEN_ORDER_STATES:
@@ -369,6 +368,7 @@ def complete_order(*, order: Order, by: str, ready_for_service_date: datetime.da
     )
     service.circuit_id = circuit_id(quote.product.code, service.pk)
     service.save(update_fields=["circuit_id"])
+    service_lifecycle.record_activation(service, by=by)
     contract = _create_contract(order=order, service=service)
     order_lifecycle.move(
         order,

@@ -59,7 +59,11 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="The secret key. Shown this once, never again.")
+    key = serializers.CharField(
+        allow_null=True,
+        help_text="The secret key. Shown this once, never again: null in the answer replayed "
+        "for a retry with the same Idempotency-Key.",
+    )
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]

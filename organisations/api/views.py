@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tcfo_portal.api.idempotency import idempotent_post
 from tcfo_portal.exceptions import DomainError
 
 from ..access import visible_to
@@ -54,9 +55,10 @@ class ApiKeyViewSet(
         return visible_to(queryset, self.request.user)
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
+    @idempotent_post(withhold=("key",))
     def create(self, request: Request) -> Response:
-        """Create a key; its secret is in this answer only. The one creating ``POST`` without
-        ``Idempotency-Key``: a replay would need the secret stored, and only its hash is."""
+        """Create a key; its secret is in this answer only. A retry with the same
+        ``Idempotency-Key`` gets the same key back with ``key`` null: only its hash is stored."""
         organisation = request.user.organisation
         if organisation is None:
             raise DomainError(

@@ -9,7 +9,9 @@ fails for a creating ``POST`` (one answering 201) without it.
 The key is recorded in the same transaction as what the request creates, before it creates
 anything: a concurrent retry with the same key waits on the database's unique index until the
 first commits, then replays its answer. Only successful answers are kept; a refused request
-created nothing, so trying it again is safe. The same key with another body is a 422.
+created nothing, so trying it again is safe. The same key with another body is a 422. A field
+the answer must give only once (a new API key's secret) is withheld from what is kept: its replay
+answers ``null`` there.
 """
 
 from __future__ import annotations
@@ -81,8 +83,11 @@ def _scope(request: Request) -> dict[str, Any] | None:
     return None
 
 
-def idempotent(request: Request, create: Callable[[], Response]) -> Response:
-    """Run ``create`` at most once per API client (``_scope``) and ``Idempotency-Key``."""
+def idempotent(
+    request: Request, create: Callable[[], Response], *, withhold: tuple[str, ...] = ()
+) -> Response:
+    """Run ``create`` at most once per API client (``_scope``) and ``Idempotency-Key``; the
+    fields named in ``withhold`` are kept as ``null`` for a replay (never stored)."""
     key = request.headers.get(HEADER)
     scope = _scope(request)
     if key is None or scope is None or getattr(request, "_idempotency_key_taken", False):
@@ -112,20 +117,28 @@ def idempotent(request: Request, create: Callable[[], Response]) -> Response:
             if not status.is_success(response.status_code):
                 raise _Refused(response)
             record.status_code = response.status_code
-            record.response_body = json.loads(JSONRenderer().render(response.data))
+            kept = json.loads(JSONRenderer().render(response.data))
+            record.response_body = {**kept, **dict.fromkeys(withhold)} if withhold else kept
             record.save(update_fields=["status_code", "response_body"])
             return response
     except _Refused as refused:
         return refused.response
 
 
-def idempotent_post(handler: Callable[..., Response]) -> Callable[..., Response]:
+def idempotent_post(
+    handler: Callable[..., Response] | None = None, *, withhold: tuple[str, ...] = ()
+) -> Any:
     """Make a view's ``POST`` handler (``create``, or an ``@action``) answer through
-    ``idempotent``; the schema declares the header on it (``is_idempotent``)."""
+    ``idempotent``; the schema declares the header on it (``is_idempotent``). Used bare, or as
+    ``@idempotent_post(withhold=("key",))`` for an answer with a field shown only once."""
+    if handler is None:
+        return functools.partial(idempotent_post, withhold=withhold)
 
     @functools.wraps(handler)
     def answer(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return idempotent(request, lambda: handler(view, request, *args, **kwargs))
+        return idempotent(
+            request, lambda: handler(view, request, *args, **kwargs), withhold=withhold
+        )
 
     answer.idempotent = True  # type: ignore[attr-defined]
     return answer

@@ -16,13 +16,15 @@ from leasing.api.sales_serializers import AcknowledgeSerializer
 from leasing.api.serializers import AvailabilityQuerySerializer
 from leasing.exceptions import NotSellable
 from leasing.forms import AcknowledgeForm, AvailabilityForm
-from leasing.models import Product
+from leasing.models import Product, Service
 from leasing.services import orders as sales
 from leasing.services.capacity import check_availability
+from organisations.choices import Role
 from organisations.models import Organisation
 from organisations.selectors import consortium_operators
 from tcfo_portal.exceptions import DomainError
 
+from ..conftest import key_client
 from ..factories import OperatorFactory
 from .test_orders import _order
 
@@ -81,8 +83,9 @@ def test_the_place_a_product_is_not_sold_at_is_dropped(sales_net):
 
 
 def test_the_longest_circuit_id_fits_every_reader_and_a_longer_one_is_never_built():
-    longest = constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 9_999_999_999)
-    assert len(longest) == constants.CIRCUIT_ID_MAX_LENGTH == 48
+    longest = constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 2**63 - 1)
+    assert len(longest) == constants.CIRCUIT_ID_MAX_LENGTH == 57
+    assert Service._meta.get_field("circuit_id").max_length >= constants.CIRCUIT_ID_MAX_LENGTH
     assert re.fullmatch(constants.CIRCUIT_ID_PATTERN, longest)
     assert circuit_id_ok(longest)
     assert not circuit_id_ok(longest + "0")
@@ -95,7 +98,7 @@ def test_the_longest_circuit_id_fits_every_reader_and_a_longer_one_is_never_buil
     with pytest.raises(ValueError, match="longer than a circuit ID"):
         constants.circuit_id("W" * (constants.CODE_MAX_LENGTH + 1), 1)
     with pytest.raises(ValueError, match="longer than a circuit ID"):
-        constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 10_000_000_000)
+        constants.circuit_id("W" * constants.CODE_MAX_LENGTH, 10**19)
 
 
 def test_product_codes_are_as_long_as_circuit_ids_allow():
@@ -156,6 +159,7 @@ def test_provisioning_is_refused_once_whoever_asks(sales_net, client):
     with pytest.raises(DomainError) as refused:
         sales.start_provisioning(order=order, by="t", start=constants.UNIT_BOUND + 1)
     assert set(refused.value.errors) == {"start"}
+    assert refused.value.status_code == 400
     with pytest.raises(DomainError) as refused:
         sales.start_provisioning(order=order, by="t", note="x" * 2001)
     assert set(refused.value.errors) == {"note"}
@@ -167,3 +171,17 @@ def test_provisioning_is_refused_once_whoever_asks(sales_net, client):
     assert portal.status_code == 400
     order.refresh_from_db()
     assert order.state == "acknowledged"
+    assert "Ensure this value is less than or equal to 10000" in portal.content.decode()
+
+
+def test_an_api_unit_out_of_range_is_a_validation_error_whatever_the_orders_state(sales_net):
+    net = sales_net
+    noc = key_client(net.azt, Role.OPERATOR_NETWORK)[0]
+    order = _order(net)  # submitted: the step itself would be refused, but the input is read first
+    for start in (constants.UNIT_BOUND + 1, -constants.UNIT_BOUND - 1):
+        answer = noc.post(f"/api/v1/orders/{order.pk}/provision/", {"start": start}, format="json")
+        assert answer.status_code == 400, answer.content
+        assert answer.json()["type"] == "validation_error"
+        assert set(answer.json()["errors"]) == {"start"}
+    order.refresh_from_db()
+    assert order.state == "submitted"

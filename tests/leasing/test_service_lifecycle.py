@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,7 +95,7 @@ def test_customers_may_not_take_a_step_even_on_their_own_service(sales_net):
             take()
     service.refresh_from_db()
     assert service.status == ServiceStatus.ACTIVE and service.terminated_on is None
-    assert not service.transitions.exists()
+    assert not _taken(service).exists()
 
 
 def test_the_portal_records_who_and_shows_only_the_offered_steps_and_the_history(client, sales_net):
@@ -106,7 +108,7 @@ def test_the_portal_records_who_and_shows_only_the_offered_steps_and_the_history
     assert 'value="resume"' not in page
 
     assert client.post(url, {"action": "suspend"}).status_code == 302
-    step = service.transitions.get()
+    step = _taken(service).get()
     assert (step.action, step.by, step.from_status, step.to_status) == (
         "suspend",
         net.noc.username,
@@ -134,7 +136,7 @@ def test_a_refused_step_in_the_portal_is_a_4xx_with_the_reason(client, sales_net
     forbidden = client.post(url, {"action": "terminate", "on": "not a date"})
     assert forbidden.status_code == 403
     assert "Your role does not allow this" in forbidden.content.decode()
-    assert not service.transitions.exists()
+    assert not _taken(service).exists()
 
 
 def test_the_api_records_the_key_and_answers_with_the_history(sales_net):
@@ -149,6 +151,7 @@ def test_the_api_records_the_key_and_answers_with_the_history(sales_net):
     assert [
         (s["action"], s["by"], s["to_status"], s["effective_on"]) for s in ended["history"]
     ] == [
+        ("activate", service.transitions.first().by, "active", str(service.activated_on)),
         ("suspend", by, "suspended", None),
         ("terminate", by, "suspended", str(ENDS)),
     ]
@@ -175,7 +178,7 @@ def test_a_customer_cannot_act_on_another_customers_service(client, sales_net):
     assert client.post(portal, {"action": "suspend"}).status_code == 404
     service.refresh_from_db()
     assert service.status == ServiceStatus.ACTIVE
-    assert not service.transitions.exists()
+    assert not _taken(service).exists()
 
 
 def test_the_closing_task_terminates_on_the_end_date_and_records_itself(sales_net):
@@ -188,7 +191,7 @@ def test_the_closing_task_terminates_on_the_end_date_and_records_itself(sales_ne
     assert close_services() == 0
     service.refresh_from_db()
     assert service.status == ServiceStatus.TERMINATED
-    step = service.transitions.get()
+    step = _taken(service).get()
     assert (step.action, step.by, step.from_status, step.to_status, step.effective_on) == (
         "close",
         "service closing task",
@@ -196,3 +199,53 @@ def test_the_closing_task_terminates_on_the_end_date_and_records_itself(sales_ne
         "terminated",
         yesterday,
     )
+
+
+def test_completion_records_the_first_step_with_who_completed_the_order(sales_net):
+    net = sales_net
+    service = _completed(net)
+    completed = service.order.transitions.get(to_state="completed")
+    step = service.transitions.get()
+    assert (step.action, step.from_status, step.to_status, step.by, step.effective_on) == (
+        "activate",
+        "",
+        "active",
+        completed.by,
+        service.activated_on,
+    )
+
+
+def test_services_from_before_the_history_get_their_steps_from_the_migration(sales_net):
+    net = sales_net
+    kept = _completed(net)
+    ended = _running_since_january(net)
+    ServiceTransition.objects.all().delete()  # as before leasing migration 0012
+    Service.objects.filter(pk=ended.pk).update(
+        status=ServiceStatus.TERMINATED, terminated_on=datetime.date(2026, 6, 1)
+    )
+    backfill = import_module("leasing.migrations.0012_service_transitions").backfill
+    backfill(django_apps, None)
+    backfill(django_apps, None)  # a service with steps is left alone
+
+    completed = kept.order.transitions.get(to_state="completed")
+    assert list(kept.transitions.values_list("action", "by", "at")) == [
+        ("activate", completed.by, completed.at)
+    ]
+    assert list(ended.transitions.values_list("action", "to_status", "by", "effective_on")) == [
+        (
+            "activate",
+            "active",
+            ended.order.transitions.get(to_state="completed").by,
+            ended.activated_on,
+        ),
+        (
+            "terminate",
+            "terminated",
+            "before the service history was kept",
+            datetime.date(2026, 6, 1),
+        ),
+    ]
+
+
+def _taken(service: Service):
+    return service.transitions.exclude(action="activate")
