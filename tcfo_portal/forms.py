@@ -10,6 +10,8 @@ fields. A view that answers with a redirect (post/redirect/get) says it in a fla
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -69,3 +71,31 @@ def refusal_status(error: DomainError) -> int:
 def form_errors_text(form: forms.BaseForm) -> str:
     """A bound form's errors in one line, for a flash message (the view redirects)."""
     return "; ".join(f"{name}: {e}" for name, errors in form.errors.items() for e in errors)
+
+
+def submit(form: forms.BaseForm, act: Callable[..., object]) -> bool:
+    """Validate ``form`` and take ``act(**form.cleaned_data)``, for a view that shows the form
+    again when it is refused: a service's refusal goes on the form (``add_domain_error``).
+    Whether the action was taken."""
+    if not form.is_valid():
+        return False
+    try:
+        act(**form.cleaned_data)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return False
+    return True
+
+
+def submit_or_flash(request: HttpRequest, form: forms.BaseForm, act: Callable[..., object]) -> bool:
+    """As ``submit``, for a view that redirects whatever happens: the form's errors or the
+    service's refusal are said in a flash message. Whether the action was taken."""
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return False
+    try:
+        act(**form.cleaned_data)
+    except DomainError as error:
+        flash_domain_error(request, error)
+        return False
+    return True

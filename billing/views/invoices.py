@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
@@ -16,7 +17,7 @@ from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.forms import domain_error_text, flash_domain_error, form_errors_text
+from tcfo_portal.forms import domain_error_text, flash_domain_error, submit_or_flash
 from tcfo_portal.inputs import whole_number_param
 
 from ..choices import OPEN_STATUSES, InvoiceStatus
@@ -293,14 +294,10 @@ class PaymentView(InvoiceView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
         form = PaymentForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form_errors_text(form))
-            return redirect("invoice", pk=pk)
-        try:  # the service refuses whoever is not the billing party's finance staff
-            record_payment(invoice=invoice, actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            flash_domain_error(request, error)
-        else:
+        # The service refuses whoever is not the billing party's finance staff.
+        if submit_or_flash(
+            request, form, partial(record_payment, invoice=invoice, actor=request.user)
+        ):
             messages.success(request, "Payment recorded.")
         return redirect("invoice", pk=pk)
 
@@ -317,14 +314,9 @@ class ManualLineView(_BillingPartyChangeView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
         form = ManualLineForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form_errors_text(form))
-            return redirect("invoice", pk=pk)
-        try:
-            add_manual_line(invoice=invoice, actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            flash_domain_error(request, error)
-        else:
+        if submit_or_flash(
+            request, form, partial(add_manual_line, invoice=invoice, actor=request.user)
+        ):
             messages.success(request, "Line added.")
         return redirect("invoice", pk=pk)
 

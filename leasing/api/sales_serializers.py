@@ -8,7 +8,7 @@ from organisations.choices import Capability
 from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNullChoiceField
 
-from ..choices import NoteVisibility, OrderState, P95Rule
+from ..choices import NoteVisibility, OrderState, P95Rule, ServiceStatus
 from ..constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from ..models import (
     Contract,
@@ -214,9 +214,24 @@ class ServiceSerializer(ProductPlaceSerializer, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _NoneForBlankChoiceField(serializers.ChoiceField):
+    """A choice stored blank where there is none, answered as ``null`` (the schema declares no
+    empty-string enum: generated clients cannot name one)."""
+
+    def to_representation(self, value: str) -> str | None:
+        return super().to_representation(value) if value else None
+
+
 class ServiceTransitionSerializer(serializers.ModelSerializer):
     """One step of a service's life: the action, who took it, when, from which status to which,
     and (a termination) the first day without service."""
+
+    from_status = _NoneForBlankChoiceField(
+        choices=ServiceStatus.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="null for the first step, the activation.",
+    )
 
     class Meta:
         model = ServiceTransition

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -16,7 +17,7 @@ from organisations.access import has_capability
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.forms import add_domain_error
+from tcfo_portal.forms import add_domain_error, submit
 
 from ..forms import (
     AvailabilityForm,
@@ -221,12 +222,7 @@ class OutagesView(CapabilityRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = OutageForm(request.POST)
-        if not form.is_valid():
-            return self._page(request, form, status=400)
-        try:
-            record_outage(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            add_domain_error(form, error)
+        if not submit(form, partial(record_outage, actor=request.user)):
             return self._page(request, form, status=400)
         messages.success(request, "Outage recorded.")
         return redirect("outages")
@@ -270,22 +266,12 @@ class OutageView(CapabilityRequiredMixin, View):
         outage = get_object_or_404(Outage.objects.select_related("segment"), pk=pk)
         if self.action == "end":
             form: forms.Form = EndOutageForm(request.POST)
-            if form.is_valid():
-                try:
-                    end_outage(outage=outage, actor=request.user, **form.cleaned_data)
-                except DomainError as error:
-                    add_domain_error(form, error)
-                else:
-                    messages.success(request, "Outage ended.")
-                    return redirect("outage", pk=outage.pk)
+            if submit(form, partial(end_outage, outage=outage, actor=request.user)):
+                messages.success(request, "Outage ended.")
+                return redirect("outage", pk=outage.pk)
             return self._page(request, outage, end_form=form, status=400)
         form = CorrectOutageForm(request.POST)
-        if form.is_valid():
-            try:
-                correct_outage(outage=outage, actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, "Outage corrected.")
-                return redirect("outage", pk=outage.pk)
+        if submit(form, partial(correct_outage, outage=outage, actor=request.user)):
+            messages.success(request, "Outage corrected.")
+            return redirect("outage", pk=outage.pk)
         return self._page(request, outage, correct_form=form, status=400)

@@ -155,6 +155,7 @@ def test_the_api_records_the_key_and_answers_with_the_history(sales_net):
         ("suspend", by, "suspended", None),
         ("terminate", by, "suspended", str(ENDS)),
     ]
+    assert ended["history"][0]["from_status"] is None  # the activation comes from no status
     assert noc.get(url).json()["history"] == ended["history"]
     assert "history" not in noc.get("/api/v1/services/").json()["results"][0]  # list unchanged
 
