@@ -195,6 +195,7 @@ def main() -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "MEDIA_ROOT": str(work / "media"),
+        "STATIC_ROOT": str(work / "static"),  # collected below, as on a deployment
         "REDIS_URL": "",  # tasks (PDFs) run in-process: no worker to wait for
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "LOG_LEVEL": "ERROR",
@@ -206,6 +207,8 @@ def main() -> int:
     try:
         manage = [str(BIN / "python"), "manage.py"]
         run([*manage, "migrate", "--noinput", "-v0"], env)
+        # Pages (an HTML error page too) name their static files by the manifest's hashed names.
+        run([*manage, "collectstatic", "--noinput", "-v0"], env)
         run([*manage, "load_demo", "--force"], env)
         keys = [
             (org, role, run([*manage, "create_api_key", "--org", org, "--role", role], env).strip())
