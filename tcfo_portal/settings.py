@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_countries",
     "csp",
     "axes",
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "organisations",
     "leasing",
     "billing",
+    "events",
     "audit",
 ]
 
@@ -172,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
     },
     "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
+    # The outbox: publishes and delivers what a commit's own dispatch missed (broker down).
+    "dispatch-events": {"task": "events.tasks.dispatch_events", "schedule": 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
     "poll-interface-counters": {"task": "billing.tasks.poll_counters", "schedule": 5 * 60},
     # Usage payloads are written uncompressed on ingest and gzip'd once their (UTC) day is over.
