@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test` (each with its own test database); 0 runs in this one.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format api-check check-deploy worker clean bench-ordering bench-usage bench-billing
 
@@ -44,7 +46,7 @@ run: $(VENV)/.installed-run
 
 ## test: install the test tools and run the whole suite (CI=true makes every service mandatory)
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## api-check: schemathesis against a served instance on a throwaway PostgreSQL database
 api-check: $(VENV)/.installed-dev

@@ -59,8 +59,14 @@ def _chromium_problem() -> str | None:
     return None
 
 
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """The process that only hands tests to pytest-xdist's workers (``-n``): it runs none."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _collect_static()
+    if not _is_xdist_controller(session.config):
+        _collect_static()
     if not IN_CI:
         return
     problems = []

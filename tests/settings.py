@@ -23,8 +23,11 @@ SECURE_SSL_REDIRECT = False
 # (tests/conftest.py) and served by WhiteNoise, the live server's too. A page linking a file that
 # does not exist fails its test, as it would answer 500 in production. Subprocesses on these
 # settings inherit the folder through the environment.
-if "TCFO_TEST_STATIC_ROOT" not in os.environ:
+# With pytest-xdist each worker process has a folder of its own (it collects and removes it).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if "TCFO_TEST_STATIC_ROOT" not in os.environ or os.environ.get("TCFO_TEST_STATIC_OF") != _worker:
     os.environ["TCFO_TEST_STATIC_ROOT"] = tempfile.mkdtemp(prefix="tcfo-test-static-")
+    os.environ["TCFO_TEST_STATIC_OF"] = _worker
 STATIC_ROOT = Path(os.environ["TCFO_TEST_STATIC_ROOT"])
 STORAGES = {
     **STORAGES,
