@@ -239,9 +239,7 @@ def attempt_delivery(
             consecutive_failures=0, last_success_at=now
         )
     elif not requested_by and delivery.status == DeliveryStatus.PENDING:
-        deadline = delivery.created_at + datetime.timedelta(
-            hours=settings.TCFO_WEBHOOK_RETRY_HOURS
-        )
+        deadline = delivery.created_at + datetime.timedelta(hours=settings.TCFO_WEBHOOK_RETRY_HOURS)
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
             consecutive_failures=F("consecutive_failures") + 1
         )

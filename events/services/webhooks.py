@@ -26,7 +26,7 @@ from tcfo_portal.exceptions import Conflict, DomainError, Forbidden, InvalidInpu
 from ..choices import EventType
 from ..models import WebhookDelivery, WebhookSubscription
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 URL_MAX_LENGTH = 2000
 DESCRIPTION_MAX_LENGTH = 200
 
@@ -159,7 +159,7 @@ def update_subscription(
     actor: Actor,
     subscription: WebhookSubscription,
     url: str | None = None,
-    event_types: Iterable[str] | None | object = _UNSET,
+    event_types: Iterable[str] | object | None = _UNSET,
     description: str | None = None,
     is_active: bool | None = None,
 ) -> WebhookSubscription:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,7 +38,7 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             state.received.append(Received(self.path, dict(self.headers.items()), body))
@@ -51,10 +51,8 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
                 self.send_header("Location", f"{state.url}/elsewhere")
             self.send_header("Content-Length", "2")
             self.end_headers()
-            try:
+            with suppress(OSError):
                 self.wfile.write(b"ok")
-            except OSError:
-                pass
 
         def log_message(self, format: str, *args: object) -> None:
             pass

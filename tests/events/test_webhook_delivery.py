@@ -245,7 +245,7 @@ def test_a_private_address_is_refused_when_the_setting_is_off(admin, settings) -
         ("192.168.1.1", True),
         ("127.0.0.1", True),
         ("169.254.169.254", True),
-        ("0.0.0.0", True),
+        ("0.0.0.0", True),  # noqa: S104
         ("224.0.0.1", True),
         ("240.0.0.1", True),
         ("100.64.0.1", True),
