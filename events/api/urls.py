@@ -7,7 +7,7 @@ from .webhook_views import WebhookDeliveryListView, WebhookDeliveryViewSet, Webh
 
 urlpatterns: list = []
 
-# --- Webhooks (subscriptions, their delivery log, redelivery) --------------------------------------
+# --- Webhooks (subscriptions, their delivery log, redelivery) ---
 webhook_router = SimpleRouter()
 webhook_router.register("webhooks", WebhookViewSet, basename="webhook")
 webhook_router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
@@ -19,6 +19,6 @@ urlpatterns += [
     ),
     *webhook_router.urls,
 ]
-# --- end of webhooks -------------------------------------------------------------------------------
+# --- end of webhooks ---
 
-# --- Events (the events list) ----------------------------------------------------------------------
+# --- Events (the events list) ---
