@@ -52,12 +52,16 @@ def test_a_partner_manages_a_webhook_and_reads_its_delivery_log() -> None:
         assert delivery["response_status"] == 500
         assert delivery["last_error"] == "answered 500"
         assert delivery["subject"] == {"type": "order", "id": "5"}
-        assert client.get(f"/api/v1/webhooks/{webhook}/deliveries/?status=delivered").json()[
-            "count"
-        ] == 0
-        assert client.get(
-            f"/api/v1/webhooks/{webhook}/deliveries/?event_type=invoice.issued"
-        ).json()["count"] == 0
+        assert (
+            client.get(f"/api/v1/webhooks/{webhook}/deliveries/?status=delivered").json()["count"]
+            == 0
+        )
+        assert (
+            client.get(f"/api/v1/webhooks/{webhook}/deliveries/?event_type=invoice.issued").json()[
+                "count"
+            ]
+            == 0
+        )
 
         again = client.post(f"/api/v1/webhook-deliveries/{delivery['id']}/redeliver/")
         assert again.status_code == 200, again.json()
