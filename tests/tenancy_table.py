@@ -239,6 +239,19 @@ PORTAL_CASES = [
     # the organisation's API keys
     listed("api-keys", lambda w: w.a_key.prefix),
     act("api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key"),
+    # --- webhooks (helper A) ---
+    listed("webhooks", lambda w: f'href="/webhooks/{w.a_webhook.pk}/"'),
+    Case("webhook", "object", pk_of("a_webhook"), MISSING_PK, refused=WEBHOOK_INTRUDERS),
+    act(
+        "webhook",
+        pk_of("a_webhook"),
+        MISSING_PK,
+        "a_webhook",
+        data=lambda w: {"action": "disable"},
+        refused=WEBHOOK_INTRUDERS,
+    ),
+    act("webhook-redeliver", pk_of("a_delivery"), MISSING_PK, "a_delivery"),
+    # --- end of webhooks ---
 ]
 
 API_CASES = [

@@ -381,6 +381,8 @@ LISTS = [
     # webhooks (helper A)
     *counted(more_webhooks, "a", "v1:webhook-list"),
     Counted("v1:webhook-deliveries", "a", more_deliveries, kwargs=_a_webhook),
+    *counted(more_webhooks, "a", "webhooks"),
+    Counted("webhook", "a", more_deliveries, kwargs=_a_webhook),
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.
