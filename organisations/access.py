@@ -63,16 +63,24 @@ _OPERATOR = frozenset(
 )
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.CUSTOMER_ADMIN: _CUSTOMER | {Capability.MANAGE_API_KEYS},
+    # Webhooks: a partner's integration, managed by its admins and, at an operator, by finance
+    # and network staff alike; API keys of those roles too (machine to machine).
+    Role.CUSTOMER_ADMIN: _CUSTOMER | {Capability.MANAGE_API_KEYS, Capability.MANAGE_WEBHOOKS},
     Role.CUSTOMER_MEMBER: _CUSTOMER,
     Role.OPERATOR_NETWORK: _OPERATOR
-    | {Capability.MANAGE_INVENTORY, Capability.PROVISION_ORDERS, Capability.INGEST_USAGE},
+    | {
+        Capability.MANAGE_INVENTORY,
+        Capability.PROVISION_ORDERS,
+        Capability.INGEST_USAGE,
+        Capability.MANAGE_WEBHOOKS,
+    },
     Role.OPERATOR_FINANCE: _OPERATOR
     | {
         Capability.VIEW_OWN_INVOICES,
         Capability.MANAGE_CATALOG,
         Capability.RUN_BILLING,
         Capability.VIEW_SETTLEMENT,
+        Capability.MANAGE_WEBHOOKS,
     },
     Role.PLATFORM_ADMIN: frozenset(Capability),
 }

@@ -45,6 +45,10 @@ class Capability(models.TextChoices):
     VIEW_SETTLEMENT = "view_settlement", "See settlement statements and revenue reports"
     ADMINISTER_PLATFORM = "administer_platform", "Administer organisations and users"
     VIEW_AUDIT_LOG = "view_audit_log", "See who changed what (the organisation's own records)"
+    MANAGE_WEBHOOKS = (
+        "manage_webhooks",
+        "Manage the organisation's webhook subscriptions and see their deliveries",
+    )
     VIEW_INTERNAL = (
         "view_internal",
         "Read what the consortium keeps from customers: staff notes, the consortium's records",

@@ -161,9 +161,21 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Queueing a task after a commit while the broker is down must not hold the request for long:
+# two quick retries, a short connect timeout, then the error is logged (on_commit robust) and
+# beat's periodic jobs pick the work up (the outbox) once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 # A task taken by a worker that died unacknowledged goes back to the queue after this long.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # An unreachable broker (not merely refusing) fails a connect within this, not the OS's minutes.
+    "socket_connect_timeout": 2,
 }
 # Beat's calendar (crontab schedules) runs on Baku time; timestamps stay UTC everywhere else.
 CELERY_TIMEZONE = "Asia/Baku"
@@ -388,6 +400,13 @@ TCFO_REVERSE_CHARGE_NOTE = (
 TCFO_PAYMENT_TERMS_DAYS = int(os.environ.get("TCFO_PAYMENT_TERMS_DAYS", "30"))
 # IRU installments: the share of the price due on signing; the rest is due on ready for service.
 TCFO_IRU_SIGNING_PERCENT = "50"
+# Webhooks (events/services/delivery.py): how long one POST may take, how long a delivery is
+# retried (with backoff) before it fails, how long a rotated secret keeps signing, and whether a
+# subscription may point at a private, loopback or link-local address (never in production).
+TCFO_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("TCFO_WEBHOOK_TIMEOUT_SECONDS", "5"))
+TCFO_WEBHOOK_RETRY_HOURS = int(os.environ.get("TCFO_WEBHOOK_RETRY_HOURS", "72"))
+TCFO_WEBHOOK_SECRET_GRACE_HOURS = int(os.environ.get("TCFO_WEBHOOK_SECRET_GRACE_HOURS", "24"))
+TCFO_WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("TCFO_WEBHOOK_ALLOW_PRIVATE_TARGETS")
 
 # --- Accounts security ----------------------------------------------------------------------------
 # Login lockout (django-axes): after this many failed logins (wrong passwords or wrong codes) an

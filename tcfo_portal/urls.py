@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("organisations.api.urls")),
     path("", include("leasing.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("events.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("organisations.urls")),
     path("", include("leasing.urls")),
     path("", include("billing.urls")),
+    path("", include("events.urls")),
     # The admin's own login would skip the code step: ours serves it.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),

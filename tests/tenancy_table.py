@@ -77,6 +77,8 @@ FINANCE_READ = FINANCE_ACT
 INVOICE_ACT = {"b": 404, "third_finance": 404}
 
 MISSING_PK = {"pk": MISSING}
+# Webhooks: customer B's admin and a third operator's staff may manage their own, not A's.
+WEBHOOK_INTRUDERS = {"b": 404, "third_finance": 404, "third_network": 404}
 MISSING_SERVICE = {"circuit_id": MISSING_CIRCUIT}
 OCTOBER = "period=2026-10"
 REASON = {"reason": "not mine"}
@@ -237,6 +239,19 @@ PORTAL_CASES = [
     # the organisation's API keys
     listed("api-keys", lambda w: w.a_key.prefix),
     act("api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key"),
+    # --- webhooks (helper A) ---
+    listed("webhooks", lambda w: f'href="/webhooks/{w.a_webhook.pk}/"'),
+    Case("webhook", "object", pk_of("a_webhook"), MISSING_PK, refused=WEBHOOK_INTRUDERS),
+    act(
+        "webhook",
+        pk_of("a_webhook"),
+        MISSING_PK,
+        "a_webhook",
+        data=lambda w: {"action": "disable"},
+        refused=WEBHOOK_INTRUDERS,
+    ),
+    act("webhook-redeliver", pk_of("a_delivery"), MISSING_PK, "a_delivery"),
+    # --- end of webhooks ---
 ]
 
 API_CASES = [
@@ -338,6 +353,38 @@ API_CASES = [
     listed("v1:api-key-list", lambda w: w.a_key.prefix, field="prefix", session=True),
     Case("v1:api-key-detail", "object", _key, {"prefix": MISSING_PREFIX}, session=True),
     act("v1:api-key-revoke", _key, {"prefix": MISSING_PREFIX}, "a_key", session=True),
+    # --- webhooks (helper A): managed by A's admins; every other organisation's staff 404 ---
+    listed("v1:webhook-list", lambda w: w.a_webhook.pk),
+    Case("v1:webhook-detail", "object", pk_of("a_webhook"), MISSING_PK, refused=WEBHOOK_INTRUDERS),
+    act(
+        "v1:webhook-detail",
+        pk_of("a_webhook"),
+        MISSING_PK,
+        "a_webhook",
+        method="patch",
+        data=lambda w: {"description": "not mine"},
+        refused=WEBHOOK_INTRUDERS,
+    ),
+    act("v1:webhook-detail", pk_of("a_webhook"), MISSING_PK, "a_webhook", method="delete"),
+    act("v1:webhook-rotate-secret", pk_of("a_webhook"), MISSING_PK, "a_webhook"),
+    Case(
+        "v1:webhook-deliveries", "object", pk_of("a_webhook"), MISSING_PK, refused=WEBHOOK_INTRUDERS
+    ),
+    Case(
+        "v1:webhook-delivery-detail",
+        "object",
+        pk_of("a_delivery"),
+        MISSING_PK,
+        refused=WEBHOOK_INTRUDERS,
+    ),
+    act(
+        "v1:webhook-delivery-redeliver",
+        pk_of("a_delivery"),
+        MISSING_PK,
+        "a_delivery",
+        refused=WEBHOOK_INTRUDERS,
+    ),
+    # --- end of webhooks ---
 ]
 
 TENANT_CASES = PORTAL_CASES + API_CASES

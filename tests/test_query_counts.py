@@ -285,6 +285,41 @@ def more_lockouts(w: SimpleNamespace, n: int) -> None:
         )
 
 
+# --- webhooks (helper A) ----------------------------------------------------------------------
+
+
+def more_webhooks(w: SimpleNamespace, n: int) -> None:
+    from events.models import WebhookSubscription
+
+    for _ in range(n):
+        WebhookSubscription.objects.create(
+            organisation=w.a,
+            url=f"https://hooks.example.com/{next(_serial)}",
+            secret="whsec_x",
+            created_by="test",
+        )
+
+
+def more_deliveries(w: SimpleNamespace, n: int) -> None:
+    """``n`` events of A, each delivered to A's webhook with an attempt in its log."""
+    from events.models import Event, WebhookAttempt, WebhookDelivery
+
+    for _ in range(n):
+        event = Event.objects.create(
+            type="order.state_changed",
+            organisation=w.a,
+            subject_type="order",
+            subject_id=str(next(_serial)),
+            data={},
+        )
+        delivery = WebhookDelivery.objects.create(subscription=w.a_webhook, event=event)
+        WebhookAttempt.objects.create(delivery=delivery, response_status=500, error="x")
+
+
+def _a_webhook(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.a_webhook.pk}
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -296,7 +331,8 @@ class Counted:
     viewer: str
     grow: Callable[[SimpleNamespace, int], None]
     query: str = ""
-    kwargs: dict[str, Any] | None = None
+    # URL arguments, or a function of the world giving them
+    kwargs: dict[str, Any] | Callable[[SimpleNamespace], dict[str, Any]] | None = None
 
     @property
     def is_api(self) -> bool:
@@ -342,6 +378,11 @@ LISTS = [
     # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
     *counted(more_sites, "admin", "audit-log", query="record=Site"),
     *counted(more_lockouts, "admin", "lockouts"),
+    # webhooks (helper A)
+    *counted(more_webhooks, "a", "v1:webhook-list"),
+    Counted("v1:webhook-deliveries", "a", more_deliveries, kwargs=_a_webhook),
+    *counted(more_webhooks, "a", "webhooks"),
+    Counted("webhook", "a", more_deliveries, kwargs=_a_webhook),
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.
@@ -457,7 +498,8 @@ def _differ(few: list[str], many: list[str]) -> str:
 )
 def test_a_list_costs_the_same_queries_for_n_and_2n_rows(world, entry):
     client = _client(world, entry.viewer, entry.is_api)
-    url = reverse(entry.name, kwargs=entry.kwargs)
+    kwargs = entry.kwargs(world) if callable(entry.kwargs) else entry.kwargs
+    url = reverse(entry.name, kwargs=kwargs)
     if entry.query:
         url += f"?{entry.query}"
     entry.grow(world, N)

@@ -124,4 +124,23 @@ def tenant_world() -> SimpleNamespace:
     store_order_form(contract=net.transit.contract)
     net.a_key, _ = create_api_key(organisation=net.a, name="A's key", created_by=net.a_user)
     net.b_key, _ = create_api_key(organisation=net.b, name="B's key", created_by=net.b_user)
+    # --- webhooks (helper A): A's subscription and the delivery of one event to it ---
+    from events.models import WebhookDelivery, WebhookSubscription
+    from events.services.outbox import publish_pending, record_event
+
+    net.a_webhook = WebhookSubscription.objects.create(
+        organisation=net.a,
+        url="http://127.0.0.1:9/a-hook",  # nothing listens: a redelivery fails at once
+        secret="whsec_world",
+        created_by="world",
+    )
+    record_event(
+        type="order.state_changed",
+        organisation=net.a,
+        subject_type="order",
+        subject_id=net.a_order.pk,
+        data={"id": net.a_order.pk, "state": "submitted"},
+    )
+    publish_pending()
+    net.a_delivery = WebhookDelivery.objects.get(subscription=net.a_webhook)
     return net

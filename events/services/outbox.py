@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from organisations.models import Organisation
+from tcfo_portal.queue import on_commit_robustly
 
 from ..choices import DeliveryStatus, EventType
 from ..models import Event, EventSequence, WebhookDelivery, WebhookSubscription
@@ -96,7 +97,7 @@ def _dispatch_after_commit() -> None:
         callback is _queue_dispatch for _, callback, _ in connection.run_on_commit
     ):
         return
-    transaction.on_commit(_queue_dispatch, robust=True)
+    on_commit_robustly(_queue_dispatch)
 
 
 def publish_pending(*, now: datetime.datetime | None = None, batch: int = PUBLISH_BATCH) -> int:

@@ -16,6 +16,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from billing.models import CreditNote, DebitNote, PeriodClose
+from events.models import WebhookSubscription
 from leasing import models as leasing
 from organisations.choices import Role
 from organisations.models import ApiKey, IdempotencyRecord, Organisation
@@ -219,7 +220,24 @@ def _period_close(request: pytest.FixtureRequest) -> Case:
     )
 
 
+# --- Webhooks (helper A) -----------------------------------------------------------------------
+def _webhook(request: pytest.FixtureRequest) -> Case:
+    """A partner's key subscribes a URL; the secret is shown once (null when replayed)."""
+    net = request.getfixturevalue("sales_net")
+    body = {"url": "https://hooks.example.com/tcfo", "event_types": ["order.state_changed"]}
+    return Case(
+        key_client(net.customer, Role.CUSTOMER_ADMIN)[0],
+        "/api/v1/webhooks/",
+        body,
+        {**body, "url": "https://hooks.example.com/other"},
+        WebhookSubscription.objects.count,
+        key_client(net.other_customer, Role.CUSTOMER_ADMIN)[0],
+        withheld=("secret",),
+    )
+
+
 CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
+    "webhooks_create": _webhook,  # helper A: webhooks
     "quotes_create": _quote,
     "orders_create": _order,
     "outages_create": _outage,

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", views.WebhookView.as_view(), name="webhook"),
+    path(
+        "webhooks/deliveries/<int:pk>/redeliver/",
+        views.RedeliverView.as_view(),
+        name="webhook-redeliver",
+    ),
+]

@@ -1,0 +1,204 @@
+"""The portal's Webhooks pages: subscriptions, secrets shown once, the delivery log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views import View
+
+from organisations.choices import Capability
+from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.exceptions import DomainError
+from tcfo_portal.forms import flash_domain_error, submit
+
+from .choices import DeliveryStatus
+from .forms import DeliveryFilterForm, WebhookForm
+from .models import WebhookSubscription
+from .selectors import deliveries_for, subscriptions_for
+from .services import webhooks
+
+_SECRET_COOKIE = "new_webhook_secret"  # noqa: S105 (a cookie name)
+DELIVERIES_PER_PAGE = 50
+
+
+def _hand_over_secret(request: HttpRequest, response: HttpResponse, secret: str) -> None:
+    """Carry a new secret over the redirect to the one page load that shows it, in a
+    short-lived signed cookie of the browser that asked (as the API keys page does)."""
+    response.set_signed_cookie(
+        _SECRET_COOKIE,
+        json.dumps({"secret": secret}),
+        salt=_SECRET_COOKIE,
+        max_age=60,
+        path=reverse("webhooks"),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _with_secret(request: HttpRequest, render_page: Any) -> HttpResponse:
+    handed = request.get_signed_cookie(
+        _SECRET_COOKIE, default=None, salt=_SECRET_COOKIE, max_age=60
+    )
+    response = render_page(json.loads(handed)["secret"] if handed else None)
+    if handed:
+        response.delete_cookie(_SECRET_COOKIE, path=reverse("webhooks"))
+        add_never_cache_headers(response)
+    return response
+
+
+class WebhookListView(CapabilityRequiredMixin, View):
+    required_capability = Capability.MANAGE_WEBHOOKS
+    template_name = "events/webhooks.html"
+
+    def _page(
+        self, request: HttpRequest, form: WebhookForm | None, status: int = 200, **context: Any
+    ) -> HttpResponse:
+        subscriptions: QuerySet[WebhookSubscription] = subscriptions_for(request.user).order_by(
+            "-created_at", "-pk"
+        )
+        if request.user.organisation is None:
+            form = None  # a platform admin sees every webhook, creates none
+        return render(
+            request,
+            self.template_name,
+            {"webhooks": subscriptions, "form": form, **context},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return _with_secret(
+            request, lambda secret: self._page(request, WebhookForm(), new_secret=secret)
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = WebhookForm(request.POST)
+        created: dict[str, Any] = {}
+
+        def create(**data: Any) -> None:
+            created["subscription"], created["secret"] = webhooks.create_subscription(
+                actor=request.user, **data
+            )
+
+        if submit(form, create):
+            response = redirect("webhook", pk=created["subscription"].pk)
+            _hand_over_secret(request, response, created["secret"])
+            return response
+        return self._page(request, form, status=400)
+
+
+class WebhookView(CapabilityRequiredMixin, View):
+    """One webhook: its settings, enable/disable, rotation, deletion and its delivery log."""
+
+    required_capability = Capability.MANAGE_WEBHOOKS
+    template_name = "events/webhook.html"
+
+    def _subscription(self, request: HttpRequest, pk: int) -> WebhookSubscription:
+        return get_object_or_404(subscriptions_for(request.user), pk=pk)
+
+    def _page(
+        self,
+        request: HttpRequest,
+        subscription: WebhookSubscription,
+        form: WebhookForm,
+        status: int = 200,
+        **context: Any,
+    ) -> HttpResponse:
+        filters = DeliveryFilterForm(request.GET or None)
+        deliveries = (
+            deliveries_for(request.user)
+            .filter(subscription=subscription)
+            .select_related("event")
+            .order_by("-created_at", "-pk")
+        )
+        if filters.is_valid() and filters.cleaned_data["status"]:
+            deliveries = deliveries.filter(status=filters.cleaned_data["status"])
+        page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            self.template_name,
+            {
+                "webhook": subscription,
+                "form": form,
+                "filters": filters,
+                "page": page,
+                "statuses": DeliveryStatus,
+                **context,
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        subscription = self._subscription(request, pk)
+        form = WebhookForm(
+            initial={
+                "url": subscription.url,
+                "event_types": subscription.event_types,
+                "description": subscription.description,
+            }
+        )
+        return _with_secret(
+            request, lambda secret: self._page(request, subscription, form, new_secret=secret)
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        subscription = self._subscription(request, pk)
+        action = request.POST.get("action")
+        actor = request.user
+        try:
+            if action == "update":
+                form = WebhookForm(request.POST)
+                if not submit(
+                    form,
+                    lambda **data: webhooks.update_subscription(
+                        actor=actor, subscription=subscription, **data
+                    ),
+                ):
+                    return self._page(request, subscription, form, status=400)
+                messages.success(request, "The webhook is saved.")
+            elif action in ("enable", "disable"):
+                webhooks.update_subscription(
+                    actor=actor, subscription=subscription, is_active=action == "enable"
+                )
+                messages.success(request, f"The webhook is {action}d.")
+            elif action == "rotate":
+                _, secret = webhooks.rotate_secret(actor=actor, subscription=subscription)
+                response = redirect("webhook", pk=subscription.pk)
+                _hand_over_secret(request, response, secret)
+                return response
+            elif action == "delete":
+                webhooks.delete_subscription(actor=actor, subscription=subscription)
+                messages.success(request, f"The webhook to {subscription.url} is deleted.")
+                return redirect("webhooks")
+            else:
+                messages.error(request, "Unknown action.")
+        except DomainError as error:
+            flash_domain_error(request, error)
+        return redirect("webhook", pk=subscription.pk)
+
+
+class RedeliverView(CapabilityRequiredMixin, View):
+    required_capability = Capability.MANAGE_WEBHOOKS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        delivery = get_object_or_404(
+            deliveries_for(request.user).select_related("subscription__organisation"), pk=pk
+        )
+        try:
+            delivery = webhooks.redeliver(actor=request.user, delivery=delivery)
+        except DomainError as error:
+            flash_domain_error(request, error)
+        else:
+            if delivery.response_status and 200 <= delivery.response_status < 300:
+                messages.success(request, f"Delivered again: answered {delivery.response_status}.")
+            else:
+                messages.error(request, f"Sent again: {delivery.last_error or 'failed'}.")
+        return redirect("webhook", pk=delivery.subscription_id)
