@@ -124,4 +124,21 @@ def tenant_world() -> SimpleNamespace:
     store_order_form(contract=net.transit.contract)
     net.a_key, _ = create_api_key(organisation=net.a, name="A's key", created_by=net.a_user)
     net.b_key, _ = create_api_key(organisation=net.b, name="B's key", created_by=net.b_user)
+    # Planned maintenance (area: maintenance): past work on the sea segment between A's IRU
+    # going live (5 Oct) and B's lease (16 Oct), so it affects A's services alone.
+    from leasing.models import Maintenance
+
+    window = datetime.datetime(2026, 10, 10, 2, 0, tzinfo=datetime.UTC)
+    net.a_maintenance = Maintenance.objects.create(
+        window_start=window,
+        window_end=window + datetime.timedelta(hours=4),
+        impact="loss_of_service",
+        reason="Repeater swap",
+        status="completed",
+        announced_at=window - datetime.timedelta(days=14),
+        started_at=window,
+        completed_at=window + datetime.timedelta(hours=3),
+        created_by=net.noc.username,
+    )
+    net.a_maintenance.segments.set([net.sea])
     return net

@@ -8,10 +8,12 @@ without ``tcfo_portal.api.idempotency`` (or without a case here) fails these tes
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -120,6 +122,28 @@ def _outage(request: pytest.FixtureRequest) -> Case:
     )
 
 
+def _maintenance(request: pytest.FixtureRequest) -> Case:
+    """Planned maintenance (area: maintenance): a window some days ahead, with an offset."""
+    net = request.getfixturevalue("sales_net")
+    start = (timezone.now() + datetime.timedelta(days=15)).replace(microsecond=0)
+    body = {
+        "segments": ["CLS-AKT"],
+        "window_start": start.isoformat(),
+        "window_end": (start + datetime.timedelta(hours=4)).isoformat(),
+        "impact": "loss_of_service",
+        "reason": "Repeater swap",
+    }
+    bodies = (body, {**body, "reason": "Another swap"})
+    return _by_operator(
+        net.ktc,
+        net.azt,
+        Role.OPERATOR_NETWORK,
+        "/api/v1/maintenance/",
+        bodies,
+        leasing.Maintenance.objects.count,
+    )
+
+
 def _inventory(path: str, model: type, body: dict, other: dict, role: str) -> Callable:
     def case(request: pytest.FixtureRequest) -> Case:
         net = request.getfixturevalue("sales_net")
@@ -223,6 +247,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "quotes_create": _quote,
     "orders_create": _order,
     "outages_create": _outage,
+    "maintenance_create": _maintenance,  # area: maintenance
     "segments_create": _segment,
     "api_keys_create": _api_key,
     "sites_create": _inventory(
