@@ -285,6 +285,19 @@ def more_maintenance(w: SimpleNamespace, n: int) -> None:
         )
 
 
+def more_recent_outages(w: SimpleNamespace, n: int) -> None:
+    """Outages (area: maintenance) within the last days, while A's services run."""
+    for _ in range(n):
+        start = timezone.now() - datetime.timedelta(hours=next(_serial) + 1)
+        record_outage(
+            segment=w.sea,
+            started_at=start,
+            ended_at=start + datetime.timedelta(minutes=30),
+            description="flap",
+            actor=w.azt_network,
+        )
+
+
 def more_lockouts(w: SimpleNamespace, n: int) -> None:
     for _ in range(n):
         k = next(_serial)
@@ -358,7 +371,7 @@ LISTS = [
     *counted(more_maintenance, "a", "v1:maintenance-list", "planned-work"),
     *counted(more_maintenance, "azt_network", "v1:maintenance-list", "maintenance-list"),
     *counted(more_maintenance, "azt_network", "planned-work"),
-    *counted(more_outages, "a", "planned-work"),
+    *counted(more_recent_outages, "a", "planned-work"),
     # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
     *counted(more_sites, "admin", "audit-log", query="record=Site"),
     *counted(more_lockouts, "admin", "lockouts"),
