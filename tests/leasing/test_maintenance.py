@@ -321,3 +321,18 @@ def test_the_task_starts_maintenance_at_its_window_start(world):
     assert maintenance.started_at == maintenance.window_start
     assert maintenance.changes.last().by == "maintenance task"
     assert set(_told(EventType.MAINTENANCE_STARTED)) == {world.customer.name}
+
+
+def test_the_beat_tasks_start_and_remind(world):
+    from leasing.tasks import remind_maintenance, start_due_maintenance
+
+    due = _plan(world, segments=[world.sea], days=2)
+    soon = _plan(world, segments=[world.land], days=0.5)
+    Maintenance.objects.filter(pk=due.pk).update(window_start=timezone.now() - HOUR)
+    Maintenance.objects.filter(pk=soon.pk).update(announced_at=timezone.now() - 5 * DAY)
+    assert start_due_maintenance.delay().get() == 1
+    assert remind_maintenance.delay().get() == 1
+    assert remind_maintenance.delay().get() == 0
+    due.refresh_from_db()
+    soon.refresh_from_db()
+    assert due.status == "in_progress" and soon.reminder_sent_at is not None
