@@ -21,6 +21,8 @@ from .models import (
     LitCapacityReservation,
     LitCarrier,
     LitCarrierOperator,
+    Maintenance,
+    MaintenanceChange,
     Outage,
     OutageChange,
     OwnershipShare,
@@ -313,6 +315,27 @@ class OutageAdmin(ReadOnlyAdmin):
     list_select_related = ["segment"]
     date_hierarchy = "started_at"
     inlines = [OutageChangeInline]
+
+
+class MaintenanceChangeInline(admin.TabularInline):
+    model = MaintenanceChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "action", "by", "changes", "note"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Maintenance)
+class MaintenanceAdmin(ReadOnlyAdmin):
+    """Maintenance is scheduled and stepped in the portal or the API: customers are told of
+    every change, which an edit here would skip."""
+
+    list_display = ["pk", "window_start", "window_end", "status", "impact", "created_by"]
+    list_filter = ["status", "impact"]
+    date_hierarchy = "window_start"
+    inlines = [MaintenanceChangeInline]
 
 
 class DatedAdmin(admin.ModelAdmin):

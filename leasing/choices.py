@@ -103,3 +103,31 @@ class OutageAction(models.TextChoices):
     RECORDED = "recorded", "Recorded"
     ENDED = "ended", "Ended"
     CORRECTED = "corrected", "Corrected"
+
+
+class MaintenanceImpact(models.TextChoices):
+    """What the customers of an affected service should expect during the window."""
+
+    LOSS_OF_SERVICE = "loss_of_service", "Loss of service"
+    DEGRADED = "degraded", "Degraded service"
+    AT_RISK = "at_risk", "At risk (no loss expected)"
+
+
+class MaintenanceStatus(models.TextChoices):
+    """The states of planned maintenance (``leasing.maintenance_lifecycle``)."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class MaintenanceAction(models.TextChoices):
+    """The steps of a maintenance's history."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    UPDATED = "updated", "Updated"
+    CANCELLED = "cancelled", "Cancelled"
+    REMINDED = "reminded", "Reminder sent"
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -9,7 +10,7 @@ from django.utils import timezone
 from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
-from .choices import IRU_TERMS, LEASE_TERMS, NoteVisibility
+from .choices import IRU_TERMS, LEASE_TERMS, MaintenanceImpact, NoteVisibility
 from .constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
@@ -182,3 +183,107 @@ class CorrectOutageForm(forms.Form):
                 "description": outage.description,
             }
         )
+
+
+# --- planned maintenance ------------------------------------------------------------------------
+
+#: The zones a window may be typed in: the consortium's, and UTC. Never silently UTC: the form
+#: names the zone it reads the times in.
+WINDOW_ZONES = [
+    ("UTC", "UTC"),
+    ("Asia/Baku", "Asia/Baku (UTC+4)"),
+    ("Asia/Aqtau", "Asia/Aqtau (UTC+5)"),
+    ("Asia/Almaty", "Asia/Almaty (UTC+5)"),
+]
+
+
+def _zone_of(initial: str | None) -> str:
+    return initial if initial in dict(WINDOW_ZONES) else "UTC"
+
+
+class _WindowFields(forms.Form):
+    """A window typed as wall times in a named zone; ``clean`` gives aware times."""
+
+    window_start = forms.DateTimeField(label="Window starts", widget=DateTimeInput())
+    window_end = forms.DateTimeField(label="Window ends", widget=DateTimeInput())
+    time_zone = forms.ChoiceField(
+        choices=WINDOW_ZONES, help_text="The zone the window's times are typed in."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        zone = zoneinfo.ZoneInfo(cleaned.pop("time_zone", None) or "UTC")
+        for name in ("window_start", "window_end"):
+            value = cleaned.get(name)
+            if value is not None:
+                # Django read the wall time in the current zone: read it in the chosen one.
+                cleaned[name] = timezone.make_naive(value).replace(tzinfo=zone)
+        return cleaned
+
+
+class MaintenanceForm(_WindowFields):
+    segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.order_by("code"),
+        to_field_name="code",
+        help_text="Every service whose path uses one of them is affected.",
+    )
+    impact = forms.ChoiceField(choices=MaintenanceImpact.choices)
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="Customers read it."
+    )
+    field_order = ["segments", "window_start", "window_end", "time_zone", "impact", "reason"]
+
+    @classmethod
+    def for_zone(cls, zone: str | None) -> MaintenanceForm:
+        return cls(initial={"time_zone": _zone_of(zone)})
+
+
+class MaintenanceEditForm(_WindowFields):
+    """The maintenance as it should be; fields left as shown do not change."""
+
+    impact = forms.ChoiceField(choices=MaintenanceImpact.choices)
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        max_length=500, required=False, help_text="Why it changes (customers read it)."
+    )
+    field_order = ["window_start", "window_end", "time_zone", "impact", "reason", "note"]
+
+    def __init__(self, *args: Any, maintenance: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.maintenance = maintenance
+
+    @classmethod
+    def for_maintenance(cls, maintenance: Any, zone: str | None) -> MaintenanceEditForm:
+        zone = _zone_of(zone)
+        tz = zoneinfo.ZoneInfo(zone)
+
+        def shown(value: datetime.datetime) -> str:
+            return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+        return cls(
+            maintenance=maintenance,
+            initial={
+                "window_start": shown(maintenance.window_start),
+                "window_end": shown(maintenance.window_end),
+                "time_zone": zone,
+                "impact": maintenance.impact,
+                "reason": maintenance.reason,
+            },
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A time left as shown (to the minute) keeps the stored one.
+        for name in ("window_start", "window_end"):
+            stored = getattr(self.maintenance, name)
+            if cleaned.get(name) == stored.replace(second=0, microsecond=0):
+                cleaned.pop(name)
+        return cleaned
+
+
+class MaintenanceCancelForm(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="Why it is cancelled (customers read it).")
+
+
+class MaintenanceNoteForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False)

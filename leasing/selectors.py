@@ -438,3 +438,187 @@ def orders_with_terms() -> QuerySet:
         "service",
         "allocation",
     )
+
+
+# Planned maintenance and outages: which services they affect, and who sees them. A service runs
+# from midnight (UTC) of ``activated_on`` to midnight of ``terminated_on`` (the first day without
+# it); it is affected by work on a segment of its path at a moment it runs (or will run).
+
+_FAR_FUTURE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+
+
+def _running_during(start: datetime.datetime, end: datetime.datetime, prefix: str = "") -> Q:
+    """Services that run at some moment of [start, end)."""
+    last_day = (end - datetime.timedelta(microseconds=1)).astimezone(datetime.UTC).date()
+    first_day = start.astimezone(datetime.UTC).date()
+    return Q(**{f"{prefix}activated_on__lte": last_day}) & (
+        Q(**{f"{prefix}terminated_on__isnull": True})
+        | Q(**{f"{prefix}terminated_on__gt": first_day})
+    )
+
+
+def runs_during(service: Any, start: datetime.datetime, end: datetime.datetime | None) -> bool:
+    """``_running_during`` for one service's dates (``end`` None: still open)."""
+    end = end or _FAR_FUTURE
+    begins = datetime.datetime.combine(service.activated_on, datetime.time(), datetime.UTC)
+    if begins >= end:
+        return False
+    if service.terminated_on is None:
+        return True
+    return datetime.datetime.combine(service.terminated_on, datetime.time(), datetime.UTC) > start
+
+
+def affected_services(maintenance: Any) -> QuerySet:
+    """The services whose path uses a segment of ``maintenance`` and which run (or will) during
+    its window, with their customers."""
+    from .models import Service
+
+    return (
+        Service.objects.filter(
+            path__path_segments__segment__in=maintenance.segments.all(),
+        )
+        .filter(_running_during(maintenance.window_start, maintenance.window_end))
+        .select_related("customer")
+        .distinct()
+        .order_by("circuit_id")
+    )
+
+
+def _organisation_services_on(organisation: Organisation, segment_ref: str) -> QuerySet:
+    from .models import Service
+
+    return Service.objects.filter(customer=organisation, path__path_segments__segment=segment_ref)
+
+
+def maintenance_visible_to_organisation(organisation: Organisation) -> QuerySet:
+    """What an organisation is shown of planned maintenance: a customer, the maintenance that
+    affects one of its services; an operator's staff, that on segments it holds or held a
+    share of."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Maintenance, Service
+
+    if organisation.is_operator:
+        return Maintenance.objects.filter(
+            pk__in=Maintenance.objects.filter(segments__in=Segment.ever_owned_by(organisation))
+        )
+    affected = Service.objects.filter(
+        customer=organisation,
+        path__path_segments__segment__maintenances=OuterRef("pk"),
+        activated_on__lt=OuterRef("window_end"),
+    ).filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=OuterRef("window_start")))
+    return Maintenance.objects.filter(Exists(affected))
+
+
+def outages_visible_to_organisation(organisation: Organisation) -> QuerySet:
+    """The outages an organisation is shown: a customer, those on a segment of one of its
+    services' paths while the service ran; an operator, those on segments it holds or held."""
+    from django.db.models import Exists, OuterRef, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import Outage, Service
+
+    if organisation.is_operator:
+        return Outage.objects.filter(segment__in=Segment.ever_owned_by(organisation))
+    far = Value(_FAR_FUTURE)
+    affected = Service.objects.filter(
+        customer=organisation,
+        path__path_segments__segment=OuterRef("segment"),
+        activated_on__lt=Coalesce(OuterRef("ended_at"), far),
+    ).filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=OuterRef("started_at")))
+    return Outage.objects.filter(Exists(affected))
+
+
+def maintenance_for(actor: Actor | None) -> QuerySet:
+    """The maintenance ``actor`` may see (``maintenance_visible_to_organisation``; platform
+    admins all of it), with its segments."""
+    from organisations.access import is_platform_admin
+
+    from .models import Maintenance
+
+    if is_platform_admin(actor):
+        queryset = Maintenance.objects.all()
+    elif not has_capability(actor, Capability.VIEW_OWN_SERVICES) or actor.organisation is None:
+        queryset = Maintenance.objects.none()
+    else:
+        queryset = maintenance_visible_to_organisation(actor.organisation)
+    return queryset.prefetch_related(
+        Prefetch("segments", queryset=Segment.objects.order_by("code"))
+    )
+
+
+def outages_for(actor: Actor | None) -> QuerySet:
+    """The outages ``actor`` may see (``outages_visible_to_organisation``), with the segment."""
+    from organisations.access import is_platform_admin
+
+    from .models import Outage
+
+    if is_platform_admin(actor):
+        queryset = Outage.objects.all()
+    elif not has_capability(actor, Capability.VIEW_OWN_SERVICES) or actor.organisation is None:
+        queryset = Outage.objects.none()
+    else:
+        queryset = outages_visible_to_organisation(actor.organisation)
+    return queryset.select_related("segment")
+
+
+def affected_circuits(
+    maintenances: list[Any], organisation: Organisation | None = None
+) -> dict[int, list[str]]:
+    """Per maintenance, the circuit IDs of the services it affects (only ``organisation``'s
+    when given: a customer never reads another's), in one query."""
+    from .models import Service
+
+    found: dict[int, set[str]] = {m.pk: set() for m in maintenances}
+    if not maintenances:
+        return {}
+    by_pk = {m.pk: m for m in maintenances}
+    rows = Service.objects.filter(path__path_segments__segment__maintenances__in=list(by_pk))
+    if organisation is not None:
+        rows = rows.filter(customer=organisation)
+    for maintenance_id, circuit_id, activated_on, terminated_on in rows.values_list(
+        "path__path_segments__segment__maintenances", "circuit_id", "activated_on", "terminated_on"
+    ):
+        m = by_pk[maintenance_id]
+        service = _Dates(activated_on, terminated_on)
+        if runs_during(service, m.window_start, m.window_end):
+            found[maintenance_id].add(circuit_id)
+    return {pk: sorted(ids) for pk, ids in found.items()}
+
+
+def outage_circuits(
+    outages: list[Any], organisation: Organisation | None = None
+) -> dict[int, list[str]]:
+    """Per outage, the circuit IDs of the services it hit (only ``organisation``'s when
+    given), in one query."""
+    from .models import Service
+
+    if not outages:
+        return {}
+    segments = {o.segment_id for o in outages}
+    rows = Service.objects.filter(path__path_segments__segment__in=segments)
+    if organisation is not None:
+        rows = rows.filter(customer=organisation)
+    on_segment: dict[int, list[tuple[str, _Dates]]] = {}
+    for segment_id, circuit_id, activated_on, terminated_on in rows.values_list(
+        "path__path_segments__segment", "circuit_id", "activated_on", "terminated_on"
+    ):
+        on_segment.setdefault(segment_id, []).append(
+            (circuit_id, _Dates(activated_on, terminated_on))
+        )
+    return {
+        o.pk: sorted(
+            {
+                circuit
+                for circuit, dates in on_segment.get(o.segment_id, [])
+                if runs_during(dates, o.started_at, o.ended_at)
+            }
+        )
+        for o in outages
+    }
+
+
+@dataclass(frozen=True)
+class _Dates:
+    activated_on: datetime.date
+    terminated_on: datetime.date | None

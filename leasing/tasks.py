@@ -6,6 +6,7 @@ from organisations.choices import Role
 from .models import Contract
 from .services.capacity import release_expired_holds
 from .services.contracts import store_order_form
+from .services.maintenance import send_reminders, start_due
 from .services.orders import close_ended_services, expire_unacknowledged_orders
 
 
@@ -39,3 +40,19 @@ SERVICE_CLOSER = SystemActor(
 @shared_task
 def close_services() -> int:
     return close_ended_services(actor=SERVICE_CLOSER)
+
+
+#: The job that starts maintenance at its window's start, as histories name it.
+MAINTENANCE_STARTER = SystemActor(
+    organisation=None, role=Role.PLATFORM_ADMIN, label="maintenance task"
+)
+
+
+@shared_task
+def remind_maintenance() -> int:
+    return send_reminders()
+
+
+@shared_task
+def start_due_maintenance() -> int:
+    return start_due(actor=MAINTENANCE_STARTER)

@@ -1,7 +1,8 @@
 from django.urls import path, register_converter
 
 from .constants import CIRCUIT_ID_PATTERN, CODE_PATTERN
-from .views import network, sales
+from .services.calendar_feed import TOKEN_PATTERN
+from .views import maintenance, network, sales
 
 
 class CodeConverter:
@@ -22,8 +23,15 @@ class CircuitIdConverter(CodeConverter):
     regex = CIRCUIT_ID_PATTERN
 
 
+class FeedTokenConverter(CodeConverter):
+    """A calendar feed's secret token."""
+
+    regex = TOKEN_PATTERN
+
+
 register_converter(CodeConverter, "code")
 register_converter(CircuitIdConverter, "circuit_id")
+register_converter(FeedTokenConverter, "feed_token")
 
 urlpatterns = [
     path("catalog/", network.CatalogView.as_view(), name="catalog"),
@@ -58,4 +66,33 @@ urlpatterns += [
     path("contracts/", sales.ContractListView.as_view(), name="contracts"),
     path("contracts/<int:pk>/", sales.ContractView.as_view(), name="contract"),
     path("contracts/<int:pk>/pdf/", sales.ContractPdfView.as_view(), name="contract-pdf"),
+]
+
+urlpatterns += [
+    path(
+        "network/maintenance/", maintenance.MaintenanceListView.as_view(), name="maintenance-list"
+    ),
+    path(
+        "network/maintenance/new/",
+        maintenance.MaintenanceCreateView.as_view(),
+        name="maintenance-new",
+    ),
+    path(
+        "network/maintenance/<int:pk>/", maintenance.MaintenanceView.as_view(), name="maintenance"
+    ),
+    *(
+        path(
+            f"network/maintenance/<int:pk>/{step}/",
+            maintenance.MaintenanceView.as_view(action=step),
+            name=f"maintenance-{step}",
+        )
+        for step in ("edit", "cancel", "start", "complete")
+    ),
+    path("planned-work/", maintenance.PlannedWorkView.as_view(), name="planned-work"),
+    path(
+        "planned-work/calendar/",
+        maintenance.CalendarFeedNewView.as_view(),
+        name="calendar-feed-new",
+    ),
+    path("calendar/<feed_token:token>.ics", maintenance.calendar_feed, name="calendar-feed"),
 ]

@@ -32,6 +32,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Usage upload", "usage-upload", Capability.INGEST_USAGE),
     NavEntry("Utilisation", "utilisation", Capability.VIEW_INVENTORY),
     NavEntry("Outages", "outages", Capability.MANAGE_INVENTORY),
+    NavEntry("Maintenance", "maintenance-list", Capability.MANAGE_INVENTORY),
+    NavEntry("Planned work", "planned-work", Capability.VIEW_OWN_SERVICES),
     NavEntry("API keys", "api-keys", Capability.MANAGE_API_KEYS),
     NavEntry("Webhooks", "webhooks", Capability.MANAGE_WEBHOOKS),
     NavEntry("Audit log", "audit-log", Capability.VIEW_AUDIT_LOG),

@@ -197,6 +197,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Outages recorded or corrected for a month already closed become late adjustments.
     "note-late-outages": {"task": "billing.tasks.note_late_outages", "schedule": 15 * 60},
+    # Planned maintenance: the reminder a day before (once), and the start at window start.
+    "remind-maintenance": {"task": "leasing.tasks.remind_maintenance", "schedule": 5 * 60},
+    "start-due-maintenance": {"task": "leasing.tasks.start_due_maintenance", "schedule": 60},
     "render-missing-order-forms": {
         "task": "leasing.tasks.render_missing_order_forms",
         "schedule": 60 * 60,
@@ -392,6 +395,10 @@ TCFO_SALES_HORIZON_DAYS = int(os.environ.get("TCFO_SALES_HORIZON_DAYS", "1095"))
 TCFO_QUOTE_VALID_DAYS = int(os.environ.get("TCFO_QUOTE_VALID_DAYS", "30"))
 # The SLA table of a new contract: monthly availability below x % -> credit of y % of the MRC.
 TCFO_DEFAULT_SLA_TIERS = [("99.9", "5"), ("99.5", "10"), ("99.0", "25")]
+# Planned maintenance: the notice a new contract gives (maintenance announced at least this many
+# days ahead does not count against its SLA), and the longest window network staff may plan.
+TCFO_MAINTENANCE_NOTICE_DAYS = int(os.environ.get("TCFO_MAINTENANCE_NOTICE_DAYS", "10"))
+TCFO_MAINTENANCE_MAX_HOURS = int(os.environ.get("TCFO_MAINTENANCE_MAX_HOURS", "72"))
 # The legal note on a reverse-charged line (a business customer in another country).
 TCFO_REVERSE_CHARGE_NOTE = (
     "Reverse charge: VAT to be accounted for by the recipient of the services."

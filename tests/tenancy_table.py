@@ -252,6 +252,31 @@ PORTAL_CASES = [
     ),
     act("webhook-redeliver", pk_of("a_delivery"), MISSING_PK, "a_delivery"),
     # --- end of webhooks ---
+    # planned maintenance (area: maintenance): customers see what affects their services,
+    # network staff what is on segments their operator holds or held a share of
+    listed(
+        "planned-work",
+        lambda w: w.a_maintenance.reference,
+        refused={"b": 404, "third_network": 404},
+    ),
+    Case(
+        "maintenance",
+        "object",
+        pk_of("a_maintenance"),
+        MISSING_PK,
+        refused=NETWORK_ACT,
+        owner="azt_network",
+    ),
+    *(
+        network_act(
+            f"maintenance-{step}",
+            pk_of("a_maintenance"),
+            MISSING_PK,
+            "a_maintenance",
+            data=lambda w: REASON,
+        )
+        for step in ("edit", "cancel", "start", "complete")
+    ),
 ]
 
 API_CASES = [
@@ -385,6 +410,37 @@ API_CASES = [
         refused=WEBHOOK_INTRUDERS,
     ),
     # --- end of webhooks ---
+    # planned maintenance (area: maintenance)
+    listed(
+        "v1:maintenance-list",
+        lambda w: w.a_maintenance.pk,
+        refused={"b": 404, "third_network": 404},
+    ),
+    Case(
+        "v1:maintenance-detail",
+        "object",
+        pk_of("a_maintenance"),
+        MISSING_PK,
+        refused={"b": 404, "third_network": 404},
+    ),
+    network_act(
+        "v1:maintenance-detail",
+        pk_of("a_maintenance"),
+        MISSING_PK,
+        "a_maintenance",
+        method="patch",
+        data=lambda w: {"reason": "not mine"},
+    ),
+    *(
+        network_act(
+            f"v1:maintenance-{step}",
+            pk_of("a_maintenance"),
+            MISSING_PK,
+            "a_maintenance",
+            data=lambda w: REASON,
+        )
+        for step in ("cancel", "start", "complete")
+    ),
 ]
 
 TENANT_CASES = PORTAL_CASES + API_CASES
@@ -464,6 +520,15 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
     "v1:invoice-issue-many": (
         OPERATOR,
         "finance's bulk issue: a draft it may not issue is reported",
+    ),
+    # planned maintenance (area: maintenance)
+    "maintenance-list": (OPERATOR, "network staff's maintenance (their segments')"),
+    "maintenance-new": (OPERATOR, "network staff schedule maintenance"),
+    "calendar-feed-new": (ANY, "a new calendar address, always for the viewer's organisation"),
+    "calendar-feed": (
+        ANY,
+        "no sign-in: the secret address names the organisation; an unknown one is a 404 "
+        "(tests/leasing/test_calendar_feed.py checks isolation)",
     ),
 }
 

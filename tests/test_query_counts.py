@@ -42,6 +42,7 @@ from leasing.models import FiberPair, LitCarrier, Price, Product, Site
 from leasing.models import Path as Route
 from leasing.services.capacity import light_carrier
 from leasing.services.inventory import set_path_segments
+from leasing.services.maintenance import schedule_maintenance
 from leasing.services.outages import record_outage
 from organisations.choices import Role
 from organisations.services import create_api_key
@@ -270,6 +271,33 @@ def more_outages(w: SimpleNamespace, n: int) -> None:
         )
 
 
+def more_maintenance(w: SimpleNamespace, n: int) -> None:
+    """Planned maintenance (area: maintenance) on the sea segment, affecting A's and B's."""
+    for _ in range(n):
+        start = timezone.now() + datetime.timedelta(days=next(_serial) + 2)
+        schedule_maintenance(
+            segments=[w.sea],
+            window_start=start,
+            window_end=start + datetime.timedelta(hours=2),
+            impact="degraded",
+            reason="splice",
+            actor=w.azt_network,
+        )
+
+
+def more_recent_outages(w: SimpleNamespace, n: int) -> None:
+    """Outages (area: maintenance) within the last days, while A's services run."""
+    for _ in range(n):
+        start = timezone.now() - datetime.timedelta(hours=next(_serial) + 1)
+        record_outage(
+            segment=w.sea,
+            started_at=start,
+            ended_at=start + datetime.timedelta(minutes=30),
+            description="flap",
+            actor=w.azt_network,
+        )
+
+
 def more_lockouts(w: SimpleNamespace, n: int) -> None:
     for _ in range(n):
         k = next(_serial)
@@ -375,6 +403,11 @@ LISTS = [
     *counted(more_paths, "azt_network", "utilisation"),
     *counted(more_carriers, "azt_network", "v1:lit-carrier-list"),
     *counted(more_outages, "azt_network", "v1:outage-list", "outages"),
+    # planned maintenance (area: maintenance)
+    *counted(more_maintenance, "a", "v1:maintenance-list", "planned-work"),
+    *counted(more_maintenance, "azt_network", "v1:maintenance-list", "maintenance-list"),
+    *counted(more_maintenance, "azt_network", "planned-work"),
+    *counted(more_recent_outages, "a", "planned-work"),
     # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
     *counted(more_sites, "admin", "audit-log", query="record=Site"),
     *counted(more_lockouts, "admin", "lockouts"),
@@ -399,6 +432,8 @@ NOT_LISTS: dict[str, str] = {
     "two-factor-recovery-codes": "a POST",
     "two-factor-remove": "a POST",
     "availability": "one product's answer",
+    "maintenance-new": "a form (area: maintenance)",
+    "calendar-feed-new": "a POST (area: maintenance)",
     "quote-new": "a form",
     "usage-upload": "a form",
     "invoices-issue": "a POST",

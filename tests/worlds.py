@@ -143,4 +143,21 @@ def tenant_world() -> SimpleNamespace:
     )
     publish_pending()
     net.a_delivery = WebhookDelivery.objects.get(subscription=net.a_webhook)
+    # Planned maintenance (area: maintenance): past work on the sea segment between A's IRU
+    # going live (5 Oct) and B's lease (16 Oct), so it affects A's services alone.
+    from leasing.models import Maintenance
+
+    window = datetime.datetime(2026, 10, 10, 2, 0, tzinfo=datetime.UTC)
+    net.a_maintenance = Maintenance.objects.create(
+        window_start=window,
+        window_end=window + datetime.timedelta(hours=4),
+        impact="loss_of_service",
+        reason="Repeater swap",
+        status="completed",
+        announced_at=window - datetime.timedelta(days=14),
+        started_at=window,
+        completed_at=window + datetime.timedelta(hours=3),
+        created_by=net.noc.username,
+    )
+    net.a_maintenance.segments.set([net.sea])
     return net

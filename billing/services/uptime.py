@@ -1,6 +1,11 @@
 """Monthly uptime of a service (% of the time it ran that it was not down), from the outages
 recorded on its path's segments, and the SLA credit it earns under the contract's tiers.
 
+Outage time on a segment inside a planned maintenance window of that segment does not count
+when the window was announced at least the contract's ``maintenance_notice_days`` before it
+started (and the maintenance was not cancelled): customers were told in time. Outage time
+outside the window, or under maintenance announced late, counts.
+
 ("Availability" in leasing is free capacity; here the word is uptime. The contract's SLA
 tiers keep their ``availability_below`` field, the leasing name for the same %.)"""
 
@@ -13,7 +18,8 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from leasing.models import Contract, Outage
+from leasing.choices import MaintenanceStatus
+from leasing.models import Contract, Maintenance, Outage
 
 from ..periods import period_span
 
@@ -58,26 +64,91 @@ def downtime_seconds(
 
 
 Intervals = list[tuple[datetime.datetime, datetime.datetime | None]]
+#: An outage on a segment: start, end (None while it lasts), segment id.
+SegmentOutages = list[tuple[datetime.datetime, datetime.datetime | None, int]]
+#: A maintenance window of a segment: start, end, and the notice it was announced with.
+Window = tuple[datetime.datetime, datetime.datetime, datetime.timedelta]
 
 
-def outages_by_path(period: str) -> dict[int, Intervals]:
-    """Every outage touching the period (with a day's margin for time zones), by path id: one
-    query for a whole chunk of contracts."""
+class Outages(dict[int, SegmentOutages]):
+    """Outages by path id (``outages_by_path``), with ``windows``: the planned maintenance
+    windows by segment id that may excuse part of them."""
+
+    windows: dict[int, list[Window]]
+
+    def __init__(self, *args: object, windows: dict[int, list[Window]] | None = None) -> None:
+        super().__init__(*args)
+        self.windows = windows or {}
+
+
+def _span_with_margin(period: str) -> tuple[datetime.datetime, datetime.datetime]:
     margin = datetime.timedelta(days=1)
     start, end = period_span(period, "UTC")
-    start, end = start - margin, end + margin
-    found: dict[int, Intervals] = {}
-    for path_id, started, ended in Outage.objects.filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=start),
-        started_at__lt=end,
-        segment__paths__isnull=False,
-    ).values_list("segment__paths", "started_at", "ended_at"):
-        found.setdefault(path_id, []).append((started, ended))
+    return start - margin, end + margin
+
+
+def maintenance_windows(period: str) -> dict[int, list[Window]]:
+    """The windows of maintenance not cancelled touching the period (with a day's margin), by
+    segment id, each with its notice: one query."""
+    start, end = _span_with_margin(period)
+    found: dict[int, list[Window]] = {}
+    for segment_id, w_start, w_end, announced in (
+        Maintenance.objects.exclude(status=MaintenanceStatus.CANCELLED)
+        .filter(window_end__gt=start, window_start__lt=end)
+        .values_list("segments", "window_start", "window_end", "announced_at")
+    ):
+        if segment_id is not None:
+            found.setdefault(segment_id, []).append((w_start, w_end, w_start - announced))
     return found
 
 
+def outages_by_path(period: str) -> Outages:
+    """Every outage touching the period (with a day's margin for time zones), by path id, with
+    its segment, and the maintenance windows that may excuse them: two queries for a whole
+    chunk of contracts."""
+    start, end = _span_with_margin(period)
+    found = Outages(windows=maintenance_windows(period))
+    for path_id, started, ended, segment_id in Outage.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start),
+        started_at__lt=end,
+        segment__paths__isnull=False,
+    ).values_list("segment__paths", "started_at", "ended_at", "segment_id"):
+        found.setdefault(path_id, []).append((started, ended, segment_id))
+    return found
+
+
+def outside_windows(
+    outages: SegmentOutages,
+    windows: dict[int, list[Window]],
+    notice: datetime.timedelta,
+    until: datetime.datetime,
+) -> Intervals:
+    """The parts of ``outages`` that count: each outage (an open one up to ``until``) minus
+    the windows of its segment announced with at least ``notice``."""
+    counted: Intervals = []
+    for started, ended, segment_id in outages:
+        excused = sorted(
+            (w_start, w_end)
+            for w_start, w_end, given in windows.get(segment_id, [])
+            if given >= notice
+        )
+        if not excused:
+            counted.append((started, ended))
+            continue
+        pieces = [(started, ended or max(until, started))]
+        for w_start, w_end in excused:
+            pieces = [
+                piece
+                for a, b in pieces
+                for piece in ((a, min(b, w_start)), (max(a, w_end), b))
+                if piece[0] < piece[1]
+            ]
+        counted.extend(pieces)
+    return counted
+
+
 def monthly_uptime(
-    contract: Contract, period: str, time_zone: str, outages: dict[int, Intervals] | None = None
+    contract: Contract, period: str, time_zone: str, outages: Outages | None = None
 ) -> Decimal | None:
     """Uptime in % (3 decimals, rounded down) of the contract's service over the part of
     the period it runs; ``None`` if it does not run or has no path to be down on. ``outages``
@@ -90,7 +161,11 @@ def monthly_uptime(
         return None
     if outages is None:
         outages = outages_by_path(period)
-    down = downtime_seconds(outages.get(service.path_id, []), start, end)
+    notice = datetime.timedelta(days=contract.maintenance_notice_days)
+    counted = outside_windows(
+        outages.get(service.path_id, []), outages.windows, notice, min(end, timezone.now())
+    )
+    down = downtime_seconds(counted, start, end)
     total = int((end - start).total_seconds())
     exact = HUNDRED * (total - down) / total
     return exact.quantize(Decimal("0.001"), rounding="ROUND_FLOOR")

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import sales_views, views
+from . import maintenance_views, sales_views, views
 
 router = SimpleRouter()
 router.register("products", views.ProductViewSet, basename="product")
@@ -12,6 +12,7 @@ router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("fiber-pairs", views.FiberPairViewSet, basename="fiber-pair")
 router.register("lit-carriers", views.LitCarrierViewSet, basename="lit-carrier")
 router.register("outages", views.OutageViewSet, basename="outage")
+router.register("maintenance", maintenance_views.MaintenanceViewSet, basename="maintenance")
 router.register("quotes", sales_views.QuoteViewSet, basename="quote")
 router.register("orders", sales_views.OrderViewSet, basename="order")
 router.register("services", sales_views.ServiceViewSet, basename="service")

@@ -5,6 +5,7 @@ from .capacity import (
     TransitPortReservation,
 )
 from .catalog import Price, Product
+from .maintenance import CalendarFeed, Maintenance, MaintenanceChange
 from .network import (
     EARLIEST,
     FiberPair,
@@ -35,6 +36,7 @@ from .sales import (
 
 __all__ = [
     "EARLIEST",
+    "CalendarFeed",
     "CapacityAllocation",
     "Contract",
     "FiberPair",
@@ -42,6 +44,8 @@ __all__ = [
     "LitCapacityReservation",
     "LitCarrier",
     "LitCarrierOperator",
+    "Maintenance",
+    "MaintenanceChange",
     "Order",
     "OrderTransition",
     "Outage",

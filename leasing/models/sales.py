@@ -18,6 +18,7 @@ from ..choices import (
     ServiceStatus,
 )
 from .catalog import PriceTerms
+from .maintenance import default_maintenance_notice_days
 from .network import OPERATORS_ONLY
 
 # Migration 0003 names the base of Quote and Contract by this name.
@@ -271,6 +272,11 @@ class Contract(PriceTerms, models.Model):
     renewal_term_months = models.PositiveSmallIntegerField(default=12)
     order_form = models.FileField(upload_to="order-forms/%Y/", blank=True)
     order_form_sha256 = models.CharField(max_length=64, blank=True)
+    maintenance_notice_days = models.PositiveSmallIntegerField(
+        default=default_maintenance_notice_days,
+        help_text="Planned maintenance announced at least this many days ahead does not count "
+        "against the SLA.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenant_field = "customer"

@@ -415,6 +415,7 @@ def _create_contract(*, order: Order, service: Service) -> Contract:
         **quote.price_terms(),
         auto_renew=quote.product.commercial_form != CommercialForm.IRU,
         p95_rule=P95Rule.GREATER_OF if quote.product.is_transit else "",
+        maintenance_notice_days=settings.TCFO_MAINTENANCE_NOTICE_DAYS,
     )
     SlaCreditTier.objects.bulk_create(
         SlaCreditTier(contract=contract, availability_below=below, credit_percent=credit)

@@ -8,10 +8,12 @@ without ``tcfo_portal.api.idempotency`` (or without a case here) fails these tes
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -118,6 +120,28 @@ def _outage(request: pytest.FixtureRequest) -> Case:
         "/api/v1/outages/",
         bodies,
         leasing.Outage.objects.count,
+    )
+
+
+def _maintenance(request: pytest.FixtureRequest) -> Case:
+    """Planned maintenance (area: maintenance): a window some days ahead, with an offset."""
+    net = request.getfixturevalue("sales_net")
+    start = (timezone.now() + datetime.timedelta(days=15)).replace(microsecond=0)
+    body = {
+        "segments": ["CLS-AKT"],
+        "window_start": start.isoformat(),
+        "window_end": (start + datetime.timedelta(hours=4)).isoformat(),
+        "impact": "loss_of_service",
+        "reason": "Repeater swap",
+    }
+    bodies = (body, {**body, "reason": "Another swap"})
+    return _by_operator(
+        net.ktc,
+        net.azt,
+        Role.OPERATOR_NETWORK,
+        "/api/v1/maintenance/",
+        bodies,
+        leasing.Maintenance.objects.count,
     )
 
 
@@ -241,6 +265,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "quotes_create": _quote,
     "orders_create": _order,
     "outages_create": _outage,
+    "maintenance_create": _maintenance,  # area: maintenance
     "segments_create": _segment,
     "api_keys_create": _api_key,
     "sites_create": _inventory(

@@ -1,0 +1,227 @@
+"""Portal pages of planned maintenance (network staff), of planned work and outages (every
+role: what affects the viewer's services), and the organisation's iCalendar feed."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from organisations.access import has_capability
+from organisations.choices import Capability
+from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.forms import submit, submit_or_flash
+
+from .. import maintenance_lifecycle as lifecycle
+from ..calendar import calendar_for
+from ..choices import MaintenanceStatus
+from ..forms import (
+    MaintenanceCancelForm,
+    MaintenanceEditForm,
+    MaintenanceForm,
+    MaintenanceNoteForm,
+)
+from ..models import CalendarFeed, Maintenance, MaintenanceChange
+from ..selectors import (
+    affected_circuits,
+    affected_services,
+    maintenance_for,
+    outage_circuits,
+    outages_for,
+)
+from ..services.calendar_feed import feed_owner, new_calendar_feed
+from ..services.maintenance import (
+    cancel_maintenance,
+    complete_maintenance,
+    schedule_maintenance,
+    start_maintenance,
+    update_maintenance,
+)
+
+UPCOMING = (MaintenanceStatus.SCHEDULED,)
+PAST = (MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED)
+PAGE_ROWS = 200
+
+
+def _zone(request: HttpRequest) -> str | None:
+    organisation = getattr(request.user, "organisation", None)
+    return organisation.time_zone if organisation is not None else None
+
+
+def _with_circuits(items: list[Maintenance], organisation: Any) -> list[Maintenance]:
+    circuits = affected_circuits(items, organisation)
+    for item in items:
+        item.circuit_ids = circuits.get(item.pk, [])
+    return items
+
+
+def _sections(request: HttpRequest, organisation: Any) -> dict[str, list[Maintenance]]:
+    """The viewer's maintenance: upcoming (soonest first), in progress, past (latest first),
+    each with the affected circuits (a customer's own only)."""
+    visible = maintenance_for(request.user)
+    upcoming = list(visible.filter(status__in=UPCOMING).order_by("window_start", "pk")[:PAGE_ROWS])
+    running = list(visible.filter(status=MaintenanceStatus.IN_PROGRESS).order_by("window_start"))
+    past = list(visible.filter(status__in=PAST).order_by("-window_start", "pk")[:PAGE_ROWS])
+    _with_circuits(upcoming + running + past, organisation)
+    return {"upcoming": upcoming, "in_progress": running, "past": past}
+
+
+class MaintenanceListView(CapabilityRequiredMixin, View):
+    """Network staff's maintenance: upcoming, in progress, past, with the affected services."""
+
+    required_capability = Capability.MANAGE_INVENTORY
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "leasing/maintenance_list.html", _sections(request, None))
+
+
+class MaintenanceCreateView(CapabilityRequiredMixin, View):
+    required_capability = Capability.MANAGE_INVENTORY
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = MaintenanceForm.for_zone(_zone(request))
+        return render(request, "leasing/maintenance_form.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = MaintenanceForm(request.POST)
+        created: list[Maintenance] = []
+
+        def act(**data: Any) -> None:
+            created.append(schedule_maintenance(actor=request.user, **data))
+
+        if not submit(form, act):
+            return render(request, "leasing/maintenance_form.html", {"form": form}, status=400)
+        messages.success(request, f"Maintenance {created[0].reference} scheduled; customers told.")
+        return redirect("maintenance", pk=created[0].pk)
+
+
+class MaintenanceView(CapabilityRequiredMixin, View):
+    """One maintenance with the affected services and its history, and the forms of the steps
+    it allows (``action``: ``None`` for the page, else the step a POST takes)."""
+
+    required_capability = Capability.MANAGE_INVENTORY
+    action: str | None = None
+
+    def _get(self, pk: int) -> Maintenance:
+        queryset = maintenance_for(self.request.user).prefetch_related(
+            Prefetch("changes", queryset=MaintenanceChange.objects.order_by("at", "pk"))
+        )
+        return get_object_or_404(queryset, pk=pk)
+
+    def _page(
+        self,
+        request: HttpRequest,
+        maintenance: Maintenance,
+        edit_form: MaintenanceEditForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        updatable = maintenance.status in lifecycle.UPDATABLE
+        allowed = lifecycle.ALLOWED[maintenance.status]
+        context = {
+            "maintenance": maintenance,
+            "services": list(affected_services(maintenance)),
+            "history": maintenance.changes.all(),
+            "edit_form": (
+                edit_form or MaintenanceEditForm.for_maintenance(maintenance, _zone(request))
+            )
+            if updatable
+            else None,
+            "cancel_form": MaintenanceCancelForm()
+            if MaintenanceStatus.CANCELLED in allowed
+            else None,
+            "may_start": MaintenanceStatus.IN_PROGRESS in allowed,
+            "may_complete": MaintenanceStatus.COMPLETED in allowed,
+        }
+        return render(request, "leasing/maintenance.html", context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._page(request, self._get(pk))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if self.action is None:
+            return self.http_method_not_allowed(request)
+        maintenance = self._get(pk)
+        actor = request.user
+        if self.action == "edit":
+            form = MaintenanceEditForm(request.POST, maintenance=maintenance)
+            if not submit(form, partial(update_maintenance, maintenance=maintenance, actor=actor)):
+                return self._page(request, maintenance, edit_form=form, status=400)
+            messages.success(request, "Maintenance changed; customers told again.")
+            return redirect("maintenance", pk=maintenance.pk)
+        steps = {
+            "cancel": (MaintenanceCancelForm, cancel_maintenance, "cancelled"),
+            "start": (MaintenanceNoteForm, start_maintenance, "started"),
+            "complete": (MaintenanceNoteForm, complete_maintenance, "completed"),
+        }
+        form_class, service, done = steps[self.action]
+        step_form: forms.Form = form_class(request.POST)
+        if submit_or_flash(
+            request, step_form, partial(service, maintenance=maintenance, actor=actor)
+        ):
+            messages.success(request, f"Maintenance {done}; customers told.")
+        return redirect("maintenance", pk=maintenance.pk)
+
+
+class PlannedWorkView(CapabilityRequiredMixin, View):
+    """Planned work and outages affecting the viewer's services (a customer's own circuits
+    only), and its organisation's calendar feed."""
+
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def _page(self, request: HttpRequest, new_feed_url: str | None = None) -> HttpResponse:
+        organisation = request.user.organisation
+        customer = organisation if organisation is not None and organisation.is_customer else None
+        outages = list(outages_for(request.user).order_by("-started_at", "pk")[:PAGE_ROWS])
+        hit = outage_circuits(outages, customer)
+        for outage in outages:
+            outage.circuit_ids = hit.get(outage.pk, [])
+        feed = (
+            CalendarFeed.objects.filter(organisation=customer).first()
+            if customer is not None
+            else None
+        )
+        context = {
+            **_sections(request, customer),
+            "outages": outages,
+            "customer": customer,
+            "feed": feed,
+            "new_feed_url": new_feed_url,
+            "may_make_feed": customer is not None
+            and has_capability(request.user, Capability.MANAGE_API_KEYS),
+        }
+        return render(request, "leasing/planned_work.html", context)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request)
+
+
+class CalendarFeedNewView(CapabilityRequiredMixin, View):
+    """A customer's admin makes a new feed address (the old stops working); it is shown once."""
+
+    required_capability = Capability.MANAGE_API_KEYS
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        token = new_calendar_feed(actor=request.user)
+        url = request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": token}))
+        messages.success(request, "New calendar address made: the old one no longer works.")
+        return PlannedWorkView(request=request)._page(request, new_feed_url=url)
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed: no sign-in (calendar programs cannot), the address is the secret; an unknown
+    or replaced one is a 404."""
+    organisation = feed_owner(token)
+    if organisation is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(calendar_for(organisation), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="tcfo-planned-work.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
