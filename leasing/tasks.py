@@ -39,3 +39,11 @@ SERVICE_CLOSER = SystemActor(
 @shared_task
 def close_services() -> int:
     return close_ended_services(actor=SERVICE_CLOSER)
+
+
+@shared_task
+def close_resolved_tickets() -> int:
+    """Close the trouble tickets left resolved past ``TCFO_TICKET_AUTO_CLOSE_DAYS``."""
+    from .services.tickets import close_resolved_tickets as close
+
+    return close()

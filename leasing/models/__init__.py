@@ -32,6 +32,7 @@ from .sales import (
     ServiceTransition,
     SlaCreditTier,
 )
+from .tickets import TicketChange, TroubleTicket
 
 __all__ = [
     "EARLIEST",
@@ -61,6 +62,8 @@ __all__ = [
     "SiteOwnership",
     "SlaCreditTier",
     "SpectrumReservation",
+    "TicketChange",
     "TransitPortPool",
     "TransitPortReservation",
+    "TroubleTicket",
 ]
