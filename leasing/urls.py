@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from .constants import CIRCUIT_ID_PATTERN, CODE_PATTERN
-from .views import network, sales
+from .views import network, sales, tickets
 
 
 class CodeConverter:
@@ -58,4 +58,10 @@ urlpatterns += [
     path("contracts/", sales.ContractListView.as_view(), name="contracts"),
     path("contracts/<int:pk>/", sales.ContractView.as_view(), name="contract"),
     path("contracts/<int:pk>/pdf/", sales.ContractPdfView.as_view(), name="contract-pdf"),
+]
+
+urlpatterns += [
+    path("tickets/", tickets.TicketListView.as_view(), name="tickets"),
+    path("tickets/new/", tickets.TicketCreateView.as_view(), name="ticket-new"),
+    path("tickets/<int:pk>/", tickets.TicketView.as_view(), name="ticket"),
 ]
