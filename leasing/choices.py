@@ -158,3 +158,7 @@ class ObservedImpact(models.TextChoices):
     DEGRADED = "degraded", "Degraded (not meeting its specification)"
     INTERMITTENT = "intermittent", "Intermittent"
     DOWN = "down", "Down"
+
+
+#: Sonata's ``RelatedContactInformation.role`` of the contact a customer gives on a ticket.
+TICKET_CONTACT_ROLES = [("reporter_contact", "The customer's contact for the ticket")]

@@ -364,6 +364,13 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "billing.choices.LineKind",
         "LateKindEnum": "billing.choices.LateKind",
         "DocumentTypeEnum": "billing.api.late_serializers.DOCUMENT_TYPES",
+        # trouble tickets (issue 14)
+        "TicketStatusEnum": "leasing.choices.TicketStatus",
+        "TicketSeverityEnum": "leasing.choices.TicketSeverity",
+        "TicketPriorityEnum": "leasing.choices.TicketPriority",
+        "ObservedImpactEnum": "leasing.choices.ObservedImpact",
+        "ContactRoleEnum": "leasing.choices.TICKET_CONTACT_ROLES",
+        "RoleEnum": "organisations.choices.Role",
     },
 }
 

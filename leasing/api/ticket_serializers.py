@@ -7,7 +7,14 @@ from rest_framework import serializers
 
 from tcfo_portal.api.fields import UnsetAsNullChoiceField
 
-from ..choices import NoteVisibility, ObservedImpact, TicketPriority, TicketSeverity, TicketStatus
+from ..choices import (
+    TICKET_CONTACT_ROLES,
+    NoteVisibility,
+    ObservedImpact,
+    TicketPriority,
+    TicketSeverity,
+    TicketStatus,
+)
 from ..constants import CIRCUIT_ID_MAX_LENGTH, NOTE_MAX_LENGTH
 from ..models import TicketChange, TroubleTicket
 from ..services.tickets import CONTACT_NAME_MAX, CONTACT_PHONE_MAX, DESCRIPTION_MAX, EXTERNAL_ID_MAX
@@ -21,10 +28,7 @@ class ContactSerializer(serializers.Serializer):
     number = serializers.CharField(
         max_length=CONTACT_PHONE_MAX, required=False, allow_null=True, default=None
     )
-    role = serializers.ChoiceField(
-        choices=[("reporter_contact", "The customer's contact for the ticket")],
-        default="reporter_contact",
-    )
+    role = serializers.ChoiceField(choices=TICKET_CONTACT_ROLES, default="reporter_contact")
 
 
 class TicketChangeSerializer(serializers.ModelSerializer):
