@@ -228,10 +228,11 @@ class TicketView(CapabilityRequiredMixin, View):
             act(**form.cleaned_data)
         except DomainError as error:
             fresh = self._ticket(request, pk)
-            offered = name in tickets.allowed_steps(fresh, request.user) or name in (
-                "note",
-                "outage",
-            )
+            sides = tickets.sides(fresh, request.user)
+            offered = {
+                "note": tickets.may_add_notes(fresh, request.user),
+                "outage": OPERATOR in sides and fresh.status not in tickets.FINAL,
+            }.get(name, name in tickets.allowed_steps(fresh, request.user))
             if offered:
                 add_domain_error(form, error)
             else:
