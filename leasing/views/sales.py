@@ -36,6 +36,7 @@ from ..selectors import (
     order_history,
     orders_with_terms,
     sees_internal_notes,
+    tickets_for,
 )
 from ..service_lifecycle import allowed_actions, check
 from ..services import orders as sales
@@ -269,6 +270,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 "history": service.transitions.all(),
                 "may_report": has_capability(request.user, Capability.PLACE_ORDERS)
                 and service.status != ServiceStatus.TERMINATED,
+                "tickets": tickets_for(request.user).filter(service=service)[:20],
             },
             status=status,
         )

@@ -75,6 +75,8 @@ def test_a_customer_reports_a_fault_from_the_service_page(tt):
     )
     ticket = TroubleTicket.objects.get()
     assert answer.status_code == 302 and answer.url == f"/tickets/{ticket.pk}/"
+    service_page = client.get(f"/services/{tt.service.circuit_id}/").content.decode()
+    assert f'href="/tickets/{ticket.pk}/"' in service_page
     assert (ticket.priority, ticket.customer) == ("medium", tt.customer)
     # an operator may not report on a customer's behalf
     assert _client(tt.noc).get("/tickets/new/").status_code == 403

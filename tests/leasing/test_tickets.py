@@ -26,6 +26,7 @@ from leasing.services.tickets import (
     open_ticket,
     take_step,
 )
+from leasing.tasks import close_resolved_tickets as close_resolved_tickets_task
 from organisations.choices import Role
 from tcfo_portal.exceptions import DomainError, InvalidTransition
 
@@ -359,6 +360,17 @@ def test_a_resolved_ticket_closes_itself_after_the_agreed_days(tt, settings):
     last = ticket.changes.last()
     assert (ticket.status, last.by) == ("closed", "ticket closing task")
     assert close_resolved_tickets(now=timezone.now() + datetime.timedelta(days=30)) == 0
+
+
+def test_the_beat_task_closes_what_waited_too_long(tt, settings):
+    settings.TCFO_TICKET_AUTO_CLOSE_DAYS = 0
+    ticket = _open(tt)
+    take_step(ticket=ticket, step="resolve", actor=tt.noc, resolution="Fixed.")
+    assert settings.CELERY_BEAT_SCHEDULE["close-resolved-tickets"]["task"] == (
+        "leasing.tasks.close_resolved_tickets"
+    )
+    assert close_resolved_tickets_task.delay().get() == 1
+    assert TroubleTicket.objects.get(pk=ticket.pk).status == "closed"
 
 
 # --- the API --------------------------------------------------------------------------------------
