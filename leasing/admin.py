@@ -36,8 +36,10 @@ from .models import (
     Site,
     SiteOwnership,
     SpectrumReservation,
+    TicketChange,
     TransitPortPool,
     TransitPortReservation,
+    TroubleTicket,
 )
 from .services.capacity import light_carrier, release_allocation
 from .services.inventory import (
@@ -386,3 +388,25 @@ class LitCarrierOperatorAdmin(DatedAdmin):
         return set_carrier_operator(
             carrier=obj.carrier, operator=obj.operator, valid_from=obj.valid_from
         )
+
+
+class TicketChangeInline(admin.TabularInline):
+    model = TicketChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "from_status", "to_status", "by", "note", "note_visibility"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TroubleTicket)
+class TroubleTicketAdmin(ReadOnlyAdmin):
+    """Trouble tickets are opened and worked in the portal or the API (with history)."""
+
+    list_display = ["__str__", "service", "customer", "severity", "status", "creation_date"]
+    list_filter = ["status", "severity"]
+    list_select_related = ["service", "customer"]
+    search_fields = ["service__circuit_id", "customer__name", "external_id"]
+    date_hierarchy = "creation_date"
+    inlines = [TicketChangeInline]

@@ -131,3 +131,62 @@ class MaintenanceAction(models.TextChoices):
     REMINDED = "reminded", "Reminder sent"
     STARTED = "started", "Started"
     COMPLETED = "completed", "Completed"
+
+
+# Trouble tickets: the values of MEF LSO Sonata's Trouble Ticket API (MEF W124 / MEF 113:
+# ``TroubleTicketStatusType``, ``TroubleTicketSeverityType``, ``TroubleTicketPriorityType``,
+# ``MEFObservedImpactType``), in our API's snake_case.
+class TicketStatus(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    IN_PROGRESS = "in_progress", "In progress"
+    PENDING = "pending", "Pending (waiting for the customer)"
+    HELD = "held", "Held"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: Tickets still being worked (the operators' queue shows these first).
+OPEN_TICKET_STATUSES = (
+    TicketStatus.ACKNOWLEDGED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.PENDING,
+    TicketStatus.HELD,
+    TicketStatus.REOPENED,
+)
+
+
+class TicketSeverity(models.TextChoices):
+    """How much of the service the fault takes away, as the customer judges it."""
+
+    MINOR = "minor", "Minor"
+    MODERATE = "moderate", "Moderate"
+    SIGNIFICANT = "significant", "Significant"
+    EXTENSIVE = "extensive", "Extensive"
+
+
+#: Most severe first, for the operators' queue.
+SEVERITY_RANK = {
+    TicketSeverity.EXTENSIVE: 0,
+    TicketSeverity.SIGNIFICANT: 1,
+    TicketSeverity.MODERATE: 2,
+    TicketSeverity.MINOR: 3,
+}
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class ObservedImpact(models.TextChoices):
+    DEGRADED = "degraded", "Degraded (not meeting its specification)"
+    INTERMITTENT = "intermittent", "Intermittent"
+    DOWN = "down", "Down"
+
+
+#: Sonata's ``RelatedContactInformation.role`` of the contact a customer gives on a ticket.
+TICKET_CONTACT_ROLES = [("reporter_contact", "The customer's contact for the ticket")]

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 
 from organisations.access import visible_to
 
-from .choices import MaintenanceStatus
-from .models import Maintenance, Service
+from .choices import MaintenanceStatus, TicketSeverity, TicketStatus
+from .models import Maintenance, Service, TroubleTicket
 from .selectors import runs_during
 
 
@@ -60,3 +60,28 @@ class MaintenanceFilter(django_filters.FilterSet):
             if runs_during(service, m.window_start, m.window_end)
         ]
         return queryset.filter(pk__in=affecting)
+
+
+class TroubleTicketFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=TicketStatus.choices, help_text="One or more statuses (repeat the parameter)."
+    )
+    severity = django_filters.MultipleChoiceFilter(choices=TicketSeverity.choices)
+    circuit_id = django_filters.CharFilter(
+        field_name="service__circuit_id", max_length=64, help_text="The service's circuit ID."
+    )
+    external_id = django_filters.CharFilter(max_length=100)
+    created_after = django_filters.DateFilter(
+        field_name="creation_date", lookup_expr="date__gte", help_text="Opened on or after (UTC)."
+    )
+    created_before = django_filters.DateFilter(
+        field_name="creation_date", lookup_expr="date__lte", help_text="Opened on or before (UTC)."
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("creation_date", "creation_date"), ("last_update", "last_update")),
+        help_text="creation_date, last_update; a leading - for newest first (the default).",
+    )
+
+    class Meta:
+        model = TroubleTicket
+        fields: list[str] = []

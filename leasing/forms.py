@@ -10,7 +10,15 @@ from django.utils import timezone
 from organisations.selectors import consortium_operators
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
-from .choices import IRU_TERMS, LEASE_TERMS, MaintenanceImpact, NoteVisibility
+from .choices import (
+    IRU_TERMS,
+    LEASE_TERMS,
+    MaintenanceImpact,
+    NoteVisibility,
+    ObservedImpact,
+    TicketPriority,
+    TicketSeverity,
+)
 from .constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
@@ -287,3 +295,75 @@ class MaintenanceCancelForm(forms.Form):
 
 class MaintenanceNoteForm(forms.Form):
     note = forms.CharField(max_length=500, required=False)
+
+
+# --- trouble tickets ------------------------------------------------------------------------------
+
+
+class TicketForm(forms.Form):
+    """Report a fault: what ``services.tickets.open_ticket`` takes (it checks the rest)."""
+
+    service = forms.ModelChoiceField(queryset=None, to_field_name="circuit_id")
+    severity = forms.ChoiceField(
+        choices=TicketSeverity.choices, help_text="How much of the service the fault takes away."
+    )
+    observed_impact = forms.ChoiceField(choices=ObservedImpact.choices)
+    priority = forms.ChoiceField(
+        choices=[("", "As the severity says"), *TicketPriority.choices], required=False
+    )
+    description = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What you see, since when, where (alarms, light levels).",
+    )
+    issue_start_date = forms.DateTimeField(
+        required=False, widget=DateTimeInput(), label="First seen (UTC)"
+    )
+    external_id = forms.CharField(max_length=100, required=False, label="Your reference")
+    contact_name = forms.CharField(max_length=150)
+    contact_email = forms.EmailField()
+    contact_phone = forms.CharField(max_length=40, required=False)
+
+    def __init__(self, *args: Any, services: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+
+
+class TicketNoteForm(OperatorNoteForm):
+    """A note on a ticket (a customer's is always the customer's: the view drops the choice)."""
+
+    note = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TicketStepForm(OperatorNoteForm):
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TicketResolveForm(TicketStepForm):
+    resolution = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How the fault was resolved; the customer reads it.",
+    )
+    field_order = ["resolution", "note", "note_visibility"]
+
+
+class TicketCustomerStepForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why (required to reopen); the operators read it.",
+    )
+
+
+class TicketOutageForm(forms.Form):
+    outage = forms.ModelChoiceField(
+        queryset=Outage.objects.none(), required=False, help_text="Empty: no linked outage."
+    )
+
+    def __init__(self, *args: Any, outages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outage"].queryset = outages

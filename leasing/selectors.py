@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Case, F, Prefetch, Q, QuerySet, TextField, Value, When
 
-from organisations.access import Actor, has_capability
+from organisations.access import Actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.models import Organisation
 
@@ -622,3 +622,34 @@ def outage_circuits(
 class _Dates:
     activated_on: datetime.date
     terminated_on: datetime.date | None
+
+
+def tickets_for(actor: Actor | None) -> QuerySet:
+    """The trouble tickets ``actor`` sees (its customer's; an operator's network and finance
+    staff those of services whose route it owns a share of today), with what lists show."""
+    from .models import TroubleTicket
+
+    queryset = TroubleTicket.objects.select_related(
+        "service__product", "service__path", "service__site", "customer", "outage__segment"
+    )
+    return visible_to(queryset, actor)
+
+
+def ticket_history(actor: Actor | None) -> Prefetch:
+    """A ticket's steps, oldest first, as ``actor`` may read them: a customer never sees an
+    internal note (its step, a note alone, is left out; a status change shows without it), as
+    ``shown_note``."""
+    from .models import TicketChange
+
+    steps = TicketChange.objects.order_by("at", "pk")
+    shown: Any = F("note")
+    if not sees_internal_notes(actor):
+        shown = Case(
+            When(note_visibility=NoteVisibility.CUSTOMER, then=F("note")),
+            default=Value(""),
+            output_field=TextField(),
+        )
+        steps = steps.exclude(
+            Q(note_visibility=NoteVisibility.INTERNAL) & Q(from_status=F("to_status"))
+        )
+    return Prefetch("changes", queryset=steps.annotate(shown_note=shown))

@@ -56,3 +56,11 @@ def remind_maintenance() -> int:
 @shared_task
 def start_due_maintenance() -> int:
     return start_due(actor=MAINTENANCE_STARTER)
+
+
+@shared_task
+def close_resolved_tickets() -> int:
+    """Close the trouble tickets left resolved past ``TCFO_TICKET_AUTO_CLOSE_DAYS``."""
+    from .services.tickets import close_resolved_tickets as close
+
+    return close()

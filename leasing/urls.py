@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from .constants import CIRCUIT_ID_PATTERN, CODE_PATTERN
 from .services.calendar_feed import TOKEN_PATTERN
-from .views import maintenance, network, sales
+from .views import maintenance, network, sales, tickets
 
 
 class CodeConverter:
@@ -95,4 +95,10 @@ urlpatterns += [
         name="calendar-feed-new",
     ),
     path("calendar/<feed_token:token>.ics", maintenance.calendar_feed, name="calendar-feed"),
+]
+
+urlpatterns += [
+    path("tickets/", tickets.TicketListView.as_view(), name="tickets"),
+    path("tickets/new/", tickets.TicketCreateView.as_view(), name="ticket-new"),
+    path("tickets/<int:pk>/", tickets.TicketView.as_view(), name="ticket"),
 ]

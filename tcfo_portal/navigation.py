@@ -27,6 +27,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Orders", "orders", Capability.VIEW_OWN_SERVICES),
     NavEntry("Services", "services", Capability.VIEW_OWN_SERVICES),
     NavEntry("Contracts", "contracts", Capability.VIEW_OWN_SERVICES),
+    NavEntry("Tickets", "tickets", Capability.VIEW_OWN_SERVICES),
     NavEntry("Invoices", "invoices", Capability.VIEW_OWN_INVOICES),
     NavEntry("Billing", "billing", Capability.RUN_BILLING),
     NavEntry("Usage upload", "usage-upload", Capability.INGEST_USAGE),

@@ -189,6 +189,7 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox: publishes and delivers what a commit's own dispatch missed (broker down).
     "dispatch-events": {"task": "events.tasks.dispatch_events", "schedule": 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
+    "close-resolved-tickets": {"task": "leasing.tasks.close_resolved_tickets", "schedule": 60 * 60},
     "poll-interface-counters": {"task": "billing.tasks.poll_counters", "schedule": 5 * 60},
     # Usage payloads are written uncompressed on ingest and gzip'd once their (UTC) day is over.
     "compact-usage-payloads": {
@@ -378,6 +379,13 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "billing.choices.LineKind",
         "LateKindEnum": "billing.choices.LateKind",
         "DocumentTypeEnum": "billing.api.late_serializers.DOCUMENT_TYPES",
+        # trouble tickets (issue 14)
+        "TicketStatusEnum": "leasing.choices.TicketStatus",
+        "TicketSeverityEnum": "leasing.choices.TicketSeverity",
+        "TicketPriorityEnum": "leasing.choices.TicketPriority",
+        "ObservedImpactEnum": "leasing.choices.ObservedImpact",
+        "ContactRoleEnum": "leasing.choices.TICKET_CONTACT_ROLES",
+        "RoleEnum": "organisations.choices.Role",
     },
 }
 
@@ -387,6 +395,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- Business rules that are configuration -------------------------------------------------------
 # How long a submitted order holds its capacity before an operator acknowledges it.
 TCFO_ORDER_HOLD_HOURS = int(os.environ.get("TCFO_ORDER_HOLD_HOURS", "120"))
+# How many days a resolved trouble ticket waits for the customer's answer before it is closed.
+TCFO_TICKET_AUTO_CLOSE_DAYS = int(os.environ.get("TCFO_TICKET_AUTO_CLOSE_DAYS", "7"))
 # How many submitted orders of one customer may hold capacity at once (0: no limit).
 TCFO_MAX_HOLDS_PER_CUSTOMER = int(os.environ.get("TCFO_MAX_HOLDS_PER_CUSTOMER", "10"))
 # How far ahead a sale may start or be ready for service.

@@ -155,6 +155,32 @@ def listed(name: str, marker: Callable[[World], Any], **options: Any) -> Case:
     return Case(name, "list", marker=marker, **options)
 
 
+# Tickets are read by their customer and the route's owners only.
+TICKET_READ = {"b": 404, "third_network": 404, "third_finance": 404}
+
+
+def _ticket_body(circuit_id: str) -> dict[str, Any]:
+    contact = {"name": "NOC", "email_address": "noc@example.test"}
+    return {
+        "circuit_id": circuit_id,
+        "severity": "minor",
+        "observed_impact": "degraded",
+        "description": "not mine",
+        "related_contact_information": [contact],
+    }
+
+
+def _ticket_form(circuit_id: str) -> dict[str, Any]:
+    return {
+        "service": circuit_id,
+        "severity": "minor",
+        "observed_impact": "degraded",
+        "description": "not mine",
+        "contact_name": "NOC",
+        "contact_email": "noc@example.test",
+    }
+
+
 MANUAL_LINE = {"description": "x", "quantity": "1", "unit_price": "1", "service_date": "2026-10-01"}
 
 PORTAL_CASES = [
@@ -277,6 +303,37 @@ PORTAL_CASES = [
         )
         for step in ("edit", "cancel", "start", "complete")
     ),
+    # trouble tickets (issue 14, deliverable 4): A's ticket on its transit, worked by the network
+    # staff of AZT (the PoP's owner); the third operator owns no part of its route
+    listed("tickets", lambda w: f'href="/tickets/{w.a_ticket.pk}/"', refused=TICKET_READ),
+    Case("ticket", "object", pk_of("a_ticket"), MISSING_PK, refused=TICKET_READ),
+    act(
+        "ticket",
+        pk_of("a_ticket"),
+        MISSING_PK,
+        "a_ticket",
+        data=lambda w: {"action": "note", "note-note": "not mine"},
+        refused={"b": 404, "third_network": 404},
+    ),
+    network_act(
+        "ticket",
+        pk_of("a_ticket"),
+        MISSING_PK,
+        "a_ticket",
+        data=lambda w: {"action": "acknowledge"},
+        refused={"third_network": 404},
+    ),
+    Case(
+        "ticket-new",
+        "create",
+        method="post",
+        data=lambda w: _ticket_form(w.transit.circuit_id),
+        missing_data=lambda w: _ticket_form(MISSING_CIRCUIT),
+        # the form offers only the viewer's own services: another's is not a choice (400);
+        # operators may not report a fault at all (403)
+        refused={"b": 400, "third_network": 403},
+        objects=watch("transit"),
+    ),
 ]
 
 API_CASES = [
@@ -373,6 +430,38 @@ API_CASES = [
         MISSING_PK,
         refused=FINANCE_READ,
         owner="azt_finance",
+    ),
+    # trouble tickets (issue 14, deliverable 4)
+    listed("v1:trouble-ticket-list", lambda w: w.a_ticket.pk, refused=TICKET_READ),
+    Case(
+        "v1:trouble-ticket-list",
+        "create",
+        method="post",
+        data=lambda w: _ticket_body(w.transit.circuit_id),
+        missing_data=lambda w: _ticket_body(MISSING_CIRCUIT),
+        objects=watch("transit"),
+    ),
+    Case("v1:trouble-ticket-detail", "object", pk_of("a_ticket"), MISSING_PK, refused=TICKET_READ),
+    *(
+        act(
+            f"v1:trouble-ticket-{step}",
+            pk_of("a_ticket"),
+            MISSING_PK,
+            "a_ticket",
+            data=lambda w: {"note": "not mine"},
+            refused={"b": 404, "third_network": 404} if step == "notes" else {"b": 404},
+        )
+        for step in ("close", "reopen", "cancel", "notes")
+    ),
+    *(
+        network_act(
+            f"v1:trouble-ticket-{step}",
+            pk_of("a_ticket"),
+            MISSING_PK,
+            "a_ticket",
+            data=lambda w: {"resolution": "not mine", "outage": None},
+        )
+        for step in ("acknowledge", "progress", "pending", "hold", "resolve", "outage")
     ),
     # API keys: managed with a browser session
     listed("v1:api-key-list", lambda w: w.a_key.prefix, field="prefix", session=True),

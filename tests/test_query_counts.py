@@ -298,6 +298,24 @@ def more_recent_outages(w: SimpleNamespace, n: int) -> None:
         )
 
 
+def more_tickets(w: SimpleNamespace, n: int) -> None:
+    """``n`` trouble tickets of customer A on its transit, each worked a step with a note."""
+    from leasing.services.tickets import add_note, open_ticket, take_step
+
+    for _ in range(n):
+        ticket = open_ticket(
+            service=w.transit,
+            actor=w.a_user,
+            severity="moderate",
+            observed_impact="degraded",
+            description=f"fault {next(_serial)}",
+            contact_name="NOC",
+            contact_email="noc@a.test",
+        )
+        take_step(ticket=ticket, step="acknowledge", actor=w.azt_network, note="on it")
+        add_note(ticket=ticket, actor=w.a_user, note="thanks")
+
+
 def more_lockouts(w: SimpleNamespace, n: int) -> None:
     for _ in range(n):
         k = next(_serial)
@@ -408,6 +426,9 @@ LISTS = [
     *counted(more_maintenance, "azt_network", "v1:maintenance-list", "maintenance-list"),
     *counted(more_maintenance, "azt_network", "planned-work"),
     *counted(more_recent_outages, "a", "planned-work"),
+    # trouble tickets (issue 14, deliverable 4)
+    *counted(more_tickets, "a", "v1:trouble-ticket-list", "tickets"),
+    *counted(more_tickets, "azt_network", "v1:trouble-ticket-list", "tickets"),
     # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
     *counted(more_sites, "admin", "audit-log", query="record=Site"),
     *counted(more_lockouts, "admin", "lockouts"),
@@ -435,6 +456,7 @@ NOT_LISTS: dict[str, str] = {
     "maintenance-new": "a form (area: maintenance)",
     "calendar-feed-new": "a POST (area: maintenance)",
     "quote-new": "a form",
+    "ticket-new": "a form (the viewer's services, one query for the choices)",
     "usage-upload": "a form",
     "invoices-issue": "a POST",
     "render-missing-pdfs": "a POST",

@@ -54,7 +54,7 @@ def tenant_world() -> SimpleNamespace:
     - ``a`` (``net.customer``): transit since January with October usage, an IRU; its October
       invoice issued with its PDF, a payment, a credit note and a debit note (late usage of
       the transit, billed after October was closed); an open late adjustment; a quote not yet
-      ordered, a submitted order; an API key;
+      ordered, a submitted order; an API key; a trouble ticket on the transit;
     - ``b`` (``net.domestic``): a lease, its own invoice, users and keys;
     - ``third``: an operator party to none of A's sales, with finance and network staff.
     """
@@ -66,6 +66,7 @@ def tenant_world() -> SimpleNamespace:
     from billing.services.payments import record_payment
     from leasing.services.contracts import store_order_form
     from leasing.services.orders import create_quote, place_order
+    from leasing.services.tickets import open_ticket
     from organisations.choices import Role
     from organisations.services import create_api_key
 
@@ -122,6 +123,16 @@ def tenant_world() -> SimpleNamespace:
         net.a_quote = create_quote(start_date=START + datetime.timedelta(days=30), **sale, by="t")
         net.a_order = place_order(quote=create_quote(start_date=START, **sale, by="t"), by="t")
     store_order_form(contract=net.transit.contract)
+    # trouble tickets (issue 14): one of A's, on its transit at AZT's Baku PoP
+    net.a_ticket = open_ticket(
+        service=net.transit,
+        actor=net.a_user,
+        severity="significant",
+        observed_impact="down",
+        description="No traffic on the transit port.",
+        contact_name="A's NOC",
+        contact_email="noc@a.test",
+    )
     net.a_key, _ = create_api_key(organisation=net.a, name="A's key", created_by=net.a_user)
     net.b_key, _ = create_api_key(organisation=net.b, name="B's key", created_by=net.b_user)
     # --- webhooks (helper A): A's subscription and the delivery of one event to it ---

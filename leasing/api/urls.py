@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import maintenance_views, sales_views, views
+from . import maintenance_views, sales_views, ticket_views, views
 
 router = SimpleRouter()
 router.register("products", views.ProductViewSet, basename="product")
@@ -17,6 +17,7 @@ router.register("quotes", sales_views.QuoteViewSet, basename="quote")
 router.register("orders", sales_views.OrderViewSet, basename="order")
 router.register("services", sales_views.ServiceViewSet, basename="service")
 router.register("contracts", sales_views.ContractViewSet, basename="contract")
+router.register("trouble-tickets", ticket_views.TroubleTicketViewSet, basename="trouble-ticket")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),

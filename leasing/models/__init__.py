@@ -33,6 +33,7 @@ from .sales import (
     ServiceTransition,
     SlaCreditTier,
 )
+from .tickets import TicketChange, TroubleTicket
 
 __all__ = [
     "EARLIEST",
@@ -65,6 +66,8 @@ __all__ = [
     "SiteOwnership",
     "SlaCreditTier",
     "SpectrumReservation",
+    "TicketChange",
     "TransitPortPool",
     "TransitPortReservation",
+    "TroubleTicket",
 ]

@@ -19,7 +19,7 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
 
-from ..choices import OPEN_ORDER_STATES, OrderState, ServiceAction
+from ..choices import OPEN_ORDER_STATES, OrderState, ServiceAction, ServiceStatus
 from ..forms import (
     AcknowledgeForm,
     CompleteForm,
@@ -36,6 +36,7 @@ from ..selectors import (
     order_history,
     orders_with_terms,
     sees_internal_notes,
+    tickets_for,
 )
 from ..service_lifecycle import allowed_actions, check
 from ..services import orders as sales
@@ -263,7 +264,14 @@ class ServiceView(CapabilityRequiredMixin, View):
         return render(
             request,
             "leasing/service.html",
-            {"service": service, "actions": actions, "history": service.transitions.all()},
+            {
+                "service": service,
+                "actions": actions,
+                "history": service.transitions.all(),
+                "may_report": has_capability(request.user, Capability.PLACE_ORDERS)
+                and service.status != ServiceStatus.TERMINATED,
+                "tickets": tickets_for(request.user).filter(service=service)[:20],
+            },
             status=status,
         )
 

@@ -260,6 +260,58 @@ def _webhook(request: pytest.FixtureRequest) -> Case:
     )
 
 
+# trouble tickets (issue 14, deliverable 4)
+def _ticket_body(circuit_id: str, description: str) -> dict:
+    contact = {"name": "Ann", "email_address": "ann@buyer.test"}
+    return {
+        "circuit_id": circuit_id,
+        "severity": "significant",
+        "observed_impact": "down",
+        "description": description,
+        "related_contact_information": [contact],
+    }
+
+
+def _trouble_ticket(request: pytest.FixtureRequest) -> Case:
+    from ..leasing.test_orders import _completed
+
+    net = request.getfixturevalue("sales_net")
+    circuit_id = _completed(net).circuit_id
+    return Case(
+        key_client(net.customer)[0],
+        "/api/v1/trouble-tickets/",
+        _ticket_body(circuit_id, "No light."),
+        _ticket_body(circuit_id, "Still no light."),
+        leasing.TroubleTicket.objects.count,
+        key_client(net.other_customer)[0],
+    )
+
+
+def _ticket_note(request: pytest.FixtureRequest) -> Case:
+    from leasing.services.tickets import open_ticket
+
+    from ..leasing.test_orders import _completed
+
+    net = request.getfixturevalue("sales_net")
+    ticket = open_ticket(
+        service=_completed(net),
+        actor=net.buyer,
+        severity="minor",
+        observed_impact="degraded",
+        description="Errors on the line.",
+        contact_name="Ann",
+        contact_email="ann@buyer.test",
+    )
+    return Case(
+        key_client(net.customer)[0],
+        f"/api/v1/trouble-tickets/{ticket.pk}/notes/",
+        {"note": "Errors again at 10:00."},
+        {"note": "Another note."},
+        leasing.TicketChange.objects.count,
+        key_client(net.other_customer)[0],
+    )
+
+
 CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "webhooks_create": _webhook,  # helper A: webhooks
     "quotes_create": _quote,
@@ -347,6 +399,8 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "credit_notes_create": _credit_note,
     "late_adjustments_bill_create": _late_bill,
     "period_closes_create": _period_close,
+    "trouble_tickets_create": _trouble_ticket,
+    "trouble_tickets_notes_create": _ticket_note,
 }
 
 

@@ -1,0 +1,118 @@
+"""The portal's trouble ticket pages for each role, empty and with many tickets: the customer
+reports a fault from the service page or the tickets page and follows it; network staff work
+their queue; an internal note never shows on the customer's page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from leasing.models import TroubleTicket
+from leasing.services.tickets import add_note, take_step
+from organisations.choices import Role
+
+from ..factories import UserFactory
+from .test_tickets import INTERNAL, _open, tt
+
+__all__ = ["tt"]
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who", ["buyer", "member", "noc", "ktc_noc", "third_noc", "admin"])
+def test_the_tickets_page_renders_for_each_role_empty_and_with_many(tt, who):
+    tt.admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN, is_staff=True)
+    client = _client(getattr(tt, who))
+    empty = client.get("/tickets/")
+    assert empty.status_code == 200
+    assert "No tickets here." in empty.content.decode()
+    opened = [_open(tt, severity=s) for s in ("minor", "extensive", "moderate", "significant")]
+    take_step(ticket=opened[1], step="cancel", actor=tt.buyer)
+    page = client.get("/tickets/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    sees = who != "third_noc"
+    for ticket in opened:
+        assert (f'href="/tickets/{ticket.pk}/"' in body) is sees
+        detail = client.get(f"/tickets/{ticket.pk}/")
+        assert detail.status_code == (200 if sees else 404)
+    if who in ("noc", "ktc_noc"):
+        # the queue: open tickets first, the most severe first; the cancelled one last
+        order = [body.index(f'href="/tickets/{t.pk}/"') for t in opened]
+        significant, moderate, minor, extensive = order[3], order[2], order[0], order[1]
+        assert significant < moderate < minor < extensive
+        assert "Ticket queue" in body and "Report a fault" not in body
+    if who in ("buyer", "member"):
+        assert "Report a fault" in body
+
+
+def test_a_customer_reports_a_fault_from_the_service_page(tt):
+    client = _client(tt.member)
+    service_page = client.get(f"/services/{tt.service.circuit_id}/").content.decode()
+    link = f"/tickets/new/?service={tt.service.circuit_id}"
+    assert link in service_page
+    form = client.get(link)
+    assert form.status_code == 200
+    assert f'value="{tt.service.circuit_id}" selected' in form.content.decode()
+    refused = client.post("/tickets/new/", {"service": tt.service.circuit_id, "severity": "x"})
+    assert refused.status_code == 400
+    answer = client.post(
+        "/tickets/new/",
+        {
+            "service": tt.service.circuit_id,
+            "severity": "moderate",
+            "observed_impact": "intermittent",
+            "description": "Flapping every few minutes.",
+            "contact_name": "Ann",
+            "contact_email": "ann@buyer.test",
+        },
+    )
+    ticket = TroubleTicket.objects.get()
+    assert answer.status_code == 302 and answer.url == f"/tickets/{ticket.pk}/"
+    service_page = client.get(f"/services/{tt.service.circuit_id}/").content.decode()
+    assert f'href="/tickets/{ticket.pk}/"' in service_page
+    assert (ticket.priority, ticket.customer) == ("medium", tt.customer)
+    # an operator may not report on a customer's behalf
+    assert _client(tt.noc).get("/tickets/new/").status_code == 403
+    assert (
+        "Report a fault"
+        not in _client(tt.noc).get(f"/services/{tt.service.circuit_id}/").content.decode()
+    )
+
+
+def test_network_staff_and_the_customer_work_a_ticket_in_the_portal(tt):
+    ticket = _open(tt)
+    noc, buyer = _client(tt.noc), _client(tt.buyer)
+    url = f"/tickets/{ticket.pk}/"
+    assert "Acknowledge and start work" in noc.get(url).content.decode()
+    assert "Acknowledge and start work" not in buyer.get(url).content.decode()
+    assert noc.post(url, {"action": "acknowledge", "acknowledge-note": INTERNAL}).status_code == 302
+    add_note(ticket=ticket, actor=tt.noc, note=INTERNAL)
+    customer_page = buyer.get(url).content.decode()
+    assert "Aktau amplifier" not in customer_page
+    assert "Aktau amplifier" in noc.get(url).content.decode()
+    refused = noc.post(url, {"action": "resolve", "resolve-resolution": ""})
+    assert refused.status_code == 400
+    # a customer's POST of an operator's step is refused, and changes nothing
+    assert buyer.post(url, {"action": "resolve", "resolve-resolution": "x"}).status_code == 403
+    done = noc.post(
+        url,
+        {"action": "resolve", "resolve-resolution": "Amplifier replaced.", "resolve-note": ""},
+    )
+    assert done.status_code == 302
+    assert "Amplifier replaced." in buyer.get(url).content.decode()
+    assert buyer.post(url, {"action": "reopen", "reopen-note": ""}).status_code == 400
+    assert buyer.post(url, {"action": "reopen", "reopen-note": "Still down."}).status_code == 302
+    assert buyer.post(url, {"action": "note", "note-note": "Any news?"}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "reopened"
+    assert ticket.changes.last().note_visibility == "customer"
+    rival = _client(tt.rival_user)
+    assert rival.get(url).status_code == 404
+    assert rival.post(url, {"action": "note", "note-note": "hi"}).status_code == 404
