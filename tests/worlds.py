@@ -145,7 +145,7 @@ def tenant_world() -> SimpleNamespace:
         secret="whsec_world",
         created_by="world",
     )
-    record_event(
+    event = record_event(
         type="order.state_changed",
         organisation=net.a,
         subject_type="order",
@@ -153,7 +153,7 @@ def tenant_world() -> SimpleNamespace:
         data={"id": net.a_order.pk, "state": "submitted"},
     )
     publish_pending()
-    net.a_delivery = WebhookDelivery.objects.get(subscription=net.a_webhook)
+    net.a_delivery = WebhookDelivery.objects.get(subscription=net.a_webhook, event=event)
     # Planned maintenance (area: maintenance): past work on the sea segment between A's IRU
     # going live (5 Oct) and B's lease (16 Oct), so it affects A's services alone.
     from leasing.models import Maintenance
