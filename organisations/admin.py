@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from .models import ApiKey, Organisation, User
+from .models import ApiKey, Organisation, OutgoingEmail, User
 from .services import revoke_api_key
 
 
@@ -68,3 +68,19 @@ class ApiKeyAdmin(APIKeyModelAdmin):
 
 # The library's own concrete model is unused: our keys are ``ApiKey``, owned by an organisation.
 admin.site.unregister(APIKey)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The mail outbox: what was sent when, and what is waiting or was given up, with why."""
+
+    list_display = ["subject", "created_at", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject"]
+    readonly_fields = [field.name for field in OutgoingEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutgoingEmail | None = None) -> bool:
+        return False

@@ -249,3 +249,31 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation or self.user} {self.key}"
+
+
+class OutgoingEmail(models.Model):
+    """A mail written in the transaction of the change it tells of, sent after the commit by a
+    worker (and by the beat job ``send-pending-emails`` when the broker was down then): nothing
+    is mailed for a change that rolled back, and no mail is lost while Redis or every worker is
+    down. The body is cleared once sent (a password-reset link must not outlive its use)."""
+
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="email_unsent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {', '.join(self.to)}"

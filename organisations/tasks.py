@@ -1,11 +1,16 @@
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
+
+from .emails import send_pending_emails as send_pending
+from .emails import send_queued_email
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(*, subject: str, body: str, to: list[str], html_body: str | None = None) -> int:
-    """Deliver one rendered e-mail; retried when the mail server cannot be reached."""
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
-    if html_body:
-        message.attach_alternative(html_body, "text/html")
-    return message.send()
+@shared_task(name="organisations.tasks.send_email", ignore_result=True)
+def send_email(email_id: int) -> bool:
+    """Deliver one queued e-mail (``organisations.emails.queue_email``)."""
+    return send_queued_email(email_id=email_id)
+
+
+@shared_task(name="organisations.tasks.send_pending_emails", ignore_result=True)
+def send_pending_emails() -> int:
+    """Beat: send what the commits' own tasks did not, and retry failures."""
+    return send_pending()

@@ -188,6 +188,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-capacity-holds": {"task": "leasing.tasks.expire_holds", "schedule": 15 * 60},
     # The outbox: publishes and delivers what a commit's own dispatch missed (broker down).
     "dispatch-events": {"task": "events.tasks.dispatch_events", "schedule": 60},
+    # The mail outbox: what a commit's own task did not send (broker down), and retries.
+    "send-pending-emails": {"task": "organisations.tasks.send_pending_emails", "schedule": 60},
     "close-ended-services": {"task": "leasing.tasks.close_services", "schedule": 60 * 60},
     "close-resolved-tickets": {"task": "leasing.tasks.close_resolved_tickets", "schedule": 60 * 60},
     "poll-interface-counters": {"task": "billing.tasks.poll_counters", "schedule": 5 * 60},

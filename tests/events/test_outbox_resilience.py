@@ -7,6 +7,7 @@ real HTTP server in this process.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from django.db import connection
 from events.choices import DeliveryStatus, EventType
 from events.models import Event, WebhookDelivery, WebhookSubscription
 from events.services.outbox import publish_pending
-from organisations.models import Organisation
+from organisations.models import Organisation, OutgoingEmail
 from tcfo_portal.celery import app as celery_app
 from tests.conftest import IN_CI, wait_until
 from tests.factories import CustomerFactory
@@ -37,6 +38,7 @@ from .receiver import receiver
 
 REDIS_SERVER = shutil.which("redis-server")
 DISPATCH = "events.tasks.dispatch_events"
+SEND_PENDING_EMAILS = "organisations.tasks.send_pending_emails"
 
 pytestmark = [
     pytest.mark.postgres,
@@ -137,12 +139,12 @@ def _stop(worker: subprocess.Popen) -> None:
             worker.wait(timeout=20)
 
 
-def _queue_dispatch(broker: Broker) -> None:
-    """What beat does every minute: queue the dispatcher on the broker."""
+def _queue_dispatch(broker: Broker, task: str = DISPATCH) -> None:
+    """What beat does every minute: queue the dispatcher (or ``task``) on the broker."""
     with warnings.catch_warnings(), celery_app.connection_for_write(broker.url) as conn:
         # This process runs its own tasks in-process; this one is sent, as beat sends it.
         warnings.simplefilter("ignore", AlwaysEagerIgnored)
-        celery_app.send_task(DISPATCH, connection=conn)
+        celery_app.send_task(task, connection=conn)
 
 
 def _subscribe(organisation: Organisation, url: str) -> WebhookSubscription:
@@ -198,16 +200,30 @@ def test_an_event_written_while_the_broker_is_down_is_delivered_once_it_is_back(
         assert event.position is None  # nobody could be told to publish it
         assert "OperationalError" in done.stderr  # logged, not raised
 
+        # The mail is a row of the committed change, waiting; a minute passes before beat
+        # sends it in place of the commit's own task.
+        email = OutgoingEmail.objects.get(subject="Order 42 acknowledged")
+        assert email.sent_at is None
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            created_at=email.created_at - datetime.timedelta(minutes=2)
+        )
+
         broker.start()
         worker = _worker(broker)
         try:
             _queue_dispatch(broker)  # beat's minute
+            _queue_dispatch(broker, SEND_PENDING_EMAILS)
             assert wait_until(lambda: len(endpoint.received) >= 1, timeout=60)
+            assert wait_until(
+                lambda: OutgoingEmail.objects.get(pk=email.pk).sent_at is not None, timeout=60
+            )
         finally:
             _stop(worker)
     assert endpoint.event_ids() == [uid]
     delivery = WebhookDelivery.objects.get(event__uid=uid)
     assert delivery.status == DeliveryStatus.DELIVERED
+    email.refresh_from_db()
+    assert (email.attempts, email.body) == (1, "")  # sent once; the body is not kept
 
 
 def test_a_worker_killed_mid_post_leaves_the_delivery_for_the_next_one(broker) -> None:
