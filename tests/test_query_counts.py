@@ -285,6 +285,30 @@ def more_lockouts(w: SimpleNamespace, n: int) -> None:
         )
 
 
+# --- events list (issue 14, helper B) ---
+
+
+def more_events(w: SimpleNamespace, n: int) -> None:
+    """``n`` published events of customer A, each of another type and subject."""
+    from events.choices import EventType
+    from events.services.outbox import publish_pending, record_event
+
+    types = list(EventType)
+    for _ in range(n):
+        k = next(_serial)
+        record_event(
+            type=types[k % len(types)],
+            organisation=w.a,
+            subject_type="order",
+            subject_id=k,
+            data={"n": k},
+        )
+    publish_pending()
+
+
+# --- end events list ---
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -342,6 +366,9 @@ LISTS = [
     # platform admins: a page of 50 entries, filtered to the new sites' so it grows with them
     *counted(more_sites, "admin", "audit-log", query="record=Site"),
     *counted(more_lockouts, "admin", "lockouts"),
+    # events list (issue 14, helper B)
+    *counted(more_events, "a", "v1:event-list"),
+    *counted(more_events, "a_session", "v1:event-list", query="subject_type=order"),
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.
