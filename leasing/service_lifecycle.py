@@ -67,7 +67,7 @@ def lock(service: Service) -> Service:
     """The service, re-read under a row lock for the rest of the transaction."""
     return (
         Service.objects.select_for_update(of=("self",))
-        .select_related("allocation", "order__billing_party")
+        .select_related("allocation", "order__billing_party", "customer", "product", "path", "site")
         .get(pk=service.pk)
     )
 

@@ -33,6 +33,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Utilisation", "utilisation", Capability.VIEW_INVENTORY),
     NavEntry("Outages", "outages", Capability.MANAGE_INVENTORY),
     NavEntry("API keys", "api-keys", Capability.MANAGE_API_KEYS),
+    NavEntry("Events", "events"),
     NavEntry("Audit log", "audit-log", Capability.VIEW_AUDIT_LOG),
     NavEntry("Locked logins", "lockouts", Capability.ADMINISTER_PLATFORM),
     NavEntry("API docs", "api-docs"),

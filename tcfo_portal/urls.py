@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("organisations.urls")),
     path("", include("leasing.urls")),
     path("", include("billing.urls")),
+    path("", include("events.urls")),
     # The admin's own login would skip the code step: ours serves it.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),

@@ -368,6 +368,13 @@ EVENT_CASES = [
     ),
 ]
 API_CASES += EVENT_CASES
+PORTAL_CASES.append(
+    listed(
+        "events",
+        lambda w: str(_a_event(w).uid),
+        refused={"b": 404, "third_finance": 404, "third_network": 404},
+    )
+)
 # --- end events list ---
 
 TENANT_CASES = PORTAL_CASES + API_CASES

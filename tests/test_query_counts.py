@@ -369,6 +369,8 @@ LISTS = [
     # events list (issue 14, helper B)
     *counted(more_events, "a", "v1:event-list"),
     *counted(more_events, "a_session", "v1:event-list", query="subject_type=order"),
+    *counted(more_events, "a", "events"),
+    *counted(more_events, "admin", "events", query="subject_type=order"),
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.

@@ -215,3 +215,20 @@ def test_events_published_out_of_id_order_are_read_in_published_order_without_a_
     assert slow_event.position > fast.position
     assert _ids(client.get(URL, {"after": cursor})) == [str(slow_event.uid)]
     assert _ids(client.get(URL)) == [str(fast.uid), str(slow_event.uid)]
+
+
+@pytest.mark.django_db
+def test_the_portal_page_lists_the_organisations_events_newest_first_and_filters_them(client):
+    mine, theirs = CustomerFactory(name="Mine"), CustomerFactory(name="Theirs")
+    order = _event(mine, EventType.ORDER_STATE_CHANGED, subject_id=5)
+    invoice = _event(mine, EventType.INVOICE_ISSUED, subject_id=6)
+    foreign = _event(theirs, EventType.INVOICE_ISSUED, subject_id=7)
+    client.force_login(UserFactory(organisation=mine, role=Role.CUSTOMER_MEMBER))
+    page = client.get("/events/").content.decode()
+    assert str(foreign.uid) not in page
+    assert page.index(str(invoice.uid)) < page.index(str(order.uid))  # newest first
+    assert 'name="organisation"' not in page  # platform admins' filter only
+    only = client.get("/events/", {"type": "order.state_changed"}).content.decode()
+    assert str(order.uid) in only and str(invoice.uid) not in only
+    bad = client.get("/events/", {"type": "order.eaten"})
+    assert bad.status_code == 400
