@@ -3,6 +3,7 @@ them. The cursor (``after``) is the pagination's (``event_views.EventCursorPagin
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters
@@ -24,6 +25,24 @@ class _TypeFilter(django_filters.MultipleChoiceFilter):
     field_class = _CommaMultipleChoiceField
 
 
+class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC here: a time whose offset the database cannot take
+    (``-23:59``) or that lies outside the years a date can hold in UTC is a 400, not a 500."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("A time between year 1 and 9999 in UTC.") from None
+
+
+class _TimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcDateTimeField
+
+
 class EventFilterSet(django_filters.FilterSet):
     type = _TypeFilter(
         choices=EventType.choices,
@@ -36,12 +55,12 @@ class EventFilterSet(django_filters.FilterSet):
     subject_id = django_filters.CharFilter(
         help_text="Only events about this object (its id, or a service's circuit_id)."
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = _TimeFilter(
         field_name="occurred_at",
         lookup_expr="gt",
         help_text="Only events that happened strictly after this time (ISO 8601).",
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = _TimeFilter(
         field_name="occurred_at",
         lookup_expr="lt",
         help_text="Only events that happened strictly before this time (ISO 8601).",
