@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("events/", views.EventsView.as_view(), name="events"),
     path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", views.WebhookView.as_view(), name="webhook"),
     path(

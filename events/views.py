@@ -1,4 +1,5 @@
-"""The portal's Webhooks pages: subscriptions, secrets shown once, the delivery log."""
+"""The portal's pages of the events app: the events list; webhooks (subscriptions, secrets shown
+once, the delivery log)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 
+from organisations.access import is_platform_admin
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import flash_domain_error, submit
 
+from .api.event_filters import EventFilterSet
 from .choices import DeliveryStatus
 from .forms import DeliveryFilterForm, WebhookForm
 from .models import WebhookSubscription
-from .selectors import deliveries_for, subscriptions_for
+from .selectors import deliveries_for, events_for, subscriptions_for
 from .services import webhooks
 
 _SECRET_COOKIE = "new_webhook_secret"  # noqa: S105 (a cookie name)
@@ -202,3 +205,31 @@ class RedeliverView(CapabilityRequiredMixin, View):
             else:
                 messages.error(request, f"Sent again: {delivery.last_error or 'failed'}.")
         return redirect("webhook", pk=delivery.subscription_id)
+
+
+# --- the events list ---
+
+EVENTS_PAGE_SIZE = 50
+
+
+class EventsView(CapabilityRequiredMixin, View):
+    """The organisation's recent events, newest first, filtered as the API's list is (the same
+    ``EventFilterSet``): what its webhooks are sent and ``GET /api/v1/events/`` gives."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filters = EventFilterSet(request.GET, queryset=events_for(request.user))
+        if not is_platform_admin(request.user):
+            del filters.form.fields["organisation"]
+        status = 200
+        if filters.is_valid():
+            events = filters.qs
+        else:
+            events, status = filters.queryset.none(), 400
+        page = Paginator(events.order_by("-position"), EVENTS_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        rows = [(event, json.dumps(event.data, indent=2, sort_keys=True)) for event in page]
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {"form": filters.form, "page": page, "rows": rows, "query": query.urlencode()}
+        return render(request, "events/events.html", context, status=status)

@@ -6,7 +6,8 @@
         └──> cancelled <┘
 
 An order's state changes only through ``move``, which locks the order, refuses any step not in
-``ALLOWED``, records who took it and why, and tells the customer once the change is committed.
+``ALLOWED``, records who took it and why, writes the customer's ``order.state_changed`` event
+with it (``leasing.events``) and tells the customer by e-mail once the change is committed.
 A step's note is internal (operators only) unless it is written for the customer
 (``NoteVisibility``); the customer is told only the latter.
 """
@@ -19,6 +20,7 @@ from tcfo_portal.exceptions import DomainError, InvalidTransition
 
 from .choices import NoteVisibility, OrderState
 from .constants import NOTE_MAX_LENGTH
+from .events import order_state_changed
 from .models import Order, OrderTransition
 from .notifications import notify_order_state
 
@@ -60,6 +62,7 @@ def record_submission(order: Order, *, by: str, note: str = "") -> None:
         note=note,
         note_visibility=NoteVisibility.CUSTOMER,
     )
+    order_state_changed(order, from_state=None, note=note, note_visibility=NoteVisibility.CUSTOMER)
     notify_order_state(order, note=note)
 
 
@@ -98,5 +101,6 @@ def move(
         note=note,
         note_visibility=note_visibility,
     )
+    order_state_changed(order, from_state=from_state, note=note, note_visibility=note_visibility)
     notify_order_state(order, note=note if note_visibility == NoteVisibility.CUSTOMER else "")
     return order

@@ -10,7 +10,8 @@ terminated at once, otherwise it keeps its status until the daily task ``close``
 service's status changes only through ``move``, which locks nothing itself (callers ``lock``
 first, inside their transaction), refuses an actor without the action's capability
 (``NotPermitted``, 403) and an action the status does not allow (``InvalidTransition``, 409),
-and records who took the step, when, and from which day it counts (``ServiceTransition``).
+and records who took the step, when, and from which day it counts (``ServiceTransition``),
+with the customer's event of the step (``leasing.events``).
 
 The portal and the API offer exactly ``allowed_actions(service, actor)``: templates and views
 do not decide for themselves.
@@ -27,6 +28,7 @@ from organisations.choices import Capability
 from tcfo_portal.exceptions import InvalidTransition
 
 from .choices import ServiceAction, ServiceStatus
+from .events import service_changed
 from .exceptions import NotPermitted
 from .models import Service, ServiceTransition
 
@@ -65,7 +67,7 @@ def lock(service: Service) -> Service:
     """The service, re-read under a row lock for the rest of the transaction."""
     return (
         Service.objects.select_for_update(of=("self",))
-        .select_related("allocation", "order__billing_party")
+        .select_related("allocation", "order__billing_party", "customer", "product", "path", "site")
         .get(pk=service.pk)
     )
 
@@ -112,7 +114,7 @@ def check(service: Service, action: str, *, actor: Actor | None) -> None:
 def record_activation(service: Service, *, by: str) -> ServiceTransition:
     """The first step of ``service``'s history: ready for service on ``activated_on``, by whoever
     completed its order (``by`` as the order's history names them)."""
-    return ServiceTransition.objects.create(
+    transition = ServiceTransition.objects.create(
         service=service,
         action=ServiceAction.ACTIVATE,
         from_status="",
@@ -120,6 +122,8 @@ def record_activation(service: Service, *, by: str) -> ServiceTransition:
         by=by,
         effective_on=service.activated_on,
     )
+    service_changed(service, ServiceAction.ACTIVATE, effective_on=service.activated_on)
+    return transition
 
 
 @transaction.atomic
@@ -155,4 +159,5 @@ def move(
         note=note,
         effective_on=effective_on,
     )
+    service_changed(service, action, effective_on=effective_on)
     return service

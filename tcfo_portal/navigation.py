@@ -37,6 +37,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Planned work", "planned-work", Capability.VIEW_OWN_SERVICES),
     NavEntry("API keys", "api-keys", Capability.MANAGE_API_KEYS),
     NavEntry("Webhooks", "webhooks", Capability.MANAGE_WEBHOOKS),
+    NavEntry("Events", "events"),
     NavEntry("Audit log", "audit-log", Capability.VIEW_AUDIT_LOG),
     NavEntry("Locked logins", "lockouts", Capability.ADMINISTER_PLATFORM),
     NavEntry("API docs", "api-docs"),

@@ -532,6 +532,43 @@ API_CASES = [
     ),
 ]
 
+# --- events list (issue 14, helper B) ---
+
+
+def _a_event(w: World) -> Any:
+    """The first published event of customer A (its sale's orders, invoices...)."""
+    from events.models import Event
+    from events.services.outbox import publish_pending
+
+    publish_pending()
+    return Event.objects.filter(organisation=w.a, position__isnull=False).order_by("position")[0]
+
+
+MISSING_EVENT = {"id": "00000000-0000-4000-8000-000000000000"}
+EVENT_CASES = [
+    listed(
+        "v1:event-list",
+        lambda w: str(_a_event(w).uid),
+        refused={"b": 404, "third_finance": 404, "third_network": 404},
+    ),
+    Case(
+        "v1:event-detail",
+        "object",
+        lambda w: {"id": _a_event(w).uid},
+        MISSING_EVENT,
+        refused={"b": 404, "third_finance": 404, "third_network": 404},
+    ),
+]
+API_CASES += EVENT_CASES
+PORTAL_CASES.append(
+    listed(
+        "events",
+        lambda w: str(_a_event(w).uid),
+        refused={"b": 404, "third_finance": 404, "third_network": 404},
+    )
+)
+# --- end events list ---
+
 TENANT_CASES = PORTAL_CASES + API_CASES
 
 # URL patterns that show no organisation's objects, with why. ``operator`` ones are for

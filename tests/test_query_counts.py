@@ -366,6 +366,30 @@ def _a_webhook(w: SimpleNamespace) -> dict[str, Any]:
     return {"pk": w.a_webhook.pk}
 
 
+# --- events list (issue 14, helper B) ---
+
+
+def more_events(w: SimpleNamespace, n: int) -> None:
+    """``n`` published events of customer A, each of another type and subject."""
+    from events.choices import EventType
+    from events.services.outbox import publish_pending, record_event
+
+    types = list(EventType)
+    for _ in range(n):
+        k = next(_serial)
+        record_event(
+            type=types[k % len(types)],
+            organisation=w.a,
+            subject_type="order",
+            subject_id=k,
+            data={"n": k},
+        )
+    publish_pending()
+
+
+# --- end events list ---
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -437,6 +461,11 @@ LISTS = [
     Counted("v1:webhook-deliveries", "a", more_deliveries, kwargs=_a_webhook),
     *counted(more_webhooks, "a", "webhooks"),
     Counted("webhook", "a", more_deliveries, kwargs=_a_webhook),
+    # events list (issue 14, helper B)
+    *counted(more_events, "a", "v1:event-list"),
+    *counted(more_events, "a_session", "v1:event-list", query="subject_type=order"),
+    *counted(more_events, "a", "events"),
+    *counted(more_events, "admin", "events", query="subject_type=order"),
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.

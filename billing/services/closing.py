@@ -30,6 +30,7 @@ from tcfo_portal.exceptions import Conflict, DomainError
 from tcfo_portal.money import round_money
 
 from ..choices import BillingRunStatus, InvoiceStatus, LateKind, LateStatus
+from ..events import usage_late
 from ..models import (
     BillingRun,
     Invoice,
@@ -250,7 +251,9 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[LateMonth]:
     if not frozen:
         return []
     late = []
-    services = services_for_usage().in_bulk({p.service_id for p in frozen})
+    services = (
+        services_for_usage().select_related("customer").in_bulk({p.service_id for p in frozen})
+    )
     for percentile in frozen:
         service = services[percentile.service_id]
         start, end = period_span(percentile.period, service.contract.billing_party.time_zone)
@@ -270,6 +273,13 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[LateMonth]:
         amount = burst_charge(contract, now.billable_bps) - burst_charge(contract, billed)
         _open_adjustment(
             contract, percentile.period, LateKind.USAGE, billed, now.billable_bps, amount
+        )
+        usage_late(
+            service=service,
+            period=percentile.period,
+            time_zone=contract.billing_party.time_zone,
+            billed_bps=billed,
+            now=now,
         )
         late.append(
             LateMonth(

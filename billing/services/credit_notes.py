@@ -22,6 +22,7 @@ from tcfo_portal.queue import after_commit
 from .. import invoice_lifecycle
 from ..choices import OPEN_STATUSES, InvoiceStatus, NumberSeries
 from ..documents import DocumentTotals, totals_of
+from ..events import credit_note_issued
 from ..models import CreditAllocation, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..split import largest_remainder
 from .acting import require_finance_of
@@ -83,7 +84,9 @@ def issue_credit_note(
         raise DomainError("Credit at least one line.", errors={"lines": ["Nothing credited."]})
     lines = {
         line.pk: line
-        for line in invoice.lines.select_related("invoice").prefetch_related("allocations")
+        for line in invoice.lines.select_related("invoice", "contract__service").prefetch_related(
+            "allocations"
+        )
     }
     errors: dict[str, list[str]] = {}
     plan = []
@@ -130,10 +133,12 @@ def issue_credit_note(
         issued_at=now,
         issued_by=by,
     )
+    note_lines = []
     for line, amount, tax, parts in credits:
         credit = CreditNoteLine.objects.create(
             credit_note=note, invoice_line=line, amount=amount, tax_amount=tax
         )
+        note_lines.append(credit)
         CreditAllocation.objects.bulk_create(
             CreditAllocation(line=credit, operator_id=op, amount=part) for op, part in parts.items()
         )
@@ -141,6 +146,7 @@ def issue_credit_note(
         settled = InvoiceStatus.PAID if balance.paid > 0 else InvoiceStatus.VOID
         if settled != invoice.status:
             invoice_lifecycle.move(invoice, settled, by=by, note=f"Credit note {note.number}")
+    credit_note_issued(note, invoice, note_lines)
     after_commit("billing.tasks.render_credit_note_pdf", note.pk)
     return note
 

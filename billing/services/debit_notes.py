@@ -25,6 +25,7 @@ from tcfo_portal.queue import after_commit
 
 from ..choices import InvoiceStatus, LateKind, LateStatus, LineKind, NumberSeries
 from ..documents import DocumentTotals, totals_of
+from ..events import debit_note_issued
 from ..models import (
     CreditNote,
     DebitAllocation,
@@ -189,6 +190,7 @@ def _debit(adjustment: LateAdjustment, invoice: Invoice, reason: str, by: str) -
         DebitAllocation(line=line, operator=operator, amount=part)
         for operator, part in taxed.parts.items()
     )
+    debit_note_issued(note, invoice, [line])
     after_commit("billing.tasks.render_debit_note_pdf", note.pk)
     return note
 

@@ -31,6 +31,7 @@ from tcfo_portal.queue import after_commit
 from .. import invoice_lifecycle
 from ..charts import usage_chart_svg
 from ..choices import InvoiceStatus, LineKind, NumberSeries
+from ..events import invoice_issued
 from ..models import DeletedDraft, Invoice, InvoiceSequence, RemovedLine, UsagePercentile
 from ..periods import has_ended, local_date
 from .acting import require_finance_of
@@ -118,6 +119,7 @@ def issue_invoice(*, invoice: Invoice, actor: Actor | None) -> Invoice:
             pdf=invoice.pdf,
             pdf_sha256=invoice.pdf_sha256,
         )
+        invoice_issued(invoice, lines)
     except BaseException:
         invoice.pdf.delete(save=False)  # the file of an issue that did not happen
         raise

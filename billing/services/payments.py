@@ -21,6 +21,7 @@ from tcfo_portal.money import is_in_minor_units
 
 from .. import invoice_lifecycle
 from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..events import payment_recorded, payment_reversed
 from ..models import Invoice, Payment, PaymentReversal
 from ..periods import local_date
 from .acting import require_finance_of
@@ -43,12 +44,14 @@ __all__ = [
 ]
 
 
-def _follow_balance(invoice: Invoice, *, by: str, note: str) -> None:
-    """Move the locked ``invoice`` to the state its payments put it in, if that changed."""
+def _follow_balance(invoice: Invoice, *, by: str, note: str) -> Balance:
+    """Move the locked ``invoice`` to the state its payments put it in, if that changed;
+    returns its balance now."""
     balance = balance_of(invoice)
     wanted = invoice_lifecycle.state_after_payment(total_owed=balance.owed, paid=balance.paid)
     if wanted != invoice.status:
         invoice_lifecycle.move(invoice, wanted, by=by, note=note)
+    return balance
 
 
 def _check_amount(amount: object, currency: str) -> Decimal:
@@ -132,12 +135,13 @@ def record_payment(
         reference=reference,
         recorded_by=by,
     )
-    _follow_balance(
+    balance = _follow_balance(
         invoice,
         by=by,
         note=f"Payment of {amount} {invoice.currency} received {received_on}"
         + (f" ({reference})" if reference else ""),
     )
+    payment_recorded(payment, invoice, balance_due=balance.due)
     return payment
 
 
@@ -160,11 +164,14 @@ def reverse_payment(*, payment: Payment, reason: str, actor: Actor | None) -> Pa
     if PaymentReversal.objects.filter(payment=payment).exists():
         raise InvalidTransition("This payment is reversed already.")
     reversal = PaymentReversal.objects.create(payment=payment, reason=reason, reversed_by=by)
-    _follow_balance(
+    balance = _follow_balance(
         invoice,
         by=by,
         note=f"Payment of {payment.amount} {invoice.currency} of {payment.received_on} reversed:"
         f" {reason}",
+    )
+    payment_reversed(
+        payment, invoice, reason=reason, at=reversal.reversed_at, balance_due=balance.due
     )
     return reversal
 

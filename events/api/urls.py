@@ -3,22 +3,21 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .event_views import EventViewSet
 from .webhook_views import WebhookDeliveryListView, WebhookDeliveryViewSet, WebhookViewSet
 
-urlpatterns: list = []
+router = SimpleRouter()
+# The events list, for partners who pull (``?after=<event id>``).
+router.register("events", EventViewSet, basename="event")
+# Webhooks: subscriptions, their delivery log, redelivery.
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
-# --- Webhooks (subscriptions, their delivery log, redelivery) ---
-webhook_router = SimpleRouter()
-webhook_router.register("webhooks", WebhookViewSet, basename="webhook")
-webhook_router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
-urlpatterns += [
+urlpatterns = [
     path(
         "webhooks/<int:pk>/deliveries/",
         WebhookDeliveryListView.as_view(),
         name="webhook-deliveries",
     ),
-    *webhook_router.urls,
+    *router.urls,
 ]
-# --- end of webhooks ---
-
-# --- Events (the events list) ---

@@ -11,11 +11,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from events.choices import EventType
 from organisations.access import Actor, describe_actor, has_capability, is_platform_admin
 from organisations.choices import Capability
 from tcfo_portal.exceptions import DomainError
 
 from ..choices import OutageAction
+from ..events import outage_changed
 from ..exceptions import NotPermitted
 from ..models import Outage, OutageChange, Segment
 
@@ -104,6 +106,9 @@ def record_outage(
         },
         by=by,
     )
+    outage_changed(outage, EventType.OUTAGE_STARTED)
+    if outage.ended_at is not None:  # recorded after the fact: it has ended too
+        outage_changed(outage, EventType.OUTAGE_ENDED)
     return outage
 
 
@@ -131,6 +136,7 @@ def end_outage(*, outage: Outage, ended_at: datetime.datetime, actor: Actor | No
         changes={"ended_at": [None, _iso(ended_at)]},
         by=describe_actor(actor),
     )
+    outage_changed(outage, EventType.OUTAGE_ENDED)
     return outage
 
 
@@ -199,5 +205,12 @@ def correct_outage(
         changes=changes,
         reason=reason.strip()[:REASON_MAX],
         by=describe_actor(actor),
+    )
+    outage_changed(
+        outage,
+        EventType.OUTAGE_CORRECTED,
+        also_from=before["started_at"],
+        also_until=before["ended_at"],
+        still_open_before=before["ended_at"] is None,
     )
     return outage
