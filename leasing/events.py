@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from events.services.outbox import record_event
 
 from .choices import NoteVisibility, OrderState, ServiceAction
 from .models import Order, Outage, Service
+from .selectors import services_running_on
 
 
 def _day(value: datetime.date | None) -> str | None:
@@ -112,24 +112,6 @@ def service_changed(service: Service, action: str, *, effective_on: datetime.dat
 OUTAGE_EVENTS = (EventType.OUTAGE_STARTED, EventType.OUTAGE_ENDED, EventType.OUTAGE_CORRECTED)
 
 
-def services_affected(
-    segment_id: int, started_at: datetime.datetime, ended_at: datetime.datetime | None
-) -> list[Service]:
-    """The services whose path uses the segment and that ran during (part of) the window:
-    activated by its end (or today while it lasts) and not ended before its start. One query."""
-    until = (ended_at or timezone.now()).date()
-    return list(
-        Service.objects.filter(
-            Q(terminated_on__isnull=True) | Q(terminated_on__gt=started_at.date()),
-            path__path_segments__segment_id=segment_id,
-            activated_on__lte=until,
-        )
-        .select_related("customer")
-        .order_by("circuit_id")
-        .distinct()
-    )
-
-
 def outage_changed(
     outage: Outage,
     type: EventType,
@@ -149,7 +131,7 @@ def outage_changed(
         end = max(outage.ended_at, also_until or outage.ended_at)
     circuits: dict[int, list[str]] = {}
     customers = {}
-    for service in services_affected(outage.segment_id, start, end):
+    for service in services_running_on([outage.segment_id], start, end):
         circuits.setdefault(service.customer_id, []).append(service.circuit_id)
         customers[service.customer_id] = service.customer
     segment = outage.segment.code

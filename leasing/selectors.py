@@ -468,19 +468,30 @@ def runs_during(service: Any, start: datetime.datetime, end: datetime.datetime |
     return datetime.datetime.combine(service.terminated_on, datetime.time(), datetime.UTC) > start
 
 
-def affected_services(maintenance: Any) -> QuerySet:
-    """The services whose path uses a segment of ``maintenance`` and which run (or will) during
-    its window, with their customers."""
+def services_running_on(
+    segments: Any, start: datetime.datetime, end: datetime.datetime | None
+) -> QuerySet:
+    """The services whose path uses one of ``segments`` (ids, or a queryset of segments) and
+    which run at some moment of [start, end) (``end`` None: an outage that lasts, until now),
+    with their customers, by circuit ID. One query."""
+    from django.utils import timezone
+
     from .models import Service
 
     return (
-        Service.objects.filter(
-            path__path_segments__segment__in=maintenance.segments.all(),
-        )
-        .filter(_running_during(maintenance.window_start, maintenance.window_end))
+        Service.objects.filter(path__path_segments__segment__in=segments)
+        .filter(_running_during(start, end or timezone.now()))
         .select_related("customer")
         .distinct()
         .order_by("circuit_id")
+    )
+
+
+def affected_services(maintenance: Any) -> QuerySet:
+    """The services whose path uses a segment of ``maintenance`` and which run (or will) during
+    its window, with their customers."""
+    return services_running_on(
+        maintenance.segments.all(), maintenance.window_start, maintenance.window_end
     )
 
 
