@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from organisations.access import describe_actor
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.parsers import TOO_DEEP
 from tcfo_portal.api.throttling import UsageIngestThrottle
 
@@ -33,6 +34,7 @@ from ..choices import (
     SampleStatus,
     UsageSource,
 )
+from ..filtersets import BillingRunFilterSet, InvoiceFilterSet
 from ..models import (
     BillingRun,
     Invoice,
@@ -300,6 +302,9 @@ class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = BillingRunSerializer
     required_capability = Capability.RUN_BILLING
     queryset = BillingRun.objects.all()
+    filter_backends = LIST_FILTERS
+    filterset_class = BillingRunFilterSet
+    ordering_fields = {"period": "period", "created_at": "created_at"}
 
     @extend_schema(request=BillingRunRequestSerializer, responses={202: BillingRunSerializer})
     def create(self, request: Request) -> Response:
@@ -336,6 +341,17 @@ class InvoiceViewSet(
         "issue": Capability.RUN_BILLING,
         "issue_many": Capability.RUN_BILLING,
         "destroy": Capability.RUN_BILLING,
+    }
+    filter_backends = LIST_FILTERS
+    filterset_class = InvoiceFilterSet
+    ordering_fields = {
+        "period": "period",
+        "issued_at": "issued_at",
+        "due_date": "due_date",
+        "number": "number",
+        "customer": "customer__name",
+        "billing_party": "billing_party__name",
+        "created_at": "created_at",
     }
 
     def get_queryset(self) -> QuerySet[Invoice]:
