@@ -17,7 +17,7 @@ from tcfo_portal.api.filters import WholeNumberFilter, YesNoFilter, after, befor
 
 from .choices import BillingRunStatus, InvoiceStatus, LateKind, LateStatus
 from .models import BillingRun, CreditNote, DebitNote, Invoice, LateAdjustment, Payment, PeriodClose
-from .periods import PeriodError, parse_period
+from .periods import PERIOD_PATTERN, PeriodError, parse_period
 
 
 class PeriodField(forms.CharField):
@@ -34,7 +34,7 @@ class PeriodField(forms.CharField):
         return value
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-10"})
+@extend_schema_field({"type": "string", "pattern": PERIOD_PATTERN, "example": "2026-10"})
 class PeriodFilter(django_filters.CharFilter):
     field_class = PeriodField
 
