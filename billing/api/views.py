@@ -60,6 +60,7 @@ from ..services.usage import (
 )
 from ..services.usage_days import timestamp_text
 from ..services.usage_series import SeriesShapeError
+from .finance_views import DraftActionsMixin
 from .serializers import (
     BillingRunRequestSerializer,
     BillingRunSerializer,
@@ -323,6 +324,7 @@ REASON = OpenApiParameter(
 
 
 class InvoiceViewSet(
+    DraftActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -341,6 +343,7 @@ class InvoiceViewSet(
         "issue": Capability.RUN_BILLING,
         "issue_many": Capability.RUN_BILLING,
         "destroy": Capability.RUN_BILLING,
+        **DraftActionsMixin.DRAFT_CAPABILITIES,
     }
     filter_backends = LIST_FILTERS
     filterset_class = InvoiceFilterSet
