@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("organisations.api.urls")),
     path("", include("leasing.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("audit.api.urls")),
 ]
 
 urlpatterns = [

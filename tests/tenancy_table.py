@@ -116,6 +116,22 @@ def _credit_body(w: World, invoice: int) -> dict[str, Any]:
     return {"invoice": invoice, "reason": "not mine", "lines": lines}
 
 
+MISSING_STATEMENT = {"period": "2026-10", "first": MISSING, "second": MISSING, "currency": "USD"}
+
+
+def _statement(w: World) -> dict[str, Any]:
+    """October's settlement statement between A's billing party and another operator."""
+    from billing.services.settlement import settlement_statements
+
+    statement = settlement_statements(period="2026-10", operator=w.azt)[0]
+    return {
+        "period": "2026-10",
+        "first": statement.first.pk,
+        "second": statement.second.pk,
+        "currency": statement.currency,
+    }
+
+
 def act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
     """A POST on A's object (by customer B unless ``refused`` says who)."""
     return Case(
@@ -334,6 +350,55 @@ API_CASES = [
         refused=FINANCE_READ,
         owner="azt_finance",
     ),
+    # --- helper E, a complete API: finance's reports and drafts ---------------------------------
+    # A settlement statement is its two operators': a third operator's finance gets what a
+    # missing one gets (404), a customer is refused (403).
+    Case(
+        "v1:settlement-statement-detail",
+        "object",
+        _statement,
+        MISSING_STATEMENT,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    Case(
+        "v1:settlement-statement-pdf",
+        "object",
+        _statement,
+        MISSING_STATEMENT,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    listed(
+        "v1:settlement-statement-list",
+        lambda w: _statement(w)["currency"],
+        field="currency",
+        query=OCTOBER,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    listed(
+        "v1:aging",
+        lambda w: w.a_invoice.pk,
+        field="invoice",
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    finance_act(
+        "v1:invoice-lines",
+        _invoice,
+        MISSING_PK,
+        "a_invoice",
+        data=lambda w: {**MANUAL_LINE, "quantity": "1.0", "unit_price": "1.00"},
+    ),
+    finance_act(
+        "v1:invoice-line",
+        lambda w: {"pk": w.a_invoice.pk, "line": _line(w).pk},
+        {"pk": MISSING, "line": MISSING},
+        "a_invoice",
+        method="delete",
+        data=lambda w: REASON,
+    ),
     # API keys: managed with a browser session
     listed("v1:api-key-list", lambda w: w.a_key.prefix, field="prefix", session=True),
     Case("v1:api-key-detail", "object", _key, {"prefix": MISSING_PREFIX}, session=True),
@@ -418,6 +483,10 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
         OPERATOR,
         "finance's bulk issue: a draft it may not issue is reported",
     ),
+    # helper E, a complete API
+    "v1:revenue": (OPERATOR, "an operator's own revenue (a platform admin's: everyone's)"),
+    "v1:invoice-render-missing-pdfs": (OPERATOR, "finance renders its own missing PDFs"),
+    "v1:audit-entry-list": (OPERATOR, "the audit log: audit.selectors.entries_for decides"),
 }
 
 # Example arguments for the ``OPERATOR`` URLs that take some, to ask them as a customer.
@@ -447,4 +516,5 @@ OPERATOR_POST_ONLY = {
     "v1:usage-samples",
     "v1:usage-series",
     "v1:invoice-issue-many",
+    "v1:invoice-render-missing-pdfs",
 }

@@ -371,8 +371,9 @@ class InvoiceViewSet(
             "show_split": sees_drafts_and_split(self.request.user)
         }
 
-    def _answer(self, invoice: Invoice) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
+    def _answer(self, invoice: Invoice, code: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=invoice.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
 
     @extend_schema(
         request=None,

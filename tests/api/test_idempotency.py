@@ -219,6 +219,27 @@ def _period_close(request: pytest.FixtureRequest) -> Case:
     )
 
 
+def _manual_line(request: pytest.FixtureRequest) -> Case:
+    """helper E: a line added by hand to a draft of AZT's."""
+    from billing.models import Invoice, InvoiceLine
+
+    net = request.getfixturevalue("october")
+    draft = Invoice.objects.create(
+        billing_party=net.azt, customer=net.domestic, period="2026-11", currency="USD"
+    )
+    body = {
+        "description": "Cross-connect",
+        "quantity": "1",
+        "unit_price": "100.00",
+        "service_date": "2026-11-02",
+        "path": "BAK-AKT",
+    }
+    bodies = (body, {**body, "description": "Another"})
+    path = f"/api/v1/invoices/{draft.pk}/lines/"
+    count = InvoiceLine.objects.count
+    return _by_operator(net.azt, net.ktc, Role.OPERATOR_FINANCE, path, bodies, count)
+
+
 CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "quotes_create": _quote,
     "orders_create": _order,
@@ -304,6 +325,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "credit_notes_create": _credit_note,
     "late_adjustments_bill_create": _late_bill,
     "period_closes_create": _period_close,
+    "invoices_lines_create": _manual_line,
 }
 
 
