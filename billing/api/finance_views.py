@@ -237,9 +237,12 @@ class AgingView(_ReportList):
 
 
 LINE_REFUSED = {
+    400: OpenApiResponse(
+        description="A value is wrong, or the invoice is no longer a draft (it changes only "
+        "through a credit note)."
+    ),
     403: OpenApiResponse(description="Not the billing party's finance staff."),
     404: OpenApiResponse(description="No such invoice or line (or not yours)."),
-    409: OpenApiResponse(description="The invoice is no longer a draft."),
 }
 
 
