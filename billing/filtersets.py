@@ -65,7 +65,9 @@ class InvoiceFilterSet(django_filters.FilterSet):
         method="filter_status",
         label="The contract's status: issued includes partially paid.",
     )
-    state = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label="Only in this state.")
+    state = django_filters.ChoiceFilter(
+        field_name="status", choices=InvoiceStatus.choices, label="Only in this state."
+    )
     locals().update(periods())
     locals().update(_parties())
     number = text("number", "The invoice with this number.")

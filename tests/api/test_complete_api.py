@@ -245,3 +245,192 @@ def test_the_audit_log_shows_what_the_portal_page_shows(world):
     assert _finance(world).get("/api/v1/audit-log/").status_code == 403
     admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN)
     assert _session(admin).get("/api/v1/audit-log/").json()["count"] >= body["count"]
+
+
+# --- filters and sorting on every list ------------------------------------------------------------
+
+
+def _client(w: SimpleNamespace, viewer: str) -> APIClient:
+    if viewer == "a":
+        return key_client(w.a, Role.CUSTOMER_ADMIN)[0]
+    if viewer == "azt_network":
+        return key_client(w.azt, Role.OPERATOR_NETWORK)[0]
+    return _finance(w)
+
+
+def _rows(client: APIClient, url: str) -> list[dict[str, Any]]:
+    joiner = "&" if "?" in url else "?"
+    response = client.get(f"{url}{joiner}page_size=500")
+    assert response.status_code == 200, (url, response.content)
+    return response.json()["results"]
+
+
+def _key(row: dict[str, Any]) -> Any:
+    return row.get("id", row.get("circuit_id", row.get("code")))
+
+
+# (viewer, list, query, which rows of the unfiltered list it keeps)
+FILTERS: list[tuple[str, str, Any, Any]] = [
+    ("azt_finance", "invoices", lambda w: "status=issued", lambda w, r: r["status"] == "issued"),
+    (
+        "azt_finance",
+        "invoices",
+        lambda w: "state=partially_paid",
+        lambda w, r: r["state"] == "partially_paid",
+    ),
+    ("azt_finance", "invoices", lambda w: "period=2026-10", lambda w, r: r["period"] == "2026-10"),
+    (
+        "azt_finance",
+        "invoices",
+        lambda w: "period_after=2026-11",
+        lambda w, r: r["period"] >= "2026-11",
+    ),
+    (
+        "azt_finance",
+        "invoices",
+        lambda w: f"customer={w.a.name}",
+        lambda w, r: r["customer"] == w.a.name,
+    ),
+    (
+        "azt_finance",
+        "invoices",
+        lambda w: f"circuit_id={w.transit.circuit_id}",
+        lambda w, r: any(line["circuit_id"] == w.transit.circuit_id for line in r["lines"]),
+    ),
+    (
+        "azt_finance",
+        "invoices",
+        lambda w: f"number={w.a_invoice.number}",
+        lambda w, r: r["id"] == w.a_invoice.pk,
+    ),
+    (
+        "azt_finance",
+        "invoices",
+        lambda w: f"due_before={w.a_invoice.due_date}",
+        lambda w, r: r["due_date"] is not None and r["due_date"] <= str(w.a_invoice.due_date),
+    ),
+    ("a", "orders", lambda w: "state=submitted", lambda w, r: r["state"] == "submitted"),
+    (
+        "a",
+        "orders",
+        lambda w: f"product={w.wl100.code}",
+        lambda w, r: r["quote"]["product"] == w.wl100.code,
+    ),
+    ("a", "quotes", lambda w: "ordered=false", lambda w, r: r["order"] is None),
+    (
+        "a",
+        "services",
+        lambda w: f"circuit_id={w.transit.circuit_id}",
+        lambda w, r: r["circuit_id"] == w.transit.circuit_id,
+    ),
+    ("a", "services", lambda w: "status=active", lambda w, r: r["status"] == "active"),
+    (
+        "azt_network",
+        "services",
+        lambda w: f"customer={w.a.name}",
+        lambda w, r: r["customer"] == w.a.name,
+    ),
+    (
+        "a",
+        "services",
+        lambda w: f"product={w.transit.product.code}",
+        lambda w, r: r["product"] == w.transit.product.code,
+    ),
+    (
+        "a",
+        "contracts",
+        lambda w: f"circuit_id={w.transit.circuit_id}",
+        lambda w, r: r["id"] == w.transit.contract.pk,
+    ),
+    ("a", "payments", lambda w: f"invoice={w.a_invoice.pk}", lambda w, r: True),
+    ("a", "payments", lambda w: "reversed=true", lambda w, r: False),
+    ("a", "credit-notes", lambda w: f"invoice={w.a_invoice.pk}", lambda w, r: True),
+    ("a", "debit-notes", lambda w: "period=2026-09", lambda w, r: False),
+    (
+        "azt_finance",
+        "late-adjustments",
+        lambda w: "status=open",
+        lambda w, r: r["status"] == "open",
+    ),
+    ("azt_finance", "late-adjustments", lambda w: "kind=usage", lambda w, r: r["kind"] == "usage"),
+    ("azt_finance", "period-closes", lambda w: "period=2026-09", lambda w, r: False),
+    ("azt_finance", "billing-runs", lambda w: "status=done", lambda w, r: r["status"] == "done"),
+    ("a", "sites", lambda w: "kind=cls", lambda w, r: r["kind"] == "cls"),
+    ("a", "paths", lambda w: f"site={w.akt.code}", lambda w, r: True),
+    ("a", "products", lambda w: "kind=transit", lambda w, r: r["kind"] == "transit"),
+    (
+        "azt_finance",
+        "prices",
+        lambda w: f"product={w.wl100.code}",
+        lambda w, r: r["product"] == w.wl100.code,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "name", "query", "keeps"),
+    FILTERS,
+    ids=[f"{name}-{i}" for i, (_, name, _, _) in enumerate(FILTERS)],
+)
+def test_each_filter_keeps_exactly_the_rows_it_names(world, viewer, name, query, keeps):
+    client = _client(world, viewer)
+    every = _rows(client, f"/api/v1/{name}/")
+    assert every, f"{name}: nothing to filter"
+    kept = _rows(client, f"/api/v1/{name}/?{query(world)}")
+    expected = [_key(row) for row in every if keeps(world, row)]
+    assert sorted(map(str, (_key(row) for row in kept))) == sorted(map(str, expected))
+
+
+# (viewer, list, ordering field, the row's value it sorts by)
+ORDERINGS = [
+    ("azt_finance", "invoices", "period", lambda r: r["period"]),
+    ("azt_finance", "invoices", "customer", lambda r: r["customer"]),
+    ("a", "services", "circuit_id", lambda r: r["circuit_id"]),
+    ("a", "orders", "created_at", lambda r: r["created_at"]),
+    ("a", "payments", "received_on", lambda r: r["received_on"]),
+    ("azt_finance", "prices", "term_months", lambda r: r["term_months"]),
+    ("a", "sites", "name", lambda r: r["name"]),
+]
+
+
+@pytest.mark.parametrize(("viewer", "name", "field", "value"), ORDERINGS)
+def test_ordering_sorts_both_ways(world, viewer, name, field, value):
+    client = _client(world, viewer)
+    up = [value(row) for row in _rows(client, f"/api/v1/{name}/?ordering={field}")]
+    down = [value(row) for row in _rows(client, f"/api/v1/{name}/?ordering=-{field}")]
+    assert up == sorted(up) and down == sorted(down, reverse=True)
+    assert len(up) == len(down) > 0
+
+
+# (viewer, list, query, the parameter named in the 400)
+BAD = [
+    ("azt_finance", "invoices", "ordering=total", "ordering"),
+    ("azt_finance", "invoices", "status=partially_paid", "status"),
+    ("azt_finance", "invoices", "period=2026-13", "period"),
+    ("azt_finance", "invoices", "issued_after=31-12-2026", "issued_after"),
+    ("azt_finance", "invoices", "has_pdf=maybe", "has_pdf"),
+    ("a", "orders", "state=lost", "state"),
+    ("a", "payments", "invoice=abc", "invoice"),
+    ("a", "payments", "invoice=99999999999999999999999", "invoice"),
+    ("a", "credit-notes", "invoice=-1", "invoice"),
+    ("azt_finance", "late-adjustments", "status=closed", "status"),
+    ("azt_finance", "period-closes", "period=October", "period"),
+    ("a", "services", "activated_after=2026-02-30", "activated_after"),
+    ("a", "contracts", "ordering=-mrc", "ordering"),
+    ("a", "sites", "kind=moon", "kind"),
+    ("azt_network", "outages", "open=1", "open"),
+]
+
+
+@pytest.mark.parametrize(("viewer", "name", "query", "parameter"), BAD)
+def test_a_bad_filter_value_is_a_400_naming_the_parameter(world, viewer, name, query, parameter):
+    response = _client(world, viewer).get(f"/api/v1/{name}/?{query}")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["type"] == "validation_error" and list(body["errors"]) == [parameter]
+
+
+def test_filters_apply_to_lists_only(world):
+    client = _client(world, "a")
+    one = client.get(f"/api/v1/invoices/{world.a_invoice.pk}/?status=nonsense")
+    assert one.status_code == 200
