@@ -487,6 +487,12 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
     "v1:revenue": (OPERATOR, "an operator's own revenue (a platform admin's: everyone's)"),
     "v1:invoice-render-missing-pdfs": (OPERATOR, "finance renders its own missing PDFs"),
     "v1:audit-entry-list": (OPERATOR, "the audit log: audit.selectors.entries_for decides"),
+    "v1:utilisation-fiber-pairs": (OPERATOR, "network utilisation, for operators"),
+    "v1:utilisation-paths": (OPERATOR, "network utilisation, for operators"),
+    "v1:fiber-pair-spectrum": (
+        ANY,
+        "a fiber pair's spectrum: free or taken; who holds it for operators only",
+    ),
 }
 
 # Example arguments for the ``OPERATOR`` URLs that take some, to ask them as a customer.

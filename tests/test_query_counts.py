@@ -375,6 +375,8 @@ LISTS = [
     ),
     *counted(more_invoices, "azt_finance", "v1:aging"),
     *counted(more_sites, "admin_session", "v1:audit-entry-list", query="record=Site"),
+    *counted(more_fiber_pairs, "azt_network", "v1:utilisation-fiber-pairs"),
+    *counted(more_paths, "azt_network", "v1:utilisation-paths"),
     # the organisation's keys
     *counted(more_keys, "a_session", "v1:api-key-list"),
     *counted(more_keys, "a", "api-keys"),

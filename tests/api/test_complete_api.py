@@ -5,6 +5,7 @@ tests/test_query_counts.py's; idempotency tests/api/test_idempotency.py's."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -245,6 +246,53 @@ def test_the_audit_log_shows_what_the_portal_page_shows(world):
     assert _finance(world).get("/api/v1/audit-log/").status_code == 403
     admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN)
     assert _session(admin).get("/api/v1/audit-log/").json()["count"] >= body["count"]
+
+
+# --- the network's capacity ----------------------------------------------------------------------
+
+
+def test_utilisation_is_the_portals_for_operators(world):
+    from leasing.selectors import fiber_pair_utilisation, path_utilisation, paths_with_segments
+
+    client = key_client(world.azt, Role.OPERATOR_NETWORK)[0]
+    rows = client.get("/api/v1/utilisation/fiber-pairs/?date=2026-10-20").json()["results"]
+    expected = fiber_pair_utilisation(datetime.date(2026, 10, 20))
+    assert [(r["fiber_pair"], r["in_service_ghz"], r["free_ghz"]) for r in rows] == [
+        (u.fiber_pair.pk, f"{u.in_service_ghz:.1f}", f"{u.free_ghz:.1f}") for u in expected
+    ]
+    assert any(Decimal(r["in_service_ghz"]) > 0 for r in rows)
+    paths = client.get("/api/v1/utilisation/paths/?date=2026-10-20").json()["results"]
+    active = list(paths_with_segments().filter(is_active=True))
+    assert [p["path"] for p in paths] == [
+        u.path.code for u in path_utilisation(active, datetime.date(2026, 10, 20))
+    ]
+    customer = key_client(world.a, Role.CUSTOMER_ADMIN)[0]
+    assert customer.get("/api/v1/utilisation/paths/").status_code == 403
+    bad = client.get("/api/v1/utilisation/paths/?date=tomorrow")
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["date"]
+
+
+def test_a_spectrum_names_holders_to_operators_only(world):
+    from leasing.models import FiberPair
+
+    fiber_pair = next(
+        fp for fp in FiberPair.objects.filter(is_active=True) if fp.reservations.exists()
+    )
+    url = f"/api/v1/fiber-pairs/{fiber_pair.pk}/spectrum/?date=2026-10-20"
+    operator = key_client(world.azt, Role.OPERATOR_NETWORK)[0].get(url).json()
+    customer = key_client(world.b, Role.CUSTOMER_ADMIN)[0].get(url).json()
+    assert operator["held"] and operator["held"][0]["holder"]
+    assert [(h["start"], h["end"]) for h in customer["held"]] == [
+        (h["start"], h["end"]) for h in operator["held"]
+    ]
+    assert all(h["holder"] is None and h["reference"] is None for h in customer["held"])
+    assert customer["svg"].startswith("<svg")
+    for holder in {h["holder"] for h in operator["held"]}:
+        assert holder not in customer["svg"]
+    missing = key_client(world.b, Role.CUSTOMER_ADMIN)[0].get(
+        "/api/v1/fiber-pairs/999999/spectrum/"
+    )
+    assert missing.status_code == 404
 
 
 # --- filters and sorting on every list ------------------------------------------------------------
