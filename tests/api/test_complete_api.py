@@ -478,6 +478,24 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(world, viewer, name, q
     assert body["type"] == "validation_error" and list(body["errors"]) == [parameter]
 
 
+def test_api_keys_filter_by_role_and_revocation(world):
+    from organisations.services import create_api_key, revoke_api_key
+
+    member, _ = create_api_key(organisation=world.a, name="m", role=Role.CUSTOMER_MEMBER)
+    revoke_api_key(api_key=member)
+    client = _session(world.a_user)
+    revoked = client.get("/api/v1/api-keys/?revoked=true").json()["results"]
+    assert [row["prefix"] for row in revoked] == [member.prefix]
+    every = client.get("/api/v1/api-keys/").json()["results"]
+    members = client.get("/api/v1/api-keys/?role=customer_member").json()["results"]
+    assert member.prefix in {row["prefix"] for row in members}
+    assert [r for r in every if r["role"] == "customer_member"] == members
+    names = [r["name"] for r in client.get("/api/v1/api-keys/?ordering=-name").json()["results"]]
+    assert names == sorted(names, reverse=True)
+    bad = client.get("/api/v1/api-keys/?role=owner")
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["role"]
+
+
 def test_filters_apply_to_lists_only(world):
     client = _client(world, "a")
     one = client.get(f"/api/v1/invoices/{world.a_invoice.pk}/?status=nonsense")
