@@ -224,7 +224,8 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return s.ServiceSerializer if self.action == "list" else s.ServiceDetailSerializer
 
     def _answer(self, service: Service) -> Response:
-        return Response(s.ServiceDetailSerializer(self.get_queryset().get(pk=service.pk)).data)
+        fresh = self.get_queryset().get(pk=service.pk)
+        return Response(s.ServiceDetailSerializer(fresh, context={"request": self.request}).data)
 
     @extend_schema(request=None, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])

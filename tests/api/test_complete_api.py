@@ -500,3 +500,12 @@ def test_filters_apply_to_lists_only(world):
     client = _client(world, "a")
     one = client.get(f"/api/v1/invoices/{world.a_invoice.pk}/?status=nonsense")
     assert one.status_code == 200
+
+
+def test_a_service_says_which_steps_the_caller_may_take(world):
+    url = f"/api/v1/services/{world.transit.circuit_id}/"
+    network = key_client(world.azt, Role.OPERATOR_NETWORK)[0].get(url).json()
+    customer = key_client(world.a, Role.CUSTOMER_ADMIN)[0].get(url).json()
+    assert network["status"] == "active"
+    assert network["actions"] == ["suspend", "terminate"]
+    assert customer["actions"] == []
