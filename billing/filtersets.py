@@ -16,7 +16,16 @@ from drf_spectacular.utils import extend_schema_field
 from tcfo_portal.api.filters import WholeNumberFilter, YesNoFilter, after, before, text
 
 from .choices import BillingRunStatus, InvoiceStatus, LateKind, LateStatus
-from .models import BillingRun, CreditNote, DebitNote, Invoice, LateAdjustment, Payment, PeriodClose
+from .models import (
+    BillingRun,
+    CreditNote,
+    DebitNote,
+    DeletedDraft,
+    Invoice,
+    LateAdjustment,
+    Payment,
+    PeriodClose,
+)
 from .periods import PERIOD_PATTERN, PeriodError, parse_period
 
 
@@ -171,4 +180,15 @@ class BillingRunFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = BillingRun
+        fields: list[str] = []
+
+
+class DeletedDraftFilterSet(django_filters.FilterSet):
+    locals().update(periods())
+    customer = text("customer__name", "Only this customer's (its name).")
+    deleted_after = after("deleted_at", "deleted", moment=True)
+    deleted_before = before("deleted_at", "deleted", moment=True)
+
+    class Meta:
+        model = DeletedDraft
         fields: list[str] = []

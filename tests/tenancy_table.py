@@ -487,6 +487,11 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
     "v1:revenue": (OPERATOR, "an operator's own revenue (a platform admin's: everyone's)"),
     "v1:invoice-render-missing-pdfs": (OPERATOR, "finance renders its own missing PDFs"),
     "v1:audit-entry-list": (OPERATOR, "the audit log: audit.selectors.entries_for decides"),
+    "v1:deleted-draft-list": (
+        OPERATOR,
+        "finance's own deleted drafts (billing.selectors.deleted_drafts_for; tested in "
+        "tests/api/test_complete_api.py)",
+    ),
     "v1:utilisation-fiber-pairs": (OPERATOR, "network utilisation, for operators"),
     "v1:utilisation-paths": (OPERATOR, "network utilisation, for operators"),
     "v1:fiber-pair-spectrum": (

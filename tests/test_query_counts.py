@@ -175,6 +175,17 @@ def _issued_invoice(w: SimpleNamespace, period: str, currency: str) -> None:
     )
 
 
+def more_deleted_drafts(w: SimpleNamespace, n: int) -> None:
+    """``n`` drafts of customer A deleted by AZT's finance staff."""
+    from billing.services.invoices import delete_draft
+
+    for _ in range(n):
+        draft = Invoice.objects.create(
+            billing_party=w.azt, customer=w.a, period="2025-06", currency="USD"
+        )
+        delete_draft(invoice=draft, actor=w.finance, reason="test")
+
+
 def more_revenue_months(w: SimpleNamespace, n: int) -> None:
     """``n`` invoices, each in a month of 2025 of its own: a row of revenue each."""
     for _ in range(n):
@@ -376,6 +387,7 @@ LISTS = [
     *counted(more_invoices, "azt_finance", "v1:aging"),
     *counted(more_sites, "admin_session", "v1:audit-entry-list", query="record=Site"),
     *counted(more_fiber_pairs, "azt_network", "v1:utilisation-fiber-pairs"),
+    *counted(more_deleted_drafts, "azt_finance", "v1:deleted-draft-list"),
     *counted(more_paths, "azt_network", "v1:utilisation-paths"),
     # the organisation's keys
     *counted(more_keys, "a_session", "v1:api-key-list"),

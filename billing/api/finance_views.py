@@ -13,10 +13,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -25,12 +26,14 @@ from rest_framework.response import Response
 
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_bytes_response
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
 from tcfo_portal.inputs import whole_number_param
 
-from ..models import InvoiceLine
+from ..filtersets import DeletedDraftFilterSet
+from ..models import DeletedDraft, InvoiceLine
 from ..periods import PeriodError, parse_period, periods_of_year
-from ..selectors import issued_without_pdf, last_ended_period, this_year
+from ..selectors import deleted_drafts_for, issued_without_pdf, last_ended_period, this_year
 from ..services.drafts import add_manual_line, remove_line
 from ..services.invoices import render_missing_pdfs
 from ..services.payments import AGING_BUCKETS, aging
@@ -43,7 +46,7 @@ from ..services.settlement import (
     statement_invoices,
 )
 from . import finance_serializers as s
-from .serializers import InvoiceSerializer, period_parameter
+from .serializers import DeletedDraftSerializer, InvoiceSerializer, period_parameter
 
 CURRENCY = OpenApiParameter(
     "currency", str, required=False, description="Only in this currency (ISO 4217, e.g. USD)."
@@ -231,6 +234,21 @@ class AgingView(_ReportList):
             and (customer is None or row.invoice.customer.name == customer)
         ]
         return self.paginated(rows)
+
+
+class DeletedDraftViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Drafts the caller's operator deleted, with why and what they held, as the portal's
+    billing page lists them (``selectors.deleted_drafts_for``); a rerun of the period bills
+    their lines again."""
+
+    serializer_class = DeletedDraftSerializer
+    required_capability = Capability.RUN_BILLING
+    filter_backends = LIST_FILTERS
+    filterset_class = DeletedDraftFilterSet
+    ordering_fields = {"deleted_at": "deleted_at", "period": "period"}
+
+    def get_queryset(self) -> QuerySet[DeletedDraft]:
+        return deleted_drafts_for(self.request.user)
 
 
 # --- drafts and missing PDFs (actions of ``views.InvoiceViewSet``) --------------------------------

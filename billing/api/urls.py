@@ -13,6 +13,7 @@ router.register("credit-notes", payment_views.CreditNoteViewSet, basename="credi
 router.register("debit-notes", late_views.DebitNoteViewSet, basename="debit-note")
 router.register("late-adjustments", late_views.LateAdjustmentViewSet, basename="late-adjustment")
 router.register("period-closes", late_views.PeriodCloseViewSet, basename="period-close")
+router.register("deleted-drafts", finance_views.DeletedDraftViewSet, basename="deleted-draft")
 
 CIRCUIT = rf"(?P<circuit_id>{CIRCUIT_ID_PATTERN})"
 # a settlement statement: the period, the pair of operators (ids, in name order), the currency

@@ -25,6 +25,7 @@ from ..forms import ManualLineForm, PaymentForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, parse_period, periods_of_year
 from ..selectors import (
+    deleted_drafts_for,
     invoices_for,
     issued_without_pdf,
     last_ended_period,
@@ -284,10 +285,7 @@ class RenderMissingPdfsView(CapabilityRequiredMixin, View):
 
 def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
     """The drafts the actor's operator deleted lately (every one for a platform admin)."""
-    records = DeletedDraft.objects.select_related("customer")
-    if request.user.organisation is not None:
-        records = records.filter(billing_party=request.user.organisation)
-    return records[:24]
+    return deleted_drafts_for(request.user)[:24]
 
 
 class PaymentView(InvoiceView):

@@ -509,3 +509,18 @@ def test_a_service_says_which_steps_the_caller_may_take(world):
     assert network["status"] == "active"
     assert network["actions"] == ["suspend", "terminate"]
     assert customer["actions"] == []
+
+
+def test_deleted_drafts_are_their_billing_partys(world):
+    from billing.services.invoices import delete_draft
+
+    draft = _draft(world)
+    record = delete_draft(invoice=draft, actor=world.finance, reason="billed twice")
+    rows = _finance(world).get("/api/v1/deleted-drafts/?period=2026-11").json()["results"]
+    assert [(r["id"], r["reason"], r["customer"]) for r in rows] == [
+        (record.invoice_id, "billed twice", world.a.name)
+    ]
+    assert _finance(world, world.third).get("/api/v1/deleted-drafts/").json()["count"] == 0
+    assert _finance(world, world.ktc).get("/api/v1/deleted-drafts/").json()["count"] == 0
+    customer = key_client(world.a, Role.CUSTOMER_ADMIN)[0]
+    assert customer.get("/api/v1/deleted-drafts/").status_code == 403
