@@ -94,7 +94,7 @@ class FiberPairUtilisationView(_Listed):
     required_capability = Capability.VIEW_INVENTORY
     serializer_class = FiberPairUtilisationSerializer
 
-    @extend_schema(parameters=[DATE_PARAMETER])
+    @extend_schema(parameters=[DATE_PARAMETER], responses=FiberPairUtilisationSerializer(many=True))
     def get(self, request: Request) -> Response:
         return self.paginated(fiber_pair_utilisation(requested_date(request)))
 
@@ -105,7 +105,7 @@ class PathUtilisationView(_Listed):
     required_capability = Capability.VIEW_INVENTORY
     serializer_class = PathUtilisationSerializer
 
-    @extend_schema(parameters=[DATE_PARAMETER])
+    @extend_schema(parameters=[DATE_PARAMETER], responses=PathUtilisationSerializer(many=True))
     def get(self, request: Request) -> Response:
         paths = list(paths_with_segments().filter(is_active=True))
         return self.paginated(path_utilisation(paths, requested_date(request)))
