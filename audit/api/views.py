@@ -7,20 +7,39 @@ from __future__ import annotations
 
 from auditlog.models import LogEntry
 from django.db.models import QuerySet
+from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 
 from organisations.access import is_platform_admin
 from organisations.choices import Capability
+from tcfo_portal.inputs import whole_number
 
 from ..forms import EntryFilterForm
 from ..selectors import entries_for, filter_entries
-from .serializers import AuditEntrySerializer
+from .serializers import ACTIONS, AuditEntrySerializer
+
+ACTION_NUMBERS = {name: str(number) for number, name in ACTIONS.items()}
+
+
+def _form_data(params: QueryDict) -> dict[str, str]:
+    """The query as the portal's form reads it: ``action`` by name, ids as whole numbers (an
+    empty or malformed one is refused, naming it, rather than ignored)."""
+    data = {name: params.get(name) for name in params}
+    for name in ("record_type", "organisation"):
+        if name in data:
+            data[name] = str(whole_number(data[name], name=name, minimum=1))
+    if "action" in data:
+        if data["action"] not in ACTION_NUMBERS:
+            raise ValidationError({"action": [f"One of {', '.join(ACTION_NUMBERS)}."]})
+        data["action"] = ACTION_NUMBERS[data["action"]]
+    return data
+
 
 FILTERS = [
     OpenApiParameter("record_type", int, description="Only records of this type (its id)."),
-    OpenApiParameter("action", int, enum=[0, 1, 2], description="0 create, 1 update, 2 delete."),
+    OpenApiParameter("action", str, enum=list(ACTION_NUMBERS), description="Only this action."),
     OpenApiParameter("actor", str, description="Who acted: part of the name."),
     OpenApiParameter("record", str, description="The record: part of its name."),
     OpenApiParameter(
@@ -43,7 +62,11 @@ class AuditEntryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # the schema, without a caller
             return LogEntry.objects.none()
         user = self.request.user
-        form = EntryFilterForm(self.request.query_params, show_organisation=is_platform_admin(user))
+        admin = is_platform_admin(user)
+        if not admin and "organisation" in self.request.query_params:
+            # the portal's form has no such field for them; here it is refused, not ignored
+            raise ValidationError({"organisation": ["Only platform admins filter by it."]})
+        form = EntryFilterForm(_form_data(self.request.query_params), show_organisation=admin)
         if not form.is_valid():
             raise ValidationError(
                 {

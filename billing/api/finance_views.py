@@ -28,7 +28,7 @@ from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_bytes_response
 from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
-from tcfo_portal.inputs import whole_number_param
+from tcfo_portal.inputs import whole_number
 
 from ..filtersets import DeletedDraftFilterSet
 from ..models import DeletedDraft, InvoiceLine
@@ -173,12 +173,11 @@ class RevenueView(_ReportList):
         responses=s.RevenueRowSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        year = whole_number_param(
-            request.query_params,
-            "year",
-            default=this_year(request.user),
-            minimum=2000,
-            maximum=2100,
+        raw = request.query_params.get("year")  # given empty, refused like any non-number
+        year = (
+            this_year(request.user)
+            if raw is None
+            else whole_number(raw, name="year", minimum=2000, maximum=2100)
         )
         periods = periods_of_year(year)
         period = _text_param(request, "period")

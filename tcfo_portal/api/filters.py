@@ -94,10 +94,11 @@ LIST_FILTERS = [ListFilterBackend, OrderingBackend]
 
 
 class WholeNumberField(forms.Field):
-    """A positive whole number: ASCII digits within a ``bigint`` (``tcfo_portal.inputs``)."""
+    """A positive whole number: ASCII digits within a ``bigint`` (``tcfo_portal.inputs``). An
+    empty value given is refused like any other that is not one."""
 
     def to_python(self, value: Any) -> int | None:
-        if value in self.empty_values:
+        if value is None:  # not asked for
             return None
         number = parse_whole_number(value, minimum=1)
         if number is None:
