@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from leasing.models import Service
 from organisations.access import Actor, has_capability, visible_to
 from organisations.choices import Capability
 
 from .choices import InvoiceStatus
-from .models import CreditNote, DebitNote, Invoice, Payment, UsagePercentile
+from .models import CreditNote, DebitNote, DeletedDraft, Invoice, Payment, UsagePercentile
+from .periods import last_ended, local_date
 from .services.usage_percentiles import (
     MonthUsage,
     Percentiles,
@@ -64,6 +66,30 @@ def viewer_time_zone(actor: Actor | None) -> str:
     billing party, the one the monthly billing run decides the month in (``CELERY_TIMEZONE``)."""
     organisation = getattr(actor, "organisation", None)
     return organisation.time_zone if organisation is not None else settings.CELERY_TIMEZONE
+
+
+def deleted_drafts_for(actor: Actor | None) -> QuerySet[DeletedDraft]:
+    """The records of deleted drafts ``actor`` may read, newest first: its operator's (the
+    billing party's finance staff deleted them), every one for a platform admin, none for
+    anybody else."""
+    records = DeletedDraft.objects.select_related("billing_party", "customer").order_by(
+        "-deleted_at", "-pk"
+    )
+    if not has_capability(actor, Capability.RUN_BILLING):
+        return records.none()
+    organisation = getattr(actor, "organisation", None)
+    return records if organisation is None else records.filter(billing_party=organisation)
+
+
+def last_ended_period(actor: Actor | None) -> str:
+    """The last month that has ended where ``actor`` bills (``viewer_time_zone``): what a
+    finance report shows when no period is asked for."""
+    return last_ended(viewer_time_zone(actor), timezone.now())
+
+
+def this_year(actor: Actor | None) -> int:
+    """The year it is where ``actor`` bills (``viewer_time_zone``)."""
+    return local_date(timezone.now(), viewer_time_zone(actor)).year
 
 
 def sees_drafts_and_split(actor: Actor | None) -> bool:

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("leasing.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("audit.api.urls")),
 ]
 
 urlpatterns = [

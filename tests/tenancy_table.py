@@ -118,6 +118,22 @@ def _credit_body(w: World, invoice: int) -> dict[str, Any]:
     return {"invoice": invoice, "reason": "not mine", "lines": lines}
 
 
+MISSING_STATEMENT = {"period": "2026-10", "first": MISSING, "second": MISSING, "currency": "USD"}
+
+
+def _statement(w: World) -> dict[str, Any]:
+    """October's settlement statement between A's billing party and another operator."""
+    from billing.services.settlement import settlement_statements
+
+    statement = settlement_statements(period="2026-10", operator=w.azt)[0]
+    return {
+        "period": "2026-10",
+        "first": statement.first.pk,
+        "second": statement.second.pk,
+        "currency": statement.currency,
+    }
+
+
 def act(name: str, kwargs: Callable, missing: dict, watched: str, **options: Any) -> Case:
     """A POST on A's object (by customer B unless ``refused`` says who)."""
     return Case(
@@ -463,6 +479,55 @@ API_CASES = [
         )
         for step in ("acknowledge", "progress", "pending", "hold", "resolve", "outage")
     ),
+    # --- helper E, a complete API: finance's reports and drafts ---------------------------------
+    # A settlement statement is its two operators': a third operator's finance gets what a
+    # missing one gets (404), a customer is refused (403).
+    Case(
+        "v1:settlement-statement-detail",
+        "object",
+        _statement,
+        MISSING_STATEMENT,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    Case(
+        "v1:settlement-statement-pdf",
+        "object",
+        _statement,
+        MISSING_STATEMENT,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    listed(
+        "v1:settlement-statement-list",
+        lambda w: _statement(w)["currency"],
+        field="currency",
+        query=OCTOBER,
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    listed(
+        "v1:aging",
+        lambda w: w.a_invoice.pk,
+        field="invoice",
+        refused=FINANCE_READ,
+        owner="azt_finance",
+    ),
+    finance_act(
+        "v1:invoice-lines",
+        _invoice,
+        MISSING_PK,
+        "a_invoice",
+        data=lambda w: {**MANUAL_LINE, "quantity": "1.0", "unit_price": "1.00"},
+    ),
+    finance_act(
+        "v1:invoice-line",
+        lambda w: {"pk": w.a_invoice.pk, "line": _line(w).pk},
+        {"pk": MISSING, "line": MISSING},
+        "a_invoice",
+        method="delete",
+        data=lambda w: REASON,
+    ),
     # API keys: managed with a browser session
     listed("v1:api-key-list", lambda w: w.a_key.prefix, field="prefix", session=True),
     Case("v1:api-key-detail", "object", _key, {"prefix": MISSING_PREFIX}, session=True),
@@ -656,6 +721,21 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
         "no sign-in: the secret address names the organisation; an unknown one is a 404 "
         "(tests/leasing/test_calendar_feed.py checks isolation)",
     ),
+    # helper E, a complete API
+    "v1:revenue": (OPERATOR, "an operator's own revenue (a platform admin's: everyone's)"),
+    "v1:invoice-render-missing-pdfs": (OPERATOR, "finance renders its own missing PDFs"),
+    "v1:audit-entry-list": (OPERATOR, "the audit log: audit.selectors.entries_for decides"),
+    "v1:deleted-draft-list": (
+        OPERATOR,
+        "finance's own deleted drafts (billing.selectors.deleted_drafts_for; tested in "
+        "tests/api/test_complete_api.py)",
+    ),
+    "v1:utilisation-fiber-pairs": (OPERATOR, "network utilisation, for operators"),
+    "v1:utilisation-paths": (OPERATOR, "network utilisation, for operators"),
+    "v1:fiber-pair-spectrum": (
+        ANY,
+        "a fiber pair's spectrum: free or taken; who holds it for operators only",
+    ),
 }
 
 # Example arguments for the ``OPERATOR`` URLs that take some, to ask them as a customer.
@@ -685,4 +765,5 @@ OPERATOR_POST_ONLY = {
     "v1:usage-samples",
     "v1:usage-series",
     "v1:invoice-issue-many",
+    "v1:invoice-render-missing-pdfs",
 }

@@ -149,6 +149,56 @@ def more_invoices_of_others(w: SimpleNamespace, n: int) -> None:
         more_invoices(w, 1, customer=CustomerFactory())
 
 
+# helper E, a complete API: rows of the finance reports
+_REVENUE_MONTHS = iter(range(1, 13))
+_SETTLEMENT_CURRENCIES = iter(["EUR", "GBP", "CHF", "CNY", "TRY", "SEK", "NOK", "PLN"])
+
+
+def _issued_invoice(w: SimpleNamespace, period: str, currency: str) -> None:
+    """An issued invoice of customer A billed by AZT, one line split between AZT and KTC."""
+    invoice = Invoice.objects.create(
+        billing_party=w.azt, customer=w.a, period=period, currency=currency
+    )
+    add_manual_line(
+        invoice=invoice,
+        description="cross-connect",
+        quantity=Decimal(1),
+        unit_price=Decimal("100.00"),
+        service_date=datetime.date(int(period[:4]), int(period[5:]), 1),
+        path=w.path,
+        actor=w.finance,
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(
+        status="issued",
+        number=f"QE-{next(_serial):06d}",
+        issued_at=timezone.now(),
+        due_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+
+
+def more_deleted_drafts(w: SimpleNamespace, n: int) -> None:
+    """``n`` drafts of customer A deleted by AZT's finance staff."""
+    from billing.services.invoices import delete_draft
+
+    for _ in range(n):
+        draft = Invoice.objects.create(
+            billing_party=w.azt, customer=w.a, period="2025-06", currency="USD"
+        )
+        delete_draft(invoice=draft, actor=w.finance, reason="test")
+
+
+def more_revenue_months(w: SimpleNamespace, n: int) -> None:
+    """``n`` invoices, each in a month of 2025 of its own: a row of revenue each."""
+    for _ in range(n):
+        _issued_invoice(w, f"2025-{next(_REVENUE_MONTHS):02d}", "USD")
+
+
+def more_settlement_currencies(w: SimpleNamespace, n: int) -> None:
+    """``n`` invoices of December 2025, each in a currency of its own: a statement each."""
+    for _ in range(n):
+        _issued_invoice(w, "2025-12", next(_SETTLEMENT_CURRENCIES))
+
+
 def _late_adjustment(contract: Any, kind: str, **decided: Any) -> LateAdjustment:
     """A late adjustment of +5.00 USD on ``contract`` in the closed October."""
     values = {"billed_value": Decimal(1), "current_value": Decimal(2), "amount": Decimal("5.00")}
@@ -432,6 +482,19 @@ LISTS = [
     *counted(more_late_adjustments, "azt_finance", "v1:late-adjustment-list", "late-adjustments"),
     *counted(more_closes, "azt_finance", "v1:period-close-list", "late-adjustments"),
     *counted(more_runs, "azt_finance", "v1:billing-run-list", "billing"),
+    # helper E, a complete API: finance's reports, the audit log
+    *counted(more_revenue_months, "azt_finance", "v1:revenue", query="year=2025"),
+    *counted(
+        more_settlement_currencies,
+        "azt_finance",
+        "v1:settlement-statement-list",
+        query="period=2025-12",
+    ),
+    *counted(more_invoices, "azt_finance", "v1:aging"),
+    *counted(more_sites, "admin_session", "v1:audit-entry-list", query="record=Site"),
+    *counted(more_fiber_pairs, "azt_network", "v1:utilisation-fiber-pairs"),
+    *counted(more_deleted_drafts, "azt_finance", "v1:deleted-draft-list"),
+    *counted(more_paths, "azt_network", "v1:utilisation-paths"),
     # the organisation's keys
     *counted(more_keys, "a_session", "v1:api-key-list"),
     *counted(more_keys, "a", "api-keys"),
@@ -543,9 +606,10 @@ def _client(w: SimpleNamespace, viewer: str, is_api: bool) -> Any:
         "azt_finance": w.finance,
         "azt_network": w.azt_network,
         "admin": w.admin,
+        "admin_session": w.admin,
     }
     user = users[viewer]
-    if is_api and viewer != "a_session":
+    if is_api and viewer not in ("a_session", "admin_session"):
         return key_client(user.organisation, user.role)[0]
     client = APIClient() if is_api else Client()
     client.force_login(user)

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
 from tcfo_portal.exceptions import Forbidden
 
-from ..choices import LateStatus
+from ..filtersets import DebitNoteFilterSet, LateAdjustmentFilterSet, PeriodCloseFilterSet
 from ..models import (
     CreditNote,
     DebitAllocation,
@@ -34,35 +34,17 @@ from ..models import (
     LateAdjustment,
     PeriodClose,
 )
-from ..periods import PeriodError, parse_period
 from ..selectors import debit_notes_for
 from ..services.closing import close_period, late_adjustments_for
 from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
 from . import late_serializers as s
-from .payment_views import INVOICE, _invoice_filter
-from .serializers import period_parameter
 
-STATUS = OpenApiParameter(
-    "status", str, required=False, enum=LateStatus.values, description="Only those in it."
-)
-PERIOD = period_parameter(required=False, description="YYYY-MM: only its.")
 DECIDE_REFUSED = {
     400: OpenApiResponse(description="No reason, or nothing to bill (a zero amount)."),
     403: OpenApiResponse(description="Not finance staff of the adjustment's billing party."),
     404: OpenApiResponse(description="No such late adjustment (or not your organisation's)."),
     409: OpenApiResponse(description="Decided already (billed or dismissed)."),
 }
-
-
-def _period_filter(request: Request, queryset: QuerySet) -> QuerySet:
-    period = request.query_params.get("period")
-    if period is None:
-        return queryset
-    try:
-        parse_period(period)
-    except PeriodError as error:
-        raise ValidationError({"period": [str(error)]}) from None
-    return queryset.filter(period=period)
 
 
 class DebitNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -77,19 +59,16 @@ class DebitNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "retrieve": Capability.VIEW_OWN_INVOICES,
         "pdf": Capability.VIEW_OWN_INVOICES,
     }
+    filter_backends = LIST_FILTERS
+    filterset_class = DebitNoteFilterSet
+    ordering_fields = {"issued_at": "issued_at", "number": "number", "due_date": "due_date"}
 
     def get_queryset(self) -> QuerySet[DebitNote]:
         lines = DebitNoteLine.objects.select_related("contract__service").prefetch_related(
             Prefetch("allocations", DebitAllocation.objects.select_related("operator"))
         )
         queryset = debit_notes_for(self.request.user).prefetch_related(Prefetch("lines", lines))
-        if self.action == "list":
-            queryset = _invoice_filter(self.request, queryset)
         return queryset.order_by("-issued_at", "-pk")
-
-    @extend_schema(parameters=[INVOICE])
-    def list(self, request: Request) -> Response:
-        return super().list(request)
 
     @extend_schema(responses=PDF_RESPONSES)
     @action(detail=True, methods=["get"], content_negotiation_class=PdfNegotiation)
@@ -111,17 +90,14 @@ class LateAdjustmentViewSet(
     serializer_class = s.LateAdjustmentSerializer
     lookup_value_regex = r"[0-9]+"
     required_capability = Capability.RUN_BILLING
+    filter_backends = LIST_FILTERS
+    filterset_class = LateAdjustmentFilterSet
+    ordering_fields = {"detected_at": "detected_at", "period": "period", "amount": "amount"}
 
     def get_queryset(self) -> QuerySet[LateAdjustment]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, without a caller
+            return LateAdjustment.objects.none()
         queryset = late_adjustments_for(self.request.user).select_related("debit_note")
-        if self.action == "list":
-            queryset = _period_filter(self.request, queryset)
-            wanted = self.request.query_params.get("status")
-            if wanted is not None:
-                if wanted not in LateStatus.values:
-                    choices = ", ".join(LateStatus.values)
-                    raise ValidationError({"status": [f"One of {choices}."]})
-                queryset = queryset.filter(status=wanted)
         return queryset.order_by("-detected_at", "-pk")
 
     def _fresh(self, adjustment: LateAdjustment) -> LateAdjustment:
@@ -131,10 +107,6 @@ class LateAdjustmentViewSet(
         body = s.LateDecisionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return body.validated_data["reason"]
-
-    @extend_schema(parameters=[STATUS, PERIOD])
-    def list(self, request: Request) -> Response:
-        return super().list(request)
 
     @extend_schema(
         request=s.LateDecisionRequestSerializer,
@@ -187,19 +159,18 @@ class PeriodCloseViewSet(
     serializer_class = s.PeriodCloseSerializer
     lookup_value_regex = r"[0-9]+"
     required_capability = Capability.RUN_BILLING
+    filter_backends = LIST_FILTERS
+    filterset_class = PeriodCloseFilterSet
+    ordering_fields = {"period": "period", "closed_at": "closed_at"}
 
     def get_queryset(self) -> QuerySet[PeriodClose]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, without a caller
+            return PeriodClose.objects.none()
         queryset = PeriodClose.objects.select_related("billing_party")
         organisation = self.request.user.organisation
         if organisation is not None:  # a platform admin sees every party's
             queryset = queryset.filter(billing_party=organisation)
-        if self.action == "list":
-            queryset = _period_filter(self.request, queryset)
         return queryset.order_by("-period", "billing_party__name", "pk")
-
-    @extend_schema(parameters=[PERIOD])
-    def list(self, request: Request) -> Response:
-        return super().list(request)
 
     @extend_schema(
         request=s.PeriodCloseRequestSerializer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -19,27 +19,20 @@ from rest_framework.response import Response
 
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
-from tcfo_portal.inputs import whole_number
 
+from ..filtersets import CreditNoteFilterSet, PaymentFilterSet
 from ..models import CreditNote, CreditNoteLine, Invoice, Payment
 from ..selectors import credit_notes_for, invoices_for, payments_for
 from ..services.credit_notes import issue_credit_note
 from ..services.payments import record_payment, reverse_payment
 from . import serializers as s
 
-INVOICE = OpenApiParameter("invoice", int, required=False, description="Only this invoice's.")
 REFUSED = {
     403: OpenApiResponse(description="Not the billing party's finance staff."),
     404: OpenApiResponse(description="No such invoice (or not yours)."),
 }
-
-
-def _invoice_filter(request: Request, queryset: QuerySet) -> QuerySet:
-    raw = request.query_params.get("invoice")
-    if raw is None:
-        return queryset
-    return queryset.filter(invoice_id=whole_number(raw, name="invoice", minimum=1))
 
 
 def _visible_invoice(request: Request, pk: int) -> Invoice:
@@ -65,20 +58,16 @@ class PaymentViewSet(
         "create": Capability.RUN_BILLING,
         "reverse": Capability.RUN_BILLING,
     }
+    filter_backends = LIST_FILTERS
+    filterset_class = PaymentFilterSet
+    ordering_fields = {"received_on": "received_on", "amount": "amount", "created_at": "created_at"}
 
     def get_queryset(self) -> QuerySet[Payment]:
-        queryset = payments_for(self.request.user)
-        if self.action == "list":
-            queryset = _invoice_filter(self.request, queryset)
-        return queryset.order_by("-received_on", "-pk")
+        return payments_for(self.request.user).order_by("-received_on", "-pk")
 
     def _answer(self, payment: Payment, code: int = status.HTTP_200_OK) -> Response:
         fresh = payments_for(self.request.user).get(pk=payment.pk)
         return Response(self.get_serializer(fresh).data, status=code)
-
-    @extend_schema(parameters=[INVOICE])
-    def list(self, request: Request) -> Response:
-        return super().list(request)
 
     @extend_schema(
         request=s.PaymentRequestSerializer,
@@ -137,17 +126,14 @@ class CreditNoteViewSet(
         "pdf": Capability.VIEW_OWN_INVOICES,
         "create": Capability.RUN_BILLING,
     }
+    filter_backends = LIST_FILTERS
+    filterset_class = CreditNoteFilterSet
+    ordering_fields = {"issued_at": "issued_at", "number": "number"}
 
     def get_queryset(self) -> QuerySet[CreditNote]:
         lines = CreditNoteLine.objects.select_related("invoice_line")
         queryset = credit_notes_for(self.request.user).prefetch_related(Prefetch("lines", lines))
-        if self.action == "list":
-            queryset = _invoice_filter(self.request, queryset)
         return queryset.order_by("-issued_at", "-pk")
-
-    @extend_schema(parameters=[INVOICE])
-    def list(self, request: Request) -> Response:
-        return super().list(request)
 
     @extend_schema(
         request=s.CreditNoteRequestSerializer,

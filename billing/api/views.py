@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from organisations.access import describe_actor
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.parsers import TOO_DEEP
 from tcfo_portal.api.throttling import UsageIngestThrottle
 
@@ -33,6 +34,7 @@ from ..choices import (
     SampleStatus,
     UsageSource,
 )
+from ..filtersets import BillingRunFilterSet, InvoiceFilterSet
 from ..models import (
     BillingRun,
     Invoice,
@@ -58,6 +60,7 @@ from ..services.usage import (
 )
 from ..services.usage_days import timestamp_text
 from ..services.usage_series import SeriesShapeError
+from .finance_views import DraftActionsMixin
 from .serializers import (
     BillingRunRequestSerializer,
     BillingRunSerializer,
@@ -300,6 +303,9 @@ class BillingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = BillingRunSerializer
     required_capability = Capability.RUN_BILLING
     queryset = BillingRun.objects.all()
+    filter_backends = LIST_FILTERS
+    filterset_class = BillingRunFilterSet
+    ordering_fields = {"period": "period", "created_at": "created_at"}
 
     @extend_schema(request=BillingRunRequestSerializer, responses={202: BillingRunSerializer})
     def create(self, request: Request) -> Response:
@@ -318,6 +324,7 @@ REASON = OpenApiParameter(
 
 
 class InvoiceViewSet(
+    DraftActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -336,6 +343,18 @@ class InvoiceViewSet(
         "issue": Capability.RUN_BILLING,
         "issue_many": Capability.RUN_BILLING,
         "destroy": Capability.RUN_BILLING,
+        **DraftActionsMixin.DRAFT_CAPABILITIES,
+    }
+    filter_backends = LIST_FILTERS
+    filterset_class = InvoiceFilterSet
+    ordering_fields = {
+        "period": "period",
+        "issued_at": "issued_at",
+        "due_date": "due_date",
+        "number": "number",
+        "customer": "customer__name",
+        "billing_party": "billing_party__name",
+        "created_at": "created_at",
     }
 
     def get_queryset(self) -> QuerySet[Invoice]:
@@ -352,8 +371,9 @@ class InvoiceViewSet(
             "show_split": sees_drafts_and_split(self.request.user)
         }
 
-    def _answer(self, invoice: Invoice) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data)
+    def _answer(self, invoice: Invoice, code: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=invoice.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
 
     @extend_schema(
         request=None,

@@ -123,6 +123,23 @@ def settlement_statements(*, period: str, operator: Organisation | None = None) 
     return sorted(statements, key=lambda s: (s.first.name, s.second.name, s.currency))
 
 
+def find_statement(
+    *, period: str, first: int, second: int, currency: str, operator: Organisation | None
+) -> Statement | None:
+    """The period's statement of the pair of operators ``first`` and ``second`` (ids, in the
+    order statements name them) in ``currency``, if ``operator`` (None: a platform admin) is
+    party to it and anything is owed; None otherwise."""
+    return next(
+        (
+            statement
+            for statement in settlement_statements(period=period, operator=operator)
+            if (statement.first.pk, statement.second.pk, statement.currency)
+            == (first, second, currency)
+        ),
+        None,
+    )
+
+
 def statement_invoices(statement: Statement) -> list[dict]:
     """The invoices behind a statement: per invoice, the part owed each way."""
     rows = (

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views import View
 
 from organisations.access import describe_actor, has_capability, visible_to
@@ -24,12 +23,14 @@ from ..choices import OPEN_STATUSES, InvoiceStatus
 from ..documents import DocumentTotals
 from ..forms import ManualLineForm, PaymentForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
-from ..periods import PeriodError, last_ended, local_date, parse_period, periods_of_year
+from ..periods import PeriodError, parse_period, periods_of_year
 from ..selectors import (
+    deleted_drafts_for,
     invoices_for,
     issued_without_pdf,
+    last_ended_period,
     sees_drafts_and_split,
-    viewer_time_zone,
+    this_year,
 )
 from ..services.credit_notes import issue_credit_note
 from ..services.drafts import add_manual_line, remove_line
@@ -41,7 +42,12 @@ from ..services.invoices import (
 )
 from ..services.payments import AGING_BUCKETS, aging, balance_of, record_payment
 from ..services.runs import invoice_totals, start_run
-from ..services.settlement import revenue_report, settlement_pdf, settlement_statements
+from ..services.settlement import (
+    find_statement,
+    revenue_report,
+    settlement_pdf,
+    settlement_statements,
+)
 
 
 def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
@@ -279,10 +285,7 @@ class RenderMissingPdfsView(CapabilityRequiredMixin, View):
 
 def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
     """The drafts the actor's operator deleted lately (every one for a platform admin)."""
-    records = DeletedDraft.objects.select_related("customer")
-    if request.user.organisation is not None:
-        records = records.filter(billing_party=request.user.organisation)
-    return records[:24]
+    return deleted_drafts_for(request.user)[:24]
 
 
 class PaymentView(InvoiceView):
@@ -392,7 +395,7 @@ class AgingView(CapabilityRequiredMixin, View):
 def _period_or_last_month(request: HttpRequest) -> tuple[str, str]:
     """The ``period`` asked for (``YYYY-MM``, checked) or the last month that has ended where the
     viewer bills (``viewer_time_zone``); and an error, if any."""
-    last = last_ended(viewer_time_zone(request.user), timezone.now())
+    last = last_ended_period(request.user)
     period = request.GET.get("period", "") or last
     try:
         parse_period(period)
@@ -427,13 +430,12 @@ class SettlementPdfView(CapabilityRequiredMixin, View):
             parse_period(period)
         except PeriodError as error:
             raise Http404(str(error)) from None
-        statement = next(
-            (
-                s
-                for s in settlement_statements(period=period, operator=request.user.organisation)
-                if (s.first.pk, s.second.pk, s.currency) == (first, second, currency)
-            ),
-            None,
+        statement = find_statement(
+            period=period,
+            first=first,
+            second=second,
+            currency=currency,
+            operator=request.user.organisation,
         )
         if statement is None:
             raise Http404("No such settlement statement.")
@@ -451,9 +453,8 @@ class RevenueView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_SETTLEMENT
 
     def _rows(self, request: HttpRequest) -> tuple[int, list[dict]]:
-        this_year = local_date(timezone.now(), viewer_time_zone(request.user)).year
         year = whole_number_param(
-            request.GET, "year", default=this_year, minimum=2000, maximum=2100
+            request.GET, "year", default=this_year(request.user), minimum=2000, maximum=2100
         )
         return year, revenue_report(
             periods=periods_of_year(year), operator=request.user.organisation

@@ -8,6 +8,7 @@ from organisations.choices import Capability
 from organisations.selectors import consortium_operators
 from tcfo_portal.api.fields import CodeField, LookupField, MoneyField, UnsetAsNullChoiceField
 
+from .. import service_lifecycle
 from ..choices import NoteVisibility, OrderState, P95Rule, ServiceStatus
 from ..constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from ..models import (
@@ -240,13 +241,29 @@ class ServiceTransitionSerializer(serializers.ModelSerializer):
 
 
 class ServiceDetailSerializer(ServiceSerializer):
-    """A service with its history (the list leaves the history out)."""
+    """A service with its history (the list leaves the history out) and what the caller may
+    do to it now."""
 
     history = ServiceTransitionSerializer(source="transitions", many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="The steps the caller may take now (`POST .../{action}/`), as the portal "
+        "offers them (leasing.service_lifecycle.allowed_actions): empty for customers."
+    )
 
     class Meta(ServiceSerializer.Meta):
-        fields = [*ServiceSerializer.Meta.fields, "history"]
+        fields = [*ServiceSerializer.Meta.fields, "history", "actions"]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=[str(a) for a in service_lifecycle.OFFERED])
+        )
+    )
+    def get_actions(self, service: Service) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [str(a) for a in service_lifecycle.allowed_actions(service, request.user)]
 
 
 class TerminateSerializer(serializers.Serializer):

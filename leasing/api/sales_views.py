@@ -7,17 +7,17 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from organisations.access import describe_actor, visible_to
 from organisations.choices import Capability
 from tcfo_portal.api.documents import PDF_RESPONSES, PdfNegotiation, pdf_response
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
 
-from ..choices import OrderState
 from ..constants import CIRCUIT_ID_PATTERN
+from ..filtersets import ContractFilterSet, OrderFilterSet, QuoteFilterSet, ServiceFilterSet
 from ..models import Contract, Order, Quote, Service
 from ..selectors import assignment_prefetches, order_history, orders_with_terms
 from ..services import orders as sales
@@ -38,6 +38,13 @@ class QuoteViewSet(
 
     serializer_class = s.QuoteSerializer
     required_capability = Capability.PLACE_ORDERS
+    filter_backends = LIST_FILTERS
+    filterset_class = QuoteFilterSet
+    ordering_fields = {
+        "created_at": "created_at",
+        "valid_until": "valid_until",
+        "start_date": "start_date",
+    }
 
     def get_queryset(self) -> QuerySet[Quote]:
         queryset = Quote.objects.select_related("product", "path", "site", "order")
@@ -79,16 +86,14 @@ class OrderViewSet(
         "complete": Capability.PROVISION_ORDERS,
         "fail": Capability.PROVISION_ORDERS,
     }
+    filter_backends = LIST_FILTERS
+    filterset_class = OrderFilterSet
+    ordering_fields = {"created_at": "created_at", "updated_at": "updated_at", "state": "state"}
 
     def get_queryset(self) -> QuerySet[Order]:
         queryset = orders_with_terms().prefetch_related(
             order_history(self.request.user), *assignment_prefetches("allocation__")
         )
-        state = self.request.query_params.get("state")
-        if state:
-            if state not in OrderState.values:
-                raise ValidationError({"state": [f"One of {', '.join(OrderState.values)}."]})
-            queryset = queryset.filter(state=state)
         return _detail_queryset(queryset, self.request).order_by("-created_at")
 
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
@@ -201,6 +206,13 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "resume": Capability.PROVISION_ORDERS,
         "terminate": Capability.PROVISION_ORDERS,
     }
+    filter_backends = LIST_FILTERS
+    filterset_class = ServiceFilterSet
+    ordering_fields = {
+        "circuit_id": "circuit_id",
+        "activated_on": "activated_on",
+        "created_at": "created_at",
+    }
 
     def get_queryset(self) -> QuerySet[Service]:
         queryset = Service.objects.select_related("product", "path", "site", "customer", "contract")
@@ -212,7 +224,8 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return s.ServiceSerializer if self.action == "list" else s.ServiceDetailSerializer
 
     def _answer(self, service: Service) -> Response:
-        return Response(s.ServiceDetailSerializer(self.get_queryset().get(pk=service.pk)).data)
+        fresh = self.get_queryset().get(pk=service.pk)
+        return Response(s.ServiceDetailSerializer(fresh, context={"request": self.request}).data)
 
     @extend_schema(request=None, responses=s.ServiceDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -240,6 +253,13 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = s.ContractSerializer
     required_capability = Capability.VIEW_OWN_SERVICES
+    filter_backends = LIST_FILTERS
+    filterset_class = ContractFilterSet
+    ordering_fields = {
+        "start_date": "start_date",
+        "end_date": "end_date",
+        "created_at": "created_at",
+    }
 
     def get_queryset(self) -> QuerySet[Contract]:
         queryset = Contract.objects.select_related(

@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from . import maintenance_views, sales_views, ticket_views, views
+from . import maintenance_views, network_views, sales_views, ticket_views, views
 
 router = SimpleRouter()
 router.register("products", views.ProductViewSet, basename="product")
@@ -21,5 +21,21 @@ router.register("trouble-tickets", ticket_views.TroubleTicketViewSet, basename="
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    # the network's capacity (leasing/api/network_views.py)
+    path(
+        "utilisation/fiber-pairs/",
+        network_views.FiberPairUtilisationView.as_view(),
+        name="utilisation-fiber-pairs",
+    ),
+    path(
+        "utilisation/paths/",
+        network_views.PathUtilisationView.as_view(),
+        name="utilisation-paths",
+    ),
+    re_path(
+        r"^fiber-pairs/(?P<pk>[0-9]{1,18})/spectrum/$",
+        network_views.SpectrumView.as_view(),
+        name="fiber-pair-spectrum",
+    ),
     *router.urls,
 ]

@@ -16,10 +16,21 @@ from rest_framework.views import APIView
 
 from organisations.access import editable_by, has_capability, is_platform_admin
 from organisations.choices import Capability
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import IdempotentCreateMixin, idempotent_post
 
 from ..choices import ProductKind
 from ..constants import CODE_PATTERN
+from ..filtersets import (
+    FiberPairFilterSet,
+    LitCarrierFilterSet,
+    OutageFilterSet,
+    PathFilterSet,
+    PriceFilterSet,
+    ProductFilterSet,
+    SegmentFilterSet,
+    SiteFilterSet,
+)
 from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
 from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
 from ..services.capacity import check_availability, light_carrier
@@ -59,6 +70,8 @@ class InventoryViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     read_capability = Capability.VIEW_CATALOG
     write_capability = Capability.MANAGE_INVENTORY
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    filter_backends = LIST_FILTERS
+    ordering_fields = {"code": "code", "name": "name"}
 
     @property
     def required_capability(self) -> dict[str, Capability]:
@@ -91,6 +104,7 @@ class SiteViewSet(InventoryViewSet):
     """Points of presence and cable landing stations."""
 
     serializer_class = s.SiteSerializer
+    filterset_class = SiteFilterSet
     queryset = Site.objects.select_related("operator")
 
 
@@ -104,6 +118,8 @@ class SegmentViewSet(InventoryViewSet):
     """
 
     serializer_class = s.SegmentSerializer
+    filterset_class = SegmentFilterSet
+    ordering_fields = {"code": "code", "name": "name", "length_km": "length_km"}
     queryset = segments_with_ownership()
     write_capability = Capability.ADMINISTER_PLATFORM
 
@@ -132,6 +148,7 @@ class PathViewSet(InventoryViewSet):
     """Paths products are sold on, with their segments and ownership shares."""
 
     serializer_class = s.PathSerializer
+    filterset_class = PathFilterSet
 
     queryset = paths_with_segments()
 
@@ -166,6 +183,8 @@ class ProductViewSet(InventoryViewSet):
     """The catalog, each product with the prices valid on the day."""
 
     serializer_class = s.ProductSerializer
+    filterset_class = ProductFilterSet
+    ordering_fields = {"code": "code", "name": "name", "bandwidth_mbps": "bandwidth_mbps"}
     write_capability = Capability.MANAGE_CATALOG
 
     def base_queryset(self) -> QuerySet[Product]:
@@ -196,6 +215,13 @@ class PriceViewSet(InventoryViewSet):
     """The dated price book (operators' finance staff change it)."""
 
     serializer_class = s.PriceSerializer
+    filterset_class = PriceFilterSet
+    ordering_fields = {
+        "product": "product__code",
+        "term_months": "term_months",
+        "valid_from": "valid_from",
+        "mrc": "mrc",
+    }
 
     def get_serializer_class(self) -> type:
         return s.PriceWriteSerializer if self.action in _WRITE_ACTIONS else s.PriceSerializer
@@ -229,6 +255,8 @@ class FiberPairViewSet(InventoryViewSet):
     """Fiber pairs and their DWDM plans (operators only)."""
 
     serializer_class = s.FiberPairSerializer
+    filterset_class = FiberPairFilterSet
+    ordering_fields = {"segment": "segment__code", "name": "name"}
     lookup_field = "pk"
     lookup_value_regex = r"[0-9]+"
     read_capability = Capability.VIEW_INVENTORY
@@ -239,6 +267,8 @@ class LitCarrierViewSet(InventoryViewSet):
     """Wavelengths the operators light themselves; creating one takes its spectrum."""
 
     serializer_class = s.LitCarrierSerializer
+    filterset_class = LitCarrierFilterSet
+    ordering_fields = {"path": "path__code", "name": "name", "capacity_gbps": "capacity_gbps"}
     lookup_field = "pk"
     lookup_value_regex = r"[0-9]+"
     read_capability = Capability.VIEW_INVENTORY
@@ -306,10 +336,15 @@ class OutageViewSet(
     The service decides on the exact date: a share of the segment on the outage's start."""
 
     serializer_class = s.OutageSerializer
+    filter_backends = LIST_FILTERS
+    filterset_class = OutageFilterSet
+    ordering_fields = {"started_at": "started_at", "ended_at": "ended_at"}
     required_capability = Capability.MANAGE_INVENTORY
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> QuerySet[Outage]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, without a caller
+            return Outage.objects.none()
         queryset = Outage.objects.select_related("segment").prefetch_related("changes")
         actor = self.request.user
         if is_platform_admin(actor):

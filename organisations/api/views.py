@@ -8,11 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
 from tcfo_portal.exceptions import DomainError
 
 from ..access import visible_to
 from ..choices import Capability
+from ..filtersets import ApiKeyFilterSet
 from ..models import API_KEY_PREFIX_PATTERN, ApiKey
 from ..services import create_api_key, revoke_api_key
 from .permissions import ANY_ACTOR
@@ -46,6 +48,9 @@ class ApiKeyViewSet(
     required_capability = Capability.MANAGE_API_KEYS
     lookup_field = "prefix"
     lookup_value_regex = API_KEY_PREFIX_PATTERN
+    filter_backends = LIST_FILTERS
+    filterset_class = ApiKeyFilterSet
+    ordering_fields = {"created": "created", "name": "name", "last_used_at": "last_used_at"}
 
     def get_serializer_class(self) -> type:
         return ApiKeyCreateSerializer if self.action == "create" else ApiKeySerializer

@@ -8,11 +8,11 @@ in the contract's format whatever the ``Accept`` header asks, like every error o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import NotAcceptable
@@ -56,3 +56,14 @@ def pdf_response(request: Request, document: FieldFile, filename: str) -> FileRe
     """The stored PDF as a download, in the type the client accepts."""
     content_type = _accepted(request)
     return FileResponse(document.open("rb"), content_type=content_type, filename=filename)
+
+
+def pdf_bytes_response(
+    request: Request, render: Callable[[], bytes], filename: str
+) -> HttpResponse:
+    """A PDF made on request (``render()``, called once the client is known to accept it) as a
+    download, in the type the client accepts."""
+    content_type = _accepted(request)
+    response = HttpResponse(render(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -312,6 +312,27 @@ def _ticket_note(request: pytest.FixtureRequest) -> Case:
     )
 
 
+def _manual_line(request: pytest.FixtureRequest) -> Case:
+    """helper E: a line added by hand to a draft of AZT's."""
+    from billing.models import Invoice, InvoiceLine
+
+    net = request.getfixturevalue("october")
+    draft = Invoice.objects.create(
+        billing_party=net.azt, customer=net.domestic, period="2026-11", currency="USD"
+    )
+    body = {
+        "description": "Cross-connect",
+        "quantity": "1",
+        "unit_price": "100.00",
+        "service_date": "2026-11-02",
+        "path": "BAK-AKT",
+    }
+    bodies = (body, {**body, "description": "Another"})
+    path = f"/api/v1/invoices/{draft.pk}/lines/"
+    count = InvoiceLine.objects.count
+    return _by_operator(net.azt, net.ktc, Role.OPERATOR_FINANCE, path, bodies, count)
+
+
 CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "webhooks_create": _webhook,  # helper A: webhooks
     "quotes_create": _quote,
@@ -401,6 +422,7 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "period_closes_create": _period_close,
     "trouble_tickets_create": _trouble_ticket,
     "trouble_tickets_notes_create": _ticket_note,
+    "invoices_lines_create": _manual_line,
 }
 
 

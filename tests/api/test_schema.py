@@ -180,7 +180,7 @@ def test_pdfs_are_declared_as_binary_a_generator_keeps(schema):
         for path, method, operation in operations(schema)
         if path.endswith("/pdf/")
     ]
-    assert len(pdfs) == 4
+    assert len(pdfs) == 5  # invoices, credit and debit notes, contracts, settlement statements
     for path, operation in pdfs:
         content = operation["responses"]["200"]["content"]
         assert list(content) == ["application/pdf", "application/octet-stream"], path
