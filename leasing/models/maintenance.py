@@ -80,9 +80,7 @@ class Maintenance(models.Model):
 
     def spans(self) -> list[Span]:
         """The parts of the current window, each with when it was announced."""
-        return spans_of(
-            self.window_start, self.window_end, self.announced_at, self.announced_spans
-        )
+        return spans_of(self.window_start, self.window_end, self.announced_at, self.announced_spans)
 
 
 #: A part of a maintenance window: start, end, when the customers were told of it.
