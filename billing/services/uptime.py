@@ -2,9 +2,12 @@
 recorded on its path's segments, and the SLA credit it earns under the contract's tiers.
 
 Outage time on a segment inside a planned maintenance window of that segment does not count
-when the window was announced at least the contract's ``maintenance_notice_days`` before it
-started (and the maintenance was not cancelled): customers were told in time. Outage time
-outside the window, or under maintenance announced late, counts.
+when that part of the window was announced at least the contract's ``maintenance_notice_days``
+before it started (and the maintenance was not cancelled): customers were told in time. A
+window changed later keeps the notice of the time that stayed in it; only the time an update
+added counts as announced at the update (``Maintenance.announced_spans``). Maintenance
+completed early excuses nothing after its completion. Outage time outside the window, or under
+maintenance announced late, counts.
 
 ("Availability" in leasing is free capacity; here the word is uptime. The contract's SLA
 tiers keep their ``availability_below`` field, the leasing name for the same %.)"""
@@ -20,6 +23,7 @@ from django.utils import timezone
 
 from leasing.choices import MaintenanceStatus
 from leasing.models import Contract, Maintenance, Outage
+from leasing.models.maintenance import spans_of
 
 from ..periods import period_span
 
@@ -66,7 +70,7 @@ def downtime_seconds(
 Intervals = list[tuple[datetime.datetime, datetime.datetime | None]]
 #: An outage on a segment: start, end (None while it lasts), segment id.
 SegmentOutages = list[tuple[datetime.datetime, datetime.datetime | None, int]]
-#: A maintenance window of a segment: start, end, and the notice it was announced with.
+#: A part of a maintenance window of a segment: start, end, and the notice it was announced with.
 Window = tuple[datetime.datetime, datetime.datetime, datetime.timedelta]
 
 
@@ -87,18 +91,47 @@ def _span_with_margin(period: str) -> tuple[datetime.datetime, datetime.datetime
     return start - margin, end + margin
 
 
+def excusing_spans(
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    announced_at: datetime.datetime,
+    stored_spans: list[list[str]] | None,
+    completed_at: datetime.datetime | None,
+) -> list[Window]:
+    """The parts of a maintenance's window that may excuse outage time, each with its notice
+    (how long before the part starts it was announced: ``Maintenance.announced_spans``).
+
+    Maintenance completed before its window ended excuses nothing after it was completed: the
+    work was over, an outage then is not the planned one."""
+    until = window_end if completed_at is None else min(window_end, completed_at)
+    return [
+        (a, min(b, until), a - told)
+        for a, b, told in spans_of(window_start, window_end, announced_at, stored_spans)
+        if a < min(b, until)
+    ]
+
+
 def maintenance_windows(period: str) -> dict[int, list[Window]]:
     """The windows of maintenance not cancelled touching the period (with a day's margin), by
-    segment id, each with its notice: one query."""
+    segment id, as parts each with its notice (``excusing_spans``): one query."""
     start, end = _span_with_margin(period)
     found: dict[int, list[Window]] = {}
-    for segment_id, w_start, w_end, announced in (
+    for segment_id, w_start, w_end, announced, spans, completed in (
         Maintenance.objects.exclude(status=MaintenanceStatus.CANCELLED)
         .filter(window_end__gt=start, window_start__lt=end)
-        .values_list("segments", "window_start", "window_end", "announced_at")
+        .values_list(
+            "segments",
+            "window_start",
+            "window_end",
+            "announced_at",
+            "announced_spans",
+            "completed_at",
+        )
     ):
         if segment_id is not None:
-            found.setdefault(segment_id, []).append((w_start, w_end, w_start - announced))
+            found.setdefault(segment_id, []).extend(
+                excusing_spans(w_start, w_end, announced, spans, completed)
+            )
     return found
 
 

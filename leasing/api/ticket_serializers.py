@@ -50,6 +50,28 @@ def _or_null(value: str) -> str | None:
     return value or None
 
 
+#: Our ticket statuses and MEF LSO Sonata's ``TroubleTicketStatusType`` values: the same
+#: states, written snake_case like every enum of this API (only ``in_progress`` differs in
+#: more than case). ``held`` is TMF621's, which Sonata lacks. A Sonata adapter maps with this.
+SONATA_STATUS: dict[str, str] = {
+    TicketStatus.ACKNOWLEDGED: "acknowledged",
+    TicketStatus.IN_PROGRESS: "inProgress",
+    TicketStatus.PENDING: "pending",
+    TicketStatus.HELD: "held (TMF621; not in Sonata)",
+    TicketStatus.RESOLVED: "resolved",
+    TicketStatus.CLOSED: "closed",
+    TicketStatus.REOPENED: "reopened",
+    TicketStatus.CANCELLED: "cancelled",
+}
+
+STATUS_HELP = (
+    "MEF LSO Sonata's trouble ticket status in this API's snake_case (Sonata's camelCase in "
+    "brackets): "
+    + ", ".join(f"{ours} ({SONATA_STATUS[ours]})" for ours in TicketStatus.values)
+    + ". Field names follow Sonata's the same way (status_change_date: statusChangeDate)."
+)
+
+
 class TroubleTicketSerializer(serializers.ModelSerializer):
     circuit_id = serializers.CharField(source="service.circuit_id", read_only=True)
     customer = serializers.CharField(source="customer.name", read_only=True)
@@ -81,6 +103,7 @@ class TroubleTicketSerializer(serializers.ModelSerializer):
             "last_update",
         ]
         read_only_fields = fields
+        extra_kwargs = {"status": {"help_text": STATUS_HELP}}
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_external_id(self, ticket: TroubleTicket) -> str | None:

@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from organisations.access import visible_to
 from organisations.choices import Capability
 from tcfo_portal.api.idempotency import idempotent_post
-from tcfo_portal.exceptions import DomainError
 
 from ..filtersets import TroubleTicketFilterSet
 from ..models import Outage, Service, TroubleTicket
@@ -36,7 +35,13 @@ class TroubleTicketViewSet(
     (``close/``), ``reopen/`` or ``cancel/`` them; the network staff of the operators that own
     the service's route ``acknowledge/``, set them ``pending/`` (waiting for the customer), on
     ``hold/``, back in ``progress/``, ``resolve/`` them and link an ``outage/``. Both write
-    ``notes/``; an operator's note is internal unless written for the customer."""
+    ``notes/``; an operator's note is internal unless written for the customer.
+
+    Statuses and field names are Sonata's written snake_case, like every enum and field of
+    this API: ``in_progress`` is Sonata's ``inProgress``, ``status_change_date`` its
+    ``statusChangeDate``; the other statuses (acknowledged, pending, resolved, closed,
+    reopened, cancelled) are spelt alike, and ``held`` is TMF621's (``status``'s help lists
+    the mapping)."""
 
     serializer_class = s.TroubleTicketSerializer
     filter_backends = [DjangoFilterBackend]
@@ -181,5 +186,6 @@ class TroubleTicketViewSet(
         if outage_id is not None:
             outage = Outage.objects.filter(pk=outage_id).first()
             if outage is None:
-                raise DomainError("No such outage.", errors={"outage": [f"No outage {outage_id}."]})
+                # the same answer as an outage off the route or out of sight: ids are not probed
+                raise tickets.outage_not_linkable()
         return self._answer(tickets.link_outage(ticket=ticket, outage=outage, actor=request.user))

@@ -21,9 +21,14 @@ class Maintenance(models.Model):
     affected_services``). Changed only by ``leasing.services.maintenance``; its status only
     through ``leasing.maintenance_lifecycle``.
 
-    ``announced_at`` is when the customers were told of the current window (scheduling, or an
-    update that moved it): outage time inside the window does not count against a contract's
-    SLA when that was at least the contract's notice period before ``window_start``.
+    ``announced_at`` is when the customers were last told of a change to the window
+    (scheduling, or an update that moved it). ``announced_spans`` keeps, for each part of the
+    current window, when that part was announced: a part that stayed inside the window since it
+    was first announced keeps that time, and only time an update added counts as announced at
+    the update (``announced_spans_after``). Outage time inside a part does not count against a
+    contract's SLA when the part was announced at least the contract's notice period before the
+    part starts (``billing.services.uptime``). Empty means one part: the whole window, announced
+    at ``announced_at`` (maintenance never updated since the field came).
     ``sequence`` counts the updates customers were told of (iCalendar's SEQUENCE)."""
 
     segments = models.ManyToManyField(Segment, related_name="maintenances")
@@ -36,6 +41,11 @@ class Maintenance(models.Model):
     )
     sequence = models.PositiveIntegerField(default=0)
     announced_at = models.DateTimeField(default=timezone.now)
+    announced_spans = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[start, end, announced at] per part of the window; empty: all at announced_at.",
+    )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -67,6 +77,55 @@ class Maintenance(models.Model):
     def notice(self) -> datetime.timedelta:
         """How long before its window the current window was announced."""
         return self.window_start - self.announced_at
+
+    def spans(self) -> list[Span]:
+        """The parts of the current window, each with when it was announced."""
+        return spans_of(self.window_start, self.window_end, self.announced_at, self.announced_spans)
+
+
+#: A part of a maintenance window: start, end, when the customers were told of it.
+Span = tuple[datetime.datetime, datetime.datetime, datetime.datetime]
+
+
+def spans_of(
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    announced_at: datetime.datetime,
+    stored: list[list[str]] | None,
+) -> list[Span]:
+    """The spans ``stored`` in ``Maintenance.announced_spans`` (ISO text), or the whole window
+    announced at ``announced_at`` when none are."""
+    if not stored:
+        return [(window_start, window_end, announced_at)]
+    parse = datetime.datetime.fromisoformat
+    return [(parse(a), parse(b), parse(at)) for a, b, at in stored]
+
+
+def announced_spans_after(
+    spans: list[Span], start: datetime.datetime, end: datetime.datetime, at: datetime.datetime
+) -> list[Span]:
+    """The spans of the window [start, end) announced ``at``, when the window had ``spans``.
+
+    What stays inside the window keeps when it was announced; time the new window adds is
+    announced ``at``. Time taken out and put back later counts as announced when put back (the
+    customer was told it was free in between). Sorted by start, disjoint, covering the window."""
+    kept = [
+        (max(a, start), min(b, end), told) for a, b, told in spans if max(a, start) < min(b, end)
+    ]
+    added: list[Span] = []
+    reach = start
+    for a, b, _ in sorted(kept):
+        if reach < a:
+            added.append((reach, a, at))
+        reach = max(reach, b)
+    if reach < end:
+        added.append((reach, end, at))
+    return sorted(kept + added)
+
+
+def stored_spans(spans: list[Span]) -> list[list[str]]:
+    """``spans`` as ``Maintenance.announced_spans`` keeps them."""
+    return [[a.isoformat(), b.isoformat(), at.isoformat()] for a, b, at in spans]
 
 
 class MaintenanceChange(models.Model):

@@ -31,7 +31,7 @@ from .. import maintenance_lifecycle as lifecycle
 from ..choices import MaintenanceAction, MaintenanceImpact, MaintenanceStatus
 from ..exceptions import NotPermitted
 from ..models import Maintenance, Segment
-from ..models.maintenance import REASON_MAX
+from ..models.maintenance import REASON_MAX, announced_spans_after, stored_spans
 from ..notifications import notify_maintenance
 from ..selectors import affected_services
 from .outages import may_act_on
@@ -54,10 +54,18 @@ def max_window() -> datetime.timedelta:
 
 
 def may_act(actor: Actor | None, segments: Iterable[Segment], on: datetime.date) -> bool:
-    """May ``actor`` plan work on all of ``segments`` on ``on``? Platform admins always;
-    network staff of an operator holding a share of every one of them that day."""
+    """May ``actor`` plan work on all of ``segments`` on ``on`` (``share_day`` of the window's
+    start)? Platform admins always; network staff of an operator holding a share of every one
+    of them that day."""
     segments = list(segments)
     return bool(segments) and all(may_act_on(actor, segment, on) for segment in segments)
+
+
+def share_day(window_start: datetime.datetime) -> datetime.date:
+    """The day whose segment shares decide who plans work starting at ``window_start``: its
+    date in UTC, whatever zone it was typed in (shares run from a date, and stored times
+    read back in UTC: scheduling and every later step must ask about the same day)."""
+    return window_start.astimezone(datetime.UTC).date()
 
 
 def _refuse_unless_may_act(
@@ -189,7 +197,8 @@ def schedule_maintenance(
 ) -> Maintenance:
     """Plan work on ``segments`` in [window_start, window_end) and tell the affected customers.
 
-    ``actor`` must hold a share of every segment on the start's date (``may_act``); the window
+    ``actor`` must hold a share of every segment on the start's UTC date (``may_act``,
+    ``share_day``); the window
     starts in the future, ends after it starts and is at most ``TCFO_MAINTENANCE_MAX_HOURS``
     long. Raises ``NotPermitted`` (403), ``InvalidInput`` for a naive time, ``DomainError``
     with field errors."""
@@ -200,7 +209,7 @@ def schedule_maintenance(
     if not segments:
         errors["segments"] = ["Name at least one segment."]
     else:
-        _refuse_unless_may_act(actor, segments, window_start.date())
+        _refuse_unless_may_act(actor, segments, share_day(window_start))
     now = timezone.now()
     errors.update(_window_errors(window_start, window_end, now=now))
     reason = _clean_reason(reason, errors)
@@ -213,6 +222,7 @@ def schedule_maintenance(
         impact=impact,
         reason=reason,
         announced_at=now,
+        announced_spans=stored_spans([(window_start, window_end, now)]),
         created_by=by,
     )
     maintenance.segments.set(segments)
@@ -234,7 +244,7 @@ def schedule_maintenance(
 
 def _locked(maintenance: Maintenance, actor: Actor | None) -> Maintenance:
     maintenance = lifecycle.lock(maintenance)
-    _refuse_unless_may_act(actor, maintenance.segments.all(), maintenance.window_start.date())
+    _refuse_unless_may_act(actor, maintenance.segments.all(), share_day(maintenance.window_start))
     return maintenance
 
 
@@ -252,8 +262,13 @@ def update_maintenance(
     """Change a scheduled maintenance's window, impact and/or reason (only the fields given),
     or move the end of one in progress; the customers affected before or after are told again.
 
-    A moved window counts as announced now (the notice an SLA needs is the new window's) and
-    gets a new reminder. A change that changes nothing is refused; a completed or cancelled
+    A moved window is announced now (``announced_at``; a moved start gets a new reminder),
+    but only the time it adds counts as announced now for the SLA: time that stays inside the
+    window keeps when it was first announced (``Maintenance.announced_spans``). So shortening
+    the window, in either direction, or moving its start later loses no notice; extending the
+    work in progress, or moving the window, announces the added time late unless that is the
+    contract's notice before the added time starts. Time taken out and put back counts from
+    when it was put back. A change that changes nothing is refused; a completed or cancelled
     maintenance is a 409."""
     maintenance = _locked(maintenance, actor)
     lifecycle.check_updatable(maintenance)
@@ -278,7 +293,7 @@ def update_maintenance(
     if in_progress and start_changes:
         errors["window_start"] = ["The work has started: only its end may move."]
     if start_changes:
-        _refuse_unless_may_act(actor, maintenance.segments.all(), after["window_start"].date())
+        _refuse_unless_may_act(actor, maintenance.segments.all(), share_day(after["window_start"]))
     if start_changes or after["window_end"] != before["window_end"]:
         errors.update(
             _window_errors(
@@ -294,11 +309,16 @@ def update_maintenance(
         raise DomainError("The change changes nothing.")
     told_before = set(_affected_by_customer(maintenance))
     fields = list(changes)
+    if "window_start" in changes or "window_end" in changes:
+        now = timezone.now()
+        spans = announced_spans_after(
+            maintenance.spans(), after["window_start"], after["window_end"], now
+        )
+        maintenance.announced_spans = stored_spans(spans)
+        maintenance.announced_at = now
+        fields += ["announced_spans", "announced_at"]
     for field, (_, value) in changes.items():
         setattr(maintenance, field, value)
-    if "window_start" in changes or "window_end" in changes:
-        maintenance.announced_at = timezone.now()
-        fields.append("announced_at")
     if "window_start" in changes:
         maintenance.reminder_sent_at = None
         fields.append("reminder_sent_at")

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -61,7 +61,17 @@ from ..choices import (
 )
 from ..constants import NOTE_MAX_LENGTH
 from ..exceptions import NotPermitted
-from ..models import Outage, PathSegment, Segment, Service, TicketChange, TroubleTicket
+from ..models import (
+    Outage,
+    OwnershipShare,
+    PathSegment,
+    SegmentOwnership,
+    Service,
+    Site,
+    TicketChange,
+    TroubleTicket,
+)
+from ..selectors import outages_for
 
 DESCRIPTION_MAX = 4000
 EXTERNAL_ID_MAX = 100
@@ -115,16 +125,23 @@ TICKET_CLOSER = SystemActor(
 
 def owning_operators(service: Service) -> list[Organisation]:
     """The operators that own a share of ``service``'s route today (a segment of its path, or
-    the site it is at): who works its tickets."""
-    return [
-        operator
-        for operator in consortium_operators().order_by("name")
-        if Service.objects.filter(pk=service.pk).filter(_route_owned_by(operator)).exists()
-    ]
-
-
-def _route_owned_by(operator: Organisation) -> Q:
-    return Q(path__segments__in=Segment.owned_by(operator)) | Q(site__operator=operator)
+    the site it is at): who works its tickets. One query."""
+    today = timezone.localdate()
+    in_force = (
+        SegmentOwnership.objects.filter(segment=OuterRef("segment"), valid_from__lte=today)
+        .order_by("-valid_from")
+        .values("pk")[:1]
+    )
+    holders = OwnershipShare.objects.filter(
+        ownership__in=SegmentOwnership.objects.filter(
+            pk=Subquery(in_force),
+            segment__in=PathSegment.objects.filter(path=service.path_id).values("segment_id"),
+        )
+    ).values("operator_id")
+    at_site = Site.objects.filter(pk=service.site_id).values("operator_id")
+    return list(
+        consortium_operators().filter(Q(pk__in=holders) | Q(pk__in=at_site)).order_by("name", "pk")
+    )
 
 
 def sides(ticket: TroubleTicket, actor: Actor | None) -> frozenset[str]:
@@ -476,18 +493,30 @@ def add_note(
     return ticket
 
 
-def linkable_outages(ticket: TroubleTicket) -> Any:
-    """Outages of the segments of the ticket's service's path, latest first."""
+def linkable_outages(ticket: TroubleTicket, *, actor: Actor | None) -> Any:
+    """The outages ``actor`` may link ``ticket`` to: those of the segments of the ticket's
+    service's path that ``actor`` sees (``outages_for``), latest first."""
     segments = PathSegment.objects.filter(path_id=ticket.service.path_id).values("segment_id")
-    return Outage.objects.filter(segment__in=segments).select_related("segment")
+    return outages_for(actor).filter(segment__in=segments)
+
+
+def outage_not_linkable() -> DomainError:
+    """The one answer for an outage a ticket cannot be linked to: not on the service's route,
+    not visible to the actor, or no such outage. It names the field only: nothing about the
+    outage (its segment, its times) reaches whoever asked."""
+    return DomainError(
+        "This outage cannot be linked to the ticket.",
+        errors={"outage": ["An outage you see, of a segment of the service's path."]},
+    )
 
 
 @transaction.atomic
 def link_outage(
     *, ticket: TroubleTicket, outage: Outage | None, actor: Actor | None
 ) -> TroubleTicket:
-    """Link ``ticket`` to ``outage`` (an outage of a segment of the service's path), or unlink
-    it (``outage`` None). Operators' step; the customer is told (a note it reads)."""
+    """Link ``ticket`` to ``outage`` (``linkable_outages``: one of a segment of the service's
+    path that ``actor`` sees), or unlink it (``outage`` None). Operators' step; the customer
+    is told (a note it reads). Any other outage is ``outage_not_linkable`` (400)."""
     ticket = ticket_lifecycle.lock(ticket)
     _refuse_unless(ticket, actor, OPERATOR)
     if ticket.status in FINAL:
@@ -495,13 +524,9 @@ def link_outage(
             f"The ticket is {TicketStatus(ticket.status).label.lower()}: its outage stays."
         )
     if outage is not None:
-        outage = Outage.objects.select_related("segment").get(pk=outage.pk)
-        if not linkable_outages(ticket).filter(pk=outage.pk).exists():
-            raise DomainError(
-                f"Outage {outage.pk} is on {outage.segment.code}, which "
-                f"{ticket.service.circuit_id}'s route does not use.",
-                errors={"outage": ["An outage of a segment of the service's path."]},
-            )
+        outage = linkable_outages(ticket, actor=actor).filter(pk=outage.pk).first()
+        if outage is None:
+            raise outage_not_linkable()
         note = (
             f"Linked to the outage of {outage.segment.code} from "
             f"{outage.started_at:%Y-%m-%d %H:%M} UTC."

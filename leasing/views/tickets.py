@@ -159,7 +159,7 @@ class TicketView(CapabilityRequiredMixin, View):
         if is_operator and ticket.status not in tickets.FINAL and ticket.service.path_id:
             outage_form = bound.get("outage") or TicketOutageForm(
                 prefix="outage",
-                outages=tickets.linkable_outages(ticket),
+                outages=tickets.linkable_outages(ticket, actor=request.user),
                 initial={"outage": ticket.outage_id},
             )
         for name, refused in bound.items():
@@ -214,7 +214,9 @@ class TicketView(CapabilityRequiredMixin, View):
 
         elif name == "outage":
             form = TicketOutageForm(
-                request.POST, prefix="outage", outages=tickets.linkable_outages(ticket)
+                request.POST,
+                prefix="outage",
+                outages=tickets.linkable_outages(ticket, actor=request.user),
             )
 
             def act(**data: Any) -> object:

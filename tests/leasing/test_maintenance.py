@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -20,11 +21,13 @@ from leasing.exceptions import NotPermitted
 from leasing.models import Maintenance
 from leasing.notifications import organisation_contacts
 from leasing.selectors import affected_services
+from leasing.services.inventory import set_segment_ownership
 from leasing.services.maintenance import (
     cancel_maintenance,
     complete_maintenance,
     schedule_maintenance,
     send_reminders,
+    share_day,
     start_due,
     start_maintenance,
     update_maintenance,
@@ -336,3 +339,56 @@ def test_the_beat_tasks_start_and_remind(world):
     due.refresh_from_db()
     soon.refresh_from_db()
     assert due.status == "in_progress" and soon.reminder_sent_at is not None
+
+
+# --- review findings (area: maintenance) -------------------------------------------------------
+
+
+def test_an_update_keeps_when_the_time_that_stays_in_the_window_was_announced(world):
+    maintenance = _plan(world, segments=[world.sea], days=15, hours=4)
+    start, end, announced = (
+        maintenance.window_start,
+        maintenance.window_end,
+        maintenance.announced_at,
+    )
+    update_maintenance(maintenance=maintenance, actor=world.noc, window_end=end + 2 * HOUR)
+    maintenance.refresh_from_db()
+    moved = maintenance.announced_at
+    assert moved > announced
+    assert maintenance.spans() == [(start, end, announced), (end, end + 2 * HOUR, moved)]
+    # shorter again, and a later start: what is left keeps its first announcement
+    update_maintenance(
+        maintenance=maintenance, actor=world.noc, window_start=start + HOUR, window_end=end
+    )
+    maintenance.refresh_from_db()
+    assert maintenance.spans() == [(start + HOUR, end, announced)]
+
+
+def test_shares_are_checked_on_the_utc_date_of_the_window_start_at_every_step(world):
+    """From day D, Third owns the land segment: a window at 01:00 Baku time on D starts at
+    21:00 UTC the day before, which is still AZT's, whichever zone it was typed in."""
+    day = timezone.localdate() + 15 * DAY
+    set_segment_ownership(segment=world.land, valid_from=day, shares={world.third: Decimal(100)})
+    baku_night = datetime.datetime.combine(day, datetime.time(1), tzinfo=BAKU)
+    assert share_day(baku_night) == day - DAY
+
+    def plan(actor, start):
+        return schedule_maintenance(
+            segments=[world.land],
+            window_start=start,
+            window_end=start + HOUR,
+            impact=MaintenanceImpact.LOSS_OF_SERVICE,
+            reason="Splice repair",
+            actor=actor,
+        )
+
+    with pytest.raises(NotPermitted):
+        plan(world.third_noc, baku_night)
+    maintenance = plan(world.noc, baku_night)
+    cancel_maintenance(maintenance=maintenance, actor=world.noc, reason="Not needed")
+    baku_morning = baku_night + 4 * HOUR  # 01:00 UTC on D
+    with pytest.raises(NotPermitted):
+        plan(world.noc, baku_morning)
+    maintenance = plan(world.third_noc, baku_morning)
+    update_maintenance(maintenance=maintenance, actor=world.third_noc, reason="Splice and test")
+    cancel_maintenance(maintenance=maintenance, actor=world.third_noc, reason="Not needed")

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Event
@@ -24,6 +26,7 @@ from leasing.services.tickets import (
     close_resolved_tickets,
     link_outage,
     open_ticket,
+    owning_operators,
     take_step,
 )
 from leasing.tasks import close_resolved_tickets as close_resolved_tickets_task
@@ -472,3 +475,79 @@ def test_the_list_filters_by_status_severity_circuit_and_date(tt):
     assert ids("ordering=creation_date") == [first.pk, second.pk]
     assert buyer.get("/api/v1/trouble-tickets/?status=bogus").status_code == 400
     assert buyer.get("/api/v1/trouble-tickets/?created_after=nope").status_code == 400
+
+
+# --- review findings (area: trouble tickets) -----------------------------------------------------
+
+
+def _queries_of_a_note(net, text: str) -> int:
+    ticket = TroubleTicket.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        add_note(ticket=ticket, actor=net.buyer, note=text)
+    return len(queries)
+
+
+def test_the_owning_operators_are_one_query_however_large_the_consortium(
+    tt, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        owners = owning_operators(tt.service)
+    assert owners == sorted([tt.azt, tt.ktc], key=lambda o: o.name)
+    # from tomorrow Third holds the sea segment: KTC still owns it today, Third not yet
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    set_segment_ownership(segment=tt.sea, valid_from=tomorrow, shares={tt.third: Decimal(100)})
+    assert owning_operators(tt.service) == owners
+    # a change tells the owners in as many queries with 3 operators more in the consortium
+    _open(tt)
+    before = _queries_of_a_note(tt, "first")
+    for n in range(3):
+        OperatorFactory(name=f"Bystander {n}")
+    assert _queries_of_a_note(tt, "second") == before
+
+
+def test_an_outage_that_cannot_be_linked_answers_the_same_whatever_the_reason(tt):
+    """Off the route, out of the actor's sight (the land segment is AZT's alone: KTC does not
+    see its outages), or no such outage: one answer naming the field, no segment code."""
+    ticket = _open(tt)
+    started = timezone.now() - datetime.timedelta(hours=2)
+    far = Site.objects.create(code="FAR", name="Far", kind="pop", country="KZ", operator=tt.ktc)
+    off_route = Segment.objects.create(
+        code="AKT-FAR",
+        name="elsewhere",
+        a_site=tt.akt,
+        z_site=far,
+        medium=SegmentMedium.TERRESTRIAL,
+        length_km=Decimal(10),
+        design_capacity_gbps=100,
+    )
+    set_segment_ownership(segment=off_route, valid_from=OWNED_FROM, shares={tt.ktc: Decimal(100)})
+    elsewhere = record_outage(
+        segment=off_route, started_at=started, ended_at=None, description="x", actor=tt.ktc_noc
+    )
+    unseen = record_outage(
+        segment=tt.land, started_at=started, ended_at=None, description="y", actor=tt.noc
+    )
+    ktc = key_client(tt.ktc, Role.OPERATOR_NETWORK)[0]
+    url = f"/api/v1/trouble-tickets/{ticket.pk}/outage/"
+    answers = [
+        ktc.post(url, {"outage": outage_id}, format="json")
+        for outage_id in (elsewhere.pk, unseen.pk, unseen.pk + 1000)
+    ]
+    assert {a.status_code for a in answers} == {400}
+    bodies = [a.json() for a in answers]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert list(bodies[0]["errors"]) == ["outage"]
+    assert not any(code in str(bodies[0]) for code in ("AKT-FAR", tt.land.code, "Outage "))
+    with pytest.raises(DomainError) as refused:
+        link_outage(ticket=ticket, outage=unseen, actor=tt.ktc_noc)
+    assert tt.land.code not in str(refused.value)
+    # AZT sees the land segment's outages: it links it
+    link_outage(ticket=ticket, outage=unseen, actor=tt.noc)
+
+
+def test_the_schema_maps_each_ticket_status_to_sonatas(client):
+    schema = client.get("/api/schema/?format=json").json()
+    ticket = schema["components"]["schemas"]["TroubleTicket"]["properties"]["status"]
+    described = ticket.get("description", "")
+    assert "in_progress (inProgress)" in described
+    assert all(f"{status} (" in described for status in TicketStatus.values)
