@@ -34,7 +34,7 @@ from ..models import Maintenance, Segment
 from ..models.maintenance import REASON_MAX, announced_spans_after, stored_spans
 from ..notifications import notify_maintenance
 from ..selectors import affected_services
-from .outages import may_act_on
+from .outages import may_act_on, share_day
 
 REMINDER_BEFORE = datetime.timedelta(days=1)
 _UNSET: Any = object()
@@ -59,13 +59,6 @@ def may_act(actor: Actor | None, segments: Iterable[Segment], on: datetime.date)
     of them that day."""
     segments = list(segments)
     return bool(segments) and all(may_act_on(actor, segment, on) for segment in segments)
-
-
-def share_day(window_start: datetime.datetime) -> datetime.date:
-    """The day whose segment shares decide who plans work starting at ``window_start``: its
-    date in UTC, whatever zone it was typed in (shares run from a date, and stored times
-    read back in UTC: scheduling and every later step must ask about the same day)."""
-    return window_start.astimezone(datetime.UTC).date()
 
 
 def _refuse_unless_may_act(

@@ -29,6 +29,12 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.datetime) else value
 
 
+def share_day(moment: datetime.datetime) -> datetime.date:
+    """The day whose segment shares decide who acts on an outage: the UTC date of its start,
+    however the time was typed (as for planned maintenance)."""
+    return moment.astimezone(datetime.UTC).date()
+
+
 def may_act_on(actor: Actor | None, segment: Segment, on: datetime.date) -> bool:
     """May ``actor`` record or change outages of ``segment`` that start on ``on``?
 
@@ -82,7 +88,7 @@ def record_outage(
     it lasts). ``actor`` must be allowed on the segment on the start's date (``may_act_on``);
     neither time may lie in the future and the end comes after the start. Raises
     ``NotPermitted`` (403) or ``DomainError`` with field errors."""
-    _refuse_unless_may_act(actor, segment, started_at.date())
+    _refuse_unless_may_act(actor, segment, share_day(started_at))
     errors = _check_times(started_at, ended_at)
     if not description.strip():
         errors["description"] = ["Say what happened."]
@@ -119,7 +125,7 @@ def end_outage(*, outage: Outage, ended_at: datetime.datetime, actor: Actor | No
     Refuses an outage that has ended already (correct it instead) with a ``DomainError``.
     """
     outage = Outage.objects.select_for_update().select_related("segment").get(pk=outage.pk)
-    _refuse_unless_may_act(actor, outage.segment, outage.started_at.date())
+    _refuse_unless_may_act(actor, outage.segment, share_day(outage.started_at))
     if outage.ended_at is not None:
         raise DomainError(
             f"This outage ended at {outage.ended_at:%Y-%m-%d %H:%M} already: correct it instead.",
@@ -160,7 +166,7 @@ def correct_outage(
     with each changed field's before and after; a correction that changes nothing is refused.
     """
     outage = Outage.objects.select_for_update().select_related("segment").get(pk=outage.pk)
-    _refuse_unless_may_act(actor, outage.segment, outage.started_at.date())
+    _refuse_unless_may_act(actor, outage.segment, share_day(outage.started_at))
     new_start = outage.started_at if started_at is _UNSET else started_at
     new_end = outage.ended_at if ended_at is _UNSET else ended_at
     new_description = (
@@ -168,8 +174,8 @@ def correct_outage(
         if description is _UNSET
         else (description or "").strip()[:DESCRIPTION_MAX]
     )
-    if new_start.date() != outage.started_at.date():
-        _refuse_unless_may_act(actor, outage.segment, new_start.date())
+    if share_day(new_start) != share_day(outage.started_at):
+        _refuse_unless_may_act(actor, outage.segment, share_day(new_start))
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = ["Say why the outage is corrected."]
