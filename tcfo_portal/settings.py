@@ -388,6 +388,9 @@ SPECTACULAR_SETTINGS = {
         "ObservedImpactEnum": "leasing.choices.ObservedImpact",
         "ContactRoleEnum": "leasing.choices.TICKET_CONTACT_ROLES",
         "RoleEnum": "organisations.choices.Role",
+        # events and webhooks (issue 14)
+        "EventTypeEnum": "events.choices.EventType",
+        "DeliveryStatusEnum": "events.choices.DeliveryStatus",
     },
 }
 
