@@ -6,8 +6,9 @@ several workers share the work) and pushes their ``next_attempt_at`` forward by 
 enough for every POST of the batch; after that commit it POSTs each, then records the outcome
 in a short transaction of its own. A worker killed mid-POST leaves its deliveries pending with
 the lease: once it expires the next run sends them again (at least once; the event's id lets
-the receiver drop a duplicate). Deliveries go in the order of the events' positions, and one is
-never sent while an earlier delivery of the same subscription about the same object
+the receiver drop a duplicate). Due deliveries are taken in the order they fell due (a batch is
+sent in the order of its events' positions), and one is never sent while an earlier delivery of
+the same subscription about the same object
 (``subject_type``, ``subject_id``) is still pending, leased or not: a receiver sees an object's
 changes in order.
 

@@ -4,7 +4,8 @@ network staff, and API keys of those roles) say where its events are POSTed.
 The signing secret is generated here and returned once, by ``create_subscription`` and
 ``rotate_secret``; only the subscription keeps it (to sign), nothing shows it again. A rotation
 keeps the old secret signing too for ``TCFO_WEBHOOK_SECRET_GRACE_HOURS``, so a partner can
-deploy the new one without losing a message.
+deploy the new one without losing a message; rotating again during that grace period keeps the
+old secret (and the end of its grace period) and replaces only the newer one.
 """
 
 from __future__ import annotations
