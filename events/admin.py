@@ -40,3 +40,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["organisation", "url", "is_active", "consecutive_failures", "created_at"]
     list_filter = ["is_active"]
     exclude = ["secret", "previous_secret"]
+    # Where events go and whose they are change through the services only (the URL is checked
+    # there, the organisation is the tenant).
+    readonly_fields = ["organisation", "url"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a subscription is created with its secret by the service

@@ -7,4 +7,4 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         # Its tasks by name for services' ``tcfo_portal.queue.after_commit``, in every process.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

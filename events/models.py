@@ -41,6 +41,10 @@ class Event(models.Model):
             models.Index(
                 fields=["id"], condition=Q(position__isnull=True), name="event_unpublished"
             ),
+            # The dispatcher's "an earlier delivery about the same object is pending" check.
+            models.Index(
+                fields=["subject_type", "subject_id", "position"], name="event_subject_position"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,7 +97,8 @@ class WebhookSubscription(models.Model):
 
 class WebhookDelivery(models.Model):
     """One event to one subscription: pending until a 2xx answer, retried with backoff, failed
-    once the retries are exhausted. The ``attempts`` rows are its log."""
+    once the retries are exhausted. The ``attempts`` rows are its log. While a dispatcher POSTs
+    it, ``next_attempt_at`` is the end of that dispatcher's lease."""
 
     subscription = models.ForeignKey(
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
@@ -109,6 +114,9 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.CharField(
+        max_length=150, blank=True, help_text="Who queued a manual redelivery not yet sent."
+    )
 
     tenant_field = "subscription__organisation"
 
@@ -124,7 +132,8 @@ class WebhookDelivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(status=DeliveryStatus.PENDING),
                 name="delivery_due",
-            )
+            ),
+            models.Index(fields=["subscription", "status"], name="delivery_subscription_status"),
         ]
 
     def __str__(self) -> str:

@@ -32,28 +32,42 @@ _SECRET_COOKIE = "new_webhook_secret"  # noqa: S105 (a cookie name)
 DELIVERIES_PER_PAGE = 50
 
 
-def _hand_over_secret(request: HttpRequest, response: HttpResponse, secret: str) -> None:
-    """Carry a new secret over the redirect to the one page load that shows it, in a
-    short-lived signed cookie of the browser that asked (as the API keys page does)."""
+def _hand_over_secret(
+    request: HttpRequest, response: HttpResponse, secret: str, subscription: WebhookSubscription
+) -> None:
+    """Carry a new secret over the redirect to the one load of its webhook's page that shows
+    it, in a short-lived signed cookie of the browser that asked (as the API keys page does),
+    naming that webhook: no other page shows it."""
     response.set_signed_cookie(
         _SECRET_COOKIE,
-        json.dumps({"secret": secret}),
+        json.dumps({"secret": secret, "webhook": subscription.pk}),
         salt=_SECRET_COOKIE,
         max_age=60,
-        path=reverse("webhooks"),
+        path=reverse("webhook", args=[subscription.pk]),
         secure=request.is_secure(),
         httponly=True,
         samesite="Strict",
     )
 
 
-def _with_secret(request: HttpRequest, render_page: Any) -> HttpResponse:
+def _with_secret(
+    request: HttpRequest, subscription: WebhookSubscription, render_page: Any
+) -> HttpResponse:
+    """The page of ``subscription``, showing the secret handed over for it (once)."""
     handed = request.get_signed_cookie(
         _SECRET_COOKIE, default=None, salt=_SECRET_COOKIE, max_age=60
     )
-    response = render_page(json.loads(handed)["secret"] if handed else None)
+    secret = None
     if handed:
-        response.delete_cookie(_SECRET_COOKIE, path=reverse("webhooks"))
+        try:
+            carried = json.loads(handed)
+        except ValueError:
+            carried = {}
+        if isinstance(carried, dict) and carried.get("webhook") == subscription.pk:
+            secret = carried.get("secret")
+    response = render_page(secret)
+    if secret:
+        response.delete_cookie(_SECRET_COOKIE, path=reverse("webhook", args=[subscription.pk]))
         add_never_cache_headers(response)
     return response
 
@@ -78,9 +92,7 @@ class WebhookListView(CapabilityRequiredMixin, View):
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return _with_secret(
-            request, lambda secret: self._page(request, WebhookForm(), new_secret=secret)
-        )
+        return self._page(request, WebhookForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = WebhookForm(request.POST)
@@ -93,7 +105,7 @@ class WebhookListView(CapabilityRequiredMixin, View):
 
         if submit(form, create):
             response = redirect("webhook", pk=created["subscription"].pk)
-            _hand_over_secret(request, response, created["secret"])
+            _hand_over_secret(request, response, created["secret"], created["subscription"])
             return response
         return self._page(request, form, status=400)
 
@@ -149,7 +161,9 @@ class WebhookView(CapabilityRequiredMixin, View):
             }
         )
         return _with_secret(
-            request, lambda secret: self._page(request, subscription, form, new_secret=secret)
+            request,
+            subscription,
+            lambda secret: self._page(request, subscription, form, new_secret=secret),
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -175,7 +189,7 @@ class WebhookView(CapabilityRequiredMixin, View):
             elif action == "rotate":
                 _, secret = webhooks.rotate_secret(actor=actor, subscription=subscription)
                 response = redirect("webhook", pk=subscription.pk)
-                _hand_over_secret(request, response, secret)
+                _hand_over_secret(request, response, secret, subscription)
                 return response
             elif action == "delete":
                 webhooks.delete_subscription(actor=actor, subscription=subscription)
@@ -200,10 +214,11 @@ class RedeliverView(CapabilityRequiredMixin, View):
         except DomainError as error:
             flash_domain_error(request, error)
         else:
-            if delivery.response_status and 200 <= delivery.response_status < 300:
-                messages.success(request, f"Delivered again: answered {delivery.response_status}.")
-            else:
-                messages.error(request, f"Sent again: {delivery.last_error or 'failed'}.")
+            messages.success(
+                request,
+                f"Event {delivery.event.uid} is queued to be sent again: its attempt shows in "
+                "the log below within a minute.",
+            )
         return redirect("webhook", pk=delivery.subscription_id)
 
 

@@ -43,5 +43,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),
 }
 
-# The webhook tests' receivers listen on 127.0.0.1 (tests/events/test_delivery.py turns it off).
+# The webhook tests' receivers listen on 127.0.0.1 (tests/events/test_webhook_delivery.py turns
+# it off).
 TCFO_WEBHOOK_ALLOW_PRIVATE_TARGETS = True

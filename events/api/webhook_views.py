@@ -110,7 +110,7 @@ class WebhookDeliveryListView(generics.ListAPIView):
 
 
 class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One delivery with every attempt; ``redeliver/`` sends it again now."""
+    """One delivery with every attempt; ``redeliver/`` queues it to be sent again now."""
 
     serializer_class = s.WebhookDeliveryDetailSerializer
     required_capability = Capability.MANAGE_WEBHOOKS
@@ -119,11 +119,14 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
         return deliveries_for(self.request.user).prefetch_related("log")
 
-    @extend_schema(request=None, responses=s.WebhookDeliveryDetailSerializer)
+    @extend_schema(request=None, responses={202: s.WebhookDeliveryDetailSerializer})
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: Any = None) -> Response:
-        """POST the event again now (same event id), recording who asked. A 2xx answer makes
-        the delivery delivered; another answer is logged and changes nothing else."""
-        webhooks.redeliver(actor=request.user, delivery=self.get_object())
-        delivery = self.get_queryset().get(pk=pk)
-        return Response(s.WebhookDeliveryDetailSerializer(delivery).data)
+        """Queue the event to be POSTed again (same event id) within moments, recording who
+        asked: 202 with the delivery, pending and due now; its log shows the attempt once made.
+        A 2xx answer makes the delivery delivered; another answer is logged and counts nothing
+        against the webhook."""
+        delivery = webhooks.redeliver(actor=request.user, delivery=self.get_object())
+        return Response(
+            s.WebhookDeliveryDetailSerializer(delivery).data, status=status.HTTP_202_ACCEPTED
+        )

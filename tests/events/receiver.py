@@ -4,6 +4,7 @@ what the test scripted (a status, a redirect, or nothing for a while)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ class Receiver:
     # Set: requests wait until it is set (or ``stall_seconds`` pass) before answering.
     release: threading.Event = field(default_factory=threading.Event)
     stall_seconds: float = 0.0
+    # Set: the answer's head is sent a byte at a time, for this long (or until ``release``).
+    drip_seconds: float = 0.0
     arrived: threading.Event = field(default_factory=threading.Event)
 
     def event_ids(self) -> list[str]:
@@ -45,6 +48,9 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
             state.arrived.set()
             if state.stall_seconds:
                 state.release.wait(state.stall_seconds)
+            if state.drip_seconds:
+                self._drip()
+                return
             status = state.script.pop(0) if state.script else state.default
             self.send_response(status)
             if 300 <= status < 400:
@@ -53,6 +59,18 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
             self.end_headers()
             with suppress(OSError):
                 self.wfile.write(b"ok")
+
+        def _drip(self) -> None:
+            until = time.monotonic() + state.drip_seconds
+            with suppress(OSError):
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                self.wfile.flush()
+                while time.monotonic() < until and not state.release.is_set():
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                    state.release.wait(0.05)
+                self.wfile.write(b"\r\nContent-Length: 2\r\n\r\nok")
+            self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
             pass

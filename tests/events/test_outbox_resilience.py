@@ -24,9 +24,11 @@ import redis
 from celery.exceptions import AlwaysEagerIgnored
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from events.choices import DeliveryStatus, EventType
 from events.models import Event, WebhookDelivery, WebhookSubscription
+from events.services.delivery import deliver_due
 from events.services.outbox import publish_pending
 from organisations.models import Organisation, OutgoingEmail
 from tcfo_portal.celery import app as celery_app
@@ -244,19 +246,28 @@ def test_a_worker_killed_mid_post_leaves_the_delivery_for_the_next_one(broker) -
         try:
             _queue_dispatch(broker)
             assert endpoint.arrived.wait(60), "the first worker never POSTed"
+            # Mid-POST the worker holds no transaction open: its lease is committed.
+            assert not _locked_by_someone()
+            assert WebhookDelivery.objects.get(event=event).next_attempt_at > timezone.now()
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=30)
         finally:
             _stop(first)
         endpoint.stall_seconds = 0  # the receiver answers from now on
         connection.close()
-        # The killed worker's transaction rolled back: the delivery is pending, no attempt kept.
-        assert wait_until(
-            lambda: (
-                WebhookDelivery.objects.get(event=event).attempts == 0 and not _locked_by_someone()
-            ),
-            timeout=30,
+        # The killed worker held no transaction open while it POSTed: the delivery is pending
+        # under its lease, no attempt recorded, and no run sends it again before the lease ends.
+        assert not _locked_by_someone()
+        leased = WebhookDelivery.objects.get(event=event)
+        assert (leased.status, leased.attempts, leased.log.count()) == (
+            DeliveryStatus.PENDING,
+            0,
+            0,
         )
+        assert leased.next_attempt_at > timezone.now()
+        assert deliver_due() == 0
+        # The lease ends (time passes): the next run sends it.
+        WebhookDelivery.objects.filter(pk=leased.pk).update(next_attempt_at=timezone.now())
         second = _worker(broker)
         try:
             _queue_dispatch(broker)
@@ -275,7 +286,7 @@ def test_a_worker_killed_mid_post_leaves_the_delivery_for_the_next_one(broker) -
 
 
 def _locked_by_someone() -> bool:
-    """Whether another session still holds a transaction open on the test database."""
+    """Whether another session holds a transaction open on the test database."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"

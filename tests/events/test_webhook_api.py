@@ -64,8 +64,13 @@ def test_a_partner_manages_a_webhook_and_reads_its_delivery_log() -> None:
         )
 
         again = client.post(f"/api/v1/webhook-deliveries/{delivery['id']}/redeliver/")
-        assert again.status_code == 200, again.json()
-        detail = again.json()
+        assert again.status_code == 202, again.json()
+        queued = again.json()
+        # queued, not sent inside the request: the dispatcher sends it
+        assert queued["status"] == "pending" and len(queued["log"]) == 1
+        assert len(endpoint.received) == 1
+        assert deliver_due() == 1
+        detail = client.get(f"/api/v1/webhook-deliveries/{delivery['id']}/").json()
         assert detail["status"] == "delivered"
         assert [a["response_status"] for a in detail["log"]] == [500, 200]
         assert detail["log"][1]["requested_by"].startswith("API key ")

@@ -256,6 +256,11 @@ def test_a_private_address_is_refused_when_the_setting_is_off(admin, settings) -
         ("ff02::1", True),
         ("::ffff:10.0.0.1", True),
         ("::ffff:127.0.0.1", True),
+        ("fec0::1", True),  # site-local
+        ("2002:0a00:0001::1", True),  # 6to4 of 10.0.0.1
+        ("2002:7f00:0001::1", True),  # 6to4 of 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo, client 10.0.0.1
+        ("2002:0808:0808::1", False),  # 6to4 of 8.8.8.8
         ("8.8.8.8", False),
         ("2001:4860:4860::8888", False),
         ("::ffff:8.8.8.8", False),
@@ -285,8 +290,13 @@ def test_manual_redelivery_sends_the_same_event_again_and_records_who(admin) -> 
         event = _event(admin.organisation)
         deliver_due()
         delivery = redeliver(actor=admin, delivery=WebhookDelivery.objects.get())
+        assert delivery.status == DeliveryStatus.PENDING
+        assert endpoint.event_ids() == [str(event.uid)]  # queued, not sent here
+        assert deliver_due() == 1
         assert endpoint.event_ids() == [str(event.uid)] * 2
+    delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.requested_by == ""
     assert [a.requested_by for a in delivery.log.all()] == ["", admin.username]
 
 

@@ -71,3 +71,19 @@ def test_the_guides_example_verifies_a_real_delivery() -> None:
     assert handle(before.body, before.headers, [old]) == 200
     assert example["seen_event_ids"] == {before.headers["TCFO-Event-Id"]}
     assert handle(before.body, {**before.headers, "TCFO-Signature": "t=1,v1=00"}, [old]) == 400
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=\u00b2\u00b3,v1=00",  # superscript digits: str.isdigit() says yes, int() says no
+        "t=\u0661\u0662,v1=00",  # Arabic-Indic digits
+        "t=1700000000,v1=\u00e9\u00e9",  # a non-ASCII signature
+        "t=,v1=00",
+        "garbage",
+        "",
+    ],
+)
+def test_the_guides_example_refuses_odd_headers_without_crashing(header: str) -> None:
+    verify = _example()["verify_signature"]
+    assert verify(b"{}", header, ["whsec_x"], now=1700000000) is False

@@ -58,7 +58,10 @@ def test_an_admin_creates_edits_rotates_and_redelivers_from_the_portal() -> None
         page = client.get(url).content.decode()
         assert "answered 500" in page and "pending" in page
         delivery = subscription.deliveries.get()
-        client.post(f"/webhooks/deliveries/{delivery.pk}/redeliver/")
+        queued = client.post(f"/webhooks/deliveries/{delivery.pk}/redeliver/", follow=True)
+        assert "queued to be sent again" in queued.content.decode()
+        assert len(endpoint.received) == 1  # not sent inside the request
+        deliver_due()
         page = client.get(f"{url}?status=delivered").content.decode()
         assert str(delivery.event.uid) in page
         assert len(endpoint.received) == 2
