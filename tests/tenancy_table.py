@@ -564,6 +564,15 @@ API_CASES = [
         refused=WEBHOOK_INTRUDERS,
     ),
     # --- end of webhooks ---
+    # outages: customers read those that hit their services, operators those of their segments
+    listed("v1:outage-list", lambda w: w.a_outage.pk, refused={"b": 404, "third_network": 404}),
+    Case(
+        "v1:outage-detail",
+        "object",
+        pk_of("a_outage"),
+        MISSING_PK,
+        refused={"b": 404, "third_network": 404},
+    ),
     # planned maintenance (area: maintenance)
     listed(
         "v1:maintenance-list",
@@ -700,8 +709,6 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
     "v1:fiber-pair-detail": (OPERATOR, "inventory, for operators"),
     "v1:lit-carrier-list": (OPERATOR, "inventory, for operators"),
     "v1:lit-carrier-detail": (OPERATOR, "inventory, for operators"),
-    "v1:outage-list": (OPERATOR, "network staff's outages"),
-    "v1:outage-detail": (OPERATOR, "network staff's outages"),
     "v1:outage-end": (OPERATOR, "network staff's outages"),
     "v1:outage-correct": (OPERATOR, "network staff's outages"),
     "v1:usage-samples": (OPERATOR, "network staff's usage ingest (another's circuit refused)"),

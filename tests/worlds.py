@@ -171,4 +171,14 @@ def tenant_world() -> SimpleNamespace:
         created_by=net.noc.username,
     )
     net.a_maintenance.segments.set([net.sea])
+    # An outage on the sea segment inside that window: it hit A's services alone.
+    from leasing.models import Outage
+
+    net.a_outage = Outage.objects.create(
+        segment=net.sea,
+        started_at=window + datetime.timedelta(minutes=30),
+        ended_at=window + datetime.timedelta(hours=1),
+        description="Repeater swap",
+        recorded_by=net.noc.username,
+    )
     return net

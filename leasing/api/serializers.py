@@ -383,8 +383,15 @@ class OutageChangeSerializer(serializers.ModelSerializer):
 
 
 class OutageSerializer(serializers.ModelSerializer):
+    """Customers read the outages that hit their services, with only their own circuits and
+    neither the author nor the history (the consortium's staff and their reasons)."""
+
     segment = serializers.CharField(source="segment.code", read_only=True)
-    history = OutageChangeSerializer(source="changes", many=True, read_only=True)
+    circuit_ids = serializers.SerializerMethodField(
+        help_text="The services it hit: for a customer, only its own."
+    )
+    recorded_by = serializers.SerializerMethodField(help_text="Staff only; null for customers.")
+    history = serializers.SerializerMethodField(help_text="Staff only; empty for customers.")
 
     class Meta:
         model = Outage
@@ -394,11 +401,25 @@ class OutageSerializer(serializers.ModelSerializer):
             "started_at",
             "ended_at",
             "description",
+            "circuit_ids",
             "recorded_by",
             "created_at",
             "history",
         ]
         read_only_fields = fields
+
+    def get_circuit_ids(self, outage: Outage) -> list[str]:
+        return self.context.get("circuits", {}).get(outage.pk, [])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_recorded_by(self, outage: Outage) -> str | None:
+        return outage.recorded_by if self.context.get("staff") else None
+
+    @extend_schema_field(OutageChangeSerializer(many=True))
+    def get_history(self, outage: Outage) -> list[dict[str, Any]]:
+        if not self.context.get("staff"):
+            return []
+        return OutageChangeSerializer(outage.changes.all(), many=True).data
 
 
 class OutageRecordSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -31,8 +32,14 @@ from ..filtersets import (
     SegmentFilterSet,
     SiteFilterSet,
 )
-from ..models import FiberPair, LitCarrier, Outage, Price, Product, Segment, Site, TransitPortPool
-from ..selectors import paths_with_segments, prices_valid_on, segments_with_ownership
+from ..models import FiberPair, LitCarrier, Outage, Price, Product, Site, TransitPortPool
+from ..selectors import (
+    outage_circuits,
+    outages_for,
+    paths_with_segments,
+    prices_valid_on,
+    segments_with_ownership,
+)
 from ..services.capacity import check_availability, light_carrier
 from ..services.inventory import (
     refuse_chain_change,
@@ -330,32 +337,62 @@ class OutageViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Outages on segments, each with its history. Network staff see those of the segments their
-    operator holds or held a share of (another operator's outage is a 404), record new ones,
-    end open ones (``POST .../end/``) and correct them with a reason (``POST .../correct/``).
-    The service decides on the exact date: a share of the segment on the outage's start."""
+    """Outages on segments. Network staff see those of the segments their operator holds or
+    held a share of, with the history (another operator's outage is a 404), record new ones,
+    end open ones (``POST .../end/``) and correct them with a reason (``POST .../correct/``);
+    the service decides on the exact date: a share of the segment on the outage's start.
+    Customers read the outages that hit their services while they ran, with only their own
+    circuits (``leasing.selectors.outages_for``); any other is a 404."""
 
     serializer_class = s.OutageSerializer
     filter_backends = LIST_FILTERS
     filterset_class = OutageFilterSet
     ordering_fields = {"started_at": "started_at", "ended_at": "ended_at"}
-    required_capability = Capability.MANAGE_INVENTORY
+    required_capability = {
+        "list": Capability.VIEW_OWN_SERVICES,
+        "retrieve": Capability.VIEW_OWN_SERVICES,
+        "create": Capability.MANAGE_INVENTORY,
+        "end": Capability.MANAGE_INVENTORY,
+        "correct": Capability.MANAGE_INVENTORY,
+    }
     lookup_value_regex = r"[0-9]+"
+
+    def _staff(self) -> bool:
+        actor = self.request.user
+        return is_platform_admin(actor) or (
+            actor.organisation is not None and actor.organisation.is_operator
+        )
 
     def get_queryset(self) -> QuerySet[Outage]:
         if getattr(self, "swagger_fake_view", False):  # the schema, without a caller
             return Outage.objects.none()
-        queryset = Outage.objects.select_related("segment").prefetch_related("changes")
-        actor = self.request.user
-        if is_platform_admin(actor):
-            return queryset
-        operator = actor.organisation
-        if operator is None or not operator.is_operator:
-            return queryset.none()
-        return queryset.filter(segment__in=Segment.ever_owned_by(operator))
+        queryset = outages_for(self.request.user)
+        if self._staff():
+            queryset = queryset.prefetch_related("changes")
+        return queryset
+
+    def _data(self, outages: Iterable[Outage], *, many: bool) -> object:
+        outages = list(outages)
+        staff = self._staff()
+        organisation = None if staff else self.request.user.organisation
+        context = {
+            **self.get_serializer_context(),
+            "staff": staff,
+            "circuits": outage_circuits(outages, organisation),
+        }
+        return s.OutageSerializer(outages if many else outages[0], many=many, context=context).data
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._data(page, many=True))
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return Response(self._data([self.get_object()], many=False))
 
     def _answer(self, outage: Outage, code: int = status.HTTP_200_OK) -> Response:
-        return Response(s.OutageSerializer(self.get_queryset().get(pk=outage.pk)).data, status=code)
+        return Response(
+            self._data([self.get_queryset().get(pk=outage.pk)], many=False), status=code
+        )
 
     @extend_schema(
         request=s.OutageRecordSerializer,

@@ -213,9 +213,63 @@ def test_outages_api_refuses_other_operators_outages_and_future_starts(net, noc_
         format="json",
     )
     assert future.status_code == 400 and "started_at" in future.json()["errors"]
+    # A customer reads outages (those that hit its services: none here) but records none.
     customer = key_client(net.customer)[0]
-    assert customer.get("/api/v1/outages/").status_code == 403
+    assert customer.get("/api/v1/outages/").json()["results"] == []
+    assert customer.get(f"/api/v1/outages/{land.pk}/").status_code == 404
+    assert customer.post(f"/api/v1/outages/{land.pk}/end/").status_code == 403
     assert not land.changes.exists()
+
+
+def test_customers_read_the_outages_that_hit_their_services_with_their_own_circuits(sales_net):
+    from leasing.services.orders import (
+        acknowledge_order,
+        complete_order,
+        create_quote,
+        place_order,
+        start_provisioning,
+    )
+
+    from .conftest import START
+    from .test_orders import RFS, _completed
+
+    net = sales_net
+    service = _completed(net)  # live from 10 December
+    quote = create_quote(
+        customer=net.other_customer,
+        product=net.wl100,
+        path=net.path,
+        term_months=12,
+        start_date=START,
+        by="rival",
+    )
+    order = place_order(quote=quote, by="rival")
+    acknowledge_order(order=order, by="ops")
+    start_provisioning(order=order, by="ops")
+    rival_service = complete_order(order=order, by="ops", ready_for_service_date=RFS)
+
+    def outage(day: int, month: int = 12) -> Outage:
+        start = datetime.datetime(2026, month, day, 10, tzinfo=datetime.UTC)
+        return Outage.objects.create(
+            segment=net.land,
+            started_at=start,
+            ended_at=start + datetime.timedelta(hours=2),
+            description="Anchor drag",
+            recorded_by="noc",
+        )
+
+    before, hit = outage(20, month=10), outage(15)
+    customer = key_client(net.customer)[0]
+    listed = customer.get("/api/v1/outages/").json()["results"]
+    assert [o["id"] for o in listed] == [hit.pk]  # not the one before its service ran
+    assert listed[0]["circuit_ids"] == [service.circuit_id]  # never the rival's
+    assert (listed[0]["recorded_by"], listed[0]["history"]) == (None, [])
+    assert customer.get(f"/api/v1/outages/{before.pk}/").status_code == 404
+    # The network staff read both circuits, the author and the history.
+    noc = key_client(net.azt, role=Role.OPERATOR_NETWORK)[0]
+    seen = noc.get(f"/api/v1/outages/{hit.pk}/").json()
+    assert seen["circuit_ids"] == sorted([service.circuit_id, rival_service.circuit_id])
+    assert seen["recorded_by"] == "noc"
 
 
 def test_a_former_owner_acts_only_on_outages_of_days_it_owned(net):
