@@ -123,61 +123,65 @@ def _note_lines(lines: Iterable[Any], currency: str, *, invoice_lines: bool) -> 
     return result
 
 
-def credit_note_issued(note: CreditNote, invoice: Invoice, lines: Iterable[Any]) -> None:
-    """``credit_note.issued`` to the invoice's customer; ``lines`` the note's lines (each with
-    its ``invoice_line`` loaded)."""
+def _note_issued(
+    type: EventType,
+    subject_type: str,
+    note: CreditNote | DebitNote,
+    invoice: Invoice,
+    lines: Iterable[Any],
+    **fields: Any,
+) -> None:
+    """A credit or debit note's event to the invoice's customer: what both say, then
+    ``fields``, then the note's lines and its ``url``."""
     lines = list(lines)
     currency = invoice.currency
     record_event(
-        type=EventType.CREDIT_NOTE_ISSUED,
+        type=type,
         organisation=invoice.customer,
-        subject_type="credit_note",
+        subject_type=subject_type,
         subject_id=note.pk,
         data={
             "id": note.pk,
             "number": note.number,
             "invoice": invoice.pk,
             "invoice_number": invoice.number,
-            "invoice_state": invoice.status,
             "billing_party": invoice.billing_party.name,
             "customer": invoice.customer.name,
             "currency": currency,
             "reason": note.reason,
             "issued_at": _moment(note.issued_at),
+            **fields,
             **_totals(lines, currency),
-            "lines": _note_lines(lines, currency, invoice_lines=True),
-            "url": reverse("v1:credit-note-detail", args=[note.pk]),
+            "lines": _note_lines(lines, currency, invoice_lines=subject_type == "credit_note"),
+            "url": reverse(f"v1:{subject_type.replace('_', '-')}-detail", args=[note.pk]),
         },
         occurred_at=note.issued_at,
     )
 
 
+def credit_note_issued(note: CreditNote, invoice: Invoice, lines: Iterable[Any]) -> None:
+    """``credit_note.issued`` to the invoice's customer; ``lines`` the note's lines (each with
+    its ``invoice_line`` loaded)."""
+    _note_issued(
+        EventType.CREDIT_NOTE_ISSUED,
+        "credit_note",
+        note,
+        invoice,
+        lines,
+        invoice_state=invoice.status,
+    )
+
+
 def debit_note_issued(note: DebitNote, invoice: Invoice, lines: Iterable[Any]) -> None:
     """``debit_note.issued`` to the invoice's customer."""
-    lines = list(lines)
-    currency = invoice.currency
-    record_event(
-        type=EventType.DEBIT_NOTE_ISSUED,
-        organisation=invoice.customer,
-        subject_type="debit_note",
-        subject_id=note.pk,
-        data={
-            "id": note.pk,
-            "number": note.number,
-            "invoice": invoice.pk,
-            "invoice_number": invoice.number,
-            "billing_party": invoice.billing_party.name,
-            "customer": invoice.customer.name,
-            "period": invoice.period,
-            "currency": currency,
-            "reason": note.reason,
-            "issued_at": _moment(note.issued_at),
-            "due_date": _day(note.due_date),
-            **_totals(lines, currency),
-            "lines": _note_lines(lines, currency, invoice_lines=False),
-            "url": reverse("v1:debit-note-detail", args=[note.pk]),
-        },
-        occurred_at=note.issued_at,
+    _note_issued(
+        EventType.DEBIT_NOTE_ISSUED,
+        "debit_note",
+        note,
+        invoice,
+        lines,
+        period=invoice.period,
+        due_date=_day(note.due_date),
     )
 
 
