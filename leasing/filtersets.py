@@ -296,10 +296,6 @@ class TroubleTicketFilterSet(django_filters.FilterSet):
     created_before = django_filters.DateFilter(
         field_name="creation_date", lookup_expr="date__lte", help_text="Opened on or before (UTC)."
     )
-    ordering = django_filters.OrderingFilter(
-        fields=(("creation_date", "creation_date"), ("last_update", "last_update")),
-        help_text="creation_date, last_update; a leading - for newest first (the default).",
-    )
 
     class Meta:
         model = TroubleTicket

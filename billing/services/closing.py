@@ -199,12 +199,13 @@ def billed_reference(contract: Contract, period: str, kind: str, frozen: object)
 
 def _open_adjustment(
     contract: Contract, period: str, kind: str, billed: object, current: object, amount: Decimal
-) -> LateAdjustment:
-    adjustment, _ = LateAdjustment.objects.update_or_create(
-        contract=contract,
-        period=period,
-        kind=kind,
-        status=LateStatus.OPEN,
+) -> bool:
+    """Open (or bring up to date) the late adjustment of ``contract``'s ``period``; return
+    whether it is new or today's figure changed (the customer is told only then)."""
+    key = {"contract": contract, "period": period, "kind": kind, "status": LateStatus.OPEN}
+    before = LateAdjustment.objects.filter(**key).values_list("current_value", flat=True).first()
+    adjustment, created = LateAdjustment.objects.update_or_create(
+        **key,
         defaults={
             "billed_value": billed,
             "current_value": current,
@@ -212,7 +213,8 @@ def _open_adjustment(
             "currency": contract.currency,
         },
     )
-    return adjustment
+    adjustment.refresh_from_db(fields=["current_value"])
+    return created or adjustment.current_value != before
 
 
 class LateMonth(NamedTuple):
@@ -271,16 +273,17 @@ def note_late_usage(days: Iterable[tuple[int, int]]) -> list[LateMonth]:
         )
         billed = None if billed is None else int(billed)
         amount = burst_charge(contract, now.billable_bps) - burst_charge(contract, billed)
-        _open_adjustment(
+        if _open_adjustment(
             contract, percentile.period, LateKind.USAGE, billed, now.billable_bps, amount
-        )
-        usage_late(
-            service=service,
-            period=percentile.period,
-            time_zone=contract.billing_party.time_zone,
-            billed_bps=billed,
-            now=now,
-        )
+        ):
+            # Told once per change of the month's figure, not once per batch of samples.
+            usage_late(
+                service=service,
+                period=percentile.period,
+                time_zone=contract.billing_party.time_zone,
+                billed_bps=billed,
+                now=now,
+            )
         late.append(
             LateMonth(
                 service.circuit_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 
 from organisations.access import visible_to
 from organisations.choices import Capability
+from tcfo_portal.api.filters import LIST_FILTERS
 from tcfo_portal.api.idempotency import idempotent_post
 
 from ..filtersets import TroubleTicketFilterSet
@@ -44,8 +44,9 @@ class TroubleTicketViewSet(
     the mapping)."""
 
     serializer_class = s.TroubleTicketSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = LIST_FILTERS
     filterset_class = TroubleTicketFilterSet
+    ordering_fields = {"creation_date": "creation_date", "last_update": "last_update"}
     required_capability = {
         "list": Capability.VIEW_OWN_SERVICES,
         "retrieve": Capability.VIEW_OWN_SERVICES,

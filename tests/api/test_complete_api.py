@@ -468,6 +468,8 @@ BAD = [
     ("a", "contracts", "ordering=-mrc", "ordering"),
     ("a", "sites", "kind=moon", "kind"),
     ("azt_network", "outages", "open=1", "open"),
+    ("a", "trouble-tickets", "ordering=,", "ordering"),
+    ("a", "trouble-tickets", "ordering=priority", "ordering"),
 ]
 
 

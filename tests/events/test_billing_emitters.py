@@ -136,8 +136,8 @@ def test_payments_credit_notes_and_reversals_are_told_with_the_balance_after(iss
     assert "Alice of finance" not in everything and "allocations" not in everything
 
 
-def _late_samples(net, rate):
-    start = OCT_BAKU + datetime.timedelta(days=20)
+def _late_samples(net, rate, day=20):
+    start = OCT_BAKU + datetime.timedelta(days=day)
     return {
         "samples": [
             {
@@ -182,6 +182,11 @@ def test_late_usage_and_its_debit_note_are_told_to_the_customer(
     }
     # The same samples again are duplicates: nothing arrived, nothing is told.
     net.collector.post("/api/v1/usage/samples/", _late_samples(net, 3_000_000_000), format="json")
+    assert Event.objects.filter(type="usage.late").count() == 1
+    # New samples that leave the month's figure as it was (a collector's next batch): stored,
+    # noted on the same adjustment, and not told again.
+    more = _late_samples(net, 3_000_000_000, day=21)
+    assert net.collector.post("/api/v1/usage/samples/", more, format="json").status_code == 200
     assert Event.objects.filter(type="usage.late").count() == 1
 
     [adjustment] = LateAdjustment.objects.all()
