@@ -55,8 +55,11 @@ def test_the_api_docs_render_offline_from_local_assets(live_server, page):
         ),
     )
     page.goto(f"{live_server.url}/api/docs/")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("TCFO Capacity Portal")
-    expect(page.get_by_text("/api/v1/me/").first).to_be_visible()
+    # Swagger UI draws about 130 operations: on a busy 2-core machine more than 5 s.
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+        "TCFO Capacity Portal", timeout=30_000
+    )
+    expect(page.get_by_text("/api/v1/me/").first).to_be_visible(timeout=30_000)
     assert outside == []
 
 
