@@ -12,7 +12,6 @@ import datetime
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 
 from events.choices import EventType
 from events.services.outbox import record_event
@@ -90,7 +89,9 @@ def service_data(service: Service, *, effective_on: datetime.date | None) -> dic
         "status": service.status,
         "activated_on": _day(service.activated_on),
         "terminated_on": _day(service.terminated_on),
-        "effective_on": _day(effective_on or timezone.localdate()),
+        # The day a dated step counts from (activation, termination); null for a step that
+        # took effect at once (suspend, resume): the event's ``created_at`` says when.
+        "effective_on": _day(effective_on),
         "order": service.order_id,
         "url": reverse("v1:service-detail", args=[service.circuit_id]),
     }

@@ -174,6 +174,8 @@ def test_each_service_step_is_told_with_its_effective_day(sales_net):
         "active",  # ends on a later day: runs until then
         "terminated",
     ]
+    # Suspend and resume take effect at once: no day of their own (the event's time says when).
+    assert [e.data["effective_on"] for e in steps[1:3]] == [None, None]
     terminated, closed = steps[3].data, steps[4].data
     assert terminated["effective_on"] == terminated["terminated_on"] == ends.isoformat()
     assert closed["effective_on"] == ends.isoformat()
