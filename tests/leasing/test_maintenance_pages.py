@@ -18,7 +18,6 @@ from leasing.services.maintenance import start_maintenance
 from organisations.choices import Role
 
 from ..factories import UserFactory
-
 from .maintenance_world import add_maintenance_world
 from .test_maintenance import _plan
 
