@@ -1,7 +1,10 @@
 """An organisation's planned work and outages as an iCalendar (RFC 5545) feed.
 
 One VEVENT per maintenance (UID stable, times in UTC, STATUS CONFIRMED or CANCELLED, SEQUENCE
-bumped on each change customers were told of) and one per outage of its services. Descriptions
+bumped on each change customers were told of) and one per outage of its services. A
+maintenance's event spans its planned window until the work starts; from then it starts when
+the work started and, once completed, ends when it was completed (``maintenance_span``), so a
+calendar shows finished work when it happened, not on its planned day. Descriptions
 name only the organisation's own circuits.
 """
 
@@ -31,6 +34,25 @@ HISTORY = datetime.timedelta(days=366)
 
 def _utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
+
+
+def maintenance_span(m: Maintenance) -> tuple[datetime.datetime, datetime.datetime]:
+    """The event's (start, end) in UTC: the planned window, the actual start once started, the
+    actual end once completed."""
+    start = m.started_at or m.window_start
+    end = m.completed_at or max(m.window_end, start)
+    return _utc(start), _utc(end)
+
+
+def maintenance_sequence(m: Maintenance) -> int:
+    """The event's SEQUENCE: the maintenance's (bumped on each change customers were told of),
+    plus one for the actual start and one for the actual end, which move the event's times
+    (RFC 5545 3.8.7.4: a calendar takes new times only with a higher sequence)."""
+    return m.sequence + (m.started_at is not None) + (m.completed_at is not None)
+
+
+def _when(value: datetime.datetime) -> str:
+    return f"{_utc(value):%Y-%m-%d %H:%M} UTC"
 
 
 def feed_items(organisation: Organisation) -> tuple[list[Maintenance], list[Outage]]:
@@ -67,21 +89,25 @@ def calendar_for(organisation: Organisation) -> bytes:
         event = Event()
         event.add("uid", f"maintenance-{m.pk}@{UID_DOMAIN}")
         event.add("dtstamp", now)
-        event.add("dtstart", _utc(m.window_start))
-        event.add("dtend", _utc(m.window_end))
+        start, end = maintenance_span(m)
+        event.add("dtstart", start)
+        event.add("dtend", end)
         impact = MaintenanceImpact(m.impact).label
         event.add("summary", f"Planned maintenance {m.reference}: {impact}")
         lines = [
             f"Impact: {impact}",
             f"Reason: {m.reason}",
             f"Status: {MaintenanceStatus(m.status).label}",
+            f"Planned window: {_when(m.window_start)} to {_when(m.window_end)}",
+            *([f"Started: {_when(m.started_at)}"] if m.started_at else []),
+            *([f"Completed: {_when(m.completed_at)}"] if m.completed_at else []),
             f"Segments: {', '.join(s.code for s in m.segments.all())}",
             f"Your affected circuits: {', '.join(circuits.get(m.pk, [])) or 'none'}",
         ]
         event.add("description", "\n".join(lines))
         cancelled = m.status == MaintenanceStatus.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("sequence", m.sequence)
+        event.add("sequence", maintenance_sequence(m))
         event.add("last-modified", _utc(m.updated_at).replace(microsecond=0))
         event.add("transp", "OPAQUE")
         calendar.add_component(event)

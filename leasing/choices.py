@@ -137,7 +137,9 @@ class MaintenanceAction(models.TextChoices):
 # ``TroubleTicketStatusType``, ``TroubleTicketSeverityType``, ``TroubleTicketPriorityType``,
 # ``MEFObservedImpactType``), in our API's snake_case.
 class TicketStatus(models.TextChoices):
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    # Sonata's ``acknowledged`` is the API's value; people read "Received": the ticket has
+    # reached the operators, and nobody has started on it yet.
+    ACKNOWLEDGED = "acknowledged", "Received"
     IN_PROGRESS = "in_progress", "In progress"
     PENDING = "pending", "Pending (waiting for the customer)"
     HELD = "held", "Held"

@@ -241,9 +241,15 @@ class MaintenanceForm(_WindowFields):
     )
     field_order = ["segments", "window_start", "window_end", "time_zone", "impact", "reason"]
 
+    def __init__(self, *args: Any, segments: Any = None, **kwargs: Any) -> None:
+        """``segments``: the ones offered (``services.maintenance.plannable_segments``)."""
+        super().__init__(*args, **kwargs)
+        if segments is not None:
+            self.fields["segments"].queryset = segments
+
     @classmethod
-    def for_zone(cls, zone: str | None) -> MaintenanceForm:
-        return cls(initial={"time_zone": _zone_of(zone)})
+    def for_zone(cls, zone: str | None, *, segments: Any = None) -> MaintenanceForm:
+        return cls(initial={"time_zone": _zone_of(zone)}, segments=segments)
 
 
 class MaintenanceEditForm(_WindowFields):
@@ -351,11 +357,24 @@ class TicketResolveForm(TicketStepForm):
 
 
 class TicketCustomerStepForm(forms.Form):
+    """Confirm or cancel: a note is welcome, not required."""
+
     note = forms.CharField(
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why (required to reopen); the operators read it.",
+        help_text="Optional; the operators read it.",
+    )
+
+
+class TicketReopenForm(forms.Form):
+    """Reopen: the operators need to know what is still wrong (the service requires it too)."""
+
+    note = forms.CharField(
+        label="What is still wrong",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required; the operators read it.",
     )
 
 

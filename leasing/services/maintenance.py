@@ -19,11 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from events.choices import EventType
 from events.services.outbox import record_event
-from organisations.access import Actor, describe_actor
+from organisations.access import Actor, describe_actor, has_capability, is_platform_admin
+from organisations.choices import Capability
 from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError, InvalidInput
 
@@ -59,6 +61,25 @@ def may_act(actor: Actor | None, segments: Iterable[Segment], on: datetime.date)
     of them that day."""
     segments = list(segments)
     return bool(segments) and all(may_act_on(actor, segment, on) for segment in segments)
+
+
+def plannable_segments(actor: Actor | None, on: datetime.date | None = None) -> QuerySet[Segment]:
+    """The segments ``actor`` may plan work on on ``on`` (default: ``share_day`` of now), by
+    ``may_act``'s rule: every segment for platform admins; for network staff, those their
+    operator holds a share of that day; none for anyone else. What the portal's form offers;
+    ``schedule_maintenance`` still checks the window's own day."""
+    on = on or share_day(timezone.now())
+    segments = Segment.objects.order_by("code")
+    if is_platform_admin(actor):
+        return segments
+    operator = getattr(actor, "organisation", None)
+    if (
+        not has_capability(actor, Capability.MANAGE_INVENTORY)
+        or operator is None
+        or not operator.is_operator
+    ):
+        return segments.none()
+    return segments.filter(pk__in=Segment.owned_by(operator, on))
 
 
 def _refuse_unless_may_act(

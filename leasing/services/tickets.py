@@ -96,7 +96,7 @@ STEPS: dict[str, tuple[str, str]] = {
 _FROM_ACKNOWLEDGED_ONLY = {"acknowledge"}
 
 STEP_LABELS = {
-    "acknowledge": "Acknowledge and start work",
+    "acknowledge": "Start work",
     "progress": "Back in progress",
     "pending": "Waiting for the customer",
     "hold": "Put on hold",
@@ -180,9 +180,9 @@ def refusal(ticket: TroubleTicket, step: str) -> str | None:
     _, leads_to = STEPS[step]
     status = TicketStatus(ticket.status)
     if step in _FROM_ACKNOWLEDGED_ONLY and status != TicketStatus.ACKNOWLEDGED:
-        return f"Only a new ticket is acknowledged; this one is {status.label.lower()}."
+        return f"Work starts only on a new ticket; this one is {status.label.lower()}."
     if step == "progress" and status == TicketStatus.ACKNOWLEDGED:
-        return "Acknowledge a new ticket to start work on it."
+        return "A new ticket is taken up with “Start work”."
     if leads_to not in ticket_lifecycle.ALLOWED[status]:
         return (
             f"A ticket that is {status.label.lower()} cannot become "

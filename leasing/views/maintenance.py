@@ -3,6 +3,7 @@ role: what affects the viewer's services), and the organisation's iCalendar feed
 
 from __future__ import annotations
 
+import datetime
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from organisations.access import has_capability
@@ -40,6 +42,7 @@ from ..services.calendar_feed import feed_owner, new_calendar_feed
 from ..services.maintenance import (
     cancel_maintenance,
     complete_maintenance,
+    plannable_segments,
     schedule_maintenance,
     start_maintenance,
     update_maintenance,
@@ -73,6 +76,17 @@ def _sections(request: HttpRequest, organisation: Any) -> dict[str, list[Mainten
     return {"upcoming": upcoming, "in_progress": running, "past": past}
 
 
+def _start_question(maintenance: Maintenance) -> str:
+    """What staff confirm before starting: starting before the window says so."""
+    if maintenance.window_start > timezone.now():
+        start = maintenance.window_start.astimezone(datetime.UTC)
+        return (
+            f"Start the maintenance now, before its window (it starts {start:%Y-%m-%d %H:%M} "
+            "UTC)? The customers are told the work has begun; it cannot be undone."
+        )
+    return "Start the maintenance now? The customers are told the work has begun."
+
+
 class MaintenanceListView(CapabilityRequiredMixin, View):
     """Network staff's maintenance: upcoming, in progress, past, with the affected services."""
 
@@ -86,11 +100,11 @@ class MaintenanceCreateView(CapabilityRequiredMixin, View):
     required_capability = Capability.MANAGE_INVENTORY
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = MaintenanceForm.for_zone(_zone(request))
+        form = MaintenanceForm.for_zone(_zone(request), segments=plannable_segments(request.user))
         return render(request, "leasing/maintenance_form.html", {"form": form})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = MaintenanceForm(request.POST)
+        form = MaintenanceForm(request.POST, segments=plannable_segments(request.user))
         created: list[Maintenance] = []
 
         def act(**data: Any) -> None:
@@ -133,10 +147,12 @@ class MaintenanceView(CapabilityRequiredMixin, View):
             )
             if updatable
             else None,
-            "cancel_form": MaintenanceCancelForm()
+            # Its own ids: the change form has a reason field too.
+            "cancel_form": MaintenanceCancelForm(auto_id="cancel-%s")
             if MaintenanceStatus.CANCELLED in allowed
             else None,
             "may_start": MaintenanceStatus.IN_PROGRESS in allowed,
+            "start_question": _start_question(maintenance),
             "may_complete": MaintenanceStatus.COMPLETED in allowed,
         }
         return render(request, "leasing/maintenance.html", context, status=status)

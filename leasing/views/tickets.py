@@ -31,6 +31,7 @@ from ..forms import (
     TicketForm,
     TicketNoteForm,
     TicketOutageForm,
+    TicketReopenForm,
     TicketResolveForm,
     TicketStepForm,
 )
@@ -119,7 +120,10 @@ class TicketCreateView(CapabilityRequiredMixin, View):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, f"Ticket {ticket.pk} is open; the operators are told.")
+                messages.success(
+                    request,
+                    f"Ticket {ticket.pk} is received; the operators are told.",
+                )
                 return redirect("ticket", pk=ticket.pk)
         return render(request, "leasing/ticket_form.html", {"form": form}, status=400)
 
@@ -129,6 +133,12 @@ STEP_FORMS: dict[str, type[forms.Form]] = {
     **{step: TicketStepForm for step, (side, _) in STEPS.items() if side == OPERATOR},
     "resolve": TicketResolveForm,
     **{step: TicketCustomerStepForm for step, (side, _) in STEPS.items() if side == CUSTOMER},
+    "reopen": TicketReopenForm,
+}
+
+#: The question asked before a step that cannot be undone.
+STEP_CONFIRMS = {
+    "cancel": "Cancel this ticket? A cancelled ticket cannot be reopened.",
 }
 
 
@@ -149,7 +159,15 @@ class TicketView(CapabilityRequiredMixin, View):
         steps = []
         for step in tickets.allowed_steps(ticket, request.user):
             form = bound.get(step) or STEP_FORMS[step](prefix=step)
-            steps.append({"name": step, "label": STEP_LABELS[step], "form": form})
+            steps.append(
+                {
+                    "name": step,
+                    "label": STEP_LABELS[step],
+                    "form": form,
+                    "confirm": STEP_CONFIRMS.get(step, ""),
+                    "danger": step == "cancel",
+                }
+            )
         note_form = None
         if tickets.may_add_notes(ticket, request.user):
             note_form = bound.get("note") or TicketNoteForm(prefix="note")

@@ -14,7 +14,12 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from leasing.models import CalendarFeed, Outage
-from leasing.services.maintenance import cancel_maintenance, update_maintenance
+from leasing.services.maintenance import (
+    cancel_maintenance,
+    complete_maintenance,
+    start_maintenance,
+    update_maintenance,
+)
 
 from .maintenance_world import add_maintenance_world
 from .test_maintenance import _plan
@@ -91,6 +96,31 @@ def test_updates_bump_the_sequence_and_cancelled_work_says_so(world):
     assert (int(land["SEQUENCE"]), str(land["STATUS"])) == (1, "CONFIRMED")
     assert "Degraded" in str(land["SUMMARY"])
     assert (int(sea["SEQUENCE"]), str(sea["STATUS"])) == (1, "CANCELLED")
+
+
+def test_completed_work_shows_when_it_actually_ran_not_on_its_planned_day(world):
+    url = _feed_url(world.buyer)
+    land = world.land_work  # planned ten days ahead; done today, early
+    start_maintenance(maintenance=land, actor=world.noc, note="Crew free early")
+    events, _ = _events(url)
+    running = events[f"maintenance-{land.pk}@tcfo-portal"]
+    land.refresh_from_db()
+    assert running.decoded("DTSTART") == land.started_at.replace(microsecond=0)
+    assert running.decoded("DTEND") == land.window_end
+    assert int(running["SEQUENCE"]) == 1  # new times: calendars take them only with a higher one
+    complete_maintenance(maintenance=land, actor=world.noc)
+    events, _ = _events(url)
+    done = events[f"maintenance-{land.pk}@tcfo-portal"]
+    land.refresh_from_db()
+    assert done.decoded("DTSTART") == land.started_at.replace(microsecond=0)
+    assert done.decoded("DTEND") == land.completed_at.replace(microsecond=0)
+    assert done.decoded("DTEND").date() != land.window_start.date()
+    assert int(done["SEQUENCE"]) == 2
+    description = str(done["DESCRIPTION"])
+    planned = f"{land.window_start.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    assert f"Planned window: {planned} to " in description
+    assert f"Completed: {land.completed_at:%Y-%m-%d %H:%M} UTC" in description
+    assert "Status: Completed" in description
 
 
 def test_each_feed_shows_only_its_organisation_and_unknown_tokens_are_404(world):

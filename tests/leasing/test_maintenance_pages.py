@@ -4,6 +4,7 @@ they render empty and full, take times in a named zone, and step the lifecycle."
 from __future__ import annotations
 
 import datetime
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -11,8 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from leasing.models import Maintenance
+from leasing.exceptions import NotPermitted
+from leasing.models import Maintenance, Segment
+from leasing.services.maintenance import start_maintenance
+from organisations.choices import Role
 
+from ..factories import UserFactory
 from .maintenance_world import add_maintenance_world
 from .test_maintenance import _plan
 
@@ -120,6 +125,121 @@ def test_an_operator_holding_no_share_is_refused_in_the_portal(world):
             "reason": "x",
         },
     )
-    assert page.status_code == 400 and "holds no share of BAK-CLS" in page.content.decode()
+    assert page.status_code == 400 and not Maintenance.objects.exists()
+    assert "BAK-CLS is not one of the available choices" in page.content.decode()
     land = _plan(world, segments=[world.land])
     assert ktc.get(reverse("maintenance", kwargs={"pk": land.pk})).status_code == 404
+
+
+# --- what a person reads (the new-user pass) ----------------------------------------------------
+
+
+def _segment_options(page) -> set[str]:
+    body = page.content.decode()
+    select = body[
+        body.index('name="segments"') : body.index("</select>", body.index('name="segments"'))
+    ]
+    return set(re.findall(r'<option value="([^"]+)"', select))
+
+
+def test_the_form_offers_only_the_segments_the_operator_holds_a_share_of(world):
+    land, sea = world.land.code, world.sea.code
+    assert _segment_options(_client(world.noc).get(reverse("maintenance-new"))) == {land, sea}
+    assert _segment_options(_client(world.ktc_noc).get(reverse("maintenance-new"))) == {sea}
+    admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN, is_staff=True)
+    assert _segment_options(_client(admin).get(reverse("maintenance-new"))) == set(
+        Segment.objects.values_list("code", flat=True)
+    )
+    # the service still refuses whoever holds no share, whatever the form offered
+    with pytest.raises(NotPermitted):
+        _plan(world, segments=[world.land], actor=world.ktc_noc)
+
+
+def test_the_history_reads_as_labels_codes_and_utc_times(world):
+    staff = _client(world.noc)
+    day = timezone.localdate() + datetime.timedelta(days=14)
+    form = {
+        "segments": [world.land.code],
+        "window_start": f"{day}T02:00",
+        "window_end": f"{day}T06:00",
+        "time_zone": "Asia/Baku",
+        "impact": "degraded",
+        "reason": "Amplifier swap",
+    }
+    maintenance_url = staff.post(reverse("maintenance-new"), form)["Location"]
+    pk = Maintenance.objects.get().pk
+    staff.post(
+        reverse("maintenance-edit", kwargs={"pk": pk}),
+        {**form, "window_end": f"{day}T07:00", "note": "an hour more"},
+    )
+    staff.post(reverse("maintenance-start", kwargs={"pk": pk}), {"note": "on site"})
+    staff.post(reverse("maintenance-complete", kwargs={"pk": pk}), {"note": "done"})
+    body = staff.get(maintenance_url).content.decode()
+    history = body[body.index('data-testid="maintenance-history"') :]
+    eve = day - datetime.timedelta(days=1)
+    assert f"Segments: {world.land.code}</li>" in history
+    assert f"Window start: {eve} 22:00 UTC</li>" in history
+    assert f"Window end: {day} 02:00 UTC &rarr; {day} 03:00 UTC" in history
+    assert "Impact: Degraded service</li>" in history
+    assert "Status: Scheduled &rarr; In progress" in history
+    assert "Status: In progress &rarr; Completed" in history
+    for raw in ("window_start", "[&#x27;", "+04:00", "+00:00", "in_progress", "T02:00"):
+        assert raw not in history
+    # beside the planned window, when the work actually started and ended
+    m = Maintenance.objects.get()
+    facts = body[body.index('data-testid="maintenance-facts"') : body.index("</dl>")]
+    assert f"<dt>Planned window</dt><dd>{eve} 22:00 &ndash; {day} 03:00 UTC</dd>" in facts
+    assert f'data-testid="maintenance-started">{m.started_at:%Y-%m-%d %H:%M} UTC' in facts
+    assert f'data-testid="maintenance-completed">{m.completed_at:%Y-%m-%d %H:%M} UTC' in facts
+
+
+def test_irreversible_steps_ask_first_and_say_when_the_start_is_early(world):
+    staff = _client(world.noc)
+    m = _plan(world, segments=[world.land], days=3)
+    body = staff.get(reverse("maintenance", kwargs={"pk": m.pk})).content.decode()
+    start = f"{m.window_start.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    assert re.search(
+        rf'<button type="submit" data-confirm="Start the maintenance now, before its window '
+        rf'\(it starts {start}\)\?[^"]*">Start</button>',
+        body,
+    )
+    assert re.search(
+        r'<button type="submit" class="danger" data-confirm="Cancel the maintenance\?[^"]*">'
+        r"Cancel the maintenance</button>",
+        body,
+    )
+    assert 'class="input' not in body and '<input type="text" id="start-note"' in body
+    start_maintenance(maintenance=m, actor=world.noc)
+    body = staff.get(reverse("maintenance", kwargs={"pk": m.pk})).content.decode()
+    assert re.search(r'data-confirm="Complete the maintenance now\?[^"]*">Complete</button>', body)
+
+
+def test_list_pages_title_their_tables_with_headings_and_show_the_zone(world):
+    m = _plan(world, segments=[world.land], days=3)
+    window = (
+        f"{m.window_start.astimezone(datetime.UTC):%Y-%m-%d %H:%M} &ndash; "
+        f"{m.window_end.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    staff = _client(world.noc).get(reverse("maintenance-list")).content.decode()
+    customer = _client(world.buyer).get(reverse("planned-work")).content.decode()
+    for body, headings in (
+        (staff, ("In progress", "Upcoming", "Past")),
+        (customer, ("Maintenance in progress", "Upcoming maintenance", "Outages")),
+    ):
+        assert "<caption>" not in body
+        for heading in headings:
+            assert f"<h2>{heading}</h2>" in body
+        assert window in body
+
+
+def test_a_new_calendar_address_asks_first_when_it_replaces_one(world):
+    buyer = _client(world.buyer)
+    first = buyer.get(reverse("planned-work")).content.decode()
+    assert "data-confirm" not in first  # nothing to replace yet
+    buyer.post(reverse("calendar-feed-new"))
+    again = buyer.get(reverse("planned-work")).content.decode()
+    assert re.search(
+        r'data-confirm="Make a new calendar address\? The old one stops working[^"]*">'
+        r"Make a new calendar address</button>",
+        again,
+    )

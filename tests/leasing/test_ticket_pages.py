@@ -4,6 +4,8 @@ their queue; an internal note never shows on the customer's page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -90,8 +92,8 @@ def test_network_staff_and_the_customer_work_a_ticket_in_the_portal(tt):
     ticket = _open(tt)
     noc, buyer = _client(tt.noc), _client(tt.buyer)
     url = f"/tickets/{ticket.pk}/"
-    assert "Acknowledge and start work" in noc.get(url).content.decode()
-    assert "Acknowledge and start work" not in buyer.get(url).content.decode()
+    assert ">Start work</button>" in noc.get(url).content.decode()
+    assert ">Start work</button>" not in buyer.get(url).content.decode()
     assert noc.post(url, {"action": "acknowledge", "acknowledge-note": INTERNAL}).status_code == 302
     add_note(ticket=ticket, actor=tt.noc, note=INTERNAL)
     customer_page = buyer.get(url).content.decode()
@@ -116,3 +118,66 @@ def test_network_staff_and_the_customer_work_a_ticket_in_the_portal(tt):
     rival = _client(tt.rival_user)
     assert rival.get(url).status_code == 404
     assert rival.post(url, {"action": "note", "note-note": "hi"}).status_code == 404
+
+
+# --- what a person reads (the new-user pass) ----------------------------------------------------
+
+
+def test_a_new_ticket_reads_received_and_the_operators_start_work(tt):
+    buyer, noc = _client(tt.buyer), _client(tt.noc)
+    answer = buyer.post(
+        "/tickets/new/",
+        {
+            "service": tt.service.circuit_id,
+            "severity": "moderate",
+            "observed_impact": "intermittent",
+            "description": "Flapping.",
+            "contact_name": "Ann",
+            "contact_email": "ann@buyer.test",
+        },
+        follow=True,
+    )
+    ticket = TroubleTicket.objects.get()
+    assert ticket.status == "acknowledged"  # the API's value (MEF Sonata) is kept
+    body = answer.content.decode()
+    assert f"Ticket {ticket.pk} is received; the operators are told." in body
+    assert 'data-testid="ticket-status">Received</span>' in body
+    assert "Acknowledged" not in body
+    listing = buyer.get("/tickets/").content.decode()
+    assert '<span class="badge state-acknowledged">Received</span>' in listing
+    staff_page = noc.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert '<button type="submit">Start work</button>' in staff_page
+
+
+def test_the_customer_steps_say_what_is_needed_and_only_cancel_is_a_danger(tt):
+    ticket = _open(tt)
+    url = f"/tickets/{ticket.pk}/"
+    buyer = _client(tt.buyer)
+    body = buyer.get(url).content.decode()
+    assert "required to reopen" not in body
+    assert re.search(
+        r'<button type="submit" class="danger" data-confirm="Cancel this ticket\?[^"]*">'
+        r"Cancel the ticket</button>",
+        body,
+    )
+    take_step(ticket=ticket, step="resolve", actor=tt.noc, resolution="Cleaned a connector.")
+    body = buyer.get(url).content.decode()
+    assert '<button type="submit">Reopen</button>' in body
+    assert '<button type="submit">Confirm the fault is gone</button>' in body
+    assert "Required; the operators read it." in body  # reopen
+    assert "Optional; the operators read it." in body  # confirm
+    assert "required to reopen" not in body
+
+
+def test_times_carry_their_zone_and_operators_read_the_customers_reference(tt):
+    ticket = _open(tt, external_id="CASP-INC-77")
+    stamp = f"{ticket.creation_date:%Y-%m-%d %H:%M} UTC"
+    queue = _client(tt.noc).get("/tickets/").content.decode()
+    own = _client(tt.buyer).get("/tickets/").content.decode()
+    assert "Customer's reference</th>" in queue and "Your reference" not in queue
+    assert "Your reference</th>" in own and "Customer's reference" not in own
+    for body in (queue, own):
+        assert f"<td>{stamp}</td>" in body
+    page = _client(tt.buyer).get(f"/tickets/{ticket.pk}/").content.decode()
+    history = page[page.index('data-testid="ticket-history"') :]
+    assert f"<strong>Opened</strong> · {stamp} ·" in history
