@@ -181,7 +181,9 @@ def test_the_delivery_log_links_subjects_shows_zones_attempts_and_filters_by_typ
     assert '<a href="/orders/22/">order 22</a>' in page
     assert "maintenance 3" not in text
     assert "Last attempt (UTC)" in text and "Next attempt (UTC)" in text
-    assert "2026-11-29 01:52:33 UTC" in text  # the delivered one's last attempt
+    assert "2026-11-29 01:52:33" in text  # the delivered one's last attempt, in UTC
+    next_attempt = timezone.now() + datetime.timedelta(minutes=4)
+    assert next_attempt.strftime("%Y-%m-%d %H:") in text  # the pending one's next, in UTC
     attempts = re.findall(r'data-testid="attempt">([^<]*)<', page)
     assert [html.unescape(a) for a in attempts] == [
         "2026-11-29 01:52:33 UTC: answered 200, 12 ms",  # the newest delivery first
