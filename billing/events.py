@@ -17,16 +17,12 @@ from typing import Any
 from django.urls import reverse
 
 from events.choices import EventType
-from events.services.outbox import record_event
+from events.services.outbox import record_event, utc_iso
 from tcfo_portal.money import Money
 
 from .choices import InvoiceStatus
 from .documents import totals_of
 from .models import CreditNote, DebitNote, Invoice, Payment
-
-
-def _moment(value: datetime.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def _day(value: datetime.date | None) -> str | None:
@@ -72,7 +68,7 @@ def invoice_data(invoice: Invoice, lines: Iterable[Any]) -> dict[str, Any]:
         "period": invoice.period,
         "currency": currency,
         **_totals(lines, currency),
-        "issued_at": _moment(invoice.issued_at),
+        "issued_at": utc_iso(invoice.issued_at),
         "due_date": _day(invoice.due_date),
         "lines": [
             {
@@ -149,7 +145,7 @@ def _note_issued(
             "customer": invoice.customer.name,
             "currency": currency,
             "reason": note.reason,
-            "issued_at": _moment(note.issued_at),
+            "issued_at": utc_iso(note.issued_at),
             **fields,
             **_totals(lines, currency),
             "lines": _note_lines(lines, currency, invoice_lines=subject_type == "credit_note"),
@@ -194,7 +190,7 @@ def _payment_data(payment: Payment, invoice: Invoice, *, balance_due: Decimal) -
         "amount": _money(payment.amount, currency),
         "received_on": _day(payment.received_on),
         "reference": payment.reference,
-        "recorded_at": _moment(payment.created_at),
+        "recorded_at": utc_iso(payment.created_at),
         "invoice_state": invoice.status,
         "balance_due": _money(balance_due, currency),
         "url": reverse("v1:payment-detail", args=[payment.pk]),
@@ -226,7 +222,7 @@ def payment_reversed(
         data={
             **_payment_data(payment, invoice, balance_due=balance_due),
             "reversed": True,
-            "reversal": {"reason": reason, "reversed_at": _moment(at)},
+            "reversal": {"reason": reason, "reversed_at": utc_iso(at)},
         },
     )
 

@@ -23,6 +23,13 @@ class WebhookForm(forms.Form):
 
 
 class DeliveryFilterForm(forms.Form):
+    """The delivery log's filters, with the API's parameter names (``status``, ``event_type``)."""
+
     status = forms.ChoiceField(
         choices=[("", "Any status"), *DeliveryStatus.choices], required=False
+    )
+    event_type = forms.ChoiceField(
+        label="Event type",
+        choices=[("", "Any type"), *EventType.choices],
+        required=False,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,18 +16,20 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 
-from organisations.access import is_platform_admin
+from organisations.access import capabilities_of, is_platform_admin
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import flash_domain_error, submit
 
-from .api.event_filters import EventFilterSet
 from .choices import DeliveryStatus
+from .filters import PortalEventFilterSet
 from .forms import DeliveryFilterForm, WebhookForm
-from .models import WebhookSubscription
+from .guide import guide
+from .models import WebhookAttempt, WebhookSubscription
 from .selectors import deliveries_for, events_for, subscriptions_for
 from .services import webhooks
+from .subjects import subject_link
 
 _SECRET_COOKIE = "new_webhook_secret"  # noqa: S105 (a cookie name)
 DELIVERIES_PER_PAGE = 50
@@ -70,6 +73,14 @@ def _with_secret(
         response.delete_cookie(_SECRET_COOKIE, path=reverse("webhook", args=[subscription.pk]))
         add_never_cache_headers(response)
     return response
+
+
+def _attempt_outcome(attempt: WebhookAttempt) -> str:
+    """What one attempt got: the error (a failed answer's reads ``answered 500``), or the
+    answer's status."""
+    if attempt.error:
+        return attempt.error
+    return f"answered {attempt.response_status}" if attempt.response_status else "no answer"
 
 
 class WebhookListView(CapabilityRequiredMixin, View):
@@ -132,11 +143,25 @@ class WebhookView(CapabilityRequiredMixin, View):
             deliveries_for(request.user)
             .filter(subscription=subscription)
             .select_related("event")
+            .prefetch_related("log")
             .order_by("-created_at", "-pk")
         )
-        if filters.is_valid() and filters.cleaned_data["status"]:
-            deliveries = deliveries.filter(status=filters.cleaned_data["status"])
+        if filters.is_valid():
+            if filters.cleaned_data["status"]:
+                deliveries = deliveries.filter(status=filters.cleaned_data["status"])
+            if filters.cleaned_data["event_type"]:
+                deliveries = deliveries.filter(event__type=filters.cleaned_data["event_type"])
         page = Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
+        held = capabilities_of(request.user)
+        rows = [
+            (
+                delivery,
+                subject_link(delivery.event, held),
+                [(attempt, _attempt_outcome(attempt)) for attempt in delivery.log.all()],
+            )
+            for delivery in page
+        ]
+        query = {k: v for k, v in filters.data.items() if k in ("status", "event_type") and v}
         return render(
             request,
             self.template_name,
@@ -145,6 +170,8 @@ class WebhookView(CapabilityRequiredMixin, View):
                 "form": form,
                 "filters": filters,
                 "page": page,
+                "rows": rows,
+                "query": urlencode(query),
                 "statuses": DeliveryStatus,
                 **context,
             },
@@ -228,11 +255,12 @@ EVENTS_PAGE_SIZE = 50
 
 
 class EventsView(CapabilityRequiredMixin, View):
-    """The organisation's recent events, newest first, filtered as the API's list is (the same
-    ``EventFilterSet``): what its webhooks are sent and ``GET /api/v1/events/`` gives."""
+    """The organisation's recent events, newest first, filtered as a person does
+    (``PortalEventFilterSet``, the API's filters with a type list and dates): what its webhooks
+    are sent and ``GET /api/v1/events/`` gives. Each links to the portal page of its subject."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filters = EventFilterSet(request.GET, queryset=events_for(request.user))
+        filters = PortalEventFilterSet(request.GET, queryset=events_for(request.user))
         if not is_platform_admin(request.user):
             del filters.form.fields["organisation"]
         status = 200
@@ -243,8 +271,28 @@ class EventsView(CapabilityRequiredMixin, View):
         page = Paginator(events.order_by("-position"), EVENTS_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        rows = [(event, json.dumps(event.data, indent=2, sort_keys=True)) for event in page]
+        held = capabilities_of(request.user)
+        rows = [
+            (event, subject_link(event, held), json.dumps(event.data, indent=2, sort_keys=True))
+            for event in page
+        ]
         query = request.GET.copy()
         query.pop("page", None)
-        context = {"form": filters.form, "page": page, "rows": rows, "query": query.urlencode()}
+        context = {
+            "form": filters.form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+        }
         return render(request, "events/events.html", context, status=status)
+
+
+# --- the partner guide ---
+
+
+def webhook_guide(request: HttpRequest) -> HttpResponse:
+    """``docs/webhooks.md`` as a page: documentation, open to anyone as the API docs are (it
+    names no organisation and holds no data)."""
+    title, body = guide()
+    return render(request, "events/webhook_guide.html", {"title": title, "body": body})

@@ -14,7 +14,7 @@ from typing import Any
 from django.urls import reverse
 
 from events.choices import EventType
-from events.services.outbox import record_event
+from events.services.outbox import record_event, utc_iso
 
 from .choices import NoteVisibility, OrderState, ServiceAction
 from .models import Order, Outage, Service
@@ -23,10 +23,6 @@ from .selectors import services_running_on
 
 def _day(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _moment(value: datetime.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -139,8 +135,8 @@ def outage_changed(
     base = {
         "id": outage.pk,
         "segment": segment,
-        "started_at": _moment(outage.started_at),
-        "ended_at": _moment(outage.ended_at),
+        "started_at": utc_iso(outage.started_at),
+        "ended_at": utc_iso(outage.ended_at),
         "description": outage.description,
         "url": reverse("v1:outage-detail", args=[outage.pk]),
     }

@@ -351,9 +351,17 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "TCFO Capacity Portal: wholesale API",
     "DESCRIPTION": (
         "Machine-to-machine access to TransCaspian Fiber Optic capacity: catalog, availability, "
-        "quotes, orders, services, usage and invoices. Authenticate with an API key as "
-        "`Authorization: Bearer <key>` or `Authorization: Api-Key <key>`. Every 4xx answers "
-        "the `Error` object; every amount is a `Money` object."
+        "quotes, orders, services and their actions, usage, contracts, invoices, credit and "
+        "debit notes and payments; planned maintenance, outages and trouble tickets; for "
+        "operators, settlement statements and revenue.\n\n"
+        "Instead of polling, subscribe to **webhooks** (`/api/v1/webhooks/`): each change is "
+        "POSTed to your URL as an event, signed with HMAC-SHA256 and retried for days; "
+        "`/api/v1/events/` lists the same events to replay what you missed. The partner guide "
+        "at [/webhooks/guide/](/webhooks/guide/) on the portal shows the headers and how to "
+        "verify a signature.\n\n"
+        "Authenticate with an API key as `Authorization: Bearer <key>` or "
+        "`Authorization: Api-Key <key>`. Every 4xx answers the `Error` object; every amount is "
+        "a `Money` object."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

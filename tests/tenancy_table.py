@@ -692,6 +692,8 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
     "admin/login/": (OPERATOR, "the Django admin's login: ours, or 403 to a signed-in customer"),
     "api-schema": (ANY, "the OpenAPI schema"),
     "api-docs": (ANY, "the API's documentation"),
+    # events and webhooks pages (issue 14, helper G1)
+    "webhook-guide": (ANY, "the partner guide to webhooks: documentation, no organisation's data"),
     "v1:me": (ANY, "who the caller itself is"),
     "v1:availability": (ANY, "free capacity: no customer named"),
     "v1:product-list": (ANY, "the catalog"),

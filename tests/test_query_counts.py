@@ -555,6 +555,7 @@ NOT_LISTS: dict[str, str] = {
     "close-period": "a POST",
     "api-schema": "the schema",
     "api-docs": "the documentation page",
+    "webhook-guide": "the partner guide to webhooks, a document (events and webhooks pages)",
     "admin/login/": "a redirect to the login",
 }
 

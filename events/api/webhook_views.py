@@ -18,13 +18,22 @@ from organisations.choices import Capability
 from tcfo_portal.api.idempotency import idempotent_post
 
 from ..choices import DeliveryStatus, EventType
+from ..guide import GUIDE_PATH
 from ..models import WebhookDelivery, WebhookSubscription
 from ..selectors import deliveries_for, subscriptions_for
 from ..services import webhooks
 from . import webhook_serializers as s
 
+GUIDE = (
+    f"\n\nThe partner guide, [{GUIDE_PATH}]({GUIDE_PATH}) on the portal, shows what a delivery "
+    "carries (headers, body) and how to verify its `TCFO-Signature`, with a Python example."
+)
+
 
 @extend_schema_view(
+    list=extend_schema(
+        description="The webhook subscriptions of the caller's organisation." + GUIDE
+    ),
     partial_update=extend_schema(request=s.WebhookUpdateSerializer, responses=s.WebhookSerializer),
 )
 class WebhookViewSet(
@@ -43,7 +52,11 @@ class WebhookViewSet(
     def get_queryset(self) -> QuerySet[WebhookSubscription]:
         return subscriptions_for(self.request.user).order_by("-created_at", "-pk")
 
-    @extend_schema(request=s.WebhookWriteSerializer, responses={201: s.WebhookCreatedSerializer})
+    @extend_schema(
+        request=s.WebhookWriteSerializer,
+        responses={201: s.WebhookCreatedSerializer},
+        description="Subscribe a URL; the signing secret is in this answer only." + GUIDE,
+    )
     @idempotent_post(withhold=("secret",))
     def create(self, request: Request) -> Response:
         """Subscribe a URL; the signing secret is in this answer only."""
@@ -69,7 +82,12 @@ class WebhookViewSet(
     def perform_destroy(self, instance: WebhookSubscription) -> None:
         webhooks.delete_subscription(actor=self.request.user, subscription=instance)
 
-    @extend_schema(request=None, responses=s.WebhookCreatedSerializer)
+    @extend_schema(
+        request=None,
+        responses=s.WebhookCreatedSerializer,
+        description="A new signing secret, in this answer only; the old one keeps signing beside "
+        "it (a second `v1=`) for `previous_secret_valid_until`." + GUIDE,
+    )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
         """A new signing secret, in this answer only; the old one keeps signing beside it
@@ -90,6 +108,9 @@ class DeliveryFilter(django_filters.FilterSet):
         fields = ["status", "event_type"]
 
 
+@extend_schema_view(
+    get=extend_schema(description="The delivery log of one webhook, newest first." + GUIDE)
+)
 class WebhookDeliveryListView(generics.ListAPIView):
     """The delivery log of one webhook, newest first."""
 

@@ -35,6 +35,7 @@ import ipaddress
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from contextlib import suppress
@@ -47,6 +48,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from organisations.choices import Role
 from organisations.emails import queue_email
@@ -135,17 +137,41 @@ def _resolve(host: str, port: int) -> str:
     return str(addresses[0])
 
 
+def _connect_error(error: urllib3.exceptions.NewConnectionError) -> str:
+    """Why a connection could not be made, from the socket error urllib3 wraps."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused: nothing listens on that port"
+    if isinstance(cause, TimeoutError):
+        return "timed out connecting"
+    reason = getattr(cause, "strerror", None)
+    return f"could not connect: {reason.lower()}" if reason else "could not connect"
+
+
 def _short_error(error: Exception) -> str:
+    """What the delivery log says of a failed request: refused, the name not resolving, TLS,
+    a timeout connecting or answering, a reset each read as what they are."""
+    # urllib3 2 makes NameResolutionError a NewConnectionError and both ConnectTimeoutErrors:
+    # the most specific first, or a refused connection reads as a timeout.
+    if isinstance(error, urllib3.exceptions.NameResolutionError | socket.gaierror):
+        return "the host name does not resolve"
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        return _connect_error(error)
     if isinstance(error, urllib3.exceptions.ConnectTimeoutError):
         return "timed out connecting"
-    if isinstance(error, urllib3.exceptions.ReadTimeoutError | TimeoutError | socket.timeout):
+    if isinstance(error, ssl.SSLCertVerificationError):
+        detail = error.verify_message or error.reason or "not trusted"
+        return f"TLS error: the certificate was refused ({detail})"
+    if isinstance(error, urllib3.exceptions.SSLError | ssl.SSLError | CertificateError):
+        return "TLS error: the handshake failed (does the URL's port speak HTTPS?)"
+    if isinstance(error, urllib3.exceptions.ReadTimeoutError | TimeoutError):
         return "timed out waiting for the answer"
-    if isinstance(error, urllib3.exceptions.SSLError):
-        return "TLS error: the certificate or handshake failed"
-    if isinstance(error, urllib3.exceptions.NewConnectionError):
-        cause = error.__context__ or error.__cause__
-        reason = getattr(cause, "strerror", None) or "connection failed"
-        return f"could not connect: {reason}"
+    if isinstance(error, http.client.RemoteDisconnected):
+        return "the connection was closed without an answer"
+    if isinstance(error, ConnectionResetError | BrokenPipeError):
+        return "the connection was reset by the receiver"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused: nothing listens on that port"
     if isinstance(error, UnicodeError):
         return "the URL cannot be sent: it is not plain ASCII"
     if isinstance(error, urllib3.exceptions.ProtocolError | http.client.HTTPException):
@@ -163,6 +189,7 @@ class _Request:
         self.outcome: Outcome | None = None
         self._lock = threading.Lock()
         self._abandoned = False
+        self.connected = False  # past the lookup, the TCP connection and the TLS handshake
 
     def run(self) -> None:
         try:
@@ -214,6 +241,8 @@ class _Request:
         if parts.port and parts.port != default_port:
             host_header = f"{host_header}:{parts.port}"
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.connect()
+        self.connected = True
         connection.request(
             "POST", target, body=self.body, headers={**self.headers, "Host": host_header}
         )
@@ -244,7 +273,8 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     if thread.is_alive() or request.outcome is None:
         request.abandon()
         thread.join(1)
-        return Outcome(error="timed out waiting for the answer", duration_ms=_ms_since(started))
+        error = "timed out waiting for the answer" if request.connected else "timed out connecting"
+        return Outcome(error=error, duration_ms=_ms_since(started))
     request.outcome.duration_ms = _ms_since(started)
     return request.outcome
 

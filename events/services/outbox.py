@@ -142,12 +142,21 @@ def publish_pending(*, now: datetime.datetime | None = None, batch: int = PUBLIS
     return len(events)
 
 
+def utc_iso(value: datetime.datetime | None) -> str | None:
+    """A time as every event writes it: ISO 8601 in UTC with ``Z`` (``2026-12-01T02:00:00Z``),
+    whatever zone the value carries; ``None`` stays ``None``. The envelope's ``created_at`` and
+    every time in ``data`` go through here, so a partner parses one format."""
+    if value is None:
+        return None
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
 def event_payload(event: Event) -> dict[str, Any]:
     """The JSON a partner reads, the same in a webhook's body and in ``GET /api/v1/events/``."""
     return {
         "id": str(event.uid),
         "type": event.type,
-        "created_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "created_at": utc_iso(event.occurred_at),
         "organisation": event.organisation.name,
         "subject": {"type": event.subject_type, "id": event.subject_id},
         "data": event.data,

@@ -230,7 +230,7 @@ def update_subscription(
             _fail_expired_deliveries(subscription, now=timezone.now())
         else:
             subscription.disabled_at = timezone.now()
-            subscription.disabled_reason = f"Disabled by {describe_actor(actor)}."[:300]
+            subscription.disabled_reason = f"Turned off by {describe_actor(actor)}."[:300]
     subscription.save()
     return subscription
 

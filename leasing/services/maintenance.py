@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from events.choices import EventType
-from events.services.outbox import record_event
+from events.services.outbox import record_event, utc_iso
 from organisations.access import Actor, describe_actor, has_capability, is_platform_admin
 from organisations.choices import Capability
 from organisations.models import Organisation
@@ -139,25 +139,21 @@ def _clean_impact(impact: str, errors: dict[str, list[str]]) -> str:
 def maintenance_data(maintenance: Maintenance, circuit_ids: list[str]) -> dict[str, Any]:
     """A maintenance as an event carries it: the API's field names, only ``circuit_ids`` of the
     organisation told."""
-
-    def iso(value: datetime.datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
     return {
         "id": maintenance.pk,
         "reference": maintenance.reference,
         "status": maintenance.status,
         "impact": maintenance.impact,
         "reason": maintenance.reason,
-        "window_start": iso(maintenance.window_start),
-        "window_end": iso(maintenance.window_end),
+        "window_start": utc_iso(maintenance.window_start),
+        "window_end": utc_iso(maintenance.window_end),
         "segments": sorted(s.code for s in maintenance.segments.all()),
         "circuit_ids": circuit_ids,
         "sequence": maintenance.sequence,
-        "announced_at": iso(maintenance.announced_at),
-        "started_at": iso(maintenance.started_at),
-        "completed_at": iso(maintenance.completed_at),
-        "cancelled_at": iso(maintenance.cancelled_at),
+        "announced_at": utc_iso(maintenance.announced_at),
+        "started_at": utc_iso(maintenance.started_at),
+        "completed_at": utc_iso(maintenance.completed_at),
+        "cancelled_at": utc_iso(maintenance.cancelled_at),
     }
 
 

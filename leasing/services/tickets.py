@@ -36,7 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from events.choices import EventType
-from events.services.outbox import record_event, record_events
+from events.services.outbox import record_event, record_events, utc_iso
 from organisations.access import (
     Actor,
     SystemActor,
@@ -208,14 +208,12 @@ FINAL = (TicketStatus.CLOSED, TicketStatus.CANCELLED)
 # --- telling people -------------------------------------------------------------------------------
 
 
-def _iso(value: datetime.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def ticket_data(ticket: TroubleTicket, change: TicketChange, *, internal: bool) -> dict[str, Any]:
     """What an event says: the ticket in the API's field names, and the change (its note only
-    for operators, or when written for the customer)."""
-    shown = change.note if internal or change.note_visibility == NoteVisibility.CUSTOMER else ""
+    for operators, or when written for the customer). A step whose note the reader may not
+    read, or with no note, says ``"note": null, "note_visibility": null``."""
+    readable = internal or change.note_visibility == NoteVisibility.CUSTOMER
+    note = change.note if readable and change.note else None
     return {
         "id": ticket.pk,
         "circuit_id": ticket.service.circuit_id,
@@ -225,19 +223,19 @@ def ticket_data(ticket: TroubleTicket, change: TicketChange, *, internal: bool) 
         "priority": ticket.priority,
         "observed_impact": ticket.observed_impact,
         "status_change_reason": ticket.status_change_reason or None,
-        "status_change_date": _iso(ticket.status_change_date),
+        "status_change_date": utc_iso(ticket.status_change_date),
         "resolution": ticket.resolution or None,
-        "resolution_date": _iso(ticket.resolution_date),
+        "resolution_date": utc_iso(ticket.resolution_date),
         "outage": ticket.outage_id,
-        "creation_date": _iso(ticket.creation_date),
-        "last_update": _iso(ticket.last_update),
+        "creation_date": utc_iso(ticket.creation_date),
+        "last_update": utc_iso(ticket.last_update),
         "change": {
             "from_status": change.from_status or None,
             "to_status": change.to_status,
             "by": change.by,
-            "note": shown,
-            "note_visibility": change.note_visibility if internal else NoteVisibility.CUSTOMER,
-            "at": _iso(change.at),
+            "note": note,
+            "note_visibility": change.note_visibility if note is not None else None,
+            "at": utc_iso(change.at),
         },
     }
 

@@ -86,7 +86,7 @@ def test_a_partner_manages_a_webhook_and_reads_its_delivery_log() -> None:
     )
     assert changed.status_code == 200
     assert changed.json()["is_active"] is False and changed.json()["event_types"] == []
-    assert changed.json()["disabled_reason"].startswith("Disabled by API key")
+    assert changed.json()["disabled_reason"].startswith("Turned off by API key")
 
     assert client.delete(f"/api/v1/webhooks/{webhook}/").status_code == 204
     assert not WebhookSubscription.objects.exists()

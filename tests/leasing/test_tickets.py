@@ -277,10 +277,15 @@ def test_an_internal_note_never_reaches_the_customer(tt, django_capture_on_commi
     assert all("Aktau amplifier" not in m.body for m in mail.outbox)
     assert f"Note: {VISIBLE}" in customer_mail[-1].body
     customer_events = _events(ticket, tt.customer)
-    assert [e.data["change"]["note"] for e in customer_events] == ["", "", VISIBLE]
+    assert [e.data["change"]["note"] for e in customer_events] == [None, None, VISIBLE]
+    assert [e.data["change"]["note_visibility"] for e in customer_events] == [
+        None,
+        None,
+        "customer",
+    ]
     assert all("amplifier" not in str(e.data) for e in customer_events)
     operator_notes = [e.data["change"]["note"] for e in _events(ticket, tt.azt)]
-    assert operator_notes == ["", INTERNAL, INTERNAL, VISIBLE]
+    assert operator_notes == [None, INTERNAL, INTERNAL, VISIBLE]
     # the API: the customer reads the step without its note, and not the internal note alone
     buyer = key_client(tt.customer)[0]
     history = buyer.get(f"/api/v1/trouble-tickets/{ticket.pk}/").json()["history"]
