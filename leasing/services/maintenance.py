@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from events.choices import EventType
@@ -154,6 +155,7 @@ def maintenance_data(maintenance: Maintenance, circuit_ids: list[str]) -> dict[s
         "started_at": utc_iso(maintenance.started_at),
         "completed_at": utc_iso(maintenance.completed_at),
         "cancelled_at": utc_iso(maintenance.cancelled_at),
+        "url": reverse("v1:maintenance-detail", args=[maintenance.pk]),
     }
 
 

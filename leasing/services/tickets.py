@@ -33,6 +33,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from events.choices import EventType
@@ -237,6 +238,7 @@ def ticket_data(ticket: TroubleTicket, change: TicketChange, *, internal: bool) 
             "note_visibility": change.note_visibility if note is not None else None,
             "at": utc_iso(change.at),
         },
+        "url": reverse("v1:trouble-ticket-detail", args=[ticket.pk]),
     }
 
 

@@ -101,6 +101,7 @@ def test_scheduling_tells_exactly_the_affected_customers_by_mail_and_one_event_e
     assert set(told) == {world.customer.name, world.b_customer.name}
     assert told[world.customer.name]["circuit_ids"] == [world.a_wave.circuit_id]
     assert told[world.b_customer.name]["circuit_ids"] == [world.b_wave.circuit_id]
+    assert told[world.customer.name]["url"] == f"/api/v1/maintenance/{maintenance.pk}/"
     assert told[world.b_customer.name]["segments"] == ["BAK-CLS", "CLS-AKT"]
     assert told[world.b_customer.name]["status"] == "scheduled"
     [step] = maintenance.changes.all()

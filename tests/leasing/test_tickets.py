@@ -260,6 +260,7 @@ def test_opening_mails_the_customer_and_the_owners_network_staff_and_records_eve
         assert event.data["status"] == "acknowledged"
         assert event.data["circuit_id"] == tt.service.circuit_id
         assert event.data["external_id"] == "BUYER-77"
+        assert event.data["url"] == f"/api/v1/trouble-tickets/{event.data['id']}/"
         assert event.data["change"]["from_status"] is None
     assert _events(ticket, tt.third) == []
 
