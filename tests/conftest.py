@@ -190,6 +190,7 @@ def celery_worker(transactional_db: None) -> Iterator[object]:
         if threading.current_thread() is not threading.main_thread():
             connections.close_all()
 
+    before = {key: celery_app.conf[key] for key in ("broker_url", "task_default_queue")}
     celery_app.conf.update(
         task_always_eager=False,
         broker_url=settings.REDIS_URL,
@@ -207,7 +208,8 @@ def celery_worker(transactional_db: None) -> Iterator[object]:
             yield w
     finally:
         task_postrun.disconnect(close_worker_connections)
-        celery_app.conf.task_always_eager = True
+        # The routing goes back as it was: a later test's own workers consume other queues.
+        celery_app.conf.update(task_always_eager=True, **before)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0) -> bool:

@@ -41,6 +41,9 @@ from .receiver import receiver
 REDIS_SERVER = shutil.which("redis-server")
 DISPATCH = "events.tasks.dispatch_events"
 SEND_PENDING_EMAILS = "organisations.tasks.send_pending_emails"
+# The queue the workers here consume and beat's stand-in sends to, named, so the routing this
+# process's other tests set up (``celery_worker``: a queue of their own) does not apply.
+QUEUE = "tcfo-resilience"
 
 pytestmark = [
     pytest.mark.postgres,
@@ -125,6 +128,8 @@ def _worker(broker: Broker) -> subprocess.Popen:
             "worker",
             "--pool=solo",
             "--loglevel=WARNING",
+            "-Q",
+            QUEUE,
         ],
         env=_env(broker),
         cwd=settings.BASE_DIR,
@@ -146,7 +151,7 @@ def _queue_dispatch(broker: Broker, task: str = DISPATCH) -> None:
     with warnings.catch_warnings(), celery_app.connection_for_write(broker.url) as conn:
         # This process runs its own tasks in-process; this one is sent, as beat sends it.
         warnings.simplefilter("ignore", AlwaysEagerIgnored)
-        celery_app.send_task(task, connection=conn)
+        celery_app.send_task(task, connection=conn, queue=QUEUE)
 
 
 def _subscribe(organisation: Organisation, url: str) -> WebhookSubscription:
