@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 import pytest
 
 from events.services.delivery import post
+from tests.conftest import IN_CI
 
 from .receiver import receiver
 
@@ -106,7 +107,11 @@ def test_a_connection_that_never_completes_times_out_connecting(settings) -> Non
         except TimeoutError:
             pass
         else:
-            pytest.skip("this kernel accepts connections past a full accept queue")
+            # Not a missing service: a kernel that never drops a SYN. CI's (Linux) does.
+            message = "this kernel accepts connections past a full accept queue"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
         finally:
             probe.close()
         outcome = post(f"http://127.0.0.1:{port}/hook", BODY, HEADERS)
