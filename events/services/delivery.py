@@ -56,7 +56,7 @@ from organisations.models import User
 
 from ..choices import DeliveryStatus, EventType
 from ..models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from .outbox import event_payload, record_event
+from .outbox import event_payload, record_event, utc_iso
 from .webhooks import forbidden_address
 
 logger = logging.getLogger(__name__)
@@ -421,7 +421,7 @@ def _disable(subscription: WebhookSubscription, *, reason: str, now: datetime.da
             "id": subscription.pk,
             "url": subscription.url,
             "is_active": False,
-            "disabled_at": now.isoformat().replace("+00:00", "Z"),
+            "disabled_at": utc_iso(now),
             "disabled_reason": reason,
         },
         occurred_at=now,
