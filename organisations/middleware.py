@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from tcfo_portal.api.errors import error_body
 
@@ -78,3 +79,22 @@ class TwoFactorMiddleware:
             )
             return JsonResponse(body, status=403)
         return redirect("two-factor-setup")
+
+
+class ReaderTimeZoneMiddleware:
+    """Times on pages are shown in the signed-in person's zone (``User.display_zone``); an
+    anonymous visitor reads them in UTC. ``tcfo_portal.formatting`` names the zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user.display_zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

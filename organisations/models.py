@@ -132,6 +132,12 @@ class User(AbstractUser):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     role = models.CharField(max_length=32, choices=Role.choices)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times are shown in this IANA zone; empty: the organisation's zone.",
+    )
 
     objects = PortalUserManager()
 
@@ -147,6 +153,13 @@ class User(AbstractUser):
                 ),
             ),
         ]
+
+    @property
+    def display_zone(self) -> str:
+        """The IANA zone this person reads times in: their own, else their organisation's."""
+        if self.time_zone:
+            return self.time_zone
+        return self.organisation.time_zone if self.organisation_id else "UTC"
 
     def clean(self) -> None:
         super().clean()

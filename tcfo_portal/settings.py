@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "organisations.middleware.TwoFactorMiddleware",
+    "organisations.middleware.ReaderTimeZoneMiddleware",
     "audit.middleware.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tcfo_portal.middleware.UnstorableTextMiddleware",
@@ -121,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tcfo_portal.navigation.navigation",
             ],
+            # The project's own filters (``tcfo_portal`` is not an app): ``{% load portal %}``.
+            "libraries": {"portal": "tcfo_portal.templatetags.portal"},
         },
     },
 ]
