@@ -144,6 +144,13 @@ FOLLOWED: tuple[Followed, ...] = (
         _owned_by("contract.billing_party_id", "contract.customer_id"),
         {"exclude_fields": ["updated_at"]},
     ),
+    # --- i15-c begin ---
+    # Usage conflicts resolved by network staff: which value counts, who and why.
+    Followed(
+        "billing.UsageResolution",
+        _owned_by("event.port.service.contract.billing_party_id", "event.port.service.customer_id"),
+    ),
+    # --- i15-c end ---
 )
 
 _SCOPES: dict[type[models.Model], Callable[[models.Model], Scope]] = {}

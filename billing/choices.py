@@ -49,6 +49,17 @@ class UsageEventKind(models.TextChoices):
     POLL_FAILED = "poll_failed", "The router did not answer the poller: bucket left missing"
 
 
+# --- i15-c begin ---
+class ConflictChoice(models.TextChoices):
+    """Which value a resolved usage conflict's bucket keeps."""
+
+    STORED = "stored", "Keep the value stored"
+    RECEIVED = "received", "Take the value received"
+
+
+# --- i15-c end ---
+
+
 class BillingRunStatus(models.TextChoices):
     PENDING = "pending", "Waiting for a worker"
     RUNNING = "running", "Running"

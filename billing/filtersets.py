@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from tcfo_portal.api.filters import WholeNumberFilter, YesNoFilter, after, before, text
 
-from .choices import BillingRunStatus, InvoiceStatus, LateKind, LateStatus
+from .choices import BillingRunStatus, InvoiceStatus, LateKind, LateStatus, UsageEventKind
 from .models import (
     BillingRun,
     CreditNote,
@@ -25,8 +25,9 @@ from .models import (
     LateAdjustment,
     Payment,
     PeriodClose,
+    UsageEvent,
 )
-from .periods import PERIOD_PATTERN, PeriodError, parse_period
+from .periods import PERIOD_PATTERN, PeriodError, parse_period, period_bounds
 
 
 class PeriodField(forms.CharField):
@@ -192,3 +193,34 @@ class DeletedDraftFilterSet(django_filters.FilterSet):
     class Meta:
         model = DeletedDraft
         fields: list[str] = []
+
+
+# --- i15-c begin ---
+class UsageDecisionFilterSet(django_filters.FilterSet):
+    """Usage decisions (``selectors.usage_decisions_for``). ``period`` is a month in the
+    reader's time zone (``selectors.viewer_time_zone``: an operator's, where it bills)."""
+
+    period = PeriodFilter(method="filter_period", label="Only this month's (YYYY-MM).")
+    kind = django_filters.ChoiceFilter(choices=UsageEventKind.choices, label="Only of this kind.")
+    circuit_id = text("port__service__circuit_id", "Only this circuit's.")
+    resolved = YesNoFilter(
+        method="filter_resolved",
+        label="true: conflicts resolved; false: conflicts nobody has resolved yet.",
+    )
+
+    class Meta:
+        model = UsageEvent
+        fields: list[str] = []
+
+    def filter_period(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        from .selectors import viewer_time_zone
+
+        start, end = period_bounds(value, viewer_time_zone(getattr(self.request, "user", None)))
+        return queryset.filter(ts__gte=start, ts__lt=end)
+
+    def filter_resolved(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        conflicts = queryset.filter(kind=UsageEventKind.CONFLICT)
+        return conflicts.filter(resolution__isnull=value != "true")
+
+
+# --- i15-c end ---

@@ -8,6 +8,8 @@ from django import forms
 from leasing.models import Path, Site
 from tcfo_portal.widgets import DateInput
 
+from .choices import ConflictChoice
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -49,3 +51,23 @@ class ManualLineForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=300)
+
+
+# --- i15-c begin ---
+class ResolveConflictForm(forms.Form):
+    """Which value a usage conflict's bucket keeps, and why (``resolve_conflict``)."""
+
+    keep = forms.ChoiceField(
+        label="Which value counts",
+        choices=ConflictChoice.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Why",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with your name: what the customer or an auditor will read.",
+    )
+
+
+# --- i15-c end ---

@@ -15,6 +15,7 @@ from leasing.choices import P95Rule
 
 from .choices import (
     BillingRunStatus,
+    ConflictChoice,
     InvoiceStatus,
     LateKind,
     LateStatus,
@@ -240,12 +241,50 @@ class UsageEvent(models.Model):
     detail = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # --- i15-c begin ---
+    tenant_field = "port__service__customer"
+    # --- i15-c end ---
+
     class Meta:
         ordering = ["port", "ts", "pk"]
         indexes = [models.Index(fields=["port", "ts"])]
 
     def __str__(self) -> str:
         return f"{self.port} {self.kind} at {self.ts}"
+
+    # --- i15-c begin ---
+    @classmethod
+    def operator_visibility(cls, operator: object) -> Q:
+        """An operator sees the decisions on the services it sees (``Service``'s own rule: it
+        sells them, or held a share of their route while they ran)."""
+        from leasing.models import Service
+
+        services = Service.objects.filter(Service.operator_visibility(operator)).values("pk")
+        return Q(port__service__in=services)
+
+
+class UsageResolution(models.Model):
+    """How network staff resolved a usage conflict before its month was billed: which value
+    the bucket keeps, the rates it held before and holds now, who, when and why. Written once
+    (``services.usage_decisions.resolve_conflict``), never changed: the audit trail."""
+
+    event = models.OneToOneField(UsageEvent, on_delete=models.CASCADE, related_name="resolution")
+    kept = models.CharField(max_length=8, choices=ConflictChoice.choices)
+    before_in_bps = models.BigIntegerField(null=True, help_text="What the bucket held before.")
+    before_out_bps = models.BigIntegerField(null=True)
+    in_bps = models.BigIntegerField(help_text="What the bucket holds now (bit/s).")
+    out_bps = models.BigIntegerField()
+    reason = models.CharField(max_length=300)
+    resolved_by = models.CharField(max_length=150)
+    resolved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-resolved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} resolved ({self.kept}) by {self.resolved_by}"
+
+    # --- i15-c end ---
 
 
 class UsagePercentile(models.Model):

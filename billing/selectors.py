@@ -12,8 +12,16 @@ from leasing.models import Service
 from organisations.access import Actor, has_capability, visible_to
 from organisations.choices import Capability
 
-from .choices import InvoiceStatus
-from .models import CreditNote, DebitNote, DeletedDraft, Invoice, Payment, UsagePercentile
+from .choices import InvoiceStatus, UsageEventKind
+from .models import (
+    CreditNote,
+    DebitNote,
+    DeletedDraft,
+    Invoice,
+    Payment,
+    UsageEvent,
+    UsagePercentile,
+)
 from .periods import last_ended, local_date
 from .services.usage_percentiles import (
     MonthUsage,
@@ -148,3 +156,23 @@ def debit_notes_for(actor: Actor | None) -> QuerySet[DebitNote]:
     return DebitNote.objects.filter(visible).select_related(
         "invoice__billing_party", "invoice__customer"
     )
+
+
+# --- i15-c begin ---
+def usage_decisions_for(actor: Actor | None) -> QuerySet[UsageEvent]:
+    """The usage decisions (conflicts, resets, clamps, gaps...) ``actor`` may read: a
+    customer's on its own services, an operator's staff those on the services it sees
+    (``UsageEvent.operator_visibility``), a platform admin all; with what a list shows."""
+    if not has_capability(actor, Capability.VIEW_OWN_SERVICES):
+        return UsageEvent.objects.none()
+    return visible_to(UsageEvent.objects.all(), actor).select_related(
+        "port__service__contract__billing_party", "port__service__customer", "resolution"
+    )
+
+
+def conflicts_to_review(actor: Actor | None) -> QuerySet[UsageEvent]:
+    """The conflicts nobody has resolved yet among those ``actor`` reads."""
+    return usage_decisions_for(actor).filter(kind=UsageEventKind.CONFLICT, resolution__isnull=True)
+
+
+# --- i15-c end ---

@@ -65,3 +65,20 @@ urlpatterns += [
     ),
     path("debit-notes/<int:pk>/pdf/", closing.DebitNotePdfView.as_view(), name="debit-note-pdf"),
 ]
+
+# --- i15-c begin ---
+from .views import usage_decisions  # noqa: E402 - kept in this block for merging
+
+urlpatterns += [
+    path(
+        "usage/decisions/",
+        usage_decisions.UsageDecisionsView.as_view(),
+        name="usage-decisions",
+    ),
+    path(
+        "usage/decisions/<int:pk>/",
+        usage_decisions.UsageDecisionView.as_view(),
+        name="usage-decision",
+    ),
+]
+# --- i15-c end ---

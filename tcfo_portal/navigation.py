@@ -31,6 +31,9 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Invoices", "invoices", Capability.VIEW_OWN_INVOICES),
     NavEntry("Billing", "billing", Capability.RUN_BILLING),
     NavEntry("Usage upload", "usage-upload", Capability.INGEST_USAGE),
+    # --- i15-c begin ---
+    NavEntry("Usage decisions", "usage-decisions", Capability.VIEW_OWN_SERVICES),
+    # --- i15-c end ---
     NavEntry("Utilisation", "utilisation", Capability.VIEW_INVENTORY),
     NavEntry("Outages", "outages", Capability.MANAGE_INVENTORY),
     NavEntry("Maintenance", "maintenance-list", Capability.MANAGE_INVENTORY),

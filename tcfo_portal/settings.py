@@ -392,6 +392,10 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "billing.choices.LineKind",
         "LateKindEnum": "billing.choices.LateKind",
         "DocumentTypeEnum": "billing.api.late_serializers.DOCUMENT_TYPES",
+        # --- i15-c begin ---
+        "ConflictChoiceEnum": "billing.choices.ConflictChoice",
+        "UsageEventKindEnum": "billing.choices.UsageEventKind",
+        # --- i15-c end ---
         # trouble tickets (issue 14)
         "TicketStatusEnum": "leasing.choices.TicketStatus",
         "TicketSeverityEnum": "leasing.choices.TicketSeverity",

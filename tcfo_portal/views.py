@@ -12,6 +12,7 @@ from organisations.access import capabilities_of, visible_to
 from organisations.choices import Role
 from organisations.models import ApiKey, Organisation, User
 
+from . import dashboards
 from .api.errors import json_bad_request, json_not_found, json_server_error
 
 _DASHBOARDS = {
@@ -21,6 +22,17 @@ _DASHBOARDS = {
     Role.OPERATOR_NETWORK: "portal/dashboard_operator_network.html",
     Role.PLATFORM_ADMIN: "portal/dashboard_platform_admin.html",
 }
+
+# --- i15-c begin ---
+# What each role has to act on (``dashboards``), above what it is.
+_BLOCKS = {
+    Role.CUSTOMER_ADMIN: dashboards.customer_dashboard,
+    Role.CUSTOMER_MEMBER: dashboards.customer_dashboard,
+    Role.OPERATOR_FINANCE: dashboards.finance_dashboard,
+    Role.OPERATOR_NETWORK: dashboards.network_dashboard,
+    Role.PLATFORM_ADMIN: dashboards.platform_dashboard,
+}
+# --- i15-c end ---
 
 
 @login_required
@@ -35,6 +47,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if user.role == Role.PLATFORM_ADMIN:
         context["organisation_count"] = Organisation.objects.count()
         context["user_count"] = User.objects.count()
+    # --- i15-c begin ---
+    context["blocks"] = _BLOCKS[user.role](user)
+    # --- i15-c end ---
     return render(request, _DASHBOARDS[user.role], context)
 
 

@@ -339,6 +339,23 @@ PORTAL_CASES = [
         data=lambda w: {"action": "acknowledge"},
         refused={"third_network": 404},
     ),
+    # --- i15-c begin ---
+    # usage decisions: a customer reads its own, the route's network staff resolve conflicts
+    listed(
+        "usage-decisions",
+        lambda w: f'href="/usage/decisions/{w.a_conflict.pk}/"',
+        refused=TICKET_READ,
+    ),
+    Case("usage-decision", "object", pk_of("a_conflict"), MISSING_PK, refused=TICKET_READ),
+    network_act(
+        "usage-decision",
+        pk_of("a_conflict"),
+        MISSING_PK,
+        "a_conflict",
+        data=lambda w: {"keep": "received", "reason": "not mine", "confirmed": "yes"},
+        refused={"b": 404, "third_network": 404},
+    ),
+    # --- i15-c end ---
     Case(
         "ticket-new",
         "create",
@@ -458,6 +475,19 @@ API_CASES = [
         objects=watch("transit"),
     ),
     Case("v1:trouble-ticket-detail", "object", pk_of("a_ticket"), MISSING_PK, refused=TICKET_READ),
+    # --- i15-c begin ---
+    listed("v1:usage-decision-list", lambda w: w.a_conflict.pk, refused=TICKET_READ),
+    Case(
+        "v1:usage-decision-detail", "object", pk_of("a_conflict"), MISSING_PK, refused=TICKET_READ
+    ),
+    network_act(
+        "v1:usage-decision-resolve",
+        pk_of("a_conflict"),
+        MISSING_PK,
+        "a_conflict",
+        data=lambda w: {"keep": "received", "reason": "not mine"},
+    ),
+    # --- i15-c end ---
     *(
         act(
             f"v1:trouble-ticket-{step}",

@@ -440,6 +440,51 @@ def more_events(w: SimpleNamespace, n: int) -> None:
 # --- end events list ---
 
 
+# --- i15-c begin: dashboards and usage decisions ---
+
+
+def more_conflicts(w: SimpleNamespace, n: int) -> None:
+    """``n`` usage conflicts on A's transit, each on a bucket of its own."""
+    from billing.models import UsageEvent
+
+    port = w.transit.usage_ports.get()
+    for _ in range(n):
+        UsageEvent.objects.create(
+            port=port,
+            kind="conflict",
+            ts=1_790_000_000 + 300 * next(_serial),
+            detail={"stored": [7, 1], "received": [9, 1]},
+        )
+
+
+def more_to_act_on(w: SimpleNamespace, n: int) -> None:
+    """What every role's dashboard counts, ``n`` more of each: A's submitted orders, tickets,
+    issued invoices (with payments and credit notes) and usage conflicts; AZT's drafts to
+    customers of their own; locked logins."""
+    from leasing.services.orders import create_quote, place_order
+
+    for _ in range(n):
+        quote = create_quote(
+            customer=w.a,
+            product=w.wl100,
+            term_months=12,
+            start_date=timezone.localdate() + datetime.timedelta(days=60),
+            path=w.path,
+            by="t",
+        )
+        place_order(quote=quote, by="t")
+        Invoice.objects.create(
+            billing_party=w.azt, customer=CustomerFactory(), period="2025-03", currency="USD"
+        )
+    more_tickets(w, n)
+    more_invoices(w, n)
+    more_conflicts(w, n)
+    more_lockouts(w, n)
+
+
+# --- i15-c end ---
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -529,11 +574,19 @@ LISTS = [
     *counted(more_events, "a_session", "v1:event-list", query="subject_type=order"),
     *counted(more_events, "a", "events"),
     *counted(more_events, "admin", "events", query="subject_type=order"),
+    # --- i15-c begin: dashboards and usage decisions ---
+    *counted(more_to_act_on, "a", "dashboard"),
+    *counted(more_to_act_on, "azt_network", "dashboard"),
+    *counted(more_to_act_on, "azt_finance", "dashboard"),
+    *counted(more_to_act_on, "admin", "dashboard"),
+    *counted(more_conflicts, "azt_network", "usage-decisions", "v1:usage-decision-list"),
+    *counted(more_conflicts, "a", "usage-decisions", "v1:usage-decision-list"),
+    # --- i15-c end ---
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.
 NOT_LISTS: dict[str, str] = {
-    "dashboard": "counts, not rows",
+    # "dashboard": counted in LISTS (i15-c)
     "login": "a form",
     "login-code": "a form",
     "logout": "a redirect",

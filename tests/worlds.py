@@ -181,4 +181,15 @@ def tenant_world() -> SimpleNamespace:
         description="Repeater swap",
         recorded_by=net.noc.username,
     )
+    # --- i15-c begin ---
+    # A usage conflict on A's transit (October: billed and closed, so nobody may resolve it).
+    from billing.models import UsageEvent
+
+    net.a_conflict = UsageEvent.objects.create(
+        port=net.transit.usage_ports.get(),
+        kind="conflict",
+        ts=int(datetime.datetime(2026, 10, 3, tzinfo=datetime.UTC).timestamp()),
+        detail={"stored": [7, 1], "received": [9, 1]},
+    )
+    # --- i15-c end ---
     return net

@@ -53,3 +53,11 @@ urlpatterns = [
     re_path(r"^aging/$", finance_views.AgingView.as_view(), name="aging"),
     *router.urls,
 ]
+
+# --- i15-c begin ---
+from .usage_decision_views import UsageDecisionViewSet  # noqa: E402 - kept in this block
+
+decisions = SimpleRouter()
+decisions.register("usage-decisions", UsageDecisionViewSet, basename="usage-decision")
+urlpatterns += decisions.urls
+# --- i15-c end ---
