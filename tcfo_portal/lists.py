@@ -36,6 +36,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django_filters import FilterSet
+from django_filters.filterset import filterset_factory
+
+from .widgets import DateInput
 
 PER_PAGE = 50
 CSV_CHUNK = 500
@@ -94,7 +97,7 @@ def _date_inputs(form: forms.Form) -> None:
     locale), choices with "Any", API sentences as help under a short label."""
     for name, bound in form.fields.items():
         if isinstance(bound, forms.DateField):
-            bound.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            bound.widget = DateInput()
         if isinstance(bound, forms.ChoiceField) and not isinstance(
             bound, forms.MultipleChoiceField
         ):
@@ -216,7 +219,7 @@ def portal_list(
     request: HttpRequest,
     queryset: QuerySet,
     *,
-    filterset_class: type[FilterSet],
+    filterset_class: type[FilterSet] | Callable[..., Any] | None = None,
     ordering_fields: dict[str, str] | None = None,
     search_fields: Sequence[str] = (),
     per_page: int = PER_PAGE,
@@ -224,8 +227,12 @@ def portal_list(
     hide: Sequence[str] = (),
 ) -> PortalList:
     """The visible rows ``queryset`` filtered (``filterset_class``), searched, ordered and
-    paged as the request asks (see the module's docstring). ``hide`` drops filters that mean
+    paged as the request asks (see the module's docstring). ``filterset_class`` may be any
+    callable taking ``(data, queryset=)`` and giving ``form``, ``is_valid()``, ``qs`` and
+    ``filters`` (the audit log's form does); ``hide`` drops filters that mean
     nothing to this viewer (a customer's ``customer``)."""
+    if filterset_class is None:  # a list the API does not filter: search and sort only
+        filterset_class = filterset_factory(queryset.model, fields=[])
     filters = filterset_class(data if data is not None else request.GET, queryset=queryset)
     for name in hide:
         filters.filters.pop(name, None)
