@@ -32,6 +32,7 @@ from operator import or_
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -63,7 +64,10 @@ def column(header: str, path: str | None = None) -> Column:
         for step in steps:
             if row is None:
                 return None
-            row = getattr(row, step)
+            try:
+                row = getattr(row, step)
+            except ObjectDoesNotExist:  # a one-to-one not made yet (a quote's order)
+                return None
         return row() if callable(row) else row
 
     return Column(header, value)
