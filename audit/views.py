@@ -25,7 +25,7 @@ ENTRY_CSV = [
     column("action", "get_action_display"),
     column("record_type", "content_type.name"),
     column("record", "object_repr"),
-    Column("changes", lambda e: e.changes_str()),
+    column("changes", "changes_str"),
     Column("whose", lambda e: ", ".join(str(s) for s in e.audit_scopes.all())),
 ]
 
