@@ -21,6 +21,7 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import flash_domain_error, submit
+from tcfo_portal.lists import Column, column, portal_list
 
 from .choices import DeliveryStatus
 from .filters import PortalEventFilterSet
@@ -83,6 +84,21 @@ def _attempt_outcome(attempt: WebhookAttempt) -> str:
     return f"answered {attempt.response_status}" if attempt.response_status else "no answer"
 
 
+WEBHOOK_ORDERING = {"created_at": "created_at", "url": "url"}
+WEBHOOK_CSV = [
+    column("id", "pk"),
+    column("url"),
+    column("description"),
+    Column("event_types", lambda w: " ".join(w.event_types or [])),
+    column("is_active"),
+    column("consecutive_failures"),
+    column("last_success_at"),
+    column("created_at"),
+    column("created_by"),
+    column("organisation", "organisation.name"),
+]
+
+
 class WebhookListView(CapabilityRequiredMixin, View):
     required_capability = Capability.MANAGE_WEBHOOKS
     template_name = "events/webhooks.html"
@@ -93,16 +109,30 @@ class WebhookListView(CapabilityRequiredMixin, View):
         subscriptions: QuerySet[WebhookSubscription] = subscriptions_for(request.user).order_by(
             "-created_at", "-pk"
         )
+        listing = portal_list(
+            request,
+            subscriptions,
+            ordering_fields=WEBHOOK_ORDERING,
+            search_fields=("url", "description"),
+        )
         if request.user.organisation is None:
             form = None  # a platform admin sees every webhook, creates none
         return render(
             request,
             self.template_name,
-            {"webhooks": subscriptions, "form": form, **context},
-            status=status,
+            {"list": listing, "webhooks": listing.page_rows, "form": form, **context},
+            status=max(status, listing.status),
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        if request.GET.get("format") == "csv":
+            listing = portal_list(
+                request,
+                subscriptions_for(request.user).order_by("-created_at", "-pk"),
+                ordering_fields=WEBHOOK_ORDERING,
+                search_fields=("url", "description"),
+            )
+            return listing.csv("webhooks", WEBHOOK_CSV)
         return self._page(request, WebhookForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -252,6 +282,14 @@ class RedeliverView(CapabilityRequiredMixin, View):
 # --- the events list ---
 
 EVENTS_PAGE_SIZE = 50
+EVENT_CSV = [
+    column("uid"),
+    column("occurred_at"),
+    column("type"),
+    column("subject_type"),
+    column("subject_id"),
+    column("organisation", "organisation.name"),
+]
 
 
 class EventsView(CapabilityRequiredMixin, View):
@@ -260,32 +298,23 @@ class EventsView(CapabilityRequiredMixin, View):
     are sent and ``GET /api/v1/events/`` gives. Each links to the portal page of its subject."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filters = PortalEventFilterSet(request.GET, queryset=events_for(request.user))
-        if not is_platform_admin(request.user):
-            del filters.form.fields["organisation"]
-        status = 200
-        if filters.is_valid():
-            events = filters.qs
-        else:
-            events, status = filters.queryset.none(), 400
-        page = Paginator(events.order_by("-position"), EVENTS_PAGE_SIZE).get_page(
-            request.GET.get("page")
+        admin = is_platform_admin(request.user)
+        listing = portal_list(
+            request,
+            events_for(request.user).select_related("organisation").order_by("-position"),
+            filterset_class=PortalEventFilterSet,
+            per_page=EVENTS_PAGE_SIZE,
+            hide=() if admin else ("organisation",),
         )
+        if listing.wants_csv:
+            return listing.csv("events", EVENT_CSV)
         held = capabilities_of(request.user)
         rows = [
             (event, subject_link(event, held), json.dumps(event.data, indent=2, sort_keys=True))
-            for event in page
+            for event in listing.page_rows
         ]
-        query = request.GET.copy()
-        query.pop("page", None)
-        context = {
-            "form": filters.form,
-            "page": page,
-            "rows": rows,
-            "query": query.urlencode(),
-            "filtered": any(value for key, value in request.GET.items() if key != "page"),
-        }
-        return render(request, "events/events.html", context, status=status)
+        context = {"list": listing, "form": listing.form, "rows": rows}
+        return render(request, "events/events.html", context, status=listing.status)
 
 
 # --- the partner guide ---

@@ -13,6 +13,8 @@ from organisations.access import visible_to
 from tcfo_portal.api.filters import YesNoFilter, after, before, text
 
 from .choices import (
+    OPEN_ORDER_STATES,
+    OPEN_TICKET_STATUSES,
     CommercialForm,
     MaintenanceStatus,
     OrderState,
@@ -300,3 +302,50 @@ class TroubleTicketFilterSet(django_filters.FilterSet):
     class Meta:
         model = TroubleTicket
         fields: list[str] = []
+
+
+# --- i15-b begin ---
+class PortalOrderFilterSet(OrderFilterSet):
+    """The portal's orders: the API's filters, ``state`` also taking ``open`` (any state not
+    finished: what the operators' queue works on)."""
+
+    state = django_filters.ChoiceFilter(
+        choices=[("open", "Open (not finished)"), *OrderState.choices],
+        method="filter_state",
+        label="State",
+    )
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "open":
+            return queryset.filter(state__in=OPEN_ORDER_STATES)
+        return queryset.filter(state=value)
+
+
+class PortalTicketFilterSet(TroubleTicketFilterSet):
+    """The portal's tickets: the API's filters, ``status`` also taking ``open`` (any open
+    status)."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=[("open", "Open (any open status)"), *TicketStatus.choices],
+        method="filter_status",
+        label="Status",
+    )
+
+    class Meta:
+        model = TroubleTicket
+        fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        wanted = {s for s in value if s != "open"}
+        if "open" in value:
+            wanted |= set(OPEN_TICKET_STATUSES)
+        return queryset.filter(status__in=wanted)
+
+
+# --- i15-b end ---

@@ -57,6 +57,7 @@ urlpatterns = [
 ]
 
 urlpatterns += [
+    path("quotes/", sales.QuoteListView.as_view(), name="quotes"),
     path("orders/quote/", sales.QuoteCreateView.as_view(), name="quote-new"),
     path("orders/quotes/<int:pk>/", sales.QuoteView.as_view(), name="quote"),
     path("orders/", sales.OrderListView.as_view(), name="orders"),

@@ -26,10 +26,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, flash_domain_error
+from tcfo_portal.lists import PortalList, column, portal_list
 
 from . import two_factor
 from .access import visible_to
+from .api.views import ApiKeyViewSet
 from .choices import Capability
+from .filtersets import ApiKeyFilterSet
 from .forms import (
     ApiKeyCreateForm,
     CodeForm,
@@ -343,6 +346,19 @@ def _hand_over_secret(request: HttpRequest, response: HttpResponse, *, name: str
     )
 
 
+API_KEY_CSV = [
+    column("prefix"),
+    column("name"),
+    column("organisation", "organisation.name"),
+    column("role"),
+    column("created"),
+    column("created_by", "created_by.username"),
+    column("last_used_at"),
+    column("revoked"),
+    column("revoked_at"),
+]
+
+
 class ApiKeyListView(CapabilityRequiredMixin, ListView):
     required_capability = Capability.MANAGE_API_KEYS
     template_name = "organisations/api_keys.html"
@@ -361,13 +377,27 @@ class ApiKeyListView(CapabilityRequiredMixin, ListView):
             context.setdefault("form", ApiKeyCreateForm(organisation=organisation))
         return context
 
+    def listing(self) -> PortalList:
+        return portal_list(
+            self.request,
+            self.get_queryset(),
+            filterset_class=ApiKeyFilterSet,
+            ordering_fields=ApiKeyViewSet.ordering_fields,
+            search_fields=("name", "prefix"),
+        )
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        listing = self.listing()
+        if listing.wants_csv:
+            return listing.csv("api-keys", API_KEY_CSV)
         new_key = request.get_signed_cookie(
             _NEW_KEY_COOKIE, default=None, salt=_NEW_KEY_COOKIE, max_age=60
         )
-        self.object_list = self.get_queryset()
-        context = self.get_context_data(new_key=json.loads(new_key) if new_key else None)
-        response = self.render_to_response(context)
+        self.object_list = listing.page_rows
+        context = self.get_context_data(
+            new_key=json.loads(new_key) if new_key else None, list=listing
+        )
+        response = self.render_to_response(context, status=listing.status)
         if new_key:
             response.delete_cookie(_NEW_KEY_COOKIE, path=reverse("api-keys"))
             add_never_cache_headers(response)
@@ -390,8 +420,10 @@ class ApiKeyListView(CapabilityRequiredMixin, ListView):
                 response = redirect("api-keys")
                 _hand_over_secret(request, response, name=api_key.name, key=secret)
                 return response
-        self.object_list = self.get_queryset()
-        return render(request, self.template_name, self.get_context_data(form=form), status=400)
+        listing = self.listing()
+        self.object_list = listing.page_rows
+        context = self.get_context_data(form=form, list=listing)
+        return render(request, self.template_name, context, status=400)
 
 
 class ApiKeyRevokeView(CapabilityRequiredMixin, View):

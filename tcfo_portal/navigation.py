@@ -23,6 +23,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Catalog", "catalog", Capability.VIEW_CATALOG),
     NavEntry("Availability", "availability", Capability.VIEW_CATALOG),
     NavEntry("Network", "network", Capability.VIEW_CATALOG),
+    NavEntry("Quotes", "quotes", Capability.PLACE_ORDERS),
     NavEntry("New quote", "quote-new", Capability.PLACE_ORDERS),
     NavEntry("Orders", "orders", Capability.VIEW_OWN_SERVICES),
     NavEntry("Services", "services", Capability.VIEW_OWN_SERVICES),

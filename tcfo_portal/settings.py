@@ -123,7 +123,10 @@ TEMPLATES = [
                 "tcfo_portal.navigation.navigation",
             ],
             # The project's own filters (``tcfo_portal`` is not an app): ``{% load portal %}``.
-            "libraries": {"portal": "tcfo_portal.templatetags.portal"},
+            "libraries": {
+                "portal": "tcfo_portal.templatetags.portal",
+                "portal_lists": "tcfo_portal.templatetags.portal_lists",  # i15-b
+            },
         },
     },
 ]

@@ -81,6 +81,7 @@ MISSING_PK = {"pk": MISSING}
 WEBHOOK_INTRUDERS = {"b": 404, "third_finance": 404, "third_network": 404}
 MISSING_SERVICE = {"circuit_id": MISSING_CIRCUIT}
 OCTOBER = "period=2026-10"
+CSV = "format=csv"  # i15-b
 REASON = {"reason": "not mine"}
 
 
@@ -236,6 +237,18 @@ PORTAL_CASES = [
     listed("contracts", lambda w: f'href="/contracts/{w.transit.contract.pk}/"'),
     Case("contract", "object", pk_of("transit.contract"), MISSING_PK),
     Case("contract-pdf", "object", pk_of("transit.contract"), MISSING_PK),
+    # --- i15-b begin ---
+    # the quotes list, and the CSV of each list (every filtered row, the viewer's only)
+    listed("quotes", lambda w: f'href="/orders/quotes/{w.a_quote.pk}/"'),
+    listed("quotes", lambda w: f"\n{w.a_quote.pk},", query=CSV),
+    listed("orders", lambda w: f"\n{w.a_order.pk},", query=CSV),
+    listed("services", lambda w: w.transit.circuit_id, query=CSV),
+    listed("contracts", lambda w: f"\n{w.transit.contract.pk},", query=CSV),
+    listed("invoices", lambda w: w.a_invoice.number, query=CSV),
+    listed("tickets", lambda w: f"\n{w.a_ticket.pk},", query=CSV, refused=TICKET_READ),
+    listed("api-keys", lambda w: w.a_key.prefix, query=CSV),
+    listed("webhooks", lambda w: w.a_webhook.url, query=CSV, refused=WEBHOOK_INTRUDERS),
+    # --- i15-b end ---
     # invoices and what hangs on them
     listed("invoices", lambda w: f'href="/invoices/{w.a_invoice.pk}/"'),
     listed("invoices-csv", lambda w: w.a_invoice.number),
@@ -672,6 +685,16 @@ PORTAL_CASES.append(
     )
 )
 # --- end events list ---
+# --- i15-b begin ---
+PORTAL_CASES.append(
+    listed(
+        "events",
+        lambda w: str(_a_event(w).uid),
+        query=CSV,
+        refused={"b": 404, "third_finance": 404, "third_network": 404},
+    )
+)
+# --- i15-b end ---
 
 TENANT_CASES = PORTAL_CASES + API_CASES
 

@@ -57,6 +57,7 @@ pytestmark = pytest.mark.django_db
 N = 3
 OCTOBER_1 = datetime.date(2026, 10, 1)
 OF_SEPTEMBER, OF_2026 = "period=2026-09", "year=2026"
+CSV = "format=csv"  # i15-b
 
 
 # --- the world, built once for the module -----------------------------------------------------
@@ -582,6 +583,23 @@ LISTS = [
     *counted(more_conflicts, "azt_network", "usage-decisions", "v1:usage-decision-list"),
     *counted(more_conflicts, "a", "usage-decisions", "v1:usage-decision-list"),
     # --- i15-c end ---
+    # --- i15-b begin ---
+    # the lists' new pages, sorts and filters, and the CSV of every filtered row
+    *counted(more_sales, "a", "quotes"),
+    *counted(more_sales, "a", "quotes", query="ordering=-start_date&ordered=true"),
+    *counted(more_sales, "azt_network", "orders", query="state=completed&ordering=-updated_at"),
+    *counted(more_sales, "a", "services", query="status=active&ordering=-activated_on&q=TCFO"),
+    *counted(more_invoices, "azt_finance", "invoices", query="status=issued&ordering=customer"),
+    *counted(more_sales, "a", "quotes", "orders", "services", "contracts", query=CSV),
+    *counted(more_invoices, "a", "invoices", query=CSV),
+    *counted(more_invoices, "azt_finance", "invoices", query=CSV),
+    *counted(more_tickets, "azt_network", "tickets", query=CSV),
+    *counted(more_outages, "azt_network", "outages", query=CSV),
+    *counted(more_events, "a", "events", query=CSV),
+    *counted(more_keys, "a", "api-keys", query=CSV),
+    *counted(more_webhooks, "a", "webhooks", query=CSV),
+    *counted(more_sites, "admin", "audit-log", query=f"record=Site&{CSV}"),
+    # --- i15-b end ---
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.

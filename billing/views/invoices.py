@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import partial
 
@@ -18,9 +19,12 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import domain_error_text, flash_domain_error, submit_or_flash
 from tcfo_portal.inputs import whole_number_param
+from tcfo_portal.lists import CSV_CHUNK, Column, PortalList, column, portal_list
 
-from ..choices import OPEN_STATUSES, InvoiceStatus
+from ..api.views import InvoiceViewSet
+from ..choices import OPEN_STATUSES
 from ..documents import DocumentTotals
+from ..filtersets import InvoiceFilterSet
 from ..forms import ManualLineForm, PaymentForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, parse_period, periods_of_year
@@ -64,19 +68,75 @@ def _with_totals(invoices: QuerySet[Invoice]) -> list[tuple[Invoice, DocumentTot
     return [(invoice, invoice_totals(invoice)) for invoice in invoices]
 
 
+INVOICE_CSV = [
+    column("number"),
+    column("status"),
+    column("billing_party", "billing_party.name"),
+    column("customer", "customer.name"),
+    column("period"),
+    column("currency"),
+    Column("subtotal", lambda row: row[1].subtotal.amount),
+    Column("tax", lambda row: row[1].tax.amount),
+    Column("total", lambda row: row[1].total.amount),
+    column("due_date"),
+    column("issued_at"),
+    column("id", "pk"),
+]
+
+
 class InvoiceListView(CapabilityRequiredMixin, View):
+    """Invoices the viewer may see (``invoices_for``), newest period first, filtered by the
+    API's ``InvoiceFilterSet``; finance staff tick drafts to issue them."""
+
     required_capability = Capability.VIEW_OWN_INVOICES
 
+    def _listing(self, request: HttpRequest) -> PortalList:
+        organisation = request.user.organisation
+        customer = organisation is not None and organisation.is_customer
+        return portal_list(
+            request,
+            _invoices(request),
+            filterset_class=InvoiceFilterSet,
+            ordering_fields=InvoiceViewSet.ordering_fields,
+            search_fields=("number", "customer__name", "billing_party__name"),
+            hide=("customer", "has_pdf") if customer else (),
+        )
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        invoices = _invoices(request)
+        listing = self._listing(request)
+        if listing.wants_csv:
+            return _invoice_csv(listing)
         can_issue = has_capability(request.user, Capability.RUN_BILLING) and (
             request.user.organisation is not None
         )
         return render(
             request,
             "billing/invoices.html",
-            {"rows": _with_totals(invoices[:500]), "can_issue": can_issue},
+            {"list": listing, "rows": _with_totals(listing.page_rows), "can_issue": can_issue},
+            status=listing.status,
         )
+
+
+def _invoice_csv(listing: PortalList) -> HttpResponse:
+    """Every invoice of the list with its totals (the lines are prefetched a chunk at a time)."""
+    if listing.status != 200:
+        return listing.csv("invoices", INVOICE_CSV)
+    rows = listing.rows.iterator(chunk_size=CSV_CHUNK)
+    return listing.csv("invoices", _csv_fields(INVOICE_CSV), rows=_with_totals_lazily(rows))
+
+
+def _csv_fields(columns: list[Column]) -> list[Column]:
+    """Columns of (invoice, totals) rows: a path on the invoice reads the invoice."""
+    return [c if c.header in ("subtotal", "tax", "total") else _on_invoice(c) for c in columns]
+
+
+def _on_invoice(c: Column) -> Column:
+    return Column(c.header, lambda row: c.value(row[0]))
+
+
+def _with_totals_lazily(invoices: Iterable[Invoice]) -> Iterator[tuple[Invoice, DocumentTotals]]:
+    for invoice in invoices:
+        yield invoice, invoice_totals(invoice)
 
 
 class IssueManyView(CapabilityRequiredMixin, View):
@@ -107,44 +167,11 @@ class IssueManyView(CapabilityRequiredMixin, View):
         return redirect("invoices")
 
 
-class InvoiceCsvView(CapabilityRequiredMixin, View):
-    required_capability = Capability.VIEW_OWN_INVOICES
+class InvoiceCsvView(InvoiceListView):
+    """``/invoices.csv``: the invoices list's CSV (``/invoices/?format=csv``), same filters."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "number",
-                "status",
-                "billing_party",
-                "customer",
-                "period",
-                "currency",
-                "subtotal",
-                "tax",
-                "total",
-                "due_date",
-            ]
-        )
-        invoices = _invoices(request).exclude(status=InvoiceStatus.DRAFT)  # issued ones only
-        for invoice, totals in _with_totals(invoices):
-            writer.writerow(
-                [
-                    invoice.number,
-                    invoice.status,
-                    invoice.billing_party.name,
-                    invoice.customer.name,
-                    invoice.period,
-                    invoice.currency,
-                    totals.subtotal.amount,
-                    totals.tax.amount,
-                    totals.total.amount,
-                    invoice.due_date,
-                ]
-            )
-        return response
+        return _invoice_csv(self._listing(request))
 
 
 class InvoiceView(CapabilityRequiredMixin, View):

@@ -18,7 +18,10 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, submit
+from tcfo_portal.lists import column, portal_list
 
+from ..api.views import OutageViewSet
+from ..filtersets import OutageFilterSet
 from ..forms import (
     AvailabilityForm,
     CorrectOutageForm,
@@ -30,6 +33,7 @@ from ..models import FiberPair, Outage, Product, Site
 from ..selectors import (
     chain_of,
     fiber_pair_utilisation,
+    outages_for,
     ownership_on,
     path_utilisation,
     paths_with_segments,
@@ -74,7 +78,12 @@ class CatalogView(CapabilityRequiredMixin, OnDateMixin, View):
         return render(
             request,
             "leasing/catalog.html",
-            {"catalog": catalog, "on": self.on, "date_form": self.date_form},
+            {
+                "catalog": catalog,
+                "on": self.on,
+                "date_form": self.date_form,
+                "may_quote": has_capability(request.user, Capability.PLACE_ORDERS),
+            },
         )
 
 
@@ -103,7 +112,11 @@ class AvailabilityView(CapabilityRequiredMixin, View):
         return render(
             request,
             "leasing/availability.html",
-            {"form": form, "result": result},
+            {
+                "form": form,
+                "result": result,
+                "may_quote": has_capability(request.user, Capability.PLACE_ORDERS),
+            },
             status=status,
         )
 
@@ -205,6 +218,16 @@ class UtilisationView(CapabilityRequiredMixin, OnDateMixin, View):
         )
 
 
+OUTAGE_CSV = [
+    column("id", "pk"),
+    column("segment", "segment.code"),
+    column("started_at"),
+    column("ended_at"),
+    column("description"),
+    column("recorded_by"),
+]
+
+
 class OutagesView(CapabilityRequiredMixin, View):
     """Network staff record the outages of the segments their operator owns a share of, and
     end or correct them (``OutageView``)."""
@@ -212,9 +235,20 @@ class OutagesView(CapabilityRequiredMixin, View):
     required_capability = Capability.MANAGE_INVENTORY
 
     def _page(self, request: HttpRequest, form: OutageForm, status: int = 200) -> HttpResponse:
-        outages = Outage.objects.select_related("segment")[:200]
+        listing = portal_list(
+            request,
+            outages_for(request.user).order_by("-started_at", "-pk"),
+            filterset_class=OutageFilterSet,
+            ordering_fields=OutageViewSet.ordering_fields,
+            search_fields=("segment__code", "description", "recorded_by"),
+        )
+        if listing.wants_csv:
+            return listing.csv("outages", OUTAGE_CSV)
         return render(
-            request, "leasing/outages.html", {"form": form, "outages": outages}, status=status
+            request,
+            "leasing/outages.html",
+            {"form": form, "list": listing},
+            status=max(status, listing.status),
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:

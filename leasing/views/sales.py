@@ -18,8 +18,16 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
+from tcfo_portal.lists import Column, column, portal_list
 
-from ..choices import OPEN_ORDER_STATES, OrderState, ServiceAction, ServiceStatus
+from ..api.sales_views import ContractViewSet, OrderViewSet, QuoteViewSet, ServiceViewSet
+from ..choices import OrderState, ServiceAction, ServiceStatus
+from ..filtersets import (
+    ContractFilterSet,
+    PortalOrderFilterSet,
+    QuoteFilterSet,
+    ServiceFilterSet,
+)
 from ..forms import (
     AcknowledgeForm,
     CompleteForm,
@@ -44,6 +52,53 @@ from ..services import orders as sales
 
 def _orders(request: HttpRequest) -> QuerySet[Order]:
     return visible_to(orders_with_terms(), request.user)
+
+
+def _hidden_for(request: HttpRequest, *names: str) -> tuple[str, ...]:
+    """Filters that mean nothing to a customer (its own name, say)."""
+    organisation = request.user.organisation
+    return names if organisation is not None and organisation.is_customer else ()
+
+
+def _place(row: object) -> str:
+    place = row.site or row.path
+    return place.code if place is not None else ""
+
+
+QUOTE_CSV = [
+    column("id", "pk"),
+    column("product", "product.code"),
+    Column("path_or_pop", _place),
+    column("term_months"),
+    column("start_date"),
+    column("commit_mbps"),
+    column("currency"),
+    column("mrc"),
+    column("nrc"),
+    column("iru_price"),
+    column("valid_until"),
+    column("order", "order.pk"),
+    column("created_at"),
+]
+
+
+class QuoteListView(CapabilityRequiredMixin, View):
+    """The organisation's quotes, newest first (``QuoteFilterSet``, the API's)."""
+
+    required_capability = Capability.PLACE_ORDERS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        quotes = Quote.objects.select_related("product", "path", "site", "order")
+        listing = portal_list(
+            request,
+            visible_to(quotes, request.user).order_by("-created_at", "-pk"),
+            filterset_class=QuoteFilterSet,
+            ordering_fields=QuoteViewSet.ordering_fields,
+            search_fields=("product__code", "product__name", "path__code", "site__code"),
+        )
+        if listing.wants_csv:
+            return listing.csv("quotes", QUOTE_CSV)
+        return render(request, "leasing/quotes.html", {"list": listing}, status=listing.status)
 
 
 class QuoteCreateView(CapabilityRequiredMixin, View):
@@ -93,28 +148,53 @@ class QuoteView(CapabilityRequiredMixin, View):
         return redirect("order", pk=order.pk)
 
 
+ORDER_CSV = [
+    column("id", "pk"),
+    column("state"),
+    column("customer", "customer.name"),
+    column("billing_party", "billing_party.name"),
+    column("product", "quote.product.code"),
+    Column("path_or_pop", lambda order: _place(order.quote)),
+    column("start_date", "quote.start_date"),
+    column("term_months", "quote.term_months"),
+    column("currency", "quote.currency"),
+    column("mrc", "quote.mrc"),
+    column("nrc", "quote.nrc"),
+    column("circuit_id", "service.circuit_id"),
+    column("created_at"),
+    column("updated_at"),
+]
+
+
 class OrderListView(CapabilityRequiredMixin, View):
+    """A customer's orders, an operator's queue: newest first, ``PortalOrderFilterSet`` (the
+    API's filters; ``state=open`` for those not finished)."""
+
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        state = request.GET.get("state", "open")
-        orders = _orders(request).order_by("-created_at")
-        if state == "open":
-            orders = orders.filter(state__in=OPEN_ORDER_STATES)
-        elif state in OrderState.values:
-            orders = orders.filter(state=state)
-        elif state != "all":
-            messages.error(request, f"“{state}” is not an order state.")
-            state = "all"
+        data = request.GET.copy()
+        if data.get("state") == "all":  # the old links' "every state"
+            data.pop("state")
+        listing = portal_list(
+            request,
+            _orders(request).order_by("-created_at", "-pk"),
+            filterset_class=PortalOrderFilterSet,
+            ordering_fields=OrderViewSet.ordering_fields,
+            search_fields=("customer__name", "quote__product__code", "service__circuit_id"),
+            data=data,
+            hide=_hidden_for(request, "customer"),
+        )
+        if listing.wants_csv:
+            return listing.csv("orders", ORDER_CSV)
         return render(
             request,
             "leasing/orders.html",
             {
-                "orders": orders[:500],
-                "state": state,
-                "states": OrderState.choices,
+                "list": listing,
                 "is_queue": has_capability(request.user, Capability.PROVISION_ORDERS),
             },
+            status=listing.status,
         )
 
 
@@ -220,11 +300,33 @@ def _services(request: HttpRequest) -> QuerySet[Service]:
     return visible_to(queryset, request.user)
 
 
+SERVICE_CSV = [
+    column("circuit_id"),
+    column("status"),
+    column("customer", "customer.name"),
+    column("product", "product.code"),
+    Column("path_or_pop", _place),
+    column("activated_on"),
+    column("terminated_on"),
+    column("created_at"),
+]
+
+
 class ServiceListView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "leasing/services.html", {"services": _services(request)[:1000]})
+        listing = portal_list(
+            request,
+            _services(request).order_by("circuit_id", "pk"),
+            filterset_class=ServiceFilterSet,
+            ordering_fields=ServiceViewSet.ordering_fields,
+            search_fields=("circuit_id", "customer__name", "product__code"),
+            hide=_hidden_for(request, "customer"),
+        )
+        if listing.wants_csv:
+            return listing.csv("services", SERVICE_CSV)
+        return render(request, "leasing/services.html", {"list": listing}, status=listing.status)
 
 
 class ServiceView(CapabilityRequiredMixin, View):
@@ -311,11 +413,38 @@ def _contracts(request: HttpRequest) -> QuerySet[Contract]:
     return visible_to(queryset, request.user)
 
 
+CONTRACT_CSV = [
+    column("id", "pk"),
+    column("circuit_id", "service.circuit_id"),
+    column("customer", "customer.name"),
+    column("billing_party", "billing_party.name"),
+    column("kind"),
+    column("term_months"),
+    column("start_date"),
+    column("end_date"),
+    column("currency"),
+    column("mrc"),
+    column("nrc"),
+    column("iru_price"),
+    column("auto_renew"),
+]
+
+
 class ContractListView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "leasing/contracts.html", {"contracts": _contracts(request)[:1000]})
+        listing = portal_list(
+            request,
+            _contracts(request).order_by("-start_date", "-pk"),
+            filterset_class=ContractFilterSet,
+            ordering_fields=ContractViewSet.ordering_fields,
+            search_fields=("service__circuit_id", "customer__name", "billing_party__name"),
+            hide=_hidden_for(request, "customer"),
+        )
+        if listing.wants_csv:
+            return listing.csv("contracts", CONTRACT_CSV)
+        return render(request, "leasing/contracts.html", {"list": listing}, status=listing.status)
 
 
 class ContractView(CapabilityRequiredMixin, View):

@@ -18,7 +18,9 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
+from tcfo_portal.lists import column, portal_list
 
+from ..api.ticket_views import TroubleTicketViewSet
 from ..choices import (
     OPEN_TICKET_STATUSES,
     SEVERITY_RANK,
@@ -26,6 +28,7 @@ from ..choices import (
     ServiceStatus,
     TicketStatus,
 )
+from ..filtersets import PortalTicketFilterSet
 from ..forms import (
     TicketCustomerStepForm,
     TicketForm,
@@ -57,33 +60,53 @@ def _queue_order(queryset: QuerySet[TroubleTicket]) -> QuerySet[TroubleTicket]:
     ).order_by("closed_rank", "severity_rank", "creation_date", "pk")
 
 
+TICKET_CSV = [
+    column("id", "pk"),
+    column("status"),
+    column("severity"),
+    column("observed_impact"),
+    column("customer", "customer.name"),
+    column("circuit_id", "service.circuit_id"),
+    column("external_id"),
+    column("creation_date"),
+    column("last_update"),
+]
+
+
 class TicketListView(CapabilityRequiredMixin, View):
-    """A customer's tickets, newest first; an operator's queue, open and severe first."""
+    """A customer's tickets, newest first; an operator's queue, open and severe first; the
+    API's filters (``PortalTicketFilterSet``: ``status=open`` for any open status)."""
 
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        status = request.GET.get("status", "all")
-        queryset = tickets_for(request.user)
-        if status == "open":
-            queryset = queryset.filter(status__in=OPEN_TICKET_STATUSES)
-        elif status in TicketStatus.values:
-            queryset = queryset.filter(status=status)
-        elif status != "all":
-            messages.error(request, f"“{status}” is not a ticket status.")
-            status = "all"
+        data = request.GET.copy()
+        if data.get("status") == "all":  # the old links' "every status"
+            data.pop("status")
         is_queue = has_capability(request.user, Capability.PROVISION_ORDERS)
-        queryset = _queue_order(queryset) if is_queue else queryset.order_by("-creation_date")
+        queryset = tickets_for(request.user)
+        queryset = (
+            _queue_order(queryset) if is_queue else queryset.order_by("-creation_date", "-pk")
+        )
+        listing = portal_list(
+            request,
+            queryset,
+            filterset_class=PortalTicketFilterSet,
+            ordering_fields=TroubleTicketViewSet.ordering_fields,
+            search_fields=("service__circuit_id", "external_id", "customer__name", "description"),
+            data=data,
+        )
+        if listing.wants_csv:
+            return listing.csv("tickets", TICKET_CSV)
         return render(
             request,
             "leasing/tickets.html",
             {
-                "tickets": queryset[:500],
-                "status": status,
-                "statuses": TicketStatus.choices,
+                "list": listing,
                 "is_queue": is_queue,
                 "may_report": has_capability(request.user, Capability.PLACE_ORDERS),
             },
+            status=listing.status,
         )
 
 

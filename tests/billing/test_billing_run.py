@@ -309,7 +309,7 @@ def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_onl
     assert client.get(f"/invoices/{invoice.pk}/pdf/")["Content-Disposition"].startswith(
         "attachment"
     )
-    rows = client.get("/invoices.csv").content.decode().splitlines()
+    rows = b"".join(client.get("/invoices.csv").streaming_content).decode().splitlines()
     assert rows[1].startswith(
         f"{invoice.number},issued,AZT,Baku Carrier,2026-10,USD,11451.61,2061.29,13512.90"
     )

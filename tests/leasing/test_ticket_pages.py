@@ -12,6 +12,7 @@ from django.test import Client
 from leasing.models import TroubleTicket
 from leasing.services.tickets import add_note, take_step
 from organisations.choices import Role
+from tcfo_portal.formatting import format_moment
 
 from ..factories import UserFactory
 from .test_tickets import INTERNAL, _open, tt
@@ -176,8 +177,9 @@ def test_times_carry_their_zone_and_operators_read_the_customers_reference(tt):
     own = _client(tt.buyer).get("/tickets/").content.decode()
     assert "Customer's reference</th>" in queue and "Your reference" not in queue
     assert "Your reference</th>" in own and "Customer's reference" not in own
-    for body in (queue, own):
-        assert f"<td>{stamp}</td>" in body
+    # the lists show moments in the reader's zone, named (tcfo_portal.formatting; i15-b)
+    for body, reader in ((queue, tt.noc), (own, tt.buyer)):
+        assert f"<td>{format_moment(ticket.creation_date, reader.display_zone)}</td>" in body
     page = _client(tt.buyer).get(f"/tickets/{ticket.pk}/").content.decode()
     history = page[page.index('data-testid="ticket-history"') :]
     assert f"<strong>Opened</strong> · {stamp} ·" in history
