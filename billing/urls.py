@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from leasing.constants import CIRCUIT_ID_PATTERN
 
-from .views import closing, invoices, payments, usage
+from .views import closing, invoice_forms, invoices, usage
 
 CIRCUIT = rf"(?P<circuit_id>{CIRCUIT_ID_PATTERN})"
 
@@ -20,19 +20,27 @@ urlpatterns += [
     path("invoices/<int:pk>/pdf/", invoices.InvoicePdfView.as_view(), name="invoice-pdf"),
     path(
         "invoices/<int:pk>/delete/",
-        invoices.DeleteDraftView.as_view(),
+        invoice_forms.DeleteDraftView.as_view(),
         name="invoice-delete",
     ),
     path("billing/", invoices.BillingView.as_view(), name="billing"),
     path("billing/aging/", invoices.AgingView.as_view(), name="aging"),
     path("billing/pdfs/", invoices.RenderMissingPdfsView.as_view(), name="render-missing-pdfs"),
-    path("invoices/<int:pk>/payments/", invoices.PaymentView.as_view(), name="invoice-payment"),
+    path(
+        "invoices/<int:pk>/payments/new/",
+        invoice_forms.PaymentView.as_view(),
+        name="invoice-payment",
+    ),
     path(
         "invoices/<int:pk>/payments/<int:payment_pk>/reverse/",
-        payments.ReversePaymentView.as_view(),
+        invoice_forms.ReversePaymentView.as_view(),
         name="invoice-payment-reverse",
     ),
-    path("invoices/<int:pk>/lines/", invoices.ManualLineView.as_view(), name="invoice-lines"),
+    path(
+        "invoices/<int:pk>/lines/new/",
+        invoice_forms.ManualLineView.as_view(),
+        name="invoice-lines",
+    ),
     path(
         "invoices/<int:pk>/lines/<int:line_pk>/remove/",
         invoices.RemoveLineView.as_view(),
@@ -47,8 +55,8 @@ urlpatterns += [
     path("billing/revenue/", invoices.RevenueView.as_view(), name="revenue"),
     path("billing/revenue.csv", invoices.RevenueCsvView.as_view(), name="revenue-csv"),
     path(
-        "invoices/<int:pk>/credit-notes/",
-        invoices.CreditNoteView.as_view(),
+        "invoices/<int:pk>/credit-notes/new/",
+        invoice_forms.CreditNoteView.as_view(),
         name="invoice-credit-note",
     ),
     path(

@@ -261,9 +261,63 @@ PORTAL_CASES = [
             ("invoice-delete", lambda w: REASON),
             ("invoice-payment", lambda w: {"amount": "5.00", "received_on": str(w.today)}),
             ("invoice-lines", lambda w: MANUAL_LINE),
-            ("invoice-credit-note", lambda w: {f"credit_{_line(w).pk}": "1.00", **REASON}),
+            ("invoice-credit-note", lambda w: {f"line_{_line(w).pk}": "1.00", **REASON}),
         )
     ),
+    # --- i15-d1 begin ---
+    # the finance clerk's form pages of an invoice (a GET shows the form): whoever may not read
+    # the invoice gets a 404; a confirmed post acts (the cases above post unconfirmed, which
+    # changes nothing either)
+    *(
+        Case(name, "object", _invoice, MISSING_PK, refused=INVOICE_ACT, owner="azt_finance")
+        for name in ("invoice-payment", "invoice-credit-note", "invoice-lines", "invoice-delete")
+    ),
+    Case(
+        "invoice-payment-reverse",
+        "object",
+        lambda w: {"pk": w.a_invoice.pk, "payment_pk": w.a_payment.pk},
+        {"pk": MISSING, "payment_pk": MISSING},
+        refused=INVOICE_ACT,
+        owner="azt_finance",
+    ),
+    *(
+        finance_act(name, _invoice, MISSING_PK, "a_invoice", refused=INVOICE_ACT, data=data)
+        for name, data in (
+            ("invoice", lambda w: {"confirmed": "yes"}),
+            (
+                "invoice-payment",
+                lambda w: {"amount": "5.00", "received_on": str(w.today), "confirmed": "yes"},
+            ),
+            (
+                "invoice-credit-note",
+                lambda w: {f"line_{_line(w).pk}": "1.00", "confirmed": "yes", **REASON},
+            ),
+        )
+    ),
+    finance_act(
+        "invoice-payment-reverse",
+        lambda w: {"pk": w.a_invoice.pk, "payment_pk": w.a_payment.pk},
+        {"pk": MISSING, "payment_pk": MISSING},
+        "a_payment",
+        data=lambda w: {"confirmed": "yes", **REASON},
+        refused=INVOICE_ACT,
+    ),
+    Case(
+        "late-adjustment-decide",
+        "object",
+        lambda w: {"pk": w.a_late.pk, "decision": "bill"},
+        {"pk": MISSING, "decision": "bill"},
+        refused=FINANCE_ACT,
+        owner="azt_finance",
+    ),
+    finance_act(
+        "late-adjustment-decide",
+        lambda w: {"pk": w.a_late.pk, "decision": "bill"},
+        {"pk": MISSING, "decision": "bill"},
+        "a_late",
+        data=lambda w: {"confirmed": "yes", **REASON},
+    ),
+    # --- i15-d1 end ---
     finance_act(
         "invoice-payment-reverse",
         lambda w: {"pk": w.a_invoice.pk, "payment_pk": w.a_payment.pk},

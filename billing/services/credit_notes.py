@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError, InvalidTransition
+from tcfo_portal.formatting import format_money
 from tcfo_portal.money import in_minor_units, is_in_minor_units
 from tcfo_portal.pdf import render_pdf, sha256
 from tcfo_portal.queue import after_commit
@@ -31,9 +32,11 @@ from .invoices import billing_contacts, next_number
 from .tax import tax_of
 
 __all__ = [
+    "credit_note_gives",
     "credit_note_totals",
     "credited",
     "issue_credit_note",
+    "left_to_credit",
     "mail_credit_note",
     "store_credit_note_pdf",
 ]
@@ -52,9 +55,55 @@ def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
     ):
         parts[row["operator"]] -= row["total"]
     currency = line.invoice.currency
-    net = in_minor_units(line.amount - (sums["net"] or ZERO), currency)
-    tax = in_minor_units(line.tax_amount - (sums["tax"] or ZERO), currency)
+    # A line that gives (an SLA credit, a negative amount) has nothing to credit: never less
+    # than nothing is left.
+    net = max(ZERO, in_minor_units(line.amount - (sums["net"] or ZERO), currency))
+    tax = max(ZERO, in_minor_units(line.tax_amount - (sums["tax"] or ZERO), currency))
     return net, tax, {op: in_minor_units(part, currency) for op, part in parts.items()}
+
+
+def left_to_credit(invoice: Invoice) -> dict[int, Decimal]:
+    """Net amount left to credit on each of ``invoice``'s lines that has any (by line id, in
+    the invoice's order): a line that gives (an SLA credit) or is credited in full is left
+    out, and no amount is ever negative. Two queries, however many lines."""
+    credited_net = dict(
+        CreditNoteLine.objects.filter(invoice_line__invoice=invoice)
+        .values_list("invoice_line")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_line", "total")
+    )
+    left = {}
+    for line in invoice.lines.order_by("pk"):
+        net = in_minor_units(line.amount - credited_net.get(line.pk, ZERO), invoice.currency)
+        if net > 0:
+            left[line.pk] = net
+    return left
+
+
+def _credit_of(line: InvoiceLine, amount: Decimal) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
+    """The VAT and each operator's part of crediting ``amount`` (net, valid) of ``line``."""
+    net_left, tax_left, parts_left = _left(line)
+    if amount == net_left:  # the rest of the line: exactly what is left of each part
+        return tax_left, {op: part for op, part in parts_left.items() if part}
+    tax = min(tax_left, tax_of(amount, line.tax_rate, line.invoice.currency))
+    weights = {op: part for op, part in parts_left.items() if part > 0}
+    return tax, largest_remainder(amount, weights, line.invoice.currency)
+
+
+def credit_note_gives(*, invoice: Invoice, amounts: dict[int, Decimal]) -> tuple[Decimal, Decimal]:
+    """What a credit note of ``amounts`` (net, per line id, as ``issue_credit_note`` takes
+    them and would accept them) gives back: its net and its VAT, rounded as it would be. For the
+    confirmation before issuing; lines not on the invoice are left out."""
+    lines = {
+        line.pk: line
+        for line in invoice.lines.select_related("invoice").prefetch_related("allocations")
+    }
+    net = tax = ZERO
+    for pk, amount in amounts.items():
+        if amount and pk in lines:
+            net += amount
+            tax += _credit_of(lines[pk], amount)[0]
+    return net, tax
 
 
 @transaction.atomic
@@ -95,24 +144,19 @@ def issue_credit_note(
         if line is None:
             errors[f"line_{pk}"] = ["Not a line of this invoice."]
             continue
-        net_left, tax_left, parts_left = _left(line)
-        if not amount.is_finite() or amount > net_left:
-            errors[f"line_{pk}"] = [f"At most {net_left} is left to credit on this line."]
+        net_left = _left(line)[0]
+        if not net_left:
+            errors[f"line_{pk}"] = ["Nothing is left to credit on this line."]
+        elif not amount.is_finite() or amount > net_left:
+            left = format_money(net_left, invoice.currency)
+            errors[f"line_{pk}"] = [f"At most {left} is left to credit on this line."]
         elif amount < 0 or not is_in_minor_units(amount, invoice.currency):
             errors[f"line_{pk}"] = [f"A positive amount in {invoice.currency}, to the cent."]
         else:
-            plan.append((line, amount, net_left, tax_left, parts_left))
+            plan.append((line, amount))
     if errors:
         raise DomainError("The credit note is not valid.", errors=errors)
-    credits = []
-    for line, amount, net_left, tax_left, parts_left in plan:
-        if amount == net_left:  # the rest of the line: exactly what is left of each part
-            tax, parts = tax_left, {op: part for op, part in parts_left.items() if part}
-        else:
-            tax = min(tax_left, tax_of(amount, line.tax_rate, invoice.currency))
-            weights = {op: part for op, part in parts_left.items() if part > 0}
-            parts = largest_remainder(amount, weights, invoice.currency)
-        credits.append((line, amount, tax, parts))
+    credits = [(line, amount, *_credit_of(line, amount)) for line, amount in plan]
     balance = balance_of(invoice)
     given = sum((amount + tax for _, amount, tax, _ in credits), start=ZERO)
     if given > balance.due:

@@ -84,6 +84,9 @@ class UsageFileResult:
         )
 
 
+NOT_CSV = "The file is not UTF-8 text CSV"
+
+
 def read_usage_file(data: bytes) -> UsageFile:
     """The rows of a usage CSV file (``data`` as uploaded); ``UsageFileError`` if the file as a
     whole cannot be read."""
@@ -141,16 +144,23 @@ def ingest_usage_file(
 
 
 def _decode(data: bytes) -> str:
+    """The file as text; ``UsageFileError`` naming what it is instead (never a codec's own
+    words), for UTF-16 text, bytes that are not UTF-8 and a header of binary data (a NUL in a
+    row's cell refuses that row only)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UsageFileError("The file is UTF-16 text; save it as CSV UTF-8.")
+        raise UsageFileError(f"{NOT_CSV}: it is UTF-16 text. Save it as CSV UTF-8.")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise UsageFileError(
-            f"The file is not UTF-8 text (line {line} holds the byte 0x{data[error.start]:02x}); "
-            "save it as CSV UTF-8."
+            f"{NOT_CSV}: line {line} holds the byte 0x{data[error.start]:02x}, which UTF-8 text "
+            "does not. Save it as CSV UTF-8."
         ) from None
+    header = text.lstrip().partition("\n")[0]
+    if "\x00" in header:  # UTF-16 without its byte-order mark, or other binary data
+        raise UsageFileError(f"{NOT_CSV}: its first line holds binary data. Save it as CSV UTF-8.")
+    return text
 
 
 def _values(line: str) -> list[str] | None:

@@ -5,27 +5,35 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from functools import partial
 
 from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views import View
 
 from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
-from tcfo_portal.exceptions import DomainError
-from tcfo_portal.forms import domain_error_text, flash_domain_error, submit_or_flash
+from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
+from tcfo_portal.exceptions import DomainError, InvalidTransition
+from tcfo_portal.formatting import format_money, format_number
+from tcfo_portal.forms import (
+    add_domain_error,
+    domain_error_text,
+    flash_domain_error,
+    refusal_status,
+)
 from tcfo_portal.inputs import whole_number_param
 from tcfo_portal.lists import CSV_CHUNK, Column, PortalList, column, portal_list
 
 from ..api.views import InvoiceViewSet
-from ..choices import OPEN_STATUSES
+from ..choices import OPEN_STATUSES, InvoiceStatus
 from ..documents import DocumentTotals
 from ..filtersets import InvoiceFilterSet
-from ..forms import ManualLineForm, PaymentForm
+from ..forms import PeriodForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, parse_period, periods_of_year
 from ..selectors import (
@@ -36,15 +44,14 @@ from ..selectors import (
     sees_drafts_and_split,
     this_year,
 )
-from ..services.credit_notes import issue_credit_note
-from ..services.drafts import add_manual_line, remove_line
+from ..services.acting import require_finance_of
+from ..services.drafts import remove_line
 from ..services.invoices import (
-    delete_draft,
     issue_invoice,
     issue_invoices,
     render_missing_pdfs,
 )
-from ..services.payments import AGING_BUCKETS, aging, balance_of, record_payment
+from ..services.payments import AGING_BUCKETS, aging, balance_of
 from ..services.runs import invoice_totals, start_run
 from ..services.settlement import (
     find_statement,
@@ -52,6 +59,7 @@ from ..services.settlement import (
     settlement_pdf,
     settlement_statements,
 )
+from .rehearsal import rehearse
 
 
 def _invoices(request: HttpRequest) -> QuerySet[Invoice]:
@@ -151,6 +159,10 @@ class IssueManyView(CapabilityRequiredMixin, View):
         if not ids:
             messages.error(request, "Select the drafts to issue.")
             return redirect("invoices")
+        if wants_changes(request):
+            return redirect("invoices")
+        if not is_confirmed(request):
+            return self.confirm(request, ids)
         try:
             outcomes = issue_invoices(ids=ids, actor=request.user)
         except DomainError as error:
@@ -165,6 +177,83 @@ class IssueManyView(CapabilityRequiredMixin, View):
             reasons = "; ".join(f"draft {o.invoice_id}: {o.reason}" for o in refused)
             messages.error(request, f"Not issued {len(refused)}: {reasons}")
         return redirect("invoices")
+
+    def confirm(self, request: HttpRequest, ids: list[str]) -> HttpResponse:
+        """The drafts selected that the viewer may issue, with their totals; the others are
+        counted here and reported once issuing is confirmed, each with why."""
+        numbers = [int(pk) for pk in ids if pk.isascii() and pk.isdigit() and len(pk) < 10]
+        drafts = _invoices(request).filter(pk__in=numbers, status=InvoiceStatus.DRAFT)
+        totals = [
+            (invoice, invoice_totals(invoice).total.amount)
+            for invoice in drafts
+            if _may_change(request, invoice)
+        ]
+        others = len(ids) - len(totals)
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Issue {len(totals)} invoice{pluralize(len(totals))}?",
+                action=(
+                    "Each draft gets its billing party's next invoice number and a due date, its "
+                    "PDF is made and mailed to the customer's billing contacts, and it never "
+                    "changes again: an issued invoice is corrected only by a credit note."
+                    + (f" {others} of those selected cannot be issued: " if others else "")
+                    + ("each is reported with why." if others else "")
+                ),
+                amount=amounts_by_currency([(total, inv.currency) for inv, total in totals])
+                or None,
+                facts=[
+                    (
+                        f"Draft {inv.pk}: {inv.customer.legal_name}, {inv.period}",
+                        format_money(total, inv.currency),
+                    )
+                    for inv, total in totals
+                ],
+                confirm_label="Issue them" if len(totals) > 1 else "Issue it",
+                cancel_url=reverse("invoices"),
+            ),
+        )
+
+
+def _may_change(request: HttpRequest, invoice: Invoice) -> bool:
+    """Whether the viewer is finance staff of ``invoice``'s billing party (the services' rule)."""
+    try:
+        require_finance_of(request.user, invoice.billing_party)
+    except DomainError:
+        return False
+    return True
+
+
+def amounts_by_currency(amounts: list[tuple[Decimal, str]]) -> str:
+    """``13,512.90 USD + 500.00 EUR``: ``amounts`` summed per currency."""
+    sums: dict[str, Decimal] = {}
+    for amount, currency in amounts:
+        sums[currency] = sums.get(currency, Decimal(0)) + amount
+    return " + ".join(format_money(total, currency) for currency, total in sorted(sums.items()))
+
+
+def issue_confirmation(invoice: Invoice) -> Confirmation:
+    """What issuing the draft ``invoice`` does, and its total."""
+    totals = invoice_totals(invoice)
+    total = format_money(totals.total.amount, invoice.currency)
+    return Confirmation(
+        title=f"Issue the invoice of {total} to {invoice.customer.legal_name}?",
+        action=(
+            f"The draft gets {invoice.billing_party.legal_name}'s next invoice number and a due "
+            f"date, its PDF is made and mailed to {invoice.customer.legal_name}'s billing "
+            "contacts, and it never changes again: it is corrected only by a credit note."
+        ),
+        amount=total,
+        facts=[
+            ("Customer", invoice.customer.legal_name),
+            ("Period", invoice.period),
+            ("Net", format_money(totals.subtotal.amount, invoice.currency)),
+            ("VAT", format_money(totals.tax.amount, invoice.currency)),
+            ("Currency", invoice.currency),
+        ],
+        confirm_label="Issue the invoice",
+        cancel_url=reverse("invoice", args=[invoice.pk]),
+    )
 
 
 class InvoiceCsvView(InvoiceListView):
@@ -195,8 +284,6 @@ class InvoiceView(CapabilityRequiredMixin, View):
                 "is_open": invoice.status in OPEN_STATUSES,
                 "payments": invoice.payments.select_related("reversal"),
                 "credit_notes": invoice.credit_notes.prefetch_related("lines"),
-                "payment_form": PaymentForm(),
-                "line_form": ManualLineForm(),
                 "editable": invoice.is_draft
                 and has_capability(request.user, Capability.RUN_BILLING)
                 and invoice.billing_party == request.user.organisation,
@@ -204,39 +291,23 @@ class InvoiceView(CapabilityRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Issue the draft (the service lets only the billing party's finance staff)."""
+        """Issue the draft, once confirmed (the service lets only the billing party's finance
+        staff; anybody else is refused before the confirmation)."""
         invoice = self._invoice(request, pk)
+        if wants_changes(request):
+            return redirect("invoice", pk=pk)
         try:
+            require_finance_of(request.user, invoice.billing_party)
+            if not is_confirmed(request):
+                if not invoice.is_draft:
+                    raise InvalidTransition(f"Invoice {invoice.number} is issued already.")
+                return confirmation_page(request, issue_confirmation(invoice))
             issued = issue_invoice(invoice=invoice, actor=request.user)
         except DomainError as error:
             flash_domain_error(request, error)
         else:
             messages.success(request, f"Issued as {issued.number}, with its PDF.")
         return redirect("invoice", pk=pk)
-
-
-class DeleteDraftView(InvoiceView):
-    """The billing party's finance staff delete a draft, saying why; a rerun of the period
-    bills its lines again."""
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return redirect("invoice", pk=pk)
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        invoice = self._invoice(request, pk)
-        try:
-            record = delete_draft(
-                invoice=invoice, actor=request.user, reason=request.POST.get("reason", "")
-            )
-        except DomainError as error:
-            flash_domain_error(request, error)
-            return redirect("invoice", pk=pk)
-        messages.success(
-            request,
-            f"Draft {record.invoice_id} ({record.customer}, {record.period}) deleted: a rerun "
-            f"of {record.period} bills its lines again.",
-        )
-        return redirect("invoices")
 
 
 class InvoicePdfView(InvoiceView):
@@ -260,8 +331,16 @@ class BillingView(CapabilityRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.page(request)
 
-    def page(self, request: HttpRequest, status: int = 200) -> HttpResponse:
-        """The billing page, with the runs, deleted drafts and invoices without a PDF."""
+    def page(
+        self,
+        request: HttpRequest,
+        status: int = 200,
+        *,
+        run_form: PeriodForm | None = None,
+        close_form: PeriodForm | None = None,
+    ) -> HttpResponse:
+        """The billing page, with the runs, deleted drafts and invoices without a PDF; its
+        forms as given (with what was typed and its errors) or empty."""
         return render(
             request,
             "billing/billing.html",
@@ -269,26 +348,57 @@ class BillingView(CapabilityRequiredMixin, View):
                 "runs": BillingRun.objects.all()[:24],
                 "deleted": _deleted_drafts(request),
                 "without_pdf": issued_without_pdf(request.user)[:100],
+                "run_form": run_form or PeriodForm(),
+                "close_form": close_form or PeriodForm(auto_id="id_close_%s"),
             },
             status=status,
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        period = request.POST.get("period", "")
+        form = PeriodForm(request.POST)
+        if wants_changes(request):
+            return self.page(request, run_form=form)
+        if not form.is_valid():
+            return self.page(request, status=400, run_form=form)
+        period = form.cleaned_data["period"]
+        by = describe_actor(request.user)
         try:
-            parse_period(period)
-            _, started = start_run(period=period, by=describe_actor(request.user))
-        except PeriodError as error:
-            messages.error(request, str(error))
-            return self.page(request, status=400)
+            if not is_confirmed(request):
+                return confirmation_page(request, _run_confirmation(period, by))
+            _, started = start_run(period=period, by=by)
         except DomainError as error:
-            flash_domain_error(request, error)
-            return self.page(request, status=400)
+            add_domain_error(form, error)
+            return self.page(request, status=refusal_status(error), run_form=form)
         if started:
             messages.success(request, f"Billing {period}: started.")
         else:
             messages.info(request, f"Billing {period} is under way already.")
         return redirect("billing")
+
+
+def _run_confirmation(period: str, by: str) -> Confirmation:
+    """What running billing for ``period`` does (rehearsed: the service's refusal, such as a
+    month that has not ended, is raised before asking)."""
+    run, started = rehearse(lambda: start_run(period=period, by=by), lambda result: result)
+    contracts = run.contracts_total
+    again = (
+        f" {period} was billed before: lines billed already are not billed twice."
+        if BillingRun.objects.filter(period=period).exists()
+        else ""
+    )
+    return Confirmation(
+        title=f"Run billing for {period}?",
+        action=(
+            f"Rates the {contracts} contract{pluralize(contracts)} in force in {period} for every "
+            "billing party and puts their lines on draft invoices to review. Nothing is issued "
+            f"or sent to a customer until a draft is issued.{again}"
+            if started
+            else f"Billing {period} is under way already: it is not started again."
+        ),
+        facts=[("Period", period), ("Contracts to rate", format_number(contracts))],
+        confirm_label="Run billing",
+        cancel_url=reverse("billing"),
+    )
 
 
 class RenderMissingPdfsView(CapabilityRequiredMixin, View):
@@ -315,39 +425,11 @@ def _deleted_drafts(request: HttpRequest) -> QuerySet[DeletedDraft]:
     return deleted_drafts_for(request.user)[:24]
 
 
-class PaymentView(InvoiceView):
-    """Finance staff of the billing party record a payment received."""
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return redirect("invoice", pk=pk)
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        invoice = self._invoice(request, pk)
-        form = PaymentForm(request.POST)
-        # The service refuses whoever is not the billing party's finance staff.
-        if submit_or_flash(
-            request, form, partial(record_payment, invoice=invoice, actor=request.user)
-        ):
-            messages.success(request, "Payment recorded.")
-        return redirect("invoice", pk=pk)
-
-
 class _BillingPartyChangeView(InvoiceView):
-    """Finance staff of the billing party change its invoices (drafts, or by credit notes):
-    the services refuse anybody else, and the refusal is shown on the invoice page."""
+    """Finance staff of the billing party change its drafts: the services refuse anybody
+    else, and the refusal is shown on the invoice page."""
 
     def get(self, request: HttpRequest, pk: int, **kwargs: object) -> HttpResponse:
-        return redirect("invoice", pk=pk)
-
-
-class ManualLineView(_BillingPartyChangeView):
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        invoice = self._invoice(request, pk)
-        form = ManualLineForm(request.POST)
-        if submit_or_flash(
-            request, form, partial(add_manual_line, invoice=invoice, actor=request.user)
-        ):
-            messages.success(request, "Line added.")
         return redirect("invoice", pk=pk)
 
 
@@ -361,38 +443,6 @@ class RemoveLineView(_BillingPartyChangeView):
             flash_domain_error(request, error)
         else:
             messages.success(request, f"Removed: {line.description}.")
-        return redirect("invoice", pk=pk)
-
-
-class CreditNoteView(_BillingPartyChangeView):
-    """The billing party's finance staff credit amounts of an issued invoice's lines."""
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        invoice = self._invoice(request, pk)
-        amounts: dict[int, Decimal] = {}
-        for line in invoice.lines.all():
-            raw = request.POST.get(f"credit_{line.pk}", "").strip()
-            if not raw:
-                continue
-            try:
-                amounts[line.pk] = Decimal(raw)
-            except ArithmeticError:
-                messages.error(request, f"{line.description}: {raw[:20]!r} is not an amount.")
-                return redirect("invoice", pk=pk)
-            if not amounts[line.pk].is_finite():
-                messages.error(request, f"{line.description}: give a finite amount.")
-                return redirect("invoice", pk=pk)
-        try:
-            note = issue_credit_note(
-                invoice=invoice,
-                amounts=amounts,
-                reason=request.POST.get("reason", ""),
-                actor=request.user,
-            )
-        except DomainError as error:
-            flash_domain_error(request, error)
-        else:
-            messages.success(request, f"Credit note {note.number} issued.")
         return redirect("invoice", pk=pk)
 
 

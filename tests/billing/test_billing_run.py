@@ -286,7 +286,11 @@ def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_onl
     client.force_login(finance)
     assert client.post("/billing/", {"period": "2026-13"}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post("/billing/", {"period": "2026-10"}).status_code == 302
+        asked = client.post("/billing/", {"period": "2026-10"})
+        assert "Run billing for 2026-10?" in asked.content.decode()
+        assert not Invoice.objects.exists()
+        confirmed = {"period": "2026-10", "confirmed": "yes"}
+        assert client.post("/billing/", confirmed).status_code == 302
     assert "3 / 3" in client.get("/billing/").content.decode()
     invoice = Invoice.objects.get(customer=october.domestic)
 
@@ -299,7 +303,10 @@ def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_onl
     page = client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "13512.90 USD" in page and "Issue this invoice" in page and "KTC 3064.51" in page
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/invoices/{invoice.pk}/")
+        asked = client.post(f"/invoices/{invoice.pk}/").content.decode()
+        assert "Issue the invoice of 13,512.90 USD to " in asked
+        assert Invoice.objects.get(pk=invoice.pk).status == "draft"
+        client.post(f"/invoices/{invoice.pk}/", {"confirmed": "yes"})
     invoice.refresh_from_db()
     assert invoice.status == "issued"
 
@@ -369,8 +376,13 @@ def test_payments_settle_an_invoice_and_aging_shows_what_is_owed(
 
     client.force_login(finance)
     response = client.post(
-        f"/invoices/{invoice.pk}/payments/",
-        {"amount": "3512.90", "received_on": received.isoformat(), "reference": "wire 2"},
+        f"/invoices/{invoice.pk}/payments/new/",
+        {
+            "amount": "3512.90",
+            "received_on": received.isoformat(),
+            "reference": "wire 2",
+            "confirmed": "yes",
+        },
     )
     assert response.status_code == 302
     invoice.refresh_from_db()

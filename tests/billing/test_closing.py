@@ -382,7 +382,7 @@ def test_an_outage_recorded_late_is_noted_once_it_is_committed(
 
 def test_a_refused_close_shows_the_billing_page(october, client):
     client.force_login(UserFactory(organisation=october.azt, role=Role.OPERATOR_FINANCE))
-    response = client.post("/billing/close/", {"period": "2026-10"})
+    response = client.post("/billing/close/", {"period": "2026-10"})  # refused before asking
     assert response.status_code == 400
     page = response.content.decode()
     assert "Bill 2026-10 first" in page and "Run billing" in page

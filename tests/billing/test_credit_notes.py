@@ -80,7 +80,7 @@ def test_a_line_credited_in_two_notes_gives_back_exactly_what_it_billed(issued):
             reason="again",
             actor=issued.finance,
         )
-    assert "At most 0.00" in str(refused.value.errors)
+    assert "Nothing is left to credit on this line." in str(refused.value.errors)
 
     # What is owed, settled and earned follows the credit.
     assert credited(issued.invoice) == Decimal("7612.90")
@@ -153,18 +153,19 @@ def test_credit_notes_in_the_portal_pdf_and_who_sees_them(
     url = f"/invoices/{issued.invoice.pk}/"
     ktc_finance = UserFactory(organisation=issued.ktc, role=Role.OPERATOR_FINANCE)
     client.force_login(ktc_finance)  # shares the revenue, but does not bill it
-    client.post(f"{url}credit-notes/", {f"credit_{issued.nrc.pk}": "10", "reason": "x"})
+    new = f"{url}credit-notes/new/"
+    line = f"line_{issued.nrc.pk}"
+    assert client.get(new).status_code == 403  # reads the invoice, may not credit it
+    assert client.post(new, {line: "10", "reason": "x", "confirmed": "yes"}).status_code == 403
     assert not CreditNote.objects.exists()
 
     client.force_login(UserFactory(organisation=issued.azt, role=Role.OPERATOR_FINANCE))
     assert "Issue a credit note" in client.get(url).content.decode()
-    client.post(f"{url}credit-notes/", {f"credit_{issued.nrc.pk}": "abc", "reason": "x"})
-    assert "is not an amount" in client.get(url).content.decode()
+    refused = client.post(new, {line: "abc", "reason": "x"})
+    assert refused.status_code == 400 and "Enter a number." in refused.content.decode()
+    assert 'value="abc"' in refused.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            f"{url}credit-notes/",
-            {f"credit_{issued.nrc.pk}": "500.00", "reason": "Installation <b>late</b>"},
-        )
+        client.post(new, {line: "500.00", "reason": "Installation <b>late</b>", "confirmed": "yes"})
     note = CreditNote.objects.get()
     assert note.pdf and len(note.pdf_sha256) == 64
 

@@ -154,17 +154,20 @@ def test_only_the_billing_partys_finance_changes_its_drafts_in_the_portal(billed
         UserFactory(organisation=billed.other_customer, role=Role.CUSTOMER_ADMIN),
     ):
         client.force_login(outsider)
-        client.post(f"{url}lines/", line)
+        assert client.get(f"{url}lines/new/").status_code in (403, 404)
+        assert client.post(f"{url}lines/new/", line).status_code in (403, 404)
         client.post(f"{url}lines/{nrc.pk}/remove/", {"reason": "no"})
     assert billed.draft.lines.count() == 2  # the MRC and the NRC, as billed
     assert not billed.draft.lines.filter(kind=LineKind.MANUAL).exists()
 
     client.force_login(UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE))
     page = client.get(url).content.decode()
-    assert "Add a manual line" in page
-    assert client.post(f"{url}lines/", {**line, "unit_price": "abc"}).status_code == 302
-    assert "unit_price" in client.get(url).content.decode()  # the error message is shown
-    client.post(f"{url}lines/", line)
+    assert "Add a manual line" in page and f'href="{url}lines/new/"' in page
+    refused = client.post(f"{url}lines/new/", {**line, "unit_price": "abc"})
+    assert refused.status_code == 400  # shown at the field, with what was typed
+    assert 'value="Remote hands"' in refused.content.decode()
+    assert 'href="#id_unit_price">Unit price: Enter a number.' in refused.content.decode()
+    assert client.post(f"{url}lines/new/", line).status_code == 302  # a draft: no confirmation
     manual = billed.draft.lines.get(kind=LineKind.MANUAL)
     assert manual.amount == Decimal("150.00")
     client.post(f"{url}lines/{nrc.pk}/remove/", {"reason": ""})
@@ -186,7 +189,8 @@ def test_finance_issues_many_drafts_at_once_only_its_own(billed, client, october
     client.force_login(UserFactory(organisation=october.azt, role=Role.OPERATOR_FINANCE))
     assert "Issue the selected drafts" in client.get("/invoices/").content.decode()
     response = client.post(
-        "/invoices/issue/", {"invoice": [d.pk for d in drafts] + [ktc_draft.pk, "x"]}
+        "/invoices/issue/",
+        {"invoice": [d.pk for d in drafts] + [ktc_draft.pk, "x"], "confirmed": "yes"},
     )
     assert response.status_code == 302
     numbers = sorted(

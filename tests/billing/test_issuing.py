@@ -32,10 +32,11 @@ from billing.services.invoices import (
     issue_invoice,
     issue_invoices,
 )
-from billing.services.runs import start_run
+from billing.services.runs import invoice_totals, start_run
 from organisations.access import SystemActor
 from organisations.choices import Role
 from tcfo_portal.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
+from tcfo_portal.formatting import format_money
 
 from ..conftest import key_client
 from ..factories import UserFactory, finance_of
@@ -284,7 +285,13 @@ def test_a_bulk_issue_in_the_portal_says_what_became_of_each(billed, client):
     ktc_draft = _ktc_draft(billed)
     client.force_login(UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE))
     ids = [billed.domestic_draft.pk, ktc_draft.pk, "x"]
-    page = client.post("/invoices/issue/", {"invoice": ids}, follow=True).content.decode()
+    confirm = client.post("/invoices/issue/", {"invoice": ids}).content.decode()
+    assert "Issue 1 invoice?" in confirm and "2 of those selected cannot be issued" in confirm
+    total = format_money(invoice_totals(billed.domestic_draft).total.amount, "USD")
+    assert f"Amount: <strong>{total}</strong>" in confirm
+    assert Invoice.objects.get(pk=billed.domestic_draft.pk).status == "draft"
+    confirmed = {"invoice": ids, "confirmed": "yes"}
+    page = client.post("/invoices/issue/", confirmed, follow=True).content.decode()
     number = Invoice.objects.get(pk=billed.domestic_draft.pk).number
     assert f"Issued 1: draft {billed.domestic_draft.pk} as {number}." in page
     assert f"Not issued 2: draft {ktc_draft.pk}: Only KTC&#x27;s finance staff" in page
@@ -391,9 +398,15 @@ def test_drafts_are_deleted_in_the_portal_and_listed_on_the_billing_page(billed,
     draft = billed.domestic_draft
     client.force_login(UserFactory(organisation=billed.azt, role=Role.OPERATOR_FINANCE))
     assert "Delete this draft" in client.get(f"/invoices/{draft.pk}/").content.decode()
-    page = client.post(f"/invoices/{draft.pk}/delete/", {"reason": ""}, follow=True)
-    assert "Say why the draft is deleted." in page.content.decode()
-    page = client.post(f"/invoices/{draft.pk}/delete/", {"reason": "duplicate"}, follow=True)
+    page = client.post(f"/invoices/{draft.pk}/delete/", {"reason": ""})
+    assert page.status_code == 400 and "This field is required." in page.content.decode()
+    asked = client.post(f"/invoices/{draft.pk}/delete/", {"reason": "duplicate"})
+    total = format_money(invoice_totals(draft).total.amount, "USD")
+    assert f"Delete the draft of {total}?" in asked.content.decode()
+    assert Invoice.objects.filter(pk=draft.pk).exists()
+    page = client.post(
+        f"/invoices/{draft.pk}/delete/", {"reason": "duplicate", "confirmed": "yes"}, follow=True
+    )
     assert f"Draft {draft.pk} (Baku Carrier, 2026-10) deleted" in page.content.decode()
     assert "duplicate" in client.get("/billing/").content.decode()
     assert InvoiceLine.objects.filter(invoice_id=draft.pk).count() == 0

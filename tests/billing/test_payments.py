@@ -223,30 +223,29 @@ def test_the_invoice_page_lists_payments_and_the_balance_due(issued_october, cli
     net = issued_october
     url = f"/invoices/{net.invoice.pk}/"
     client.force_login(net.finance)
-    response = client.post(
-        f"{url}payments/",
-        {"amount": "100.00", "received_on": (net.today + datetime.timedelta(days=2)).isoformat()},
-    )
-    assert response.status_code == 302 and not Payment.objects.exists()
-    assert "On or before" in client.get(url).content.decode()
-    client.post(
-        f"{url}payments/",
-        {"amount": "10000.00", "received_on": net.today.isoformat(), "reference": "wire 1"},
-    )
+    late = (net.today + datetime.timedelta(days=2)).isoformat()
+    response = client.post(f"{url}payments/new/", {"amount": "100.00", "received_on": late})
+    assert response.status_code == 400 and not Payment.objects.exists()
+    assert "On or before" in response.content.decode()  # at the field, as typed
+    assert f'value="{late}"' in response.content.decode()
+    body = {"amount": "10000.00", "received_on": net.today.isoformat(), "reference": "wire 1"}
+    client.post(f"{url}payments/new/", {**body, "confirmed": "yes"})
     payment = Payment.objects.get()
-    client.post(f"{url}payments/{payment.pk}/reverse/", {"reason": ""})
-    assert not PaymentReversal.objects.exists()
-    client.post(f"{url}payments/{payment.pk}/reverse/", {"reason": "Bounced"})
+    refused = client.post(f"{url}payments/{payment.pk}/reverse/", {"reason": ""})
+    assert refused.status_code == 400 and not PaymentReversal.objects.exists()
+    client.post(f"{url}payments/{payment.pk}/reverse/", {"reason": "Bounced", "confirmed": "yes"})
     assert PaymentReversal.objects.get().reason == "Bounced"
-    client.post(f"{url}payments/", {"amount": "13512.90", "received_on": net.today.isoformat()})
+    rest = {"amount": "13512.90", "received_on": net.today.isoformat(), "confirmed": "yes"}
+    client.post(f"{url}payments/new/", rest)
     page = client.get(url).content.decode()
     assert 'data-testid="invoice-balance-due">0.00 USD' in page
     assert f"by {net.finance.username}: Bounced" in page and "wire 1" in page
     assert page.count('data-testid="payment"') == 2
 
     client.force_login(net.ktc_finance)  # shares the revenue: reads, cannot reverse
-    client.post(f"{url}payments/{Payment.objects.last().pk}/reverse/", {"reason": "x"})
-    assert PaymentReversal.objects.count() == 1
+    last = Payment.objects.last().pk
+    refused = client.post(f"{url}payments/{last}/reverse/", {"reason": "x", "confirmed": "yes"})
+    assert refused.status_code == 403 and PaymentReversal.objects.count() == 1
     buyer = UserFactory(organisation=net.domestic, role=Role.CUSTOMER_ADMIN)
     client.force_login(buyer)
     page = client.get(url).content.decode()

@@ -96,9 +96,20 @@ def test_rows_of_the_wrong_shape_are_refused_by_line(usage):
         (b"circuit_id,ts,in_bps\nTCFO-X,2026-10-01T00:00:00Z,1\n", "The header must name"),
         (b"a,b\n1,2\n", "Line 1 names: a, b."),
         (b"circuit_id,ts,in_bps,in_bps,out_bps\n", "names in_bps more than once"),
-        (HEADER.encode() + b"\nTCFO-\xe9,2026-10-01T00:00:00Z,1,1\n", "not UTF-8 text (line 2"),
-        ((HEADER + "\nx").encode("utf-16"), "UTF-16"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
+        (
+            HEADER.encode() + b"\nTCFO-\xe9,2026-10-01T00:00:00Z,1,1\n",
+            "The file is not UTF-8 text CSV: line 2 holds the byte 0xe9",
+        ),
+        # --- i15-d1 begin ---
+        ((HEADER + "\nx").encode("utf-16"), "The file is not UTF-8 text CSV: it is UTF-16 text."),
+        (  # UTF-16 without its byte-order mark: a NUL after every ASCII letter
+            (HEADER + "\nx").encode("utf-16-le"),
+            "The file is not UTF-8 text CSV: its first line holds binary data.",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text CSV: line 1 holds the byte 0x89"),
+        (bytes(range(256)) * 4, "The file is not UTF-8 text CSV: line 2 holds the byte 0x80"),
+        (b"\x00\x01\x02\x03binary", "The file is not UTF-8 text CSV: its first line holds binary"),
+        # --- i15-d1 end ---
     ],
 )
 def test_a_file_that_cannot_be_read_is_a_form_error_storing_nothing(usage, client, data, message):
@@ -108,6 +119,7 @@ def test_a_file_that_cannot_be_read_is_a_form_error_storing_nothing(usage, clien
     html = response.content.decode()
     assert message in html
     assert 'class="errorlist' in html
+    assert "codec" not in html and "decode" not in html  # never Python's own words
     assert _stored(usage) == {}
 
 

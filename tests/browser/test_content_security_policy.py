@@ -76,23 +76,18 @@ def test_every_portal_page_renders_under_the_policy(live_server, page):
     assert len(seen) >= 30, sorted(seen)
 
 
-def test_a_confirmation_question_still_guards_closing_a_month(live_server, page):
-    """``data-confirm`` (portal.js) replaced an inline ``onclick``: declining sends nothing."""
+def test_closing_a_month_is_refused_at_its_field_or_confirmed_on_a_page(live_server, page):
+    """Closing a month is confirmed on a page of its own (``tcfo_portal.confirm``, no script,
+    i15-d1); a month that cannot be closed is refused at its field first, nothing closed."""
     call_command("load_demo", force=True, stdout=StringIO())
     _log_in(page, live_server, "azt-finance")
     page.goto(f"{live_server.url}/billing/")
-    questions = []
-
-    def decline(dialog: object) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", decline)
     form = page.get_by_role("form", name="Close a month")
     form.get_by_label("Period").fill("2026-01")
     form.get_by_role("button", name="Close month").click()
-    expect(page).to_have_url(f"{live_server.url}/billing/")
-    assert questions and questions[0].startswith("Close this month?")
+    form = page.get_by_role("form", name="Close a month")
+    expect(form.get_by_text("Bill 2026-01 first")).to_have_count(1)
+    expect(form.get_by_label("Period")).to_have_value("2026-01")
     assert not PeriodClose.objects.exists()
 
 

@@ -116,7 +116,8 @@ def test_a_nul_in_a_form_field_is_a_400_page_and_stores_nothing(client, drafts):
 def test_drafts_to_issue_named_by_something_not_an_id_are_refused_each(client, drafts, value):
     draft = Invoice.objects.filter(billing_party=drafts.azt).first()
     client.force_login(drafts.finance)
-    page = client.post("/invoices/issue/", {"invoice": [value, draft.pk]}, follow=True)
+    confirmed = {"invoice": [value, draft.pk], "confirmed": "yes"}
+    page = client.post("/invoices/issue/", confirmed, follow=True)
     assert page.status_code == 200
     html = page.content.decode()
     assert f"draft {value}: No such invoice." in html
