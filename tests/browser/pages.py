@@ -211,14 +211,16 @@ class Crawler:
             return None
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
-    def run(self, start: str = "/") -> Crawl:
+    def run(self, starts: tuple[str, ...] = ("/",)) -> Crawl:
+        """Visit ``starts`` (the dashboard; pages no link leads to yet) and every page their
+        links lead to."""
         began = time.monotonic()
         crawl = Crawl(role=self.role)
         self.timings = crawl.timings
         page = self.context.new_page()
         page.set_default_timeout(20_000)
-        queue: deque[str] = deque([start])
-        seen: set[str] = {start}
+        queue: deque[str] = deque(starts)
+        seen: set[str] = set(starts)
         per_route: dict[str, int] = {}
         while queue and len(crawl.pages) < self.limit:
             url = queue.popleft()

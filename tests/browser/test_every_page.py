@@ -32,14 +32,17 @@ from ..conftest import CHROMIUM_PATH, IN_CI, TEST_TOTP_SECRET
 from ..factories import UserFactory
 from ..worlds import SHARED_SETTINGS, tenant_world
 from .conftest import CHROMIUM_ARGS, watch_csp
-from .pages import DESKTOP, PHONE, Crawl, Crawler, axe_available
+from .pages import DESKTOP, PHONE, Crawl, Crawler, axe_available, screenshot_root
 
 pytestmark = [pytest.mark.browser]
 
-ROLES = ["customer_admin", "operator_network", "operator_finance", "platform_admin"]
+ROLES = ["customer_admin", "operator_network", "operator_finance", "platform_admin", "anonymous"]
 # Each role reaches at least these many kinds of page (a crawl that stops at the dashboard is
 # a broken crawl, not a clean portal).
-AT_LEAST = {"customer_admin": 15, "operator_network": 15, "operator_finance": 15}
+AT_LEAST = {"customer_admin": 15, "operator_network": 15, "operator_finance": 15, "anonymous": 2}
+# Where each crawl starts: the dashboard (the login page for someone not logged in), and pages
+# that no link leads to yet.
+STARTS = {"anonymous": ("/accounts/login/",)}
 
 
 def _users(net: SimpleNamespace) -> dict[str, object]:
@@ -88,6 +91,11 @@ def world(
                 net = tenant_world()
                 domain = live_server.url.split("//")[1].split(":")[0]
                 net.cookies = {role: _session_cookie(u, domain) for role, u in _users(net).items()}
+                net.cookies["anonymous"] = None
+                net.starts = {
+                    **STARTS,
+                    "customer_admin": ("/", f"/orders/quotes/{net.a_quote.pk}/"),
+                }
                 net.base_url = live_server.url
                 # Playwright's sync API runs an event loop in this thread; the ORM work is done.
                 patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -115,12 +123,14 @@ def crawls(world: SimpleNamespace, live_server: object) -> dict[str, Crawl]:
     # The live server's settings (its host allowed), as for a test using it.
     live_server._live_server_modified_settings.enable()
     try:
-        return _crawl_all(world.base_url, world.cookies)
+        return _crawl_all(world.base_url, world.cookies, world.starts)
     finally:
         live_server._live_server_modified_settings.disable()
 
 
-def _crawl_all(base_url: str, cookies: dict[str, dict]) -> dict[str, Crawl]:
+def _crawl_all(
+    base_url: str, cookies: dict[str, dict | None], starts: dict[str, tuple[str, ...]]
+) -> dict[str, Crawl]:
     from playwright.sync_api import sync_playwright
 
     crawls = {}
@@ -131,9 +141,10 @@ def _crawl_all(base_url: str, cookies: dict[str, dict]) -> dict[str, Crawl]:
         try:
             for role, cookie in cookies.items():
                 context = browser.new_context(viewport=DESKTOP)
-                context.add_cookies([cookie])
+                if cookie:
+                    context.add_cookies([cookie])
                 violations = watch_csp(context)
-                crawl = Crawler(context, base_url, role).run()
+                crawl = Crawler(context, base_url, role).run(starts.get(role, ("/",)))
                 crawl.csp_violations = list(violations)
                 context.close()
                 crawls[role] = crawl
@@ -267,6 +278,8 @@ def test_on_a_phone_a_menu_button_shows_and_hides_the_navigation(open_page):
     expect(nav.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert _page_width(page) <= PHONE["width"]
+    screenshot_root().mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot_root() / "menu-open-phone.png"))
     page.keyboard.press("Escape")
     expect(nav).to_be_hidden()
     expect(menu).to_be_focused()
