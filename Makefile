@@ -44,8 +44,19 @@ run: $(VENV)/.installed-run
 		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	fi
 
+# axe-core from the npm registry (package-lock.json), for the accessibility check of every page
+# (tests/browser/test_every_page.py). Without node and npm the check is skipped, except in CI.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "CI needs node and npm for axe-core (apt-get install nodejs npm)" >&2; exit 1; \
+	else \
+		echo "npm not found: the axe-core accessibility tests will be skipped" >&2; \
+	fi
+
 ## test: install the test tools and run the whole suite (CI=true makes every service mandatory)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## api-check: schemathesis against a served instance on a throwaway PostgreSQL database
@@ -87,4 +98,4 @@ worker: $(VENV)/.installed-run
 	$(BIN)/celery -A tcfo_portal worker --beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

@@ -72,6 +72,9 @@ def test_the_portal_is_usable_on_a_phone(live_server, browser):
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # The navigation and the account links are behind the menu button.
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     # Nothing sticks out sideways: the page is no wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
