@@ -54,8 +54,9 @@ PAGE_ROWS = 200
 
 
 def _zone(request: HttpRequest) -> str | None:
-    organisation = getattr(request.user, "organisation", None)
-    return organisation.time_zone if organisation is not None else None
+    """The zone a window is typed in by default: the reader's (their own, else their
+    organisation's), the one the page shows times in."""
+    return getattr(request.user, "display_zone", None)
 
 
 def _with_circuits(items: list[Maintenance], organisation: Any) -> list[Maintenance]:
