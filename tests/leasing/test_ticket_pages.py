@@ -12,6 +12,7 @@ from django.test import Client
 from leasing.models import TroubleTicket
 from leasing.services.tickets import add_note, take_step
 from organisations.choices import Role
+from tcfo_portal.formatting import format_moment
 
 from ..factories import UserFactory
 from .test_tickets import INTERNAL, _open, tt
@@ -180,4 +181,6 @@ def test_times_carry_their_zone_and_operators_read_the_customers_reference(tt):
         assert f"<td>{stamp}</td>" in body
     page = _client(tt.buyer).get(f"/tickets/{ticket.pk}/").content.decode()
     history = page[page.index('data-testid="ticket-history"') :]
-    assert f"<strong>Opened</strong> · {stamp} ·" in history
+    # The detail page: the reader's zone, named (tcfo_portal.formatting).
+    moment = format_moment(ticket.creation_date, tt.buyer.display_zone)
+    assert f"<strong>Opened</strong> · {moment} ·" in history
