@@ -6,11 +6,15 @@ One function, used by the portal's usage page and by the invoice PDF.
 from __future__ import annotations
 
 import datetime
+import math
 import zoneinfo
+from decimal import Decimal
 
 import numpy as np
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+
+from tcfo_portal.formatting import format_bitrate
 
 from .buckets import MISSING
 from .counters import BUCKET_SECONDS
@@ -19,22 +23,36 @@ WIDTH, HEIGHT = 960, 300
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 40
 
 
-def format_bps(bps: float) -> str:
-    """1234567 -> '1.23 Mbit/s'."""
-    for unit, size in (("Tbit/s", 1e12), ("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
-        if bps >= size:
-            return f"{bps / size:.3g} {unit}"
-    return f"{bps:.0f} bit/s"
+#: A tick step is one of these times a power of ten; the axis has 3 to 6 steps.
+_TICK_MANTISSAS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5))
+_TICK_COUNTS = range(3, 7)
+#: The scale of a chart with nothing to draw (no traffic, no commit): up to 1 Mbit/s.
+_EMPTY_SCALE = Decimal(1_000_000)
 
 
-def _nice_ceiling(value: float) -> float:
+def nice_ticks(peak: float | int | Decimal) -> list[Decimal]:
+    """The y axis ticks for a chart whose highest value is ``peak`` (bit/s): from 0 by a nice
+    step (1, 2, 2.5 or 5 times a power of ten) in 3 to 6 steps, the top the lowest such
+    value at or above ``peak`` (2.4 Gbit/s tops out at 2.5 Gbit/s, not 5)."""
+    value = Decimal(str(peak)) if not isinstance(peak, Decimal) else peak
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** np.floor(np.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        value = _EMPTY_SCALE
+    exponent = value.adjusted()
+    # Some step of the three powers always gives 3 to 6 ticks; this one is the fallback.
+    fallback = Decimal(1).scaleb(exponent + 1)
+    best: tuple[Decimal, int, Decimal] = (fallback, 4, fallback / 4)
+    for power in range(exponent - 2, exponent + 1):
+        for mantissa in _TICK_MANTISSAS:
+            step = mantissa.scaleb(power)
+            count = max(1, math.ceil(value / step))
+            if count not in _TICK_COUNTS:
+                continue
+            top = step * count
+            # The lowest top wins; between equal tops, fewer ticks read better.
+            if (top, count) < (best[0], best[1]):
+                best = (top, count, step)
+    top, count, step = best
+    return [step * index for index in range(count + 1)]
 
 
 def _path(xs: np.ndarray, ys: np.ndarray, present: np.ndarray) -> str:
@@ -82,7 +100,8 @@ def usage_chart_svg(
         p95_bps or 0,
         commit_bps or 0,
     )
-    ceiling = _nice_ceiling(peak * 1.05)
+    ticks = nice_ticks(peak)
+    ceiling = float(ticks[-1])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     # One bucket sits on the left edge; n buckets span the plot from edge to edge.
     xs = LEFT + np.arange(count) * (plot_w / max(count - 1, 1))
@@ -105,8 +124,7 @@ def usage_chart_svg(
             days.append({"x": round(float(xs[index]), 1), "label": midnight.strftime("%d %b")})
         midnight += datetime.timedelta(days=1)
     gridlines = [
-        {"y": round(float(y_of(ceiling * f)), 1), "label": format_bps(ceiling * f)}
-        for f in (0, 0.25, 0.5, 0.75, 1)
+        {"y": round(float(y_of(float(tick))), 1), "label": format_bitrate(tick)} for tick in ticks
     ]
     lines = []
     # The 95th is labelled on the left, the commit on the right: they are often close.
@@ -119,7 +137,7 @@ def usage_chart_svg(
                 {
                     "css": css,
                     "y": round(float(y_of(value)), 1),
-                    "label": f"{label} {format_bps(value)}",
+                    "label": f"{label} {format_bitrate(value)}",
                     "x": x,
                     "anchor": anchor,
                 }

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from tcfo_portal.formatting import format_number
 from tcfo_portal.money import Money, round_money
 
 from .choices import LineKind
@@ -48,6 +49,15 @@ class LineBasis:
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.unit_price}"
+
+    @property
+    def quantity_text(self) -> str:
+        """The quantity as people read it, thousands grouped: ``2,000 x 16/31 days``,
+        ``1,234.5678``, ``17/31 days``."""
+        head, sep, tail = self.quantity.partition(" x ")
+        if not sep and "/" in head:
+            return self.quantity
+        return f"{format_number(head)}{sep}{tail}"
 
 
 def covered_days(
@@ -103,6 +113,12 @@ class TaxRow:
     @property
     def rate_text(self) -> str:
         return f"{plain(self.rate)}%"
+
+    @property
+    def legal_note(self) -> str:
+        """The note printed beside the rate when it says more than the rate (the reverse
+        charge wording); empty for a plain ``VAT 18%``."""
+        return "" if self.note in ("", f"VAT {self.rate_text}") else self.note
 
     @property
     def label(self) -> str:

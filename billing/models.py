@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from leasing.choices import P95Rule
+from tcfo_portal.formatting import format_bitrate
 
 from .choices import (
     BillingRunStatus,
@@ -811,9 +812,7 @@ class LateAdjustment(models.Model):
         if value is None:
             return "—"
         if self.kind == LateKind.USAGE:
-            from .charts import format_bps
-
-            return format_bps(float(value))
+            return format_bitrate(value)
         return f"{value.normalize():f}%"
 
     @property

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from organisations.selectors import consortium_operators
+from tcfo_portal.formatting import zone_name
 from tcfo_portal.widgets import DateInput, DateTimeInput
 
 from .choices import (
@@ -148,41 +149,55 @@ class TerminateForm(forms.Form):
     )
 
 
-def _utc_datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
+def _reader_zone() -> str:
+    """The zone of the person filling the form (``ReaderTimeZoneMiddleware`` activated it)."""
+    return zone_name(timezone.get_current_timezone())
+
+
+class _ReaderZoneTimes(forms.Form):
+    """Times typed as wall times in the reader's zone, which every time field's label names
+    (``Started at (Asia/Baku)``). Django reads a typed time in the active zone, the
+    reader's; the API is unchanged (ISO 8601 with an offset)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = _reader_zone()
+        for field in self.fields.values():
+            if isinstance(field, forms.DateTimeField):
+                field.label = f"{field.label} ({zone})"
+
+
+def _local_datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
     return forms.DateTimeField(label=label, widget=DateTimeInput(), **kwargs)
 
 
-class OutageForm(forms.Form):
+class OutageForm(_ReaderZoneTimes):
     segment = forms.ModelChoiceField(queryset=Segment.objects.order_by("code"))
-    started_at = _utc_datetime_field("Started at (UTC)")
-    ended_at = _utc_datetime_field(
-        "Ended at (UTC)", required=False, help_text="Empty while it lasts."
-    )
+    started_at = _local_datetime_field("Started at")
+    ended_at = _local_datetime_field("Ended at", required=False, help_text="Empty while it lasts.")
     description = forms.CharField(max_length=300)
 
 
-class EndOutageForm(forms.Form):
-    ended_at = _utc_datetime_field("Ended at (UTC)")
+class EndOutageForm(_ReaderZoneTimes):
+    ended_at = _local_datetime_field("Ended at")
 
 
-class CorrectOutageForm(forms.Form):
+class CorrectOutageForm(_ReaderZoneTimes):
     """Every field of the outage as it should be, and why it changes."""
 
-    started_at = _utc_datetime_field("Started at (UTC)")
-    ended_at = _utc_datetime_field(
-        "Ended at (UTC)", required=False, help_text="Empty while it lasts."
-    )
+    started_at = _local_datetime_field("Started at")
+    ended_at = _local_datetime_field("Ended at", required=False, help_text="Empty while it lasts.")
     description = forms.CharField(max_length=300)
     reason = forms.CharField(max_length=300, help_text="Why the outage is corrected.")
 
     @classmethod
     def for_outage(cls, outage: Outage) -> CorrectOutageForm:
-        """The form filled with the outage as recorded (times in UTC, to the minute)."""
+        """The form filled with the outage as recorded (in the reader's zone, to the minute)."""
 
         def shown(value: datetime.datetime | None) -> str:
             if value is None:
                 return ""
-            return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M")
+            return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
         return cls(
             initial={
@@ -206,7 +221,11 @@ WINDOW_ZONES = [
 
 
 def _zone_of(initial: str | None) -> str:
-    return initial if initial in dict(WINDOW_ZONES) else "UTC"
+    return (
+        initial
+        if initial and (initial in dict(WINDOW_ZONES) or initial == _reader_zone())
+        else "UTC"
+    )
 
 
 class _WindowFields(forms.Form):
@@ -217,6 +236,14 @@ class _WindowFields(forms.Form):
     time_zone = forms.ChoiceField(
         choices=WINDOW_ZONES, help_text="The zone the window's times are typed in."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The reader's own zone is always offered (and is the default: ``for_zone``).
+        reader = _reader_zone()
+        field = self.fields["time_zone"]
+        if reader not in dict(WINDOW_ZONES):
+            field.choices = [(reader, f"{reader} (your time zone)"), *WINDOW_ZONES]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -306,7 +333,7 @@ class MaintenanceNoteForm(forms.Form):
 # --- trouble tickets ------------------------------------------------------------------------------
 
 
-class TicketForm(forms.Form):
+class TicketForm(_ReaderZoneTimes):
     """Report a fault: what ``services.tickets.open_ticket`` takes (it checks the rest)."""
 
     service = forms.ModelChoiceField(queryset=None, to_field_name="circuit_id")
@@ -323,7 +350,7 @@ class TicketForm(forms.Form):
         help_text="What you see, since when, where (alarms, light levels).",
     )
     issue_start_date = forms.DateTimeField(
-        required=False, widget=DateTimeInput(), label="First seen (UTC)"
+        required=False, widget=DateTimeInput(), label="First seen"
     )
     external_id = forms.CharField(max_length=100, required=False, label="Your reference")
     contact_name = forms.CharField(max_length=150)

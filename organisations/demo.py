@@ -66,6 +66,7 @@ CUSTOMERS = [
         "country": "AZ",
         "tax_number": "AZ-DEMO-1700000101",
         "address": "Demo address, Baku, Azerbaijan",
+        "time_zone": "Asia/Baku",
         "billing_email": "finance@caspian-online.demo",
     },
     {
@@ -74,6 +75,7 @@ CUSTOMERS = [
         "country": "DE",
         "tax_number": "DE-DEMO-000000102",
         "address": "Demo address, Frankfurt am Main, Germany",
+        "time_zone": "Europe/Berlin",
         "billing_email": "ap@silkroute.demo",
     },
 ]

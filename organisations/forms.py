@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -80,3 +81,20 @@ class UnlockForm(forms.Form):
         if not cleaned.get("username") and not cleaned.get("ip_address"):
             raise forms.ValidationError("Name a username or an address to unlock.")
         return cleaned
+
+
+class PersonalSettingsForm(forms.Form):
+    """A person's own settings: the zone they read (and type) times in."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Times on pages are shown in it with its name; forms read times typed in it.",
+    )
+
+    def __init__(self, *args: Any, organisation_zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            ("", f"My organisation's ({organisation_zone})"),
+            *((zone, zone) for zone in sorted(zoneinfo.available_timezones())),
+        ]

@@ -12,7 +12,13 @@ from django.utils import timezone
 from tcfo_portal.exceptions import InvalidInput
 
 from .choices import DEFAULT_KEY_ROLE, Role
-from .models import ApiKey, Organisation, User, validate_role_for_organisation
+from .models import (
+    ApiKey,
+    Organisation,
+    User,
+    validate_role_for_organisation,
+    validate_time_zone,
+)
 
 
 def create_user(
@@ -90,6 +96,21 @@ def record_api_key_use(*, api_key: ApiKey) -> None:
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() >= 60:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+
+
+def set_time_zone(*, user: User, time_zone: str) -> User:
+    """Set the zone ``user`` reads times in: an IANA zone, or blank for their organisation's
+    (``User.display_zone``). A person changes only their own: the caller passes the acting user.
+    ``InvalidInput`` (on ``time_zone``) for a name that is not an IANA zone."""
+    time_zone = (time_zone or "").strip()
+    if time_zone:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as error:
+            raise InvalidInput("time_zone", error.messages[0]) from None
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user
 
 
 def _checked(validate: Callable[..., None], *args: Any, **kwargs: Any) -> None:

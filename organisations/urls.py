@@ -32,6 +32,7 @@ urlpatterns = [
         name="two-factor-recovery-codes",
     ),
     path("two-factor/remove/", views.TwoFactorRemoveView.as_view(), name="two-factor-remove"),
+    path("settings/", views.PersonalSettingsView.as_view(), name="settings"),
     path("lockouts/", views.LockoutListView.as_view(), name="lockouts"),
     path("api-keys/", views.ApiKeyListView.as_view(), name="api-keys"),
     re_path(

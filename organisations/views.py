@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -25,7 +27,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.forms import add_domain_error, flash_domain_error
+from tcfo_portal.forms import add_domain_error, flash_domain_error, submit
 from tcfo_portal.lists import PortalList, column, portal_list
 
 from . import two_factor
@@ -36,6 +38,7 @@ from .filtersets import ApiKeyFilterSet
 from .forms import (
     ApiKeyCreateForm,
     CodeForm,
+    PersonalSettingsForm,
     PortalAuthenticationForm,
     QueuedPasswordResetForm,
     UnlockForm,
@@ -49,7 +52,7 @@ from .security import (
     password_reset_allowed,
     unlock_login,
 )
-from .services import create_api_key, revoke_api_key
+from .services import create_api_key, revoke_api_key, set_time_zone
 
 # --- Logging in: the password, then (for a user with an authenticator) a code ---------------------
 
@@ -434,3 +437,39 @@ class ApiKeyRevokeView(CapabilityRequiredMixin, View):
         revoke_api_key(api_key=api_key)
         messages.success(request, f"The key “{api_key.name}” ({api_key.prefix}…) is revoked.")
         return redirect("api-keys")
+
+
+# --- A person's own settings ----------------------------------------------------------------------
+
+
+class PersonalSettingsView(LoginRequiredMixin, View):
+    """Anyone signed in sets the time zone they read times in (blank: their organisation's).
+    Only their own: the form changes ``request.user`` and nobody else."""
+
+    template_name = "organisations/settings.html"
+
+    def _organisation_zone(self) -> str:
+        organisation = self.request.user.organisation
+        return organisation.time_zone if organisation is not None else "UTC"
+
+    def _page(self, form: PersonalSettingsForm, status: int = 200) -> HttpResponse:
+        context = {
+            "form": form,
+            "organisation_zone": self._organisation_zone(),
+            "now": timezone.now(),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = PersonalSettingsForm(
+            initial={"time_zone": request.user.time_zone},
+            organisation_zone=self._organisation_zone(),
+        )
+        return self._page(form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PersonalSettingsForm(request.POST, organisation_zone=self._organisation_zone())
+        if not submit(form, partial(set_time_zone, user=request.user)):
+            return self._page(form, status=400)
+        messages.success(request, f"Times are now shown in {request.user.display_zone}.")
+        return redirect("settings")

@@ -772,6 +772,9 @@ NOT_TENANT: dict[str, tuple[str, str]] = {
     "two-factor-recovery-codes": (ANY, "the viewer's own authenticator"),
     "two-factor-remove": (ANY, "the viewer's own authenticator"),
     "lockouts": (OPERATOR, "platform admins' locked logins"),
+    # --- i15-a begin ---
+    "settings": (ANY, "the viewer's own settings (their time zone)"),
+    # --- i15-a end ---
     "catalog": (ANY, "the catalog: products and prices, the same for everybody"),
     "availability": (ANY, "free capacity: no customer named"),
     "network": (ANY, "the consortium's network map"),

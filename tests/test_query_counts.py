@@ -615,6 +615,9 @@ NOT_LISTS: dict[str, str] = {
     "two-factor-setup": "the viewer's own authenticator",
     "two-factor-recovery-codes": "a POST",
     "two-factor-remove": "a POST",
+    # --- i15-a begin ---
+    "settings": "the viewer's own settings, a form",
+    # --- i15-a end ---
     "availability": "one product's answer",
     "maintenance-new": "a form (area: maintenance)",
     "calendar-feed-new": "a POST (area: maintenance)",

@@ -26,6 +26,7 @@ from fractions import Fraction
 
 from leasing.choices import CommercialForm
 from leasing.models import Contract, Service
+from tcfo_portal.formatting import format_date, format_number
 from tcfo_portal.money import round_money
 
 from ..choices import LineKind
@@ -174,7 +175,7 @@ def rate_contract(
         lines.append(
             LineDraft(
                 LineKind.TRANSIT_COMMIT,
-                f"{circuit} committed {commit.normalize():f} Mbit/s, {period}"
+                f"{circuit} committed {format_number(commit)} Mbit/s, {period}"
                 + (f" ({running} of {month_days} days)" if running < month_days else ""),
                 (commit * fraction).quantize(Decimal("0.0001")),
                 price,
@@ -191,8 +192,8 @@ def rate_contract(
                 lines.append(
                     LineDraft(
                         LineKind.TRANSIT_BURST,
-                        f"{circuit} burst above the commit: 95th {Decimal(billable) / MBPS:.3f}"
-                        f" Mbit/s, {period}",
+                        f"{circuit} burst above the commit: 95th"
+                        f" {format_number(Decimal(billable) / MBPS)} Mbit/s, {period}",
                         burst.quantize(Decimal("0.0001")),
                         contract.burst_price_per_mbps or Decimal(0),
                         burst_charge(contract, billable),
@@ -242,7 +243,7 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
         LineDraft(
             LineKind.IRU_INSTALLMENT,
             f"{circuit} IRU {installment.get_due_display().lower()}"
-            f" ({installment.percent.normalize():f}%), due {installment.due_on}",
+            f" ({format_number(installment.percent)}%), due {format_date(installment.due_on)}",
             Decimal(1),
             installment.amount,
             round_money(installment.amount, currency),
@@ -260,8 +261,8 @@ def iru_charges_due(contract: Contract, until: datetime.date) -> list[LineDraft]
             lines.append(
                 LineDraft(
                     LineKind.OM_FEE,
-                    f"{circuit} annual O&M {contract.om_percent.normalize():f}% of the IRU price,"
-                    f" year from {due}",
+                    f"{circuit} annual O&M {format_number(contract.om_percent)}% of the IRU"
+                    f" price, year from {format_date(due)}",
                     Decimal(1),
                     round_money(fee, currency),  # 1 x the fee as billed: the basis multiplies out
                     round_money(fee, currency),

@@ -12,10 +12,11 @@ from django.views import View
 from leasing.choices import P95Rule
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.formatting import format_date
 
-from ..charts import format_bps, usage_chart_svg
+from ..charts import usage_chart_svg
 from ..forms import UsageUploadForm
-from ..periods import PeriodError, add_months, current_period, parse_period
+from ..periods import PeriodError, add_months, current_period, parse_period, period_span
 from ..selectors import ServiceUsage, service_usage, visible_service
 from ..services.usage_csv import UsageFileError, ingest_usage_file
 from ..services.usage_days import timestamp_text
@@ -27,6 +28,24 @@ def _period(request: HttpRequest, time_zone: str) -> str:
         return current_period(time_zone, timezone.now())
     parse_period(period)
     return period
+
+
+def _no_data_reason(found: ServiceUsage) -> str:
+    """Why a month has no sample, in the words the usage page shows (empty when it has some)."""
+    if found.result.samples:
+        return ""
+    service = found.usage.service
+    start, end = period_span(found.usage.period, service.contract.billing_party.time_zone)
+    if start > timezone.now():
+        return "This month has not begun yet."
+    if end.date() <= service.activated_on:
+        return (
+            "The service was not active yet: it is ready for service from "
+            f"{format_date(service.activated_on)}."
+        )
+    if service.terminated_on and start.date() >= service.terminated_on:
+        return "The service had ended before this month."
+    return "No traffic sample has arrived for this month yet."
 
 
 def _found(request: HttpRequest, circuit_id: str) -> ServiceUsage:
@@ -45,6 +64,8 @@ class UsageView(CapabilityRequiredMixin, View):
         except PeriodError as error:
             return render(request, "billing/bad_period.html", {"error": error}, status=400)
         usage, result = found.usage, found.result
+        zone = usage.service.contract.billing_party.time_zone
+        start, end = period_span(usage.period, zone)
         chart = usage_chart_svg(
             start=usage.start,
             in_bps=usage.in_bps,
@@ -52,7 +73,7 @@ class UsageView(CapabilityRequiredMixin, View):
             p95_bps=result.billable_bps,
             commit_bps=found.commit_bps,
             title=f"{circuit_id} traffic in {usage.period}",
-            time_zone=usage.service.contract.billing_party.time_zone,
+            time_zone=zone,
         )
         return render(
             request,
@@ -65,13 +86,11 @@ class UsageView(CapabilityRequiredMixin, View):
                 "result": result,
                 "found": found,
                 "chart": chart,
-                "figures": {
-                    "p95_in": format_bps(result.p95_in_bps or 0),
-                    "p95_out": format_bps(result.p95_out_bps or 0),
-                    "billable": format_bps(result.billable_bps or 0),
-                    "commit": format_bps(found.commit_bps or 0),
-                    "rule": P95Rule(result.rule).label,
-                },
+                "billing_zone": zone,
+                "month_start": start,
+                "month_end": end,
+                "no_data": _no_data_reason(found),
+                "rule": P95Rule(result.rule).label,
             },
         )
 

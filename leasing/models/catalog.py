@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from organisations.models import currency_code_validator
+from tcfo_portal.formatting import format_number
 from tcfo_portal.money import Money
 
 from ..choices import IRU_TERMS, LEASE_TERMS, CommercialForm, ProductKind
@@ -258,5 +259,5 @@ class Price(PriceTerms, models.Model):
             commit, burst = self.money("commit_price_per_mbps"), self.money("burst_price_per_mbps")
             return f"{commit}/Mbps committed, {burst}/Mbps burst (per month)"
         if form == CommercialForm.IRU:
-            return f"{self.money('iru_price')} + {self.om_percent.normalize():f}% O&M a year"
+            return f"{self.money('iru_price')} + {format_number(self.om_percent)}% O&M a year"
         return f"{self.money('mrc')} a month + {self.money('nrc')} once"

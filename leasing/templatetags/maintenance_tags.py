@@ -8,6 +8,8 @@ from typing import Any
 
 from django import template
 
+from tcfo_portal.formatting import format_moment
+
 from ..choices import MaintenanceImpact, MaintenanceStatus
 from ..models import MaintenanceChange
 
@@ -39,12 +41,13 @@ class ShownChange:
 
 
 def shown_time(value: str) -> str:
-    """An ISO time as the portal shows times: in UTC with its zone, whatever offset it was
-    typed in (``2026-12-10T02:00:00+04:00`` -> ``2026-12-09 22:00 UTC``)."""
+    """An ISO time as the portal shows times: in the reader's zone with its name, whatever
+    offset it was typed in (``2026-12-10T02:00:00+04:00`` -> ``9 Dec 2026, 22:00 UTC`` for a
+    reader in UTC)."""
     moment = datetime.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         return f"{moment:%Y-%m-%d %H:%M}"
-    return f"{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    return format_moment(moment)
 
 
 def shown_value(field: str, value: Any) -> str:

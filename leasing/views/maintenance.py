@@ -3,7 +3,6 @@ role: what affects the viewer's services), and the organisation's iCalendar feed
 
 from __future__ import annotations
 
-import datetime
 from functools import partial
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.views import View
 from organisations.access import has_capability
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.formatting import format_moment
 from tcfo_portal.forms import submit, submit_or_flash
 
 from .. import maintenance_lifecycle as lifecycle
@@ -54,8 +54,9 @@ PAGE_ROWS = 200
 
 
 def _zone(request: HttpRequest) -> str | None:
-    organisation = getattr(request.user, "organisation", None)
-    return organisation.time_zone if organisation is not None else None
+    """The zone a window is typed in by default: the reader's (their own, else their
+    organisation's), the one the page shows times in."""
+    return getattr(request.user, "display_zone", None)
 
 
 def _with_circuits(items: list[Maintenance], organisation: Any) -> list[Maintenance]:
@@ -79,10 +80,10 @@ def _sections(request: HttpRequest, organisation: Any) -> dict[str, list[Mainten
 def _start_question(maintenance: Maintenance) -> str:
     """What staff confirm before starting: starting before the window says so."""
     if maintenance.window_start > timezone.now():
-        start = maintenance.window_start.astimezone(datetime.UTC)
+        start = format_moment(maintenance.window_start)
         return (
-            f"Start the maintenance now, before its window (it starts {start:%Y-%m-%d %H:%M} "
-            "UTC)? The customers are told the work has begun; it cannot be undone."
+            f"Start the maintenance now, before its window (it starts {start})? The customers"
+            " are told the work has begun; it cannot be undone."
         )
     return "Start the maintenance now? The customers are told the work has begun."
 

@@ -192,7 +192,7 @@ def test_issuing_numbers_freezes_and_renders_the_pdf_once(
     assert hashlib.sha256(data).hexdigest() == first.pdf_sha256
     foreign = Invoice.objects.get(customer=billed.customer)
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(foreign.pdf.read())).pages)
-    assert foreign.number in text and "1249200.01 USD" in text
+    assert foreign.number in text and "1,249,200.01 USD" in text
     assert "95th" in text and "Reverse charge" in text  # the transit chart and the legal note
     assert UsagePercentile.objects.get(service=billed.transit).frozen_at is not None
     assert store_invoice_pdf(invoice=foreign).pdf_sha256 == foreign.pdf_sha256  # never again
@@ -270,7 +270,7 @@ def test_the_issued_invoice_is_mailed_with_its_pdf_after_the_commit(
     (message,) = mail.outbox
     assert message.to == ["ap@baku-carrier.test"]
     assert message.subject == f"Invoice {invoice.number} from AZT"
-    assert "13512.90 USD" in message.body
+    assert "13,512.90 USD" in message.body
     (name, content, kind) = message.attachments[0]
     assert (name, kind) == (f"{invoice.number}.pdf", "application/pdf") and content.startswith(
         b"%PDF"
@@ -301,7 +301,7 @@ def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_onl
 
     client.force_login(finance)
     page = client.get(f"/invoices/{invoice.pk}/").content.decode()
-    assert "13512.90 USD" in page and "Issue this invoice" in page and "KTC 3064.51" in page
+    assert "13,512.90 USD" in page and "Issue this invoice" in page and "KTC 3,064.51 USD" in page
     with django_capture_on_commit_callbacks(execute=True):
         asked = client.post(f"/invoices/{invoice.pk}/").content.decode()
         assert "Issue the invoice of 13,512.90 USD to " in asked

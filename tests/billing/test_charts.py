@@ -4,15 +4,17 @@ and on the invoice PDF it is always drawn (never a 500)."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
 from billing.buckets import MISSING
-from billing.charts import usage_chart_svg
+from billing.charts import nice_ticks, usage_chart_svg
 from billing.periods import period_bounds
 from billing.services.usage import ingest
+from tcfo_portal.formatting import format_bitrate
 
 from ..conftest import key_client
 from .conftest import transit_service
@@ -104,19 +106,22 @@ def _samples(circuit_id: str, start: datetime.datetime, count: int) -> list[dict
 
 
 @pytest.mark.parametrize(
-    "period",
+    ("period", "reason"),
     [
-        "2026-10",  # a first visit: no data yet
-        "2025-06",  # before the service's activation
-        "2030-01",  # a month to come
+        ("2026-10", "No traffic sample has arrived for this month yet."),  # a first visit
+        ("2025-06", "ready for service from 1 Jan 2026."),  # before the service's activation
+        ("2030-01", "This month has not begun yet."),  # a month to come
     ],
 )
-def test_the_usage_page_and_api_answer_200_for_a_month_without_data(usage, client, period):
+def test_the_usage_page_and_api_answer_200_for_a_month_without_data(usage, client, period, reason):
     client.force_login(usage.buyer)
     circuit = usage.transit.circuit_id
     page = client.get(f"/services/{circuit}/usage/", {"period": period})
     assert page.status_code == 200
     assert _no_data(_svg(page.content.decode()))
+    text = page.content.decode()
+    assert "No data for this month" in text and reason in text
+    assert "Billing time zone <strong>Asia/Baku</strong>" in text
     assert client.get(f"/services/{circuit}/usage.csv", {"period": period}).status_code == 200
     customer = key_client(usage.customer)[0]
     figures = customer.get(f"/api/v1/services/{circuit}/usage/", {"period": period})
@@ -128,7 +133,51 @@ def test_the_usage_page_and_api_answer_200_for_a_month_without_data(usage, clien
 
 def test_the_usage_page_of_the_current_month_without_period(usage, client):
     client.force_login(usage.buyer)
-    assert client.get(f"/services/{usage.transit.circuit_id}/usage/").status_code == 200
+    page = client.get(f"/services/{usage.transit.circuit_id}/usage/")
+    assert page.status_code == 200 and "No data for this month" in page.content.decode()
+
+
+def test_a_new_transits_first_visit_before_any_sample(usage, client):
+    fresh = transit_service(usage, activated_on=datetime.date(2026, 11, 2))
+    client.force_login(usage.buyer)
+    for period in ("2026-10", "2026-11", "2026-12"):
+        page = client.get(f"/services/{fresh.circuit_id}/usage/", {"period": period})
+        assert page.status_code == 200 and "No data for this month" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("peak", "top", "ticks"),
+    [
+        (2_400_000_000, "2.5 Gbit/s", 6),  # the October demo chart: not 5 Gbit/s
+        (1_960_000_000, "2 Gbit/s", 5),
+        (2_000_000_000, "2 Gbit/s", 5),
+        (2_600_000_000, "3 Gbit/s", 4),
+        (7_000_000, "7.5 Mbit/s", 4),
+        (950_000, "1 Mbit/s", 5),
+        (0, "1 Mbit/s", 5),  # nothing to draw
+    ],
+)
+def test_the_axis_tops_out_at_a_nice_value_close_above_the_peak(peak, top, ticks):
+    found = nice_ticks(peak)
+    assert format_bitrate(found[-1]) == top and len(found) == ticks
+    assert found[0] == 0 and found[-1] >= peak
+    steps = {b - a for a, b in itertools.pairwise(found)}
+    assert len(steps) == 1  # evenly spaced
+
+
+def test_the_october_chart_is_labelled_with_format_bitrate_up_to_2_5_gbit(usage):
+    ins = [2_400_000_000] + [1_000_000_000] * 99
+    labels = [t.text for t in _svg(_chart(ins, p95=1_960_000_000)).iter(f"{NS}text")]
+    assert labels[:6] == [
+        "0 bit/s",
+        "500 Mbit/s",
+        "1 Gbit/s",
+        "1.5 Gbit/s",
+        "2 Gbit/s",
+        "2.5 Gbit/s",
+    ]
+    assert "5 Gbit/s" not in labels
+    assert "95th 1.96 Gbit/s" in labels and "commit 2 Gbit/s" in labels
 
 
 def test_a_service_activated_mid_month_is_drawn_from_its_activation(usage, client):

@@ -196,6 +196,7 @@ def test_late_usage_is_stored_answered_late_and_billed_by_a_debit_note(
     assert {a.operator.name: a.amount for a in line.allocations.all()} == {"AZT": Decimal("300.00")}
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(note.pdf.read())).pages)
     assert note.number in text and foreign.number in text and "300.00" in text
+    assert "0% 0.00" in text and "Total due 300.00 USD" in text  # tcfo_portal.formatting
     adjustment.refresh_from_db()
     assert (adjustment.status, adjustment.debit_note, adjustment.resolved_by) == (
         LateStatus.BILLED,

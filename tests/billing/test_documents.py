@@ -136,22 +136,22 @@ def test_the_invoice_pdf_shows_days_vat_per_line_and_the_tax_summary(issued_octo
     text = _pdf_text(invoice.pdf)
     # The lease ran 16 of October's 31 days: 16/31 x 12,500 = 6,451.61 (0.5161 x 12,500 would
     # print 6,451.25).
-    assert "16/31 days" in text and "6451.61" in text
-    assert "6451.25" not in text and "0.5161" not in text
-    assert "1161.29" in text and "900.00" in text  # VAT of each line
+    assert "16/31 days" in text and "6,451.61" in text
+    assert "6,451.25" not in text and "0.5161" not in text
+    assert "1,161.29" in text and "900.00" in text  # VAT of each line
     totals = invoice_totals(invoice)
     [row] = tax_summary(
         (line.tax_rate, line.tax_note, line.amount, line.tax_amount) for line in invoice.lines.all()
     )
     assert row.base == totals.subtotal.amount == Decimal("11451.61")
     assert row.tax == totals.tax.amount == Decimal("2061.29")
-    assert "Tax summary" in text and "VAT 18% 11451.61 2061.29" in text
-    assert "All rates 11451.61 2061.29" in text
-    assert "Balance due 13512.90 USD" in text  # nothing was paid when it was issued
+    assert "Tax summary" in text and "18% 11,451.61 USD 2,061.29 USD" in text
+    assert "All rates 11,451.61 USD 2,061.29 USD" in text
+    assert "Balance due 13,512.90 USD" in text  # nothing was paid when it was issued
 
     foreign = _pdf_text(issued_october.foreign_invoice.pdf)
     foreign = " ".join(foreign.split())  # the wider base wraps its cell
-    assert "Reverse charge" in foreign and "(0%) 1249200.01 0.00" in foreign
+    assert "Reverse charge" in foreign and "services. 1,249,200.01 USD 0.00 USD" in foreign
 
 
 @pytest.mark.django_db
@@ -179,5 +179,5 @@ def test_a_credit_note_is_mailed_with_its_pdf_to_the_billing_contacts(
     assert (name, mimetype) == (f"{note.number}.pdf", "application/pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert note.number in text and net.invoice.number in text
-    assert "VAT 18% 500.00 90.00" in text  # the credit note's tax summary
-    assert "1 x 5000 = 5000.00" in text  # what the credited line billed
+    assert "18% 500.00 USD 90.00 USD" in text  # the credit note's tax summary
+    assert "1 x 5,000.00 = 5,000.00" in text  # what the credited line billed

@@ -98,13 +98,13 @@ def test_finance_staff_see_their_statements_and_pdf_customers_do_not(settled, cl
 
     client.force_login(UserFactory(organisation=settled.ktc, role=Role.OPERATOR_FINANCE))
     page = client.get("/billing/settlement/?period=2026-10").content.decode()
-    assert "AZT pays KTC 597714.51" in page
+    assert "AZT pays KTC 597,714.51 USD" in page
     assert client.get("/billing/settlement/?period=2026-13").status_code == 400
     response = client.get(pdf_url)
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "598239.51" in text and "525.00" in text and "Net: AZT pays KTC" in text
-    assert "597714.51" in text
+    assert "598,239.51 USD" in text and "525.00" in text and "Net: AZT pays KTC" in text
+    assert "597,714.51 USD" in text
     rows = client.get("/billing/revenue.csv?year=2026").content.decode().splitlines()
     assert "2026-10,KTC,manual,USD,475.00" in rows
     assert all(",KTC," in row for row in rows[1:])  # only its own revenue

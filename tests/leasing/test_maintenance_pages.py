@@ -16,6 +16,7 @@ from leasing.exceptions import NotPermitted
 from leasing.models import Maintenance, Segment
 from leasing.services.maintenance import start_maintenance
 from organisations.choices import Role
+from tcfo_portal.formatting import format_moment
 
 from ..factories import UserFactory
 from .maintenance_world import add_maintenance_world
@@ -177,9 +178,14 @@ def test_the_history_reads_as_labels_codes_and_utc_times(world):
     body = staff.get(maintenance_url).content.decode()
     history = body[body.index('data-testid="maintenance-history"') :]
     eve = day - datetime.timedelta(days=1)
+
+    def at(day: datetime.date, hour: int) -> str:  # a UTC hour as the reader reads it
+        moment = datetime.datetime.combine(day, datetime.time(hour), datetime.UTC)
+        return format_moment(moment, world.noc.display_zone)
+
     assert f"Segments: {world.land.code}</li>" in history
-    assert f"Window start: {eve} 22:00 UTC</li>" in history
-    assert f"Window end: {day} 02:00 UTC &rarr; {day} 03:00 UTC" in history
+    assert f"Window start: {at(eve, 22)}</li>" in history
+    assert f"Window end: {at(day, 2)} &rarr; {at(day, 3)}" in history
     assert "Impact: Degraded service</li>" in history
     assert "Status: Scheduled &rarr; In progress" in history
     assert "Status: In progress &rarr; Completed" in history
@@ -188,16 +194,18 @@ def test_the_history_reads_as_labels_codes_and_utc_times(world):
     # beside the planned window, when the work actually started and ended
     m = Maintenance.objects.get()
     facts = body[body.index('data-testid="maintenance-facts"') : body.index("</dl>")]
-    assert f"<dt>Planned window</dt><dd>{eve} 22:00 &ndash; {day} 03:00 UTC</dd>" in facts
-    assert f'data-testid="maintenance-started">{m.started_at:%Y-%m-%d %H:%M} UTC' in facts
-    assert f'data-testid="maintenance-completed">{m.completed_at:%Y-%m-%d %H:%M} UTC' in facts
+    assert f"<dt>Planned window</dt><dd>{at(eve, 22)} &ndash; {at(day, 3)}</dd>" in facts
+    started = format_moment(m.started_at, world.noc.display_zone)
+    completed = format_moment(m.completed_at, world.noc.display_zone)
+    assert f'data-testid="maintenance-started">{started}' in facts
+    assert f'data-testid="maintenance-completed">{completed}' in facts
 
 
 def test_irreversible_steps_ask_first_and_say_when_the_start_is_early(world):
     staff = _client(world.noc)
     m = _plan(world, segments=[world.land], days=3)
     body = staff.get(reverse("maintenance", kwargs={"pk": m.pk})).content.decode()
-    start = f"{m.window_start.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+    start = re.escape(format_moment(m.window_start, world.noc.display_zone))
     assert re.search(
         rf'<button type="submit" data-confirm="Start the maintenance now, before its window '
         rf'\(it starts {start}\)\?[^"]*">Start</button>',
@@ -216,19 +224,19 @@ def test_irreversible_steps_ask_first_and_say_when_the_start_is_early(world):
 
 def test_list_pages_title_their_tables_with_headings_and_show_the_zone(world):
     m = _plan(world, segments=[world.land], days=3)
-    window = (
-        f"{m.window_start.astimezone(datetime.UTC):%Y-%m-%d %H:%M} &ndash; "
-        f"{m.window_end.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC"
-    )
     staff = _client(world.noc).get(reverse("maintenance-list")).content.decode()
     customer = _client(world.buyer).get(reverse("planned-work")).content.decode()
-    for body, headings in (
-        (staff, ("In progress", "Upcoming", "Past")),
-        (customer, ("Maintenance in progress", "Upcoming maintenance", "Outages")),
+    for body, headings, reader in (
+        (staff, ("In progress", "Upcoming", "Past"), world.noc),
+        (customer, ("Maintenance in progress", "Upcoming maintenance", "Outages"), world.buyer),
     ):
         assert "<caption>" not in body
         for heading in headings:
             assert f"<h2>{heading}</h2>" in body
+        zone = reader.display_zone  # each reads the window in their zone, named
+        window = (
+            f"{format_moment(m.window_start, zone)} &ndash; {format_moment(m.window_end, zone)}"
+        )
         assert window in body
 
 

@@ -39,7 +39,7 @@ def test_a_customer_asks_for_a_quote_and_orders_it(client, sales_net):
     quote = Quote.objects.get()
     assert response["Location"] == reverse("quote", args=[quote.pk])
     page = client.get(response["Location"]).content.decode()
-    assert "12500.00 USD" in page and "Order now" in page
+    assert "12,500.00 USD" in page and "Order now" in page
 
     response = client.post(reverse("quote", args=[quote.pk]))
     order = Order.objects.get()

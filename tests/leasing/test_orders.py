@@ -344,7 +344,7 @@ def test_the_order_form_pdf_is_rendered_once_and_reads_back(
     assert hashlib.sha256(data).hexdigest() == contract.order_form_sha256
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert service.circuit_id in text
-    assert "12500.00 USD" in text and "5000.00 USD" in text
+    assert "12,500.00 USD" in text and "5,000.00 USD" in text
     assert "Buyer" in text and "AZT" in text
     from leasing.services.contracts import store_order_form
 

@@ -28,7 +28,10 @@ def _outage(on, **change):
 
 
 def test_owners_network_staff_record_outages_of_their_segments(net, client):
-    client.force_login(UserFactory(organisation=net.ktc, role=Role.OPERATOR_NETWORK))
+    # Times are typed in the reader's zone (tests/leasing/test_times_and_formats.py): UTC here.
+    client.force_login(
+        UserFactory(organisation=net.ktc, role=Role.OPERATOR_NETWORK, time_zone="UTC")
+    )
     # KTC owns half the sea segment and none of the land one.
     response = client.post("/network/outages/", _outage(net.land))
     assert response.status_code == 400 and "holds no share of" in response.content.decode()
@@ -37,7 +40,7 @@ def test_owners_network_staff_record_outages_of_their_segments(net, client):
     assert (outage.segment, outage.description, outage.ended_at.hour) == (
         net.sea,
         "Anchor drag",
-        20,  # the portal's times are UTC
+        20,  # typed in the reader's zone, UTC
     )
     assert "Anchor drag" in client.get("/network/outages/").content.decode()
 
@@ -77,7 +80,9 @@ def _open(net, segment=None, **change):
 
 
 def test_network_staff_end_and_correct_outages_in_the_portal_with_history(net, client):
-    user = UserFactory(organisation=net.ktc, role=Role.OPERATOR_NETWORK, username="ktc-noc")
+    user = UserFactory(
+        organisation=net.ktc, role=Role.OPERATOR_NETWORK, username="ktc-noc", time_zone="UTC"
+    )
     client.force_login(user)
     outage = _open(net)
     page = client.get("/network/outages/").content.decode()
