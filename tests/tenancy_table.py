@@ -653,6 +653,9 @@ OPERATOR = "operator"
 ANY = "any"
 NOT_TENANT: dict[str, tuple[str, str]] = {
     "dashboard": (ANY, "the viewer's own landing page: its organisation, its own key count"),
+    # --- i15-d2 begin ---
+    "favicon": (ANY, "the portal's icon"),
+    # --- i15-d2 end ---
     "login": (ANY, "signing in"),
     "login-code": (ANY, "signing in: the code step"),
     "logout": (ANY, "signing out"),

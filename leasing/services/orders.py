@@ -19,7 +19,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.periods import add_months_to_date as add_months  # month arithmetic's one home
-from organisations.access import Actor
+from organisations.access import Actor, has_capability
+from organisations.choices import Capability
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidInput, InvalidTransition
 from tcfo_portal.money import Money
@@ -61,6 +62,17 @@ from .capacity import (
 )
 
 # --- quotes ---------------------------------------------------------------------------------------
+
+
+def may_ask_for_quotes(actor: Actor | None) -> bool:
+    """Whether ``actor`` may ask for quotes (and so order): someone of a customer organisation
+    who places orders. A platform admin holds every capability but quotes for nobody."""
+    organisation = getattr(actor, "organisation", None)
+    return (
+        organisation is not None
+        and organisation.is_customer
+        and has_capability(actor, Capability.PLACE_ORDERS)
+    )
 
 
 def create_quote(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +49,11 @@ def _orders(request: HttpRequest) -> QuerySet[Order]:
 
 class QuoteCreateView(CapabilityRequiredMixin, View):
     required_capability = Capability.PLACE_ORDERS
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not sales.may_ask_for_quotes(request.user):
+            raise PermissionDenied("Quotes are asked for by a customer organisation's staff.")
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         initial = {k: v for k, v in request.GET.items() if k in QuoteForm.base_fields}
