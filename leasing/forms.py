@@ -160,6 +160,15 @@ class OutageForm(forms.Form):
     )
     description = forms.CharField(max_length=300)
 
+    def __init__(self, *args: Any, segments: Any, **kwargs: Any) -> None:
+        """``segments``: the ones offered, those the actor records outages of today
+        (``services.outages.outage_segments``). Any segment is read: ``record_outage`` decides
+        by the outage's own day (a former owner records the outages of the days it owned) and
+        says why it refuses one."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["segment"]
+        field.widget.choices = [("", field.empty_label), *((s.pk, str(s)) for s in segments)]
+
 
 class EndOutageForm(forms.Form):
     ended_at = _utc_datetime_field("Ended at (UTC)")

@@ -41,7 +41,17 @@ from ..models import (
     TransitPortReservation,
 )
 from ..models.capacity import RangeReservation, live_allocations_q
-from ..spectrum import Placement, Resource, UnitRange, count_free_units, first_fit, slots_for_ghz
+from ..spectrum import (
+    Placement,
+    Resource,
+    UnitRange,
+    count_free_units,
+    describe_starts,
+    first_fit,
+    free_starts,
+    possible_starts,
+    slots_for_ghz,
+)
 
 
 @dataclass(frozen=True)
@@ -316,9 +326,36 @@ def move_allocation(
     )
     placement = first_fit(demand.hops, demand.width, from_start=start)
     if placement is None or placement.start != start:
-        raise CapacityUnavailable(f"Unit {start} on is not free on every hop.")
+        raise CapacityUnavailable(_not_placeable(demand, start), field="start")
     _store(demand, placement, allocation)
+    allocation.moved_at = timezone.now()
+    allocation.save(update_fields=["moved_at"])
     return allocation
+
+
+#: What the units of each kind of capacity are, as a person types them.
+UNIT_NAMES = {
+    SpectrumReservation: "12.5 GHz slot (0 = 193.1 THz)",
+    LitCapacityReservation: "tributary slot",
+    TransitPortReservation: "port (0 = port 1)",
+}
+
+
+def _not_placeable(demand: Demand, start: int) -> str:
+    """Why ``demand`` cannot start at ``start``: off the band or the grid (naming the starts
+    there are), or taken (naming the free ones)."""
+    unit = UNIT_NAMES[demand.reservation_model]
+    possible = possible_starts(demand.hops, demand.width)
+    if start not in possible:
+        return (
+            f"{start} is not a start this capacity can take: it starts at a {unit} "
+            f"{describe_starts(possible)}."
+        )
+    name = unit.split(" (")[0]
+    return (
+        f"{name[0].upper()}{name[1:]} {start} is taken on some hop; free starts: "
+        f"{describe_starts(free_starts(demand.hops, demand.width))}."
+    )
 
 
 @transaction.atomic

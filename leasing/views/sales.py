@@ -33,6 +33,7 @@ from ..models import Contract, Order, Quote, Service
 from ..order_lifecycle import ALLOWED
 from ..selectors import (
     allocation_assignment,
+    assignment_in_words,
     assignment_prefetches,
     order_history,
     orders_with_terms,
@@ -178,9 +179,8 @@ class OrderView(CapabilityRequiredMixin, View):
                         messages.error(request, message)
         assignment = None
         if has_capability(request.user, Capability.VIEW_INVENTORY) and order.allocation:
-            assignment = (
-                allocation_assignment(order.allocation) if order.allocation.is_live() else []
-            )
+            rows = allocation_assignment(order.allocation) if order.allocation.is_live() else []
+            assignment = [{**row, "held": assignment_in_words(row)} for row in rows]
         return render(
             request,
             "leasing/order.html",
