@@ -144,7 +144,18 @@ class TerminateForm(forms.Form):
     on = forms.DateField(
         label="Ends on",
         widget=DateInput(),
-        help_text="First day without service.",
+        help_text="First day without service: today or later, by the contract's end at the latest.",
+    )
+
+
+class ChangeEndForm(forms.Form):
+    """The day a service set to end later ends on instead, or none: it runs on."""
+
+    on = forms.DateField(
+        label="Ends on instead",
+        required=False,
+        widget=DateInput(),
+        help_text="First day without service; empty withdraws the end (the service runs on).",
     )
 
 

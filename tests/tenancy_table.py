@@ -210,7 +210,7 @@ PORTAL_CASES = [
         pk_of("a_order"),
         MISSING_PK,
         "a_order",
-        data=lambda w: {"action": "cancel", "cancel-reason": "not mine"},
+        data=lambda w: {"action": "cancel", "cancel-reason": "not mine", "confirmed": "yes"},
     ),
     network_act(
         "order",
@@ -228,7 +228,7 @@ PORTAL_CASES = [
         _service,
         MISSING_SERVICE,
         "transit",
-        data=lambda w: {"action": "suspend"},
+        data=lambda w: {"action": "suspend", "confirmed": "yes"},
         refused={"third_network": 404},
     ),
     Case("usage", "object", _service, MISSING_SERVICE, query=OCTOBER),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from audit.services import log_created
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict
+from tcfo_portal.formatting import format_date
 
 from ..choices import AllocationStatus, ProductKind
 from ..exceptions import CapacityUnavailable
@@ -399,3 +400,55 @@ def end_allocation(*, allocation: CapacityAllocation, on: datetime.date) -> Capa
     allocation.valid_to = on
     allocation.save(update_fields=["valid_to"])
     return allocation
+
+
+RESOURCE_FIELDS = {
+    SpectrumReservation: "fiber_pair",
+    LitCapacityReservation: "carrier",
+    TransitPortReservation: "pool",
+}
+
+
+@transaction.atomic
+def change_allocation_end(
+    *, allocation: CapacityAllocation, on: datetime.date | None
+) -> CapacityAllocation:
+    """A running service's end moves to ``on`` (None: it runs on, open-ended). Earlier frees
+    the capacity sooner; later (or never) needs it free from the old end until the new one:
+    ``CapacityUnavailable`` naming ``on`` when another sale holds it from the old end on."""
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
+    old_end = allocation.valid_to
+    if old_end is not None and (on is None or on > old_end):
+        for model, resource_field in RESOURCE_FIELDS.items():
+            for reservation in model.objects.filter(allocation=allocation):
+                taken = model.objects.filter(
+                    Q(valid_to__isnull=True) | Q(valid_to__gt=old_end),
+                    live_allocations_q("allocation__"),
+                    start__lt=reservation.end,
+                    end__gt=reservation.start,
+                    **{resource_field: getattr(reservation, f"{resource_field}_id")},
+                ).exclude(allocation=allocation)
+                if on is not None:
+                    taken = taken.filter(valid_from__lt=on)
+                if taken.exists():
+                    raise _sold_from(old_end)
+    for model in RESERVATION_MODELS:
+        # One save a reservation, so the audit log records each change of its end.
+        for reservation in model.objects.filter(allocation=allocation):
+            reservation.valid_to = on
+            try:
+                with transaction.atomic():
+                    reservation.save(update_fields=["valid_to"])
+            except IntegrityError as error:  # the exclusion constraint: held meanwhile
+                raise _sold_from(old_end) from error
+    allocation.valid_to = on
+    allocation.save(update_fields=["valid_to"])
+    return allocation
+
+
+def _sold_from(day: datetime.date | None) -> CapacityUnavailable:
+    return CapacityUnavailable(
+        f"The capacity is sold again from {format_date(day)}: the service can end on that day "
+        "at the latest.",
+        field="on",
+    )
