@@ -388,6 +388,11 @@ API_CASES = [
         )
         for step in ("suspend", "resume", "terminate")
     ),
+    # --- i15-d2 begin ---
+    network_act(
+        "v1:service-change-end", _service, MISSING_SERVICE, "transit", data=lambda w: {"on": None}
+    ),
+    # --- i15-d2 end ---
     Case("v1:service-usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
     Case("v1:service-usage-samples", "object", _service, MISSING_SERVICE, query=OCTOBER),
     listed("v1:contract-list", lambda w: w.transit.contract.pk),

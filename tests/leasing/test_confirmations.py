@@ -371,3 +371,23 @@ def test_platform_admins_see_no_customer_only_confirmation(client, sales_net):
         reverse("service", args=[service.circuit_id]), {"action": "terminate", "on": "2027-03-01"}
     )
     assert refused.status_code == 403 and CONFIRM_PAGE not in refused.content.decode()
+
+
+def test_the_api_moves_and_withdraws_an_end_through_the_same_service(sales_net):
+    from ..conftest import key_client
+
+    net = sales_net
+    service = _service(net)
+    noc, api_key = key_client(net.azt, Role.OPERATOR_NETWORK)
+    url = f"/api/v1/services/{service.circuit_id}/"
+    far = noc.post(url + "terminate/", {"on": "9999-12-31"}, format="json")
+    assert far.status_code == 400 and "or an earlier date" in far.json()["errors"]["on"][0]
+    assert noc.post(url + "terminate/", {"on": "2027-06-01"}, format="json").status_code == 200
+    moved = noc.post(url + "change-end/", {"on": "2027-04-01"}, format="json")
+    assert moved.status_code == 200 and moved.json()["terminated_on"] == "2027-04-01"
+    withdrawn = noc.post(url + "change-end/", {"on": None}, format="json")
+    assert withdrawn.status_code == 200 and withdrawn.json()["terminated_on"] is None
+    again = noc.post(url + "change-end/", {"on": None}, format="json")
+    assert again.status_code == 409
+    step = ServiceTransition.objects.filter(service=service, action="change_end").last()
+    assert step.by == f"API key {api_key.prefix} ({net.azt.name})"
