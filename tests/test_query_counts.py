@@ -534,6 +534,9 @@ LISTS = [
 # Portal pages without arguments that list nothing that grows, with why.
 NOT_LISTS: dict[str, str] = {
     "dashboard": "counts, not rows",
+    # --- i15-d2 begin ---
+    "favicon": "an icon",
+    # --- i15-d2 end ---
     "login": "a form",
     "login-code": "a form",
     "logout": "a redirect",

@@ -4,9 +4,10 @@ do, the API keys page names no "None", /favicon.ico answers, a refused request l
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
-from django.templatetags.static import static
+from django.conf import settings
 from django.urls import reverse
 
 from organisations.choices import Role
@@ -43,14 +44,15 @@ def test_the_api_keys_page_of_someone_of_no_organisation_names_none(client, cust
     assert f"as {customer_admin.organisation.name}" in html
 
 
-def test_favicon_ico_leads_to_the_portals_icon(client, customer_admin):
+def test_favicon_ico_is_the_portals_icon(client, customer_admin):
+    icon = Path(settings.BASE_DIR, "tcfo_portal/static/portal/favicon.svg").read_bytes()
     for signed_in in (False, True):
         if signed_in:
             client.force_login(customer_admin)
         response = client.get("/favicon.ico")
-        assert response.status_code == 301
-        assert response["Location"] == static("portal/favicon.svg")
-    assert client.get(response["Location"]).status_code == 200
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        assert b"".join(response.streaming_content) == icon
 
 
 def test_a_refused_request_logs_one_line_without_a_traceback(client, customer_admin, caplog):
