@@ -11,6 +11,10 @@ class EventType(models.TextChoices):
     SERVICE_RESUMED = "service.resumed", "A service was resumed"
     SERVICE_TERMINATED = "service.terminated", "A service was terminated"
     SERVICE_CLOSED = "service.closed", "A service reached its end date"
+    SERVICE_END_CHANGED = (
+        "service.end_changed",
+        "A service's end date was moved or withdrawn before it came",
+    )
     INVOICE_ISSUED = "invoice.issued", "An invoice was issued"
     CREDIT_NOTE_ISSUED = "credit_note.issued", "A credit note was issued"
     DEBIT_NOTE_ISSUED = "debit_note.issued", "A debit note was issued"

@@ -11,6 +11,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from tcfo_portal.widgets import DateInput
+
 from .api.event_filters import EventFilterSet
 from .choices import EventType
 from .models import Event
@@ -30,13 +32,6 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
 class PortalEventFilterSet(EventFilterSet):
     type = django_filters.ChoiceFilter(label="Type", choices=_grouped_types, empty_label="Any type")
     subject_type = django_filters.ChoiceFilter(
@@ -50,11 +45,9 @@ class PortalEventFilterSet(EventFilterSet):
     # Days in UTC, both included; the API's ``created_after``/``created_before`` are left out.
     created_after = None
     created_before = None
-    since = django_filters.DateFilter(
-        label="From (UTC)", method="filter_since", widget=_DateInput()
-    )
+    since = django_filters.DateFilter(label="From (UTC)", method="filter_since", widget=DateInput())
     until = django_filters.DateFilter(
-        label="Until (UTC)", method="filter_until", widget=_DateInput()
+        label="Until (UTC)", method="filter_until", widget=DateInput()
     )
     organisation = django_filters.CharFilter(field_name="organisation__name", label="Organisation")
 

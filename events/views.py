@@ -7,6 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -19,7 +20,9 @@ from django.views import View
 from organisations.access import capabilities_of, is_platform_admin
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.formatting import format_number
 from tcfo_portal.forms import flash_domain_error, submit
 from tcfo_portal.lists import Column, column, portal_list
 
@@ -227,6 +230,11 @@ class WebhookView(CapabilityRequiredMixin, View):
         subscription = self._subscription(request, pk)
         action = request.POST.get("action")
         actor = request.user
+        if action in ("rotate", "delete"):
+            if wants_changes(request):
+                return redirect("webhook", pk=subscription.pk)
+            if not is_confirmed(request):
+                return confirmation_page(request, _webhook_confirmation(subscription, action))
         try:
             if action == "update":
                 form = WebhookForm(request.POST)
@@ -257,6 +265,30 @@ class WebhookView(CapabilityRequiredMixin, View):
         except DomainError as error:
             flash_domain_error(request, error)
         return redirect("webhook", pk=subscription.pk)
+
+
+def _webhook_confirmation(subscription: WebhookSubscription, action: str) -> Confirmation:
+    back = reverse("webhook", args=[subscription.pk])
+    if action == "rotate":
+        hours = settings.TCFO_WEBHOOK_SECRET_GRACE_HOURS
+        return Confirmation(
+            title=f"Make a new secret for the webhook to {subscription.url}?",
+            action="Deliveries are signed with a new secret, shown once on the next page. The "
+            f"current secret keeps signing too for {hours} hours, so your receiver can "
+            "change over without losing a message; after that only the new one signs.",
+            facts=[("Grace period", f"{hours} hours")],
+            confirm_label="Make a new secret",
+            cancel_url=back,
+        )
+    return Confirmation(
+        title=f"Delete the webhook to {subscription.url}?",
+        action="No further event is delivered to this address, and its delivery log is "
+        "deleted with it. This cannot be undone: a new webhook gets a new secret.",
+        facts=[("Deliveries logged", format_number(subscription.deliveries.count()))],
+        confirm_label="Delete the webhook",
+        cancel_url=back,
+        danger=True,
+    )
 
 
 class RedeliverView(CapabilityRequiredMixin, View):

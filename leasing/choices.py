@@ -90,6 +90,7 @@ class ServiceAction(models.TextChoices):
     RESUME = "resume", "Resumed"
     TERMINATE = "terminate", "Termination set"
     CLOSE = "close", "Terminated on its end date"
+    CHANGE_END = "change_end", "End date changed"
 
 
 class P95Rule(models.TextChoices):

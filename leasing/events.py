@@ -71,6 +71,7 @@ SERVICE_EVENTS: dict[str, EventType] = {
     ServiceAction.RESUME: EventType.SERVICE_RESUMED,
     ServiceAction.TERMINATE: EventType.SERVICE_TERMINATED,
     ServiceAction.CLOSE: EventType.SERVICE_CLOSED,
+    ServiceAction.CHANGE_END: EventType.SERVICE_END_CHANGED,
 }
 
 

@@ -145,7 +145,18 @@ class TerminateForm(forms.Form):
     on = forms.DateField(
         label="Ends on",
         widget=DateInput(),
-        help_text="First day without service.",
+        help_text="First day without service: today or later, by the contract's end at the latest.",
+    )
+
+
+class ChangeEndForm(forms.Form):
+    """The day a service set to end later ends on instead, or none: it runs on."""
+
+    on = forms.DateField(
+        label="Ends on instead",
+        required=False,
+        widget=DateInput(),
+        help_text="First day without service; empty withdraws the end (the service runs on).",
     )
 
 
@@ -176,6 +187,15 @@ class OutageForm(_ReaderZoneTimes):
     started_at = _local_datetime_field("Started at")
     ended_at = _local_datetime_field("Ended at", required=False, help_text="Empty while it lasts.")
     description = forms.CharField(max_length=300)
+
+    def __init__(self, *args: Any, segments: Any, **kwargs: Any) -> None:
+        """``segments``: the ones offered, those the actor records outages of today
+        (``services.outages.outage_segments``). Any segment is read: ``record_outage`` decides
+        by the outage's own day (a former owner records the outages of the days it owned) and
+        says why it refuses one."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["segment"]
+        field.widget.choices = [("", field.empty_label), *((s.pk, str(s)) for s in segments)]
 
 
 class EndOutageForm(_ReaderZoneTimes):

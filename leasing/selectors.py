@@ -402,6 +402,18 @@ def allocation_assignment(allocation: CapacityAllocation) -> list[dict[str, obje
     return rows
 
 
+def assignment_in_words(row: dict[str, object]) -> str:
+    """One row of ``allocation_assignment`` as an engineer says it: the units held, ends
+    included ("12.5 GHz slots 4 to 7", "port 2"), and what they are."""
+    start, end = int(row["start"]), int(row["end"])
+    if row["unit"] == "ports":  # stored from 0; a pool's ports are numbered from 1
+        held = f"port {start + 1}" if end - start == 1 else f"ports {start + 1} to {end}"
+        return f"{held} of the pool"
+    unit = str(row["unit"])
+    held = f"{unit} {start} to {end - 1}" if end - start > 1 else f"{unit[:-1]} {start}"
+    return f"{held}: {row['detail']}" if row["detail"] else held
+
+
 def sees_internal_notes(actor: Actor | None) -> bool:
     """Operators' staff and platform admins read every note of an order's history; a customer
     only the notes written for it (``NoteVisibility.CUSTOMER``)."""

@@ -5,6 +5,9 @@ of every step.
       │                     │
       └─────terminate───────┴──> terminated (on its end date: at once, or by ``close``)
 
+``change_end`` moves a termination set for a later day, or withdraws it, until that day comes;
+the status stays.
+
 ``terminate`` sets the first day without service; when that day is today the service is
 terminated at once, otherwise it keeps its status until the daily task ``close``s it then. A
 service's status changes only through ``move``, which locks nothing itself (callers ``lock``
@@ -34,15 +37,26 @@ from .models import Service, ServiceTransition
 
 ALLOWED: dict[str, frozenset[str]] = {
     ServiceStatus.ACTIVE: frozenset(
-        {ServiceAction.SUSPEND, ServiceAction.TERMINATE, ServiceAction.CLOSE}
+        {
+            ServiceAction.SUSPEND,
+            ServiceAction.TERMINATE,
+            ServiceAction.CHANGE_END,
+            ServiceAction.CLOSE,
+        }
     ),
     ServiceStatus.SUSPENDED: frozenset(
-        {ServiceAction.RESUME, ServiceAction.TERMINATE, ServiceAction.CLOSE}
+        {
+            ServiceAction.RESUME,
+            ServiceAction.TERMINATE,
+            ServiceAction.CHANGE_END,
+            ServiceAction.CLOSE,
+        }
     ),
     ServiceStatus.TERMINATED: frozenset(),
 }
 
-#: The status an action leads to (``terminate``: once its day has come).
+#: The status an action leads to (``terminate``: once its day has come); ``change_end`` leaves
+#: the status as it is.
 LEADS_TO: dict[str, str] = {
     ServiceAction.SUSPEND: ServiceStatus.SUSPENDED,
     ServiceAction.RESUME: ServiceStatus.ACTIVE,
@@ -57,10 +71,16 @@ CAPABILITY: dict[str, Capability] = {
     ServiceAction.RESUME: Capability.PROVISION_ORDERS,
     ServiceAction.TERMINATE: Capability.PROVISION_ORDERS,
     ServiceAction.CLOSE: Capability.PROVISION_ORDERS,
+    ServiceAction.CHANGE_END: Capability.PROVISION_ORDERS,
 }
 
 #: The actions a person takes; ``close`` is the daily task's, taken when the end date comes.
-OFFERED = (ServiceAction.SUSPEND, ServiceAction.RESUME, ServiceAction.TERMINATE)
+OFFERED = (
+    ServiceAction.SUSPEND,
+    ServiceAction.RESUME,
+    ServiceAction.TERMINATE,
+    ServiceAction.CHANGE_END,
+)
 
 
 def lock(service: Service) -> Service:
@@ -80,6 +100,8 @@ def refusal(service: Service, action: str) -> str | None:
     if action in ALLOWED[status]:
         if action == ServiceAction.CLOSE and service.terminated_on is None:
             return "Only a service with an end date is closed."
+        if action == ServiceAction.CHANGE_END and service.terminated_on is None:
+            return "The service has no end date to change: terminate it to set one."
         return None
     if action == ServiceAction.SUSPEND:
         return f"Only an active service can be suspended; this one is {status.label.lower()}."
@@ -144,9 +166,10 @@ def move(
     ``describe_actor(actor)`` as who took it."""
     check(service, action, actor=actor)
     from_status = service.status
-    if to_status not in (None, from_status, LEADS_TO[action]):
-        raise ValueError(f"{action} leads to {LEADS_TO[action]}, not {to_status}.")
-    service.status = to_status or LEADS_TO[action]
+    leads_to = LEADS_TO.get(action, from_status)
+    if to_status not in (None, from_status, leads_to):
+        raise ValueError(f"{action} leads to {leads_to}, not {to_status}.")
+    service.status = to_status or leads_to
     for field, value in changes.items():
         setattr(service, field, value)
     service.save(update_fields=["status", *changes])

@@ -18,6 +18,7 @@ resource; for several hops and resources it is what first-fit assignment achieve
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -181,3 +182,50 @@ def count_free_units(
         count += 1
         start = placement.start
     return count
+
+
+def possible_starts(hops: Sequence[Sequence[Resource]], width: int) -> list[int]:
+    """Every start at which ``width`` units could be placed on every hop if nothing were taken:
+    inside a band and on the grid of some resource of each hop, ascending."""
+    starts: set[int] | None = None
+    for resources in hops:
+        here = {
+            start
+            for resource in resources
+            for start in range(resource.band.start, resource.band.end - width + 1)
+            if resource.footprint(start, width) is not None
+        }
+        starts = here if starts is None else starts & here
+    return sorted(starts or ())
+
+
+def free_starts(hops: Sequence[Sequence[Resource]], width: int) -> list[int]:
+    """The ``possible_starts`` at which ``width`` units are free on every hop now."""
+    return [
+        start
+        for start in possible_starts(hops, width)
+        if all(
+            any(
+                (units := resource.footprint(start, width)) is not None and resource.is_free(units)
+                for resource in resources
+            )
+            for resources in hops
+        )
+    ]
+
+
+def describe_starts(starts: Sequence[int], *, most: int = 8) -> str:
+    """Starts in words: "none", "-2, 2 or 6", "from 0 to 79", "from -2 to 10, every 4th"."""
+    if not starts:
+        return "none"
+    if len(starts) == 1:
+        return str(starts[0])
+    steps = {b - a for a, b in itertools.pairwise(starts)}
+    if len(starts) <= most:
+        return f"{', '.join(str(s) for s in starts[:-1])} or {starts[-1]}"
+    if steps == {1}:
+        return f"from {starts[0]} to {starts[-1]}"
+    if len(steps) == 1:
+        return f"from {starts[0]} to {starts[-1]}, every {steps.pop()}"
+    shown = ", ".join(str(s) for s in starts[:most])
+    return f"{shown}... (up to {starts[-1]})"

@@ -26,7 +26,9 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.formatting import format_moment
 from tcfo_portal.forms import add_domain_error, flash_domain_error, submit
 from tcfo_portal.lists import PortalList, column, portal_list
 
@@ -434,6 +436,26 @@ class ApiKeyRevokeView(CapabilityRequiredMixin, View):
 
     def post(self, request: HttpRequest, prefix: str) -> HttpResponse:
         api_key = get_object_or_404(visible_to(ApiKey.objects.all(), request.user), prefix=prefix)
+        if wants_changes(request):
+            return redirect("api-keys")
+        if not is_confirmed(request):
+            return confirmation_page(
+                request,
+                Confirmation(
+                    title=f"Revoke the key “{api_key.name}”?",
+                    action=f"Every request with the key {api_key.prefix}… of "
+                    f"{api_key.organisation} (acting as {api_key.get_role_display()}) is "
+                    "refused from now on. A revoked key cannot be used again: the systems "
+                    "using it need a new one.",
+                    facts=[
+                        ("Key", f"{api_key.prefix}…"),
+                        ("Last used", format_moment(api_key.last_used_at)),
+                    ],
+                    confirm_label="Revoke the key",
+                    cancel_url=reverse("api-keys"),
+                    danger=True,
+                ),
+            )
         revoke_api_key(api_key=api_key)
         messages.success(request, f"The key “{api_key.name}” ({api_key.prefix}…) is revoked.")
         return redirect("api-keys")

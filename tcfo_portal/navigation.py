@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
 
-from organisations.access import capabilities_of
+from leasing.services.orders import may_ask_for_quotes
+from organisations.access import Actor, capabilities_of
 from organisations.choices import Capability
 
 
@@ -16,6 +18,9 @@ class NavEntry:
     label: str
     url_name: str
     capability: Capability | None = None
+    # A further rule of the service behind the entry, for an actor holding the capability: the
+    # entry shows only to whom the page's action is open (a platform admin quotes for nobody).
+    shown_to: Callable[[Actor], bool] | None = None
 
 
 NAVIGATION: list[NavEntry] = [
@@ -24,7 +29,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Availability", "availability", Capability.VIEW_CATALOG),
     NavEntry("Network", "network", Capability.VIEW_CATALOG),
     NavEntry("Quotes", "quotes", Capability.PLACE_ORDERS),
-    NavEntry("New quote", "quote-new", Capability.PLACE_ORDERS),
+    NavEntry("New quote", "quote-new", Capability.PLACE_ORDERS, may_ask_for_quotes),
     NavEntry("Orders", "orders", Capability.VIEW_OWN_SERVICES),
     NavEntry("Services", "services", Capability.VIEW_OWN_SERVICES),
     NavEntry("Contracts", "contracts", Capability.VIEW_OWN_SERVICES),
@@ -58,7 +63,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     entries = [
         {"label": entry.label, "url": reverse(entry.url_name), "current": False}
         for entry in NAVIGATION
-        if entry.capability is None or entry.capability in held
+        if (entry.capability is None or entry.capability in held)
+        and (entry.shown_to is None or entry.shown_to(user))
     ]
     # The current entry is the one whose address is the longest start of this page's.
     matching = [e for e in entries if request.path == e["url"] or request.path.startswith(e["url"])]

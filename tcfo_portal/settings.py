@@ -495,8 +495,16 @@ LOGGING = {
     # The level is on the handler too: records propagating from Django's own loggers
     # (django.request's 4xx warnings) pass the root logger's level unchecked.
     "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "filters": {
+        "refusal_without_traceback": {"()": "tcfo_portal.log_filters.RefusalWithoutTraceback"}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's records reach the root's handler once: Django's own console handler (under
+        # DEBUG) would print each a second time.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # A refused request (4xx) is one line, without the traceback of its PermissionDenied.
+        "django.request": {"filters": ["refusal_without_traceback"], "propagate": True},
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},

@@ -14,6 +14,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("organisations.urls")),
     path("", include("leasing.urls")),
     path("", include("billing.urls")),

@@ -211,7 +211,7 @@ PORTAL_CASES = [
         pk_of("a_order"),
         MISSING_PK,
         "a_order",
-        data=lambda w: {"action": "cancel", "cancel-reason": "not mine"},
+        data=lambda w: {"action": "cancel", "cancel-reason": "not mine", "confirmed": "yes"},
     ),
     network_act(
         "order",
@@ -229,7 +229,7 @@ PORTAL_CASES = [
         _service,
         MISSING_SERVICE,
         "transit",
-        data=lambda w: {"action": "suspend"},
+        data=lambda w: {"action": "suspend", "confirmed": "yes"},
         refused={"third_network": 404},
     ),
     Case("usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
@@ -472,6 +472,11 @@ API_CASES = [
         )
         for step in ("suspend", "resume", "terminate")
     ),
+    # --- i15-d2 begin ---
+    network_act(
+        "v1:service-change-end", _service, MISSING_SERVICE, "transit", data=lambda w: {"on": None}
+    ),
+    # --- i15-d2 end ---
     Case("v1:service-usage", "object", _service, MISSING_SERVICE, query=OCTOBER),
     Case("v1:service-usage-samples", "object", _service, MISSING_SERVICE, query=OCTOBER),
     listed("v1:contract-list", lambda w: w.transit.contract.pk),
@@ -760,6 +765,9 @@ OPERATOR = "operator"
 ANY = "any"
 NOT_TENANT: dict[str, tuple[str, str]] = {
     "dashboard": (ANY, "the viewer's own landing page: its organisation, its own key count"),
+    # --- i15-d2 begin ---
+    "favicon": (ANY, "the portal's icon"),
+    # --- i15-d2 end ---
     "login": (ANY, "signing in"),
     "login-code": (ANY, "signing in: the code step"),
     "logout": (ANY, "signing out"),

@@ -134,3 +134,37 @@ def test_services_raise_domain_errors_never_validation_errors():
         str(path.relative_to(root)): _raises_validation_error(path.read_text()) for path in services
     }
     assert {path: lines for path, lines in offenders.items() if lines} == {}
+
+
+# --- i15-d2 begin ---
+def test_every_date_picker_is_the_portals_own_widget():
+    """A browser's date picker takes ``YYYY-MM-DD`` only: a picker made anywhere but
+    ``tcfo_portal/widgets.py`` would get the language's ``28/11/2026`` and show empty."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    picker = re.compile(
+        r"input_type\s*=\s*['\"](date|datetime-local)['\"]"
+        r"|['\"]type['\"]\s*:\s*['\"](date|datetime-local)['\"]"
+        r"|forms\.(DateInput|DateTimeInput|SplitDateTimeWidget)\("
+    )
+    sources = [
+        path
+        for path in root.glob("*/**/*.py")
+        if path.parts[len(root.parts)] not in {".venv", "tests", "bench", "node_modules"}
+        and "migrations" not in path.parts
+    ]
+    assert len(sources) > 100
+    offenders = sorted(
+        str(path.relative_to(root))
+        for path in sources
+        if picker.search(path.read_text()) and path != root / "tcfo_portal" / "widgets.py"
+    )
+    assert offenders == []
+    # A template writing a picker by hand formats its value as the picker takes it.
+    for template in root.glob("templates/**/*.html"):
+        for tag in re.findall(r"<input[^>]*type=\"date\"[^>]*>", template.read_text()):
+            assert "value=" not in tag or "'Y-m-d'" in tag, (template, tag)
+
+
+# --- i15-d2 end ---

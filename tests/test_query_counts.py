@@ -605,6 +605,9 @@ LISTS = [
 # Portal pages without arguments that list nothing that grows, with why.
 NOT_LISTS: dict[str, str] = {
     # "dashboard": counted in LISTS (i15-c)
+    # --- i15-d2 begin ---
+    "favicon": "an icon",
+    # --- i15-d2 end ---
     "login": "a form",
     "login-code": "a form",
     "logout": "a redirect",

@@ -267,7 +267,19 @@ class ServiceDetailSerializer(ServiceSerializer):
 
 
 class TerminateSerializer(serializers.Serializer):
-    on = serializers.DateField(help_text="The first day the service no longer runs.")
+    on = serializers.DateField(
+        help_text="The first day the service no longer runs: today or later, after the "
+        "activation, by the contract's end at the latest (or the sales horizon for a renewing "
+        "contract)."
+    )
+
+
+class ChangeEndSerializer(serializers.Serializer):
+    on = serializers.DateField(
+        allow_null=True,
+        help_text="The first day without service instead of the end set (the same bounds as "
+        "terminate); null withdraws the end: the service runs on.",
+    )
 
 
 class SlaTierSerializer(serializers.Serializer):

@@ -205,6 +205,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "suspend": Capability.PROVISION_ORDERS,
         "resume": Capability.PROVISION_ORDERS,
         "terminate": Capability.PROVISION_ORDERS,
+        "change_end": Capability.PROVISION_ORDERS,
     }
     filter_backends = LIST_FILTERS
     filterset_class = ServiceFilterSet
@@ -245,6 +246,17 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         body.is_valid(raise_exception=True)
         return self._answer(
             sales.terminate_service(service=service, actor=request.user, **body.validated_data)
+        )
+
+    @extend_schema(request=s.ChangeEndSerializer, responses=s.ServiceDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="change-end")
+    def change_end(self, request: Request, circuit_id: str | None = None) -> Response:
+        """Move a termination set for a later day, or withdraw it, until that day comes."""
+        service = self.get_object()
+        body = s.ChangeEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            sales.change_service_end(service=service, actor=request.user, **body.validated_data)
         )
 
 

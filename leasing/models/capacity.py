@@ -42,6 +42,11 @@ class CapacityAllocation(models.Model):
     reference = models.CharField(max_length=64, blank=True, help_text="e.g. the order it is for.")
     created_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    moved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When network staff last moved what it holds; empty: placed automatically.",
+    )
 
     tenant_field = "holder"
 
@@ -58,6 +63,12 @@ class CapacityAllocation(models.Model):
     def __str__(self) -> str:
         what = self.product.code if self.product_id else "carrier"
         return f"{what} for {self.holder} ({self.get_status_display()})"
+
+    @property
+    def is_proposal(self) -> bool:
+        """Is it still where it was placed automatically (the lowest free place), held for an
+        open order: neither moved by hand nor a running service's?"""
+        return self.status == AllocationStatus.HELD and self.moved_at is None
 
     def is_live(self, at: object | None = None) -> bool:
         """Does it hold capacity now: active, or held and not expired?"""

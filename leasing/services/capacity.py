@@ -25,6 +25,7 @@ from django.utils import timezone
 from audit.services import log_created
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict
+from tcfo_portal.formatting import format_date
 
 from ..choices import AllocationStatus, ProductKind
 from ..exceptions import CapacityUnavailable
@@ -41,7 +42,17 @@ from ..models import (
     TransitPortReservation,
 )
 from ..models.capacity import RangeReservation, live_allocations_q
-from ..spectrum import Placement, Resource, UnitRange, count_free_units, first_fit, slots_for_ghz
+from ..spectrum import (
+    Placement,
+    Resource,
+    UnitRange,
+    count_free_units,
+    describe_starts,
+    first_fit,
+    free_starts,
+    possible_starts,
+    slots_for_ghz,
+)
 
 
 @dataclass(frozen=True)
@@ -316,9 +327,36 @@ def move_allocation(
     )
     placement = first_fit(demand.hops, demand.width, from_start=start)
     if placement is None or placement.start != start:
-        raise CapacityUnavailable(f"Unit {start} on is not free on every hop.")
+        raise CapacityUnavailable(_not_placeable(demand, start), field="start")
     _store(demand, placement, allocation)
+    allocation.moved_at = timezone.now()
+    allocation.save(update_fields=["moved_at"])
     return allocation
+
+
+#: What the units of each kind of capacity are, as a person types them.
+UNIT_NAMES = {
+    SpectrumReservation: "12.5 GHz slot (0 = 193.1 THz)",
+    LitCapacityReservation: "tributary slot",
+    TransitPortReservation: "port (0 = port 1)",
+}
+
+
+def _not_placeable(demand: Demand, start: int) -> str:
+    """Why ``demand`` cannot start at ``start``: off the band or the grid (naming the starts
+    there are), or taken (naming the free ones)."""
+    unit = UNIT_NAMES[demand.reservation_model]
+    possible = possible_starts(demand.hops, demand.width)
+    if start not in possible:
+        return (
+            f"{start} is not a start this capacity can take: it starts at a {unit} "
+            f"{describe_starts(possible)}."
+        )
+    name = unit.split(" (")[0]
+    return (
+        f"{name[0].upper()}{name[1:]} {start} is taken on some hop; free starts: "
+        f"{describe_starts(free_starts(demand.hops, demand.width))}."
+    )
 
 
 @transaction.atomic
@@ -362,3 +400,55 @@ def end_allocation(*, allocation: CapacityAllocation, on: datetime.date) -> Capa
     allocation.valid_to = on
     allocation.save(update_fields=["valid_to"])
     return allocation
+
+
+RESOURCE_FIELDS = {
+    SpectrumReservation: "fiber_pair",
+    LitCapacityReservation: "carrier",
+    TransitPortReservation: "pool",
+}
+
+
+@transaction.atomic
+def change_allocation_end(
+    *, allocation: CapacityAllocation, on: datetime.date | None
+) -> CapacityAllocation:
+    """A running service's end moves to ``on`` (None: it runs on, open-ended). Earlier frees
+    the capacity sooner; later (or never) needs it free from the old end until the new one:
+    ``CapacityUnavailable`` naming ``on`` when another sale holds it from the old end on."""
+    allocation = CapacityAllocation.objects.select_for_update().get(pk=allocation.pk)
+    old_end = allocation.valid_to
+    if old_end is not None and (on is None or on > old_end):
+        for model, resource_field in RESOURCE_FIELDS.items():
+            for reservation in model.objects.filter(allocation=allocation):
+                taken = model.objects.filter(
+                    Q(valid_to__isnull=True) | Q(valid_to__gt=old_end),
+                    live_allocations_q("allocation__"),
+                    start__lt=reservation.end,
+                    end__gt=reservation.start,
+                    **{resource_field: getattr(reservation, f"{resource_field}_id")},
+                ).exclude(allocation=allocation)
+                if on is not None:
+                    taken = taken.filter(valid_from__lt=on)
+                if taken.exists():
+                    raise _sold_from(old_end)
+    for model in RESERVATION_MODELS:
+        # One save a reservation, so the audit log records each change of its end.
+        for reservation in model.objects.filter(allocation=allocation):
+            reservation.valid_to = on
+            try:
+                with transaction.atomic():
+                    reservation.save(update_fields=["valid_to"])
+            except IntegrityError as error:  # the exclusion constraint: held meanwhile
+                raise _sold_from(old_end) from error
+    allocation.valid_to = on
+    allocation.save(update_fields=["valid_to"])
+    return allocation
+
+
+def _sold_from(day: datetime.date | None) -> CapacityUnavailable:
+    return CapacityUnavailable(
+        f"The capacity is sold again from {format_date(day)}: the service can end on that day "
+        "at the latest.",
+        field="on",
+    )

@@ -19,9 +19,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.periods import add_months_to_date as add_months  # month arithmetic's one home
-from organisations.access import Actor
+from organisations.access import Actor, has_capability
+from organisations.choices import Capability
 from organisations.models import Organisation
 from tcfo_portal.exceptions import Conflict, DomainError, InvalidInput, InvalidTransition
+from tcfo_portal.formatting import format_date
 from tcfo_portal.money import Money
 from tcfo_portal.queue import after_commit
 
@@ -55,12 +57,24 @@ from ..selectors import price_for
 from .capacity import (
     activate_allocation,
     allocate_capacity,
+    change_allocation_end,
     end_allocation,
     move_allocation,
     release_allocation,
 )
 
 # --- quotes ---------------------------------------------------------------------------------------
+
+
+def may_ask_for_quotes(actor: Actor | None) -> bool:
+    """Whether ``actor`` may ask for quotes (and so order): someone of a customer organisation
+    who places orders. A platform admin holds every capability but quotes for nobody."""
+    organisation = getattr(actor, "organisation", None)
+    return (
+        organisation is not None
+        and organisation.is_customer
+        and has_capability(actor, Capability.PLACE_ORDERS)
+    )
 
 
 def create_quote(
@@ -493,28 +507,69 @@ def resume_service(*, service: Service, actor: Actor | None) -> Service:
     return service_lifecycle.move(service, ServiceAction.RESUME, actor=actor)
 
 
-@transaction.atomic
-def terminate_service(*, service: Service, on: datetime.date, actor: Actor | None) -> Service:
-    """End the service on ``on``: its capacity is free from that day, sellable again. Today is
-    the billing party's (its months are billed in its time zone); ending today terminates the
-    service at once, a later day leaves that to ``close_ended_services``.
-
-    Raises ``NotPermitted`` (403), ``InvalidTransition`` (409) when an end is set already, and
-    ``DomainError`` naming ``on`` for a day in the past or not after the activation."""
-    service = service_lifecycle.lock(service)
-    service_lifecycle.check(service, ServiceAction.TERMINATE, actor=actor)
+def _today_of(service: Service) -> tuple[datetime.date, str]:
+    """Today in the billing party's time zone (its months are billed in it), and the zone."""
     zone = zoneinfo.ZoneInfo(service.order.billing_party.time_zone)
-    today = timezone.now().astimezone(zone).date()
+    return timezone.now().astimezone(zone).date(), zone.key
+
+
+def latest_end(service: Service) -> tuple[datetime.date, str]:
+    """The latest day ``service`` may end on (its first day without service), and why. A
+    contract that does not renew (an IRU) ends the service the day after its last day at the
+    latest; one that renews, or none, allows the sales horizon from today (a day thousands of
+    years off is a typing mistake), or its own end when that is later."""
+    today, _ = _today_of(service)
+    horizon = settings.TCFO_SALES_HORIZON_DAYS
+    latest = (today + datetime.timedelta(days=horizon), f"{horizon} days from today")
+    contract = getattr(service, "contract", None)
+    if contract is None:
+        return latest
+    contract_end = (
+        contract.end_date + datetime.timedelta(days=1),
+        f"the day after its contract's last day ({format_date(contract.end_date)})",
+    )
+    if not contract.auto_renew or contract_end[0] > latest[0]:
+        return contract_end
+    return latest
+
+
+def check_service_end(service: Service, on: datetime.date) -> None:
+    """Refuse an end day ``on`` outside its bounds, naming the bound: after the activation,
+    today or later (in the billing party's zone), no later than ``latest_end``. Also for a
+    confirmation step to ask before it asks (the service checks again when it acts)."""
+    today, zone = _today_of(service)
     if on <= service.activated_on:
         raise DomainError(
             "A service ends after its activation.",
-            errors={"on": [f"Give a date after {service.activated_on}."]},
+            errors={"on": [f"Give a date after {format_date(service.activated_on)}."]},
         )
     if on < today:
         raise DomainError(
             "A service cannot be ended in the past: its usage and invoices stand.",
-            errors={"on": [f"Give today ({today}, {zone.key}) or a later date."]},
+            errors={"on": [f"Give today ({format_date(today)}, {zone}) or a later date."]},
         )
+    latest, why = latest_end(service)
+    if on > latest:
+        raise DomainError(
+            "The end is too far ahead.",
+            errors={"on": [f"Give {format_date(latest)}, {why}, or an earlier date."]},
+        )
+
+
+@transaction.atomic
+def terminate_service(*, service: Service, on: datetime.date, actor: Actor | None) -> Service:
+    """End the service on ``on``: its capacity is free from that day, sellable again. Today is
+    the billing party's (its months are billed in its time zone); ending today terminates the
+    service at once, a later day leaves that to ``close_ended_services`` (and may be moved or
+    withdrawn until then: ``change_service_end``).
+
+    Raises ``NotPermitted`` (403), ``InvalidTransition`` (409) when an end is set already, and
+    ``DomainError`` naming ``on`` for a day in the past, not after the activation, or after
+    ``latest_end`` (the day after the contract's last day)."""
+    service = service_lifecycle.lock(service)
+    service_lifecycle.check(service, ServiceAction.TERMINATE, actor=actor)
+    check_service_end(service, on)
+    today, _ = _today_of(service)
     end_allocation(allocation=service.allocation, on=on)
     return service_lifecycle.move(
         service,
@@ -524,6 +579,52 @@ def terminate_service(*, service: Service, on: datetime.date, actor: Actor | Non
         effective_on=on,
         terminated_on=on,
     )
+
+
+@transaction.atomic
+def change_service_end(
+    *, service: Service, on: datetime.date | None, actor: Actor | None
+) -> Service:
+    """Move the end set for a later day to ``on`` (within ``terminate_service``'s bounds), or
+    withdraw it (``on`` None: the service runs on), until that day comes. Ending today
+    terminates the service at once. The capacity follows: freed sooner, or kept longer when
+    it is still free (``CapacityUnavailable`` naming ``on`` when it is sold again from the old
+    end). Recorded as a ``change_end`` step, with the customer's event.
+
+    Raises ``NotPermitted`` (403); ``InvalidTransition`` (409) for a service with no end set
+    or whose end has come; ``DomainError`` naming ``on`` for a day out of bounds or the same."""
+    service = service_lifecycle.lock(service)
+    service_lifecycle.check(service, ServiceAction.CHANGE_END, actor=actor)
+    today, _ = _today_of(service)
+    was = service.terminated_on
+    if was <= today:
+        raise InvalidTransition(
+            f"The service ended on {format_date(was)}: its end can no longer change."
+        )
+    if on == was:
+        raise DomainError(
+            f"The service already ends on {format_date(was)}.",
+            errors={"on": ["Give another day, or withdraw the end."]},
+        )
+    if on is not None:
+        check_service_end(service, on)
+    change_allocation_end(allocation=service.allocation, on=on)
+    note = (
+        f"End withdrawn (was {format_date(was)}): the service runs on."
+        if on is None
+        else f"End moved from {format_date(was)} to {format_date(on)}."
+    )
+    service = service_lifecycle.move(
+        service,
+        ServiceAction.CHANGE_END,
+        actor=actor,
+        note=note,
+        effective_on=on,
+        terminated_on=on,
+    )
+    if on is not None and on <= today:
+        service = service_lifecycle.move(service, ServiceAction.CLOSE, actor=actor, effective_on=on)
+    return service
 
 
 def close_ended_services(*, actor: Actor, on: datetime.date | None = None) -> int:

@@ -9,6 +9,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from events.choices import EventType
@@ -35,20 +36,29 @@ def share_day(moment: datetime.datetime) -> datetime.date:
     return moment.astimezone(datetime.UTC).date()
 
 
-def may_act_on(actor: Actor | None, segment: Segment, on: datetime.date) -> bool:
-    """May ``actor`` record or change outages of ``segment`` that start on ``on``?
-
-    Platform admins always; network staff of an operator holding a share of the segment on
-    ``on``; nobody else.
-    """
+def outage_segments(actor: Actor | None, on: datetime.date | None = None) -> QuerySet[Segment]:
+    """The segments ``actor`` records and changes outages of, for outages starting on ``on``
+    (default: ``share_day`` of now), in code order: every segment for platform admins; for
+    network staff, those their operator holds a share of that day; none for anyone else. What
+    the portal's form offers, and the rule ``may_act_on`` checks."""
+    on = on or share_day(timezone.now())
+    segments = Segment.objects.order_by("code")
     if is_platform_admin(actor):
-        return True
-    if not has_capability(actor, Capability.MANAGE_INVENTORY):
-        return False
-    operator = actor.organisation
-    if operator is None or not operator.is_operator:
-        return False
-    return Segment.objects.filter(pk=segment.pk, pk__in=Segment.owned_by(operator, on)).exists()
+        return segments
+    operator = getattr(actor, "organisation", None)
+    if (
+        not has_capability(actor, Capability.MANAGE_INVENTORY)
+        or operator is None
+        or not operator.is_operator
+    ):
+        return segments.none()
+    return segments.filter(pk__in=Segment.owned_by(operator, on))
+
+
+def may_act_on(actor: Actor | None, segment: Segment, on: datetime.date) -> bool:
+    """May ``actor`` record or change outages of ``segment`` that start on ``on``
+    (``outage_segments``' rule)?"""
+    return outage_segments(actor, on).filter(pk=segment.pk).exists()
 
 
 def _refuse_unless_may_act(actor: Actor | None, segment: Segment, on: datetime.date) -> None:

@@ -18,7 +18,8 @@ from django.views import View
 from organisations.access import has_capability
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
-from tcfo_portal.formatting import format_moment
+from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
+from tcfo_portal.formatting import format_moment, format_number
 from tcfo_portal.forms import submit, submit_or_flash
 
 from .. import maintenance_lifecycle as lifecycle
@@ -136,6 +137,7 @@ class MaintenanceView(CapabilityRequiredMixin, View):
         maintenance: Maintenance,
         edit_form: MaintenanceEditForm | None = None,
         status: int = 200,
+        cancel_form: MaintenanceCancelForm | None = None,
     ) -> HttpResponse:
         updatable = maintenance.status in lifecycle.UPDATABLE
         allowed = lifecycle.ALLOWED[maintenance.status]
@@ -149,7 +151,7 @@ class MaintenanceView(CapabilityRequiredMixin, View):
             if updatable
             else None,
             # Its own ids: the change form has a reason field too.
-            "cancel_form": MaintenanceCancelForm(auto_id="cancel-%s")
+            "cancel_form": (cancel_form or MaintenanceCancelForm(auto_id="cancel-%s"))
             if MaintenanceStatus.CANCELLED in allowed
             else None,
             "may_start": MaintenanceStatus.IN_PROGRESS in allowed,
@@ -179,11 +181,40 @@ class MaintenanceView(CapabilityRequiredMixin, View):
         }
         form_class, service, done = steps[self.action]
         step_form: forms.Form = form_class(request.POST)
+        may_cancel = MaintenanceStatus.CANCELLED in lifecycle.ALLOWED[maintenance.status]
+        if self.action == "cancel" and may_cancel and step_form.is_valid():
+            if wants_changes(request):  # back from the confirmation: the reason as typed
+                cancel_form = MaintenanceCancelForm(request.POST, auto_id="cancel-%s")
+                cancel_form.is_valid()
+                return self._page(request, maintenance, cancel_form=cancel_form)
+            if not is_confirmed(request):
+                return confirmation_page(request, _cancel_confirmation(maintenance))
         if submit_or_flash(
             request, step_form, partial(service, maintenance=maintenance, actor=actor)
         ):
             messages.success(request, f"Maintenance {done}; customers told.")
         return redirect("maintenance", pk=maintenance.pk)
+
+
+def _cancel_confirmation(maintenance: Maintenance) -> Confirmation:
+    affected = affected_services(maintenance)
+    return Confirmation(
+        title=f"Cancel maintenance {maintenance.reference}?",
+        action="The work does not take place. The customers of the services it affects are "
+        "told at once, with your reason; a cancelled maintenance cannot be scheduled again "
+        "(plan a new one).",
+        facts=[
+            (
+                "Window",
+                f"{format_moment(maintenance.window_start)} to "
+                f"{format_moment(maintenance.window_end)}",
+            ),
+            ("Services affected", format_number(len(list(affected)))),
+        ],
+        confirm_label="Cancel the maintenance",
+        cancel_url=reverse("maintenance", args=[maintenance.pk]),
+        danger=True,
+    )
 
 
 class PlannedWorkView(CapabilityRequiredMixin, View):

@@ -41,7 +41,7 @@ from ..selectors import (
     spectrum_held,
 )
 from ..services.capacity import check_availability
-from ..services.outages import correct_outage, end_outage, record_outage
+from ..services.outages import correct_outage, end_outage, outage_segments, record_outage
 from ..svg import operator_colours, route_svg, spectrum_map_svg
 
 
@@ -252,10 +252,10 @@ class OutagesView(CapabilityRequiredMixin, View):
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._page(request, OutageForm())
+        return self._page(request, OutageForm(segments=outage_segments(request.user)))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = OutageForm(request.POST)
+        form = OutageForm(request.POST, segments=outage_segments(request.user))
         if not submit(form, partial(record_outage, actor=request.user)):
             return self._page(request, form, status=400)
         messages.success(request, "Outage recorded.")

@@ -8,20 +8,25 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from organisations.access import describe_actor, has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.formatting import format_date
 from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
 from tcfo_portal.lists import Column, column, portal_list
 
 from ..api.sales_views import ContractViewSet, OrderViewSet, QuoteViewSet, ServiceViewSet
 from ..choices import OrderState, ServiceAction, ServiceStatus
+from ..commitments import commitment_of, still_billable
 from ..filtersets import (
     ContractFilterSet,
     PortalOrderFilterSet,
@@ -30,6 +35,7 @@ from ..filtersets import (
 )
 from ..forms import (
     AcknowledgeForm,
+    ChangeEndForm,
     CompleteForm,
     ProvisionForm,
     QuoteForm,
@@ -40,6 +46,7 @@ from ..models import Contract, Order, Quote, Service
 from ..order_lifecycle import ALLOWED
 from ..selectors import (
     allocation_assignment,
+    assignment_in_words,
     assignment_prefetches,
     order_history,
     orders_with_terms,
@@ -104,6 +111,11 @@ class QuoteListView(CapabilityRequiredMixin, View):
 class QuoteCreateView(CapabilityRequiredMixin, View):
     required_capability = Capability.PLACE_ORDERS
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not sales.may_ask_for_quotes(request.user):
+            raise PermissionDenied("Quotes are asked for by a customer organisation's staff.")
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request: HttpRequest) -> HttpResponse:
         initial = {k: v for k, v in request.GET.items() if k in QuoteForm.base_fields}
         return render(request, "leasing/quote_form.html", {"form": QuoteForm(initial=initial)})
@@ -135,8 +147,28 @@ class QuoteView(CapabilityRequiredMixin, View):
         return render(request, "leasing/quote.html", {"quote": self._quote(request, pk)})
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Accept the quote: place the order."""
+        """Accept the quote: place the order, once confirmed with what it commits to."""
         quote = self._quote(request, pk)
+        if wants_changes(request):
+            return redirect("quote", pk=quote.pk)
+        # A quote ordered already or expired is refused by ``place_order`` without asking.
+        orderable = not hasattr(quote, "order") and not quote.is_expired
+        if orderable and not is_confirmed(request):
+            commitment = commitment_of(quote)
+            return confirmation_page(
+                request,
+                Confirmation(
+                    title=f"Order quote {quote.pk}?",
+                    action=f"{quote.customer} orders {quote.product.name} on "
+                    f"{quote.place.name} for {quote.term_months} months. The capacity is "
+                    "held for you at once; once the operators complete the order the "
+                    "contract bills for its whole term.",
+                    amount=commitment.headline,
+                    facts=commitment.facts,
+                    confirm_label="Place the order",
+                    cancel_url=reverse("quote", args=[quote.pk]),
+                ),
+            )
         try:
             order = sales.place_order(quote=quote, by=describe_actor(request.user))
         except DomainError as error:
@@ -232,6 +264,29 @@ class OrderView(CapabilityRequiredMixin, View):
         "fail": (Capability.PROVISION_ORDERS, ReasonForm, sales.fail_order, OrderState.FAILED),
     }
 
+    # The actions that end the order for good (its capacity is freed): confirmed first.
+    CONFIRMED = {"cancel": "Cancel", "reject": "Reject", "fail": "Fail"}
+
+    def _confirmation(self, order: Order, name: str) -> Confirmation:
+        quote = order.quote
+        commitment = commitment_of(quote)
+        ends = {
+            "cancel": "You withdraw the order",
+            "reject": f"The order of {order.customer} is refused",
+            "fail": f"The order of {order.customer} ends as failed",
+        }[name]
+        return Confirmation(
+            title=f"{self.CONFIRMED[name]} order {order.pk}?",
+            action=f"{ends}: it cannot be taken up again and its capacity is freed at once "
+            f"(anyone may buy it). {quote.product.name} on {quote.place.name} would need a "
+            "new quote and order.",
+            amount=f"{commitment.headline} not ordered",
+            facts=commitment.facts,
+            confirm_label=f"{self.CONFIRMED[name]} the order",
+            cancel_url=reverse("order", args=[order.pk]),
+            danger=True,
+        )
+
     def _order(self, request: HttpRequest, pk: int) -> Order:
         orders = _orders(request).prefetch_related(
             order_history(request.user), *assignment_prefetches("allocation__")
@@ -252,9 +307,8 @@ class OrderView(CapabilityRequiredMixin, View):
                         messages.error(request, message)
         assignment = None
         if has_capability(request.user, Capability.VIEW_INVENTORY) and order.allocation:
-            assignment = (
-                allocation_assignment(order.allocation) if order.allocation.is_live() else []
-            )
+            rows = allocation_assignment(order.allocation) if order.allocation.is_live() else []
+            assignment = [{**row, "held": assignment_in_words(row)} for row in rows]
         return render(
             request,
             "leasing/order.html",
@@ -283,6 +337,11 @@ class OrderView(CapabilityRequiredMixin, View):
         form = form_class(request.POST, prefix=name)
         if not form.is_valid():
             return self._page(request, order, {name: form}, status=400)
+        if wants_changes(request):  # back from the confirmation: the form as typed
+            return self._page(request, order, {name: form})
+        allowed = self.ACTIONS[name][3] in ALLOWED[order.state]  # else refused without asking
+        if name in self.CONFIRMED and allowed and not is_confirmed(request):
+            return confirmation_page(request, self._confirmation(order, name))
         extra = {"acting_for": request.user.organisation} if name == "acknowledge" else {}
         try:
             act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
@@ -330,7 +389,8 @@ class ServiceListView(CapabilityRequiredMixin, View):
 
 
 class ServiceView(CapabilityRequiredMixin, View):
-    """One service with its history and the actions ``service_lifecycle`` offers the viewer."""
+    """One service with its history and the actions ``service_lifecycle`` offers the viewer;
+    each asks for confirmation, naming what it does and what it bills (``tcfo_portal.confirm``)."""
 
     required_capability = Capability.VIEW_OWN_SERVICES
     # action -> (service call, the form it takes or None, the button's label and style)
@@ -338,11 +398,22 @@ class ServiceView(CapabilityRequiredMixin, View):
         ServiceAction.SUSPEND: (sales.suspend_service, None, "Suspend", "secondary"),
         ServiceAction.RESUME: (sales.resume_service, None, "Resume", ""),
         ServiceAction.TERMINATE: (sales.terminate_service, TerminateForm, "Terminate", "danger"),
+        ServiceAction.CHANGE_END: (
+            sales.change_service_end,
+            ChangeEndForm,
+            "Change the end date",
+            "secondary",
+        ),
     }
 
     def _service(self, request: HttpRequest, circuit_id: str) -> Service:
         services = _services(request).prefetch_related("transitions")
         return get_object_or_404(services, circuit_id=circuit_id)
+
+    def _blank_form(self, service: Service, form_class: type | None) -> forms.Form | None:
+        if form_class is ChangeEndForm:
+            return ChangeEndForm(initial={"on": service.terminated_on})
+        return form_class() if form_class else None
 
     def _render(
         self,
@@ -360,7 +431,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                     "name": name,
                     "label": label,
                     "style": style,
-                    "form": shown or (form_class() if form_class else None),
+                    "form": shown or self._blank_form(service, form_class),
                 }
             )
         return render(
@@ -375,6 +446,64 @@ class ServiceView(CapabilityRequiredMixin, View):
                 "tickets": tickets_for(request.user).filter(service=service)[:20],
             },
             status=status,
+        )
+
+    def _confirmation(self, request: HttpRequest, service: Service, name: str, data: dict) -> Any:
+        circuit = service.circuit_id
+        back = reverse("service", args=[circuit])
+        if name == ServiceAction.SUSPEND:
+            billed = still_billable(service, ends_on=service.terminated_on)
+            return Confirmation(
+                title=f"Suspend {circuit}?",
+                action=f"{circuit} of {service.customer} stops carrying traffic until it is "
+                "resumed. Its capacity stays reserved and its contract keeps billing.",
+                amount=billed.headline and f"{billed.headline} still billable",
+                facts=billed.facts,
+                confirm_label="Suspend the service",
+                cancel_url=back,
+                danger=True,
+            )
+        if name == ServiceAction.RESUME:
+            return Confirmation(
+                title=f"Resume {circuit}?",
+                action=f"{circuit} of {service.customer} carries traffic again.",
+                confirm_label="Resume the service",
+                cancel_url=back,
+            )
+        on = data.get("on")
+        billed = still_billable(service, ends_on=on)
+        if name == ServiceAction.TERMINATE:
+            return Confirmation(
+                title=f"End {circuit} on {format_date(on)}?",
+                action=f"{circuit} of {service.customer} stops on {format_date(on)} and its "
+                "capacity is sold again from that day. Until then the end can be moved or "
+                "withdrawn.",
+                amount=billed.headline and f"{billed.headline} still billable",
+                facts=billed.facts,
+                confirm_label=f"End the service on {format_date(on)}",
+                cancel_url=back,
+                danger=True,
+            )
+        was = format_date(service.terminated_on)
+        if on is None:
+            return Confirmation(
+                title=f"Withdraw the end of {circuit}?",
+                action=f"{circuit} no longer ends on {was}: it runs on, and bills, to the end "
+                "of its contract and beyond as the contract renews.",
+                amount=billed.headline and f"{billed.headline} billable to the contract's end",
+                facts=billed.facts,
+                confirm_label="Withdraw the end",
+                cancel_url=back,
+            )
+        return Confirmation(
+            title=f"Move the end of {circuit} to {format_date(on)}?",
+            action=f"{circuit} ends on {format_date(on)} instead of {was}; its capacity is "
+            "sold again from that day.",
+            amount=billed.headline and f"{billed.headline} still billable",
+            facts=billed.facts,
+            confirm_label=f"End the service on {format_date(on)}",
+            cancel_url=back,
+            danger=True,
         )
 
     def get(self, request: HttpRequest, circuit_id: str) -> HttpResponse:
@@ -392,7 +521,14 @@ class ServiceView(CapabilityRequiredMixin, View):
             check(service, name, actor=request.user)
             if form is not None and not form.is_valid():
                 return self._render(request, service, form, status=400)
-            act(service=service, actor=request.user, **(form.cleaned_data if form else {}))
+            data = form.cleaned_data if form else {}
+            if wants_changes(request):  # back from the confirmation: the form as typed
+                return self._render(request, service, form)
+            if not is_confirmed(request):
+                if data.get("on") is not None:  # a day out of bounds is refused before asking
+                    sales.check_service_end(service, data["on"])
+                return confirmation_page(request, self._confirmation(request, service, name, data))
+            act(service=service, actor=request.user, **data)
         except DomainError as error:
             fresh = self._service(request, circuit_id)
             # On the form when the page shows it again; a message otherwise (the step is not
@@ -402,7 +538,7 @@ class ServiceView(CapabilityRequiredMixin, View):
             else:
                 flash_domain_error(request, error)
             return self._render(request, fresh, form, status=refusal_status(error))
-        messages.success(request, f"{service.circuit_id}: {name} done.")
+        messages.success(request, f"{service.circuit_id}: {name.replace('_', ' ')} done.")
         return redirect("service", circuit_id=service.circuit_id)
 
 

@@ -32,6 +32,8 @@ def test_a_customer_orders_a_wavelength_and_an_operator_completes_it(live_server
     expect(customer.get_by_role("heading", level=1)).to_contain_text("Quote")
     expect(customer.get_by_text("10,500.00 USD")).to_be_visible()
     customer.get_by_role("button", name="Order now").click()
+    expect(customer.get_by_role("heading", level=1)).to_contain_text("Order quote")
+    customer.get_by_role("button", name="Place the order").click()
     expect(customer.get_by_test_id("order-state")).to_have_text("Submitted")
     order = Order.objects.latest("pk")
 

@@ -73,7 +73,7 @@ def test_an_admin_creates_edits_rotates_and_redelivers_from_the_portal() -> None
     refused = client.post(url, {"action": "update", "url": "ftp://x"})
     assert refused.status_code == 400 and "Only http:// and https://" in refused.content.decode()
 
-    rotated = client.post(url, {"action": "rotate"})
+    rotated = client.post(url, {"action": "rotate", "confirmed": "yes"})
     old = subscription.secret
     subscription.refresh_from_db()
     assert _secret(client.get(rotated["Location"]).content.decode()) == subscription.secret != old
@@ -81,7 +81,7 @@ def test_an_admin_creates_edits_rotates_and_redelivers_from_the_portal() -> None
     client.post(url, {"action": "disable"})
     subscription.refresh_from_db()
     assert not subscription.is_active
-    client.post(url, {"action": "delete"})
+    client.post(url, {"action": "delete", "confirmed": "yes"})
     assert not WebhookSubscription.objects.exists()
 
 

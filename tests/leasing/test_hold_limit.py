@@ -94,8 +94,8 @@ def test_the_portal_says_why_the_order_was_refused(sales_net, settings, client):
         )
         for _ in range(2)
     ]  # fmt: skip
-    assert client.post(f"/orders/quotes/{quotes[0].pk}/").status_code == 302
-    refused = client.post(f"/orders/quotes/{quotes[1].pk}/")
+    assert client.post(f"/orders/quotes/{quotes[0].pk}/", {"confirmed": "yes"}).status_code == 302
+    refused = client.post(f"/orders/quotes/{quotes[1].pk}/", {"confirmed": "yes"})
     assert refused.status_code == 409
     html = refused.content.decode()
     assert "already holds capacity with 1 submitted orders, the most allowed at once (1)" in html

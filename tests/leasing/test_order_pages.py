@@ -41,7 +41,7 @@ def test_a_customer_asks_for_a_quote_and_orders_it(client, sales_net):
     page = client.get(response["Location"]).content.decode()
     assert "12,500.00 USD" in page and "Order now" in page
 
-    response = client.post(reverse("quote", args=[quote.pk]))
+    response = client.post(reverse("quote", args=[quote.pk]), {"confirmed": "yes"})
     order = Order.objects.get()
     assert response["Location"] == reverse("order", args=[order.pk])
     page = client.get(response["Location"]).content.decode()
@@ -99,7 +99,7 @@ def test_ordering_the_last_unit_gone_says_so(client, sales_net):
         by="t",
     )
     client.force_login(net.buyer)
-    response = client.post(reverse("quote", args=[quote.pk]))
+    response = client.post(reverse("quote", args=[quote.pk]), {"confirmed": "yes"})
     assert response.status_code == 409
     assert "No WL100 capacity is free" in response.content.decode()
 

@@ -307,3 +307,29 @@ def test_a_former_owner_acts_only_on_outages_of_days_it_owned(net):
     assert response.status_code == 200
     assert Outage.objects.get(pk=before.pk).started_at.day == 29
     assert timezone.now() > Outage.objects.get(pk=before.pk).started_at
+
+
+# --- i15-d2 begin ---
+def test_the_outage_form_offers_the_segments_the_operator_holds_a_share_of(net, client):
+    """The form offers what ``outage_segments`` gives, the rule ``record_outage`` enforces."""
+    from django.urls import reverse
+
+    from leasing.services.outages import outage_segments
+
+    ktc_staff = UserFactory(organisation=net.ktc, role=Role.OPERATOR_NETWORK)
+    client.force_login(ktc_staff)
+    form = client.get(reverse("outages")).context["form"]
+    offered = [value for value, _ in form.fields["segment"].widget.choices if value]
+    assert offered == [net.sea.pk] == [s.pk for s in outage_segments(ktc_staff)]
+    html = client.get(reverse("outages")).content.decode()
+    assert "CLS-AKT" in html and "BAK-CLS" not in html
+
+    azt_staff = UserFactory(organisation=net.azt, role=Role.OPERATOR_NETWORK)
+    assert list(outage_segments(azt_staff)) == [net.land, net.sea]
+    admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN)
+    assert list(outage_segments(admin)) == [net.land, net.sea]
+    finance = UserFactory(organisation=net.azt, role=Role.OPERATOR_FINANCE)
+    assert list(outage_segments(finance)) == []
+
+
+# --- i15-d2 end ---

@@ -16,7 +16,12 @@ from leasing.choices import ServiceStatus
 from leasing.exceptions import NotPermitted
 from leasing.models import Service, ServiceTransition
 from leasing.service_lifecycle import allowed_actions
-from leasing.services.orders import resume_service, suspend_service, terminate_service
+from leasing.services.orders import (
+    change_service_end,
+    resume_service,
+    suspend_service,
+    terminate_service,
+)
 from leasing.tasks import close_services
 from organisations.choices import Role
 from tcfo_portal.exceptions import InvalidTransition
@@ -27,13 +32,14 @@ from .test_orders import _completed, _running_since_january
 pytestmark = pytest.mark.django_db
 
 ENDS = datetime.date(2027, 6, 1)
+MOVED = datetime.date(2027, 5, 1)
 
 # (status, an end date is set, the steps network staff may take): the whole table.
 EXPECTED = [
     ("active", False, {"suspend", "terminate"}),
-    ("active", True, {"suspend"}),
+    ("active", True, {"suspend", "change_end"}),
     ("suspended", False, {"resume", "terminate"}),
-    ("suspended", True, {"resume"}),
+    ("suspended", True, {"resume", "change_end"}),
     ("terminated", True, set()),
 ]
 
@@ -43,6 +49,8 @@ AFTER = {
     ("active", "terminate"): "active",  # ends on a later day: runs until then
     ("suspended", "resume"): "active",
     ("suspended", "terminate"): "suspended",
+    ("active", "change_end"): "active",  # the end moves; the status stays
+    ("suspended", "change_end"): "suspended",
 }
 
 
@@ -59,6 +67,7 @@ def _steps(service: Service, actor: object) -> dict:
         "suspend": lambda: suspend_service(service=service, actor=actor),
         "resume": lambda: resume_service(service=service, actor=actor),
         "terminate": lambda: terminate_service(service=service, on=ENDS, actor=actor),
+        "change_end": lambda: change_service_end(service=service, on=MOVED, actor=actor),
     }
 
 
@@ -72,7 +81,9 @@ def test_each_status_offers_and_allows_exactly_its_steps(sales_net, status, ends
         _put(service, status, ends)
         if step in allowed:
             taken = take()
-            ends_on = ENDS if ends or step == "terminate" else None
+            ends_on = (
+                MOVED if step == "change_end" else ENDS if ends or step == "terminate" else None
+            )
             assert (taken.status, taken.terminated_on) == (AFTER[(status, step)], ends_on)
             recorded = ServiceTransition.objects.filter(service=service).last()
             assert (recorded.action, recorded.from_status, recorded.to_status) == (
@@ -107,7 +118,7 @@ def test_the_portal_records_who_and_shows_only_the_offered_steps_and_the_history
     assert 'value="suspend"' in page and 'value="terminate"' in page
     assert 'value="resume"' not in page
 
-    assert client.post(url, {"action": "suspend"}).status_code == 302
+    assert client.post(url, {"action": "suspend", "confirmed": "yes"}).status_code == 302
     step = _taken(service).get()
     assert (step.action, step.by, step.from_status, step.to_status) == (
         "suspend",

@@ -139,3 +139,21 @@ def test_on_one_flexible_resource_the_count_is_exact(occupied, width):
     gaps.append(run)
     assert count_free_units([[resource]], width) == sum(gap // width for gap in gaps)
     assert resource.occupied_units() == C_BAND.width - sum(gaps)
+
+
+# --- i15-d2 begin ---
+def test_possible_and_free_starts_and_their_words():
+    from leasing.spectrum import describe_starts, free_starts, possible_starts
+
+    fixed = Resource(key=1, band=UnitRange(-2, 14), step=4, grid_offset=-2)
+    assert possible_starts([[fixed]], 4) == [-2, 2, 6, 10]
+    taken = fixed.with_occupied(UnitRange(2, 6))
+    assert free_starts([[taken]], 4) == [-2, 6, 10]
+    assert describe_starts([-2, 2, 6, 10]) == "-2, 2, 6 or 10"
+    assert describe_starts([]) == "none"
+    assert describe_starts([3]) == "3"
+    assert describe_starts(list(range(80))) == "from 0 to 79"
+    assert describe_starts(list(range(-2, 300, 4))) == "from -2 to 298, every 4"
+
+
+# --- i15-d2 end ---

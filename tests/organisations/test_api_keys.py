@@ -173,7 +173,9 @@ def test_a_bad_key_form_is_answered_with_the_reason(client, customer_admin):
 def test_customer_admin_revokes_a_key_in_the_portal(client, customer_admin):
     api_key, _ = create_api_key(organisation=customer_admin.organisation, name="old")
     client.force_login(customer_admin)
-    response = client.post(reverse("api-key-revoke", args=[api_key.prefix]), follow=True)
+    response = client.post(
+        reverse("api-key-revoke", args=[api_key.prefix]), {"confirmed": "yes"}, follow=True
+    )
     assert "is revoked" in response.content.decode()
     api_key.refresh_from_db()
     assert api_key.revoked and api_key.revoked_at
