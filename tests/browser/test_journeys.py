@@ -354,9 +354,11 @@ def test_a_finance_clerk_bills_reviews_corrects_issues_and_collects_a_month(worl
     # The invoices list filtered by "paid" shows it, and its CSV holds it.
     me.navigate("Invoices")
     filters = page.get_by_role("form", name="Filter invoices")
-    filters.get_by_label(re.compile("status", re.IGNORECASE)).first.select_option("paid")
+    filters.get_by_label("Status", exact=True).select_option("paid")
     filters.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("link", name=invoice.number, exact=True)).to_be_visible()
+    assert "status=paid" in page.url
+    expect(page.locator("tbody .badge")).to_have_text(["Paid"] * page.locator("tbody tr").count())
     me.shot("paid-list")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
