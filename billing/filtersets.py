@@ -73,7 +73,7 @@ class InvoiceFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[(s, s) for s in ("draft", "issued", "paid", "void")],
         method="filter_status",
-        label="The contract's status: issued includes partially paid.",
+        label="The invoice's status: issued includes partially paid.",
     )
     state = django_filters.ChoiceFilter(
         field_name="status", choices=InvoiceStatus.choices, label="Only in this state."

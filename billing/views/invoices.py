@@ -329,7 +329,10 @@ class BillingView(CapabilityRequiredMixin, View):
     required_capability = Capability.RUN_BILLING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page(request)
+        # The dashboard's "<month>: not billed yet" links here with ``?period=``: that month is
+        # the one offered to bill.
+        period = request.GET.get("period", "")
+        return self.page(request, run_form=PeriodForm(initial={"period": period[:7]}))
 
     def page(
         self,

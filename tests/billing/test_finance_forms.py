@@ -297,6 +297,9 @@ def test_billing_is_run_and_a_month_closed_only_once_confirmed(
     october, client, django_capture_on_commit_callbacks
 ):
     client.force_login(UserFactory(organisation=october.azt, role=Role.OPERATOR_FINANCE))
+    # The dashboard's "2026-10: not billed yet" leads here with the month: it is offered.
+    offered = _html(client.get("/billing/?period=2026-10"))
+    assert 'value="2026-10"' in offered and 'id="id_close_period"' in offered
     bad = client.post("/billing/", {"period": "2026-13"})
     assert bad.status_code == 400 and 'value="2026-13"' in _html(bad)
     assert 'href="#id_period">Period: ' in _html(bad)
