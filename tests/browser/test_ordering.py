@@ -40,7 +40,7 @@ def test_a_customer_orders_a_wavelength_and_an_operator_completes_it(live_server
     operator = browser.new_context().new_page()
     operator.set_default_timeout(15_000)
     _log_in(operator, live_server, "azt-network")
-    operator.get_by_role("link", name="Orders").click()
+    operator.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
     operator.get_by_role("link", name=f"Order {order.pk}", exact=True).click()
     acknowledge = operator.get_by_role("form", name="Acknowledge")
     acknowledge.get_by_label("Note").fill("Check the Aktau patch panel first.")  # internal
