@@ -90,6 +90,9 @@ urlpatterns += [
         for step in ("edit", "cancel", "start", "complete")
     ),
     path("planned-work/", maintenance.PlannedWorkView.as_view(), name="planned-work"),
+    # --- i15-i begin ---
+    path("planned-work/outages/", maintenance.PlannedOutagesView.as_view(), name="planned-outages"),
+    # --- i15-i end ---
     path(
         "planned-work/calendar/",
         maintenance.CalendarFeedNewView.as_view(),

@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -30,7 +31,7 @@ from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, w
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.formatting import format_moment
 from tcfo_portal.forms import add_domain_error, flash_domain_error, submit
-from tcfo_portal.lists import PortalList, column, portal_list
+from tcfo_portal.lists import Column, PortalList, column, computed_list, portal_list
 
 from . import two_factor
 from .access import visible_to
@@ -48,6 +49,7 @@ from .forms import (
 from .mixins import CapabilityRequiredMixin
 from .models import ApiKey, User
 from .security import (
+    Lockout,
     client_address,
     current_lockouts,
     lockout_response,
@@ -311,13 +313,76 @@ class TwoFactorRemoveView(LoginRequiredMixin, View):
 # --- Locked-out logins, for platform admins ----------------------------------------------------
 
 
+# --- i15-i begin: the locked logins' filters, sorts and CSV ---
+class LockoutFilterForm(forms.Form):
+    """What is locked: an account or an address."""
+
+    kind = forms.ChoiceField(
+        choices=[("", "Any"), ("account", "Accounts"), ("address", "Addresses")],
+        label="Locked",
+    )
+
+
+def _lockout_keeps(lockout: Lockout, values: dict[str, str]) -> bool:
+    kind = values.get("kind")
+    return kind is None or (kind == "address") == lockout.is_address
+
+
+def _lockout_text(lockout: Lockout) -> str:
+    return " ".join([lockout.username, lockout.ip_address, *lockout.others])
+
+
+LOCKOUT_ORDERING = {
+    "last_failure": lambda lockout: lockout.last_failure,
+    "failures": lambda lockout: lockout.failures,
+    "until": lambda lockout: lockout.until,
+    "name": lambda lockout: (lockout.ip_address or lockout.username).casefold(),
+}
+LOCKOUT_CSV = [
+    Column("kind", lambda lockout: "address" if lockout.is_address else "account"),
+    column("username"),
+    column("ip_address"),
+    column("failures"),
+    column("last_failure"),
+    column("until"),
+    Column("others", lambda lockout: " ".join(lockout.others)),
+]
+
+
 class LockoutListView(CapabilityRequiredMixin, TemplateView):
+    """Locked accounts and addresses (``current_lockouts``, the most recent failure first),
+    filtered, searched, sorted, paged and exported; unlock one, or any by name or address."""
+
     required_capability = Capability.ADMINISTER_PLATFORM
     template_name = "organisations/lockouts.html"
 
+    def listing(self) -> PortalList:
+        return computed_list(
+            self.request,
+            current_lockouts(),
+            form_class=LockoutFilterForm,
+            keep=_lockout_keeps,
+            ordering_fields=LOCKOUT_ORDERING,
+            search=lambda lockout: " ".join(
+                [lockout.username, lockout.ip_address, *lockout.others]
+            ),
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        listing = self.listing()
+        if listing.wants_csv:
+            return listing.csv("locked-logins", LOCKOUT_CSV)
+        context = self.get_context_data(list=listing)
+        return self.render_to_response(context, status=listing.status)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         kwargs.setdefault("form", UnlockForm())
-        return super().get_context_data(lockouts=current_lockouts(), **kwargs)
+        kwargs.setdefault("list", None)
+        if kwargs["list"] is None:
+            kwargs["list"] = self.listing()
+        return super().get_context_data(**kwargs)
+
+    # --- i15-i end ---
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = UnlockForm(request.POST)

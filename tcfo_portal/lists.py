@@ -120,8 +120,8 @@ class PortalList:
     """One list page's rows, page, filters, ordering and query strings."""
 
     request: HttpRequest
-    filters: FilterSet
-    rows: QuerySet
+    filters: FilterSet | RowFilters
+    rows: QuerySet | list[Any]
     ordering_fields: dict[str, str]
     ordering: str = ""
     search: str = ""
@@ -188,7 +188,9 @@ class PortalList:
 
         def lines() -> Iterator[str]:
             yield writer.writerow([c.header for c in columns])
-            source = rows if rows is not None else self.rows.iterator(chunk_size=CSV_CHUNK)
+            source = rows if rows is not None else self.rows
+            if isinstance(source, QuerySet):
+                source = source.iterator(chunk_size=CSV_CHUNK)
             for row in source:
                 yield writer.writerow([csv_cell(c.value(row)) for c in columns])
 
@@ -270,3 +272,84 @@ def portal_list(
     listing.rows = rows
     listing.page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return listing
+
+
+# --- i15-i begin: lists computed in Python (aging, locked logins) ---
+
+
+class RowFilters:
+    """The filters of a computed list, as ``portal_list``'s FilterSets: a form whose fields are
+    the filters (the API's parameters where the API has the list) and ``keep(row, values)``
+    saying whether a row passes the cleaned ``values`` (blank ones are dropped first)."""
+
+    def __init__(
+        self,
+        data: QueryDict,
+        form_class: type[forms.Form],
+        keep: Callable[[Any, dict[str, Any]], bool],
+    ) -> None:
+        self.form = form_class(data)
+        self.keep = keep
+
+    def is_valid(self) -> bool:
+        return self.form.is_valid()
+
+    def apply(self, rows: Sequence[Any]) -> list[Any]:
+        values = {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "", [])}
+        return [row for row in rows if self.keep(row, values)] if values else list(rows)
+
+
+def _sort_key(value: object) -> tuple[bool, object]:
+    """Rows without a value last (as PostgreSQL's ascending order puts NULLs)."""
+    return (value is None, value if value is not None else 0)
+
+
+def computed_list(
+    request: HttpRequest,
+    rows: Sequence[Any],
+    *,
+    form_class: type[forms.Form],
+    keep: Callable[[Any, dict[str, Any]], bool],
+    ordering_fields: dict[str, Callable[[Any], object]],
+    search: Callable[[Any], str] | None = None,
+    per_page: int = PER_PAGE,
+) -> PortalList:
+    """``portal_list`` for rows a service computes (no queryset to filter): the same
+    parameters, messages, pages and CSV, filtered by ``keep``, searched in ``search(row)``
+    (any case) and sorted by ``ordering_fields`` (name -> the row's value; the order the rows
+    came in breaks ties). The viewer's rows are decided before, by the service."""
+    filters = RowFilters(request.GET, form_class, keep)
+    _date_inputs(filters.form)
+    listing = PortalList(
+        request=request,
+        filters=filters,
+        rows=[],
+        ordering_fields=dict(ordering_fields),  # type: ignore[arg-type]
+        searchable=search is not None,
+        per_page=per_page,
+    )
+    if filters.is_valid():
+        kept = filters.apply(rows)
+        text = request.GET.get("q", "").strip()[:200]
+        if text and search is not None:
+            listing.search = text
+            kept = [row for row in kept if text.casefold() in search(row).casefold()]
+        raw = request.GET.get("ordering", "").strip()
+        if raw:
+            terms = [part.strip() for part in raw.split(",")]
+            unknown = [t for t in terms if t.removeprefix("-") not in ordering_fields]
+            if unknown:
+                choices = ", ".join(sorted(ordering_fields))
+                listing.errors.append(f"Sort by one of {choices} (a - first for descending).")
+                kept = []
+            else:
+                for term in reversed(terms):  # stable sorts, the last term first
+                    value = ordering_fields[term.removeprefix("-")]
+                    kept.sort(key=lambda row, v=value: _sort_key(v(row)), reverse=term[0] == "-")
+                listing.ordering = raw
+        listing.rows = kept
+    listing.page = Paginator(listing.rows, per_page).get_page(request.GET.get("page"))
+    return listing
+
+
+# --- i15-i end ---

@@ -754,6 +754,31 @@ PORTAL_CASES.append(
     )
 )
 # --- i15-b end ---
+# --- i15-i begin ---
+# planned work's CSV and the outages list: what hit A's services alone, never shown to B or to
+# an operator with no share of the segment
+PORTAL_CASES.extend(
+    [
+        listed(
+            "planned-work",
+            lambda w: f"\n{w.a_maintenance.pk},",
+            query=CSV,
+            refused={"b": 404, "third_network": 404},
+        ),
+        listed(
+            "planned-outages",
+            lambda w: f'id="outage-{w.a_outage.pk}"',
+            refused={"b": 404, "third_network": 404},
+        ),
+        listed(
+            "planned-outages",
+            lambda w: f"\n{w.a_outage.pk},",
+            query=CSV,
+            refused={"b": 404, "third_network": 404},
+        ),
+    ]
+)
+# --- i15-i end ---
 
 TENANT_CASES = PORTAL_CASES + API_CASES
 

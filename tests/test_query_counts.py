@@ -600,6 +600,36 @@ LISTS = [
     *counted(more_webhooks, "a", "webhooks", query=CSV),
     *counted(more_sites, "admin", "audit-log", query=f"record=Site&{CSV}"),
     # --- i15-b end ---
+    # --- i15-i begin: late adjustments, aging, maintenance, outages, locked logins ---
+    *counted(more_late_adjustments, "azt_finance", "late-adjustments", query=CSV),
+    *counted(
+        more_late_adjustments,
+        "azt_finance",
+        "late-adjustments",
+        query="status=dismissed&ordering=-amount&q=test",
+    ),
+    *counted(more_invoices, "azt_finance", "aging", query=CSV),
+    *counted(more_invoices, "azt_finance", "aging", query="currency=USD&ordering=-owed&q=QC"),
+    *counted(more_maintenance, "azt_network", "maintenance-list", query=CSV),
+    *counted(
+        more_maintenance,
+        "azt_network",
+        "maintenance-list",
+        query="status=scheduled&ordering=impact",
+    ),
+    *counted(more_maintenance, "a", "planned-work", query=CSV),
+    *counted(
+        more_maintenance, "a", "planned-work", query="status=scheduled&ordering=-window_start"
+    ),
+    *counted(more_maintenance, "azt_network", "planned-work", query=CSV),
+    *counted(more_recent_outages, "a", "planned-outages"),
+    *counted(more_recent_outages, "a", "planned-outages", query=CSV),
+    *counted(
+        more_recent_outages, "azt_network", "planned-outages", query="open=false&ordering=ended_at"
+    ),
+    *counted(more_lockouts, "admin", "lockouts", query=CSV),
+    *counted(more_lockouts, "admin", "lockouts", query="kind=account&ordering=-failures&q=locked"),
+    # --- i15-i end ---
 ]
 
 # Portal pages without arguments that list nothing that grows, with why.

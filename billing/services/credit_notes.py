@@ -161,13 +161,13 @@ def issue_credit_note(
     given = sum((amount + tax for _, amount, tax, _ in credits), start=ZERO)
     if given > balance.due:
         detail = (
-            f"With its VAT this credit note gives back {given} {invoice.currency}, but only"
-            f" {balance.due} {invoice.currency} is still due on {invoice.number}"
-            f" ({balance.paid} is paid): a credit note never gives back money received."
+            f"With its VAT this credit note gives back {format_money(given, invoice.currency)},"
+            f" but only {format_money(balance.due, invoice.currency)} is still due on"
+            f" {invoice.number} ({format_money(balance.paid, invoice.currency)} is paid): a"
+            " credit note never gives back money received."
         )
-        raise DomainError(
-            detail, errors={"lines": [f"At most {balance.due} {invoice.currency}, VAT included."]}
-        )
+        at_most = format_money(balance.due, invoice.currency)
+        raise DomainError(detail, errors={"lines": [f"At most {at_most}, VAT included."]})
     zone = zoneinfo.ZoneInfo(invoice.billing_party.time_zone)
     now = timezone.now()
     note = CreditNote.objects.create(

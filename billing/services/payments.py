@@ -17,6 +17,7 @@ from django.utils import timezone
 from organisations.access import Actor
 from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError, InvalidTransition
+from tcfo_portal.formatting import format_money
 from tcfo_portal.money import is_in_minor_units
 
 from .. import invoice_lifecycle
@@ -122,8 +123,8 @@ def record_payment(
     due = balance_of(invoice).due
     if amount > due:
         raise DomainError(
-            f"Only {due} {invoice.currency} is owed on {invoice.number}.",
-            errors={"amount": [f"At most {due}."]},
+            f"Only {format_money(due, invoice.currency)} is owed on {invoice.number}.",
+            errors={"amount": [f"At most {format_money(due, invoice.currency)}."]},
         )
     reference = (reference or "").strip()
     if len(reference) > 100:
@@ -138,7 +139,7 @@ def record_payment(
     balance = _follow_balance(
         invoice,
         by=by,
-        note=f"Payment of {amount} {invoice.currency} received {received_on}"
+        note=f"Payment of {format_money(amount, invoice.currency)} received {received_on}"
         + (f" ({reference})" if reference else ""),
     )
     payment_recorded(payment, invoice, balance_due=balance.due)
@@ -167,7 +168,8 @@ def reverse_payment(*, payment: Payment, reason: str, actor: Actor | None) -> Pa
     balance = _follow_balance(
         invoice,
         by=by,
-        note=f"Payment of {payment.amount} {invoice.currency} of {payment.received_on} reversed:"
+        note=f"Payment of {format_money(payment.amount, invoice.currency)} of {payment.received_on}"
+        f" reversed:"
         f" {reason}",
     )
     payment_reversed(

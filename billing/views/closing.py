@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Case, F, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +16,11 @@ from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, w
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.formatting import format_money, format_number
 from tcfo_portal.forms import add_domain_error, refusal_status
+from tcfo_portal.lists import PortalList, column, portal_list
 
+from ..api.late_views import LateAdjustmentViewSet
 from ..choices import LateStatus
+from ..filtersets import LateAdjustmentFilterSet
 from ..forms import PeriodForm, ReasonForm
 from ..models import DebitNote, LateAdjustment, PeriodClose
 from ..services.acting import require_finance_of
@@ -25,9 +29,47 @@ from ..services.debit_notes import bill_late_adjustment, dismiss_late_adjustment
 from .invoices import BillingView
 from .rehearsal import rehearse
 
+# --- i15-i begin: the late adjustments' list ---
+LATE_CSV = [
+    column("id", "pk"),
+    column("period"),
+    column("kind"),
+    column("status"),
+    column("customer", "contract.customer.name"),
+    column("circuit_id", "contract.service.circuit_id"),
+    column("billed_value"),
+    column("current_value"),
+    column("currency"),
+    column("amount"),
+    column("detected_at"),
+    column("debit_note", "debit_note.number"),
+    column("credit_note", "credit_note.number"),
+    column("reason"),
+    column("resolved_by"),
+    column("resolved_at"),
+]
+
+
+def _late_list(request: HttpRequest) -> PortalList:
+    """Every late adjustment the viewer bills (``late_adjustments_for``), those to decide first
+    (oldest month first), then the decided, latest first; filtered by the API's
+    ``LateAdjustmentFilterSet`` and sorted by its ``ordering_fields``."""
+    adjustments = late_adjustments_for(request.user).annotate(
+        decided=Case(When(status=LateStatus.OPEN, then=Value(0)), default=Value(1))
+    )
+    return portal_list(
+        request,
+        adjustments.order_by("decided", F("resolved_at").desc(nulls_first=True), "period", "pk"),
+        filterset_class=LateAdjustmentFilterSet,
+        ordering_fields=LateAdjustmentViewSet.ordering_fields,
+        search_fields=("contract__service__circuit_id", "contract__customer__name", "reason"),
+    )
+
 
 def _page(request: HttpRequest, status: int = 200) -> HttpResponse:
-    adjustments = late_adjustments_for(request.user)
+    listing = _late_list(request)
+    if listing.wants_csv:
+        return listing.csv("late-adjustments", LATE_CSV)
     organisation = request.user.organisation
     closes = PeriodClose.objects.select_related("billing_party")
     if organisation is not None:
@@ -35,13 +77,12 @@ def _page(request: HttpRequest, status: int = 200) -> HttpResponse:
     return render(
         request,
         "billing/late.html",
-        {
-            "open": adjustments.filter(status=LateStatus.OPEN).order_by("period", "pk"),
-            "decided": adjustments.exclude(status=LateStatus.OPEN).order_by("-resolved_at")[:50],
-            "closes": closes[:24],
-        },
-        status=status,
+        {"list": listing, "closes": closes[:24]},
+        status=max(status, listing.status),
     )
+
+
+# --- i15-i end ---
 
 
 class LateAdjustmentsView(CapabilityRequiredMixin, View):

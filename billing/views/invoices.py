@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -27,7 +28,14 @@ from tcfo_portal.forms import (
     refusal_status,
 )
 from tcfo_portal.inputs import whole_number_param
-from tcfo_portal.lists import CSV_CHUNK, Column, PortalList, column, portal_list
+from tcfo_portal.lists import (
+    CSV_CHUNK,
+    Column,
+    PortalList,
+    column,
+    computed_list,
+    portal_list,
+)
 
 from ..api.views import InvoiceViewSet
 from ..choices import OPEN_STATUSES, InvoiceStatus
@@ -51,7 +59,7 @@ from ..services.invoices import (
     issue_invoices,
     render_missing_pdfs,
 )
-from ..services.payments import AGING_BUCKETS, aging, balance_of
+from ..services.payments import AGING_BUCKETS, Aging, AgingRow, aging, balance_of
 from ..services.runs import invoice_totals, start_run
 from ..services.settlement import (
     find_statement,
@@ -459,17 +467,80 @@ class CreditNotePdfView(CapabilityRequiredMixin, View):
         return FileResponse(note.pdf.open("rb"), as_attachment=True, filename=f"{note.number}.pdf")
 
 
+# --- i15-i begin: the aging list's filters, sorts and CSV ---
+AGING_BUCKET_NAMES = [name for _, _, name in AGING_BUCKETS]
+
+
+class AgingFilterForm(forms.Form):
+    """The aging API's parameters (``GET /api/v1/aging/``): ``bucket``, ``currency`` and
+    ``customer`` (its name)."""
+
+    bucket = forms.ChoiceField(
+        choices=[("", "Any"), *((b, f"{b} days") for b in AGING_BUCKET_NAMES)],
+        label="Days overdue",
+    )
+    currency = forms.CharField(max_length=3, label="Currency", help_text="ISO 4217, e.g. USD.")
+    customer = forms.CharField(max_length=200, label="Customer", help_text="Its name.")
+
+
+def _aging_keeps(row: AgingRow, values: dict[str, str]) -> bool:
+    return (
+        row.bucket == values.get("bucket", row.bucket)
+        and row.invoice.currency == values.get("currency", row.invoice.currency).upper()
+        and row.invoice.customer.name == values.get("customer", row.invoice.customer.name)
+    )
+
+
+AGING_ORDERING: dict[str, Callable[[AgingRow], object]] = {
+    "number": lambda row: row.invoice.number,
+    "customer": lambda row: row.invoice.customer.name.casefold(),
+    "due_date": lambda row: row.invoice.due_date,
+    "days_overdue": lambda row: row.days_overdue,
+    "owed": lambda row: row.owed,
+}
+
+AGING_CSV = [
+    column("invoice", "invoice.pk"),
+    column("number", "invoice.number"),
+    column("customer", "invoice.customer.name"),
+    column("billing_party", "invoice.billing_party.name"),
+    column("due_date", "invoice.due_date"),
+    column("days_overdue"),
+    column("bucket"),
+    column("currency", "invoice.currency"),
+    column("owed"),
+]
+
+
 class AgingView(CapabilityRequiredMixin, View):
+    """Open invoices by days overdue (``services.payments.aging``: each ages by the day where
+    its billing party is), filtered by the aging API's parameters, searched, sorted, paged and
+    exported; the totals are those of the rows the filters keep."""
+
     required_capability = Capability.RUN_BILLING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        # Each invoice ages by the day where its billing party is.
         report = aging(billing_party=request.user.organisation)
+        listing = computed_list(
+            request,
+            report.rows,
+            form_class=AgingFilterForm,
+            keep=_aging_keeps,
+            ordering_fields=AGING_ORDERING,
+            search=lambda row: f"{row.invoice.number} {row.invoice.customer.name}",
+        )
+        if listing.wants_csv:
+            return listing.csv("aging", AGING_CSV)
+        kept = Aging(rows=list(listing.rows))
         return render(
             request,
             "billing/aging.html",
-            {"report": report, "totals": sorted(report.totals().items()), "buckets": AGING_BUCKETS},
+            {"list": listing, "totals": sorted(kept.totals().items())},
+            status=listing.status,
         )
+
+
+# --- i15-i end ---
 
 
 def _period_or_last_month(request: HttpRequest) -> tuple[str, str]:

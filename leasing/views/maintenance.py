@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,10 +21,13 @@ from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.formatting import format_moment, format_number
 from tcfo_portal.forms import submit, submit_or_flash
+from tcfo_portal.lists import Column, PortalList, column, portal_list
 
 from .. import maintenance_lifecycle as lifecycle
+from ..api.views import OutageViewSet
 from ..calendar import calendar_for
 from ..choices import MaintenanceStatus
+from ..filtersets import MaintenanceFilter, OutageFilterSet
 from ..forms import (
     MaintenanceCancelForm,
     MaintenanceEditForm,
@@ -51,7 +54,6 @@ from ..services.maintenance import (
 
 UPCOMING = (MaintenanceStatus.SCHEDULED,)
 PAST = (MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED)
-PAGE_ROWS = 200
 
 
 def _zone(request: HttpRequest) -> str | None:
@@ -67,15 +69,79 @@ def _with_circuits(items: list[Maintenance], organisation: Any) -> list[Maintena
     return items
 
 
-def _sections(request: HttpRequest, organisation: Any) -> dict[str, list[Maintenance]]:
-    """The viewer's maintenance: upcoming (soonest first), in progress, past (latest first),
-    each with the affected circuits (a customer's own only)."""
-    visible = maintenance_for(request.user)
-    upcoming = list(visible.filter(status__in=UPCOMING).order_by("window_start", "pk")[:PAGE_ROWS])
-    running = list(visible.filter(status=MaintenanceStatus.IN_PROGRESS).order_by("window_start"))
-    past = list(visible.filter(status__in=PAST).order_by("-window_start", "pk")[:PAGE_ROWS])
-    _with_circuits(upcoming + running + past, organisation)
-    return {"upcoming": upcoming, "in_progress": running, "past": past}
+# --- i15-i begin: the maintenance and outage lists ---
+MAINTENANCE_ORDERING = {
+    "window_start": "window_start",
+    "window_end": "window_end",
+    "status": "status",
+    "impact": "impact",
+}
+OUTAGE_ORDERING = OutageViewSet.ordering_fields
+RECENT_OUTAGES = 10
+
+
+def _maintenance_list(request: HttpRequest) -> PortalList:
+    """The viewer's maintenance (``maintenance_for``): in progress, then upcoming (soonest
+    first), then past (latest first), filtered by the API's ``MaintenanceFilter``."""
+    visible = maintenance_for(request.user).annotate(
+        stage=Case(
+            When(status=MaintenanceStatus.IN_PROGRESS, then=Value(0)),
+            When(status__in=UPCOMING, then=Value(1)),
+            default=Value(2),
+        ),
+        upcoming_start=Case(When(status__in=UPCOMING, then=F("window_start")), default=None),
+    )
+    return portal_list(
+        request,
+        visible.order_by("stage", F("upcoming_start").asc(nulls_last=True), "-window_start", "pk"),
+        filterset_class=partial(MaintenanceFilter, request=request),
+        ordering_fields=MAINTENANCE_ORDERING,
+        search_fields=("reason",),
+    )
+
+
+def _maintenance_csv(listing: PortalList, organisation: Any, staff: bool) -> HttpResponse:
+    """Every filtered row, with the circuits it affects (a customer's own only)."""
+    rows = _with_circuits(list(listing.rows), organisation) if listing.status == 200 else []
+    affected = Column(
+        "affected_services" if staff else "your_affected_circuits",
+        lambda m: " ".join(m.circuit_ids),
+    )
+    return listing.csv("maintenance", [*MAINTENANCE_CSV, affected], rows)
+
+
+MAINTENANCE_CSV = [
+    column("id", "pk"),
+    column("reference"),
+    column("status"),
+    column("impact"),
+    column("window_start"),
+    column("window_end"),
+    Column("segments", lambda m: " ".join(s.code for s in m.segments.all())),
+    column("reason"),
+]
+OUTAGE_CSV = [
+    column("id", "pk"),
+    column("segment", "segment.code"),
+    column("started_at"),
+    column("ended_at"),
+    column("description"),
+]
+
+
+def _with_hit_circuits(outages: list[Any], organisation: Any) -> list[Any]:
+    hit = outage_circuits(outages, organisation)
+    for outage in outages:
+        outage.circuit_ids = hit.get(outage.pk, [])
+    return outages
+
+
+def _viewing_customer(request: HttpRequest) -> Any:
+    organisation = request.user.organisation
+    return organisation if organisation is not None and organisation.is_customer else None
+
+
+# --- i15-i end ---
 
 
 def _start_question(maintenance: Maintenance) -> str:
@@ -90,12 +156,22 @@ def _start_question(maintenance: Maintenance) -> str:
 
 
 class MaintenanceListView(CapabilityRequiredMixin, View):
-    """Network staff's maintenance: upcoming, in progress, past, with the affected services."""
+    """Network staff's maintenance: in progress, upcoming, past, with the affected services;
+    filtered, sorted, paged and exported as CSV."""
 
     required_capability = Capability.MANAGE_INVENTORY
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "leasing/maintenance_list.html", _sections(request, None))
+        listing = _maintenance_list(request)
+        if listing.wants_csv:
+            return _maintenance_csv(listing, None, staff=True)
+        _with_circuits(list(listing.page_rows), None)
+        return render(
+            request,
+            "leasing/maintenance_list.html",
+            {"list": listing},
+            status=listing.status,
+        )
 
 
 class MaintenanceCreateView(CapabilityRequiredMixin, View):
@@ -224,30 +300,69 @@ class PlannedWorkView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def _page(self, request: HttpRequest, new_feed_url: str | None = None) -> HttpResponse:
-        organisation = request.user.organisation
-        customer = organisation if organisation is not None and organisation.is_customer else None
-        outages = list(outages_for(request.user).order_by("-started_at", "pk")[:PAGE_ROWS])
-        hit = outage_circuits(outages, customer)
-        for outage in outages:
-            outage.circuit_ids = hit.get(outage.pk, [])
+        customer = _viewing_customer(request)
+        listing = _maintenance_list(request)
+        if listing.wants_csv:
+            return _maintenance_csv(listing, customer, staff=False)
+        _with_circuits(list(listing.page_rows), customer)
+        visible_outages = outages_for(request.user)
+        outages = _with_hit_circuits(
+            list(visible_outages.order_by("-started_at", "-pk")[:RECENT_OUTAGES]), customer
+        )
         feed = (
             CalendarFeed.objects.filter(organisation=customer).first()
             if customer is not None
             else None
         )
         context = {
-            **_sections(request, customer),
+            "list": listing,
             "outages": outages,
+            "more_outages": len(outages) == RECENT_OUTAGES,
             "customer": customer,
             "feed": feed,
             "new_feed_url": new_feed_url,
             "may_make_feed": customer is not None
             and has_capability(request.user, Capability.MANAGE_API_KEYS),
         }
-        return render(request, "leasing/planned_work.html", context)
+        return render(request, "leasing/planned_work.html", context, status=listing.status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request)
+
+
+# --- i15-i begin ---
+class PlannedOutagesView(CapabilityRequiredMixin, View):
+    """Every outage on the segments the viewer's services run over (``outages_for``), with the
+    circuits it hit (a customer's own only), filtered by the API's ``OutageFilterSet``."""
+
+    required_capability = Capability.VIEW_OWN_SERVICES
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        customer = _viewing_customer(request)
+        listing = portal_list(
+            request,
+            outages_for(request.user).order_by("-started_at", "-pk"),
+            filterset_class=OutageFilterSet,
+            ordering_fields=OUTAGE_ORDERING,
+            search_fields=("segment__code", "description"),
+        )
+        if listing.wants_csv:
+            rows = _with_hit_circuits(list(listing.rows), customer)
+            hit = Column(
+                "your_affected_circuits" if customer else "affected_circuits",
+                lambda o: " ".join(o.circuit_ids),
+            )
+            return listing.csv("outages", [*OUTAGE_CSV, hit], rows)
+        _with_hit_circuits(list(listing.page_rows), customer)
+        return render(
+            request,
+            "leasing/planned_outages.html",
+            {"list": listing, "customer": customer},
+            status=listing.status,
+        )
+
+
+# --- i15-i end ---
 
 
 class CalendarFeedNewView(CapabilityRequiredMixin, View):

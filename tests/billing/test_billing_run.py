@@ -362,7 +362,7 @@ def test_payments_settle_an_invoice_and_aging_shows_what_is_owed(
         reference="wire 1",
         actor=finance,
     )
-    with pytest.raises(DomainError, match=r"Only 3512\.90 USD is owed"):
+    with pytest.raises(DomainError, match=r"Only 3,512\.90 USD is owed"):
         record_payment(
             invoice=invoice,
             amount=Decimal("5000.00"),

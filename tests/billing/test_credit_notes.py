@@ -84,7 +84,7 @@ def test_a_line_credited_in_two_notes_gives_back_exactly_what_it_billed(issued):
 
     # What is owed, settled and earned follows the credit.
     assert credited(issued.invoice) == Decimal("7612.90")
-    with pytest.raises(DomainError, match=r"Only 5900\.00"):
+    with pytest.raises(DomainError, match=r"Only 5,900\.00 USD"):
         record_payment(
             invoice=issued.invoice,
             amount=Decimal("5900.01"),

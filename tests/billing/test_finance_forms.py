@@ -72,7 +72,7 @@ def test_a_payment_is_typed_on_its_own_page_refused_at_the_field_then_confirmed(
     refused = client.post(url, typed)
     assert refused.status_code == 400 and not Payment.objects.exists()
     html = _html(refused)
-    assert 'href="#id_amount">Amount: At most 13512.90.</a>' in html  # the summary links it
+    assert 'href="#id_amount">Amount: At most 13,512.90 USD.</a>' in html  # the summary links it
     assert 'value="20000.00"' in html and 'value="wire 7"' in html
     assert f'value="{net.today.isoformat()}"' in html
 

@@ -78,5 +78,5 @@ def test_an_invoice_is_overdue_from_the_day_after_its_due_date_where_it_was_issu
     client = Client()
     client.force_login(net.finance)  # a session of that time
     page = client.get("/billing/aging/")
-    shown = {row.invoice.pk: row.days_overdue for row in page.context["report"].rows}
+    shown = {row.invoice.pk: row.days_overdue for row in page.context["list"].rows}
     assert shown[net.invoice.pk] == 1

@@ -173,7 +173,7 @@ def test_a_credit_note_never_over_pays_the_invoice(issued_october):
         issue_credit_note(
             invoice=invoice, amounts={mrc.pk: Decimal("3000.00")}, reason="x", actor=net.finance
         )
-    assert refused.value.errors == {"lines": ["At most 3512.90 USD, VAT included."]}
+    assert refused.value.errors == {"lines": ["At most 3,512.90 USD, VAT included."]}
     assert not CreditNote.objects.exists()
     # Exactly what is due (2,977.03 + VAT 535.87 = 3,512.90): nothing is left, so it is paid.
     issue_credit_note(

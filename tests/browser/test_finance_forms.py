@@ -40,8 +40,9 @@ def test_a_finance_clerk_corrects_a_refused_payment_confirms_it_and_sees_it(live
     page.get_by_label("Reference").fill("SWIFT 4711")
     page.get_by_role("button", name="Record the payment").click()
     summary = page.get_by_test_id("error-summary")
-    expect(summary).to_contain_text(f"Amount: At most {due}.")
-    expect(page.locator("#id_amount ~ .errorlist")).to_have_text(f"At most {due}.")
+    most = format_money(due, invoice.currency)  # "36,344.00 USD"
+    expect(summary).to_contain_text(f"Amount: At most {most}.")
+    expect(page.locator("#id_amount ~ .errorlist")).to_have_text(f"At most {most}.")
     expect(page.get_by_label("Amount")).to_have_value(str(due + 1000))
     expect(page.get_by_label("Received on")).to_have_value(received)
     expect(page.get_by_label("Reference")).to_have_value("SWIFT 4711")

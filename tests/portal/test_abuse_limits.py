@@ -151,7 +151,7 @@ def test_an_account_locked_from_several_addresses_is_listed_and_unlocked_whole(c
 
     admin = _admin()
     page = admin.get(reverse("lockouts"))
-    (lockout,) = page.context["lockouts"]  # no address alone reached the limit
+    (lockout,) = page.context["list"].rows  # no address alone reached the limit
     # Five failures, and the right password refused during the lockout counts as one more.
     assert (lockout.username, lockout.ip_address, lockout.failures) == ("roaming", "", 6)
     assert lockout.others == tuple(sorted((HOME, AWAY, THIRD)))
@@ -174,7 +174,7 @@ def test_an_address_spraying_several_accounts_is_listed_and_unlocked_whole(clien
 
     admin = _admin()
     page = admin.get(reverse("lockouts"))
-    (lockout,) = page.context["lockouts"]  # no account alone reached the limit
+    (lockout,) = page.context["list"].rows  # no account alone reached the limit
     assert (lockout.username, lockout.ip_address, lockout.failures) == ("", THIRD, 6)
     assert lockout.others == tuple(sorted(user.username for user in users))
     html = page.content.decode()
@@ -182,7 +182,7 @@ def test_an_address_spraying_several_accounts_is_listed_and_unlocked_whole(clien
     assert "on 5 accounts" in html
 
     assert admin.post(reverse("lockouts"), {"ip_address": THIRD}).status_code == 302
-    assert admin.get(reverse("lockouts")).context["lockouts"] == []
+    assert admin.get(reverse("lockouts")).context["list"].rows == []
     assert _login(client, users[0].username, TEST_PASSWORD, address=THIRD).status_code == 302
 
 
@@ -192,14 +192,14 @@ def test_a_lockout_lasts_until_the_failures_that_reach_the_limit_leave_the_cool_
         _login(client, user.username, "wrong", address=address)
     earlier = timezone.now() - datetime.timedelta(minutes=20)
     AccessAttempt.objects.filter(ip_address=HOME).update(attempt_time=earlier)
-    (lockout,) = _admin().get(reverse("lockouts")).context["lockouts"]
+    (lockout,) = _admin().get(reverse("lockouts")).context["list"].rows
     # Counted newest first: AWAY's 2 and THIRD's 1, then HOME's 2 reach 5: locked until
     # HOME's failures are 30 minutes old.
     assert lockout.until == earlier + datetime.timedelta(minutes=30)
     AccessAttempt.objects.filter(ip_address=HOME).update(
         attempt_time=timezone.now() - datetime.timedelta(minutes=31)
     )
-    assert _admin().get(reverse("lockouts")).context["lockouts"] == []
+    assert _admin().get(reverse("lockouts")).context["list"].rows == []
     assert _login(client, user.username, TEST_PASSWORD).status_code == 302
 
 

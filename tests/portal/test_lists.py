@@ -9,6 +9,7 @@ import csv
 import datetime
 import io
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -381,3 +382,326 @@ def test_quotes_are_in_the_menu_of_those_who_place_orders_only(world):
     assert 'href="/quotes/"' in _client(world, "a").get("/").content.decode()
     assert 'href="/quotes/"' not in _client(world, "azt_finance").get("/").content.decode()
     assert _client(world, "azt_finance").get("/quotes/").status_code == 403
+
+
+# --- i15-i begin: late adjustments, aging, maintenance, planned work and its outages, locked
+# logins: each filters, refuses a bad value, sorts, pages and exports its visible rows only ---
+def _client_of(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _ids(pattern: str) -> Callable[[str], list[str]]:
+    return lambda page: re.findall(pattern, page)
+
+
+I_FILTERS = [
+    (
+        "late-adjustments",
+        "azt_finance",
+        "status=open",
+        "status=dismissed",
+        "period=2026-13",
+        lambda w: f'id="late-{w.a_late.pk}"',
+    ),
+    ("aging", "azt_finance", "currency=USD", "currency=EUR", "bucket=soon", None),
+    (
+        "maintenance-list",
+        "azt_network",
+        "status=completed",
+        "status=scheduled",
+        "window_start_after=someday",
+        lambda w: f'href="/network/maintenance/{w.a_maintenance.pk}/"',
+    ),
+    (
+        "planned-work",
+        "a",
+        "status=completed",
+        "status=cancelled",
+        "status=maybe",
+        lambda w: f'id="maintenance-{w.a_maintenance.pk}"',
+    ),
+    (
+        "planned-outages",
+        "a",
+        "open=false",
+        "open=true",
+        "open=maybe",
+        lambda w: f'id="outage-{w.a_outage.pk}"',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "keeps", "leaves", "bad", "marker"),
+    I_FILTERS,
+    ids=[f"{f[0]}-{f[1]}" for f in I_FILTERS],
+)
+def test_more_lists_filter_and_refuse_a_bad_value_with_a_message(
+    world, name, who, keeps, leaves, bad, marker
+):
+    marker = marker or (lambda w: f'href="/invoices/{w.a_invoice.pk}/"')
+    test_a_filter_narrows_the_list_and_a_bad_value_is_a_400_with_a_message(
+        world, name, who, keeps, leaves, bad, marker
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "who"),
+    [
+        ("late-adjustments", "azt_finance"),
+        ("aging", "azt_finance"),
+        ("maintenance-list", "azt_network"),
+        ("planned-work", "a"),
+        ("planned-outages", "a"),
+        ("lockouts", "admin"),
+    ],
+)
+def test_more_lists_refuse_an_unknown_sort_naming_the_allowed_ones(world, name, who):
+    test_an_unknown_sort_is_a_400_naming_the_allowed_ones(world, name, who)
+    refused = _client(world, who).get(reverse(name), {"ordering": "colour", "format": "csv"})
+    assert refused.status_code == 400 and "Sort by one of" in refused.content.decode()
+
+
+def _pages_sorted_and_exported(
+    client: Client,
+    url: str,
+    *,
+    sort: str,
+    page_ids: Callable[[str], list[str]],
+    key: str,
+    expected: set[str],
+    value: Callable[[list[str], list[str]], Any],
+) -> None:
+    """Page 1 and 2 of ``url`` sorted by ``sort`` hold every expected row once, in the order of
+    the CSV, which holds exactly the ``expected`` rows (by the ``key`` column), sorted."""
+    total = len(expected)
+    assert total > 50
+    first = client.get(url, {"ordering": sort}).content.decode()
+    assert f"1{DASH}50 of {total}" in first and 'rel="next"' in first
+    assert 'aria-sort="descending"' in first or 'aria-sort="ascending"' in first
+    ids = page_ids(first)
+    second = client.get(url, {"ordering": sort, "page": 2}).content.decode()
+    assert f"51{DASH}{total} of {total}" in second and 'rel="prev"' in second
+    rest = page_ids(second)
+    assert len(ids) == 50 and len(rest) == total - 50 and not set(ids) & set(rest)
+    rows = _csv_rows(client.get(url, {"ordering": sort, "format": "csv"}))
+    header, body = rows[0], rows[1:]
+    exported = [row[header.index(key)] for row in body]
+    assert set(exported) == expected and len(exported) == total
+    assert exported == ids + rest
+    values = [value(header, row) for row in body]
+    descending = sort.startswith("-")
+    assert values == sorted(values, reverse=descending), values
+
+
+def test_late_adjustments_sort_page_and_export_the_billing_partys_only(world):
+    from billing.choices import LateKind, LateStatus
+    from billing.models import LateAdjustment
+    from billing.services.closing import late_adjustments_for
+
+    for k in range(55):
+        LateAdjustment.objects.create(
+            contract=world.iru_service.contract,
+            period=f"{2020 + k // 12}-{k % 12 + 1:02d}",
+            kind=LateKind.OUTAGE,
+            status=LateStatus.DISMISSED if k % 2 else LateStatus.OPEN,
+            currency="USD",
+            billed_value=Decimal(1),
+            current_value=Decimal(2),
+            amount=Decimal(k) + Decimal("0.50"),
+            reason="test" if k % 2 else "",
+        )
+    expected = {str(pk) for pk in late_adjustments_for(world.finance).values_list("pk", flat=True)}
+    _pages_sorted_and_exported(
+        _client(world, "azt_finance"),
+        reverse("late-adjustments"),
+        sort="-amount",
+        page_ids=_ids(r'<tr id="late-(\d+)">'),
+        key="id",
+        expected=expected,
+        value=lambda header, row: Decimal(row[header.index("amount")]),
+    )
+    # The default order: those to decide first; "decided" is no longer cut at 50.
+    page = _client(world, "azt_finance").get(reverse("late-adjustments"), {"page": 2})
+    assert page.status_code == 200 and "Dismissed" in page.content.decode()
+    # another billing party's finance staff export none of them
+    outsider = _client_of(world.third_finance)
+    rows = _csv_rows(outsider.get(reverse("late-adjustments"), {"format": "csv"}))
+    assert rows[1:] == []
+
+
+def test_aging_filters_sorts_pages_and_exports_with_totals_of_the_rows_kept(world):
+    from django.utils import timezone
+
+    from billing.models import Invoice
+    from billing.services.drafts import add_manual_line
+    from billing.services.payments import aging
+
+    for k in range(55):
+        invoice = Invoice.objects.create(
+            billing_party=world.azt,
+            customer=world.a,
+            period=f"{2031 + k // 12}-{k % 12 + 1:02d}",
+            currency="USD",
+        )
+        add_manual_line(
+            invoice=invoice,
+            description="cross-connect",
+            quantity=Decimal(1),
+            unit_price=Decimal(100 + k),
+            service_date=datetime.date(2031 + k // 12, k % 12 + 1, 1),
+            path=world.path,
+            actor=world.finance,
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(
+            status="issued",
+            number=f"AG-{k:04d}",
+            issued_at=timezone.now(),
+            due_date=timezone.localdate() - datetime.timedelta(days=k * 3),
+        )
+    expected = {str(row.invoice.pk) for row in aging(billing_party=world.azt).rows}
+    client = _client(world, "azt_finance")
+    _pages_sorted_and_exported(
+        client,
+        reverse("aging"),
+        sort="-days_overdue",
+        page_ids=_ids(r'href="/invoices/(\d+)/"'),
+        key="invoice",
+        expected=expected,
+        value=lambda header, row: int(row[header.index("days_overdue")]),
+    )
+    # a bucket keeps its rows only, and the totals are theirs
+    page = client.get(reverse("aging"), {"bucket": "90+", "q": "AG-"}).content.decode()
+    kept = [r for r in aging(billing_party=world.azt).rows if r.bucket == "90+"]
+    kept = [r for r in kept if r.invoice.number.startswith("AG-")]
+    assert kept and f"1{DASH}{len(kept)} of {len(kept)}" in page
+    assert 'data-bucket="0-30"' not in page and 'data-bucket="90+"' in page
+    total = sum(r.owed for r in kept)
+    assert f"{total:,.2f} USD" in page
+    # a customer is refused the page, and its CSV
+    assert _client(world, "a").get(reverse("aging"), {"format": "csv"}).status_code == 403
+
+
+def test_maintenance_lists_sort_page_and_export_the_viewers_only(world):
+    from leasing.models import Maintenance
+    from leasing.selectors import maintenance_for
+
+    start = datetime.datetime(2027, 3, 1, 2, 0, tzinfo=datetime.UTC)
+    for k in range(55):
+        m = Maintenance.objects.create(
+            window_start=start + datetime.timedelta(days=k),
+            window_end=start + datetime.timedelta(days=k, hours=2),
+            impact="degraded",
+            reason=f"splice {k}",
+            status="scheduled",
+            created_by="t",
+        )
+        m.segments.set([world.sea])
+    for who, user, name in (
+        ("azt_network", world.azt_network, "maintenance-list"),
+        ("a", world.a_user, "planned-work"),
+    ):
+        expected = {str(pk) for pk in maintenance_for(user).values_list("pk", flat=True)}
+        _pages_sorted_and_exported(
+            _client(world, who),
+            reverse(name),
+            sort="-window_start",
+            page_ids=_ids(r'<tr id="maintenance-(\d+)">'),
+            key="id",
+            expected=expected,
+            value=lambda header, row: row[header.index("window_start")],
+        )
+    # the customer's CSV names its own affected circuits only
+    rows = _csv_rows(_client(world, "a").get(reverse("planned-work"), {"format": "csv"}))
+    header = rows[0]
+    circuits = {c for row in rows[1:] for c in row[header.index("your_affected_circuits")].split()}
+    assert world.b.services.exists() and circuits
+    assert not circuits & set(world.b.services.values_list("circuit_id", flat=True))
+    # an operator with no share of the sea segment sees none of them
+    third = _client_of(world.third_network)
+    assert _csv_rows(third.get(reverse("planned-work"), {"format": "csv"}))[1:] == []
+
+
+def test_planned_outages_sort_page_and_export_the_viewers_only(world):
+    from leasing.models import Outage
+    from leasing.selectors import outages_for
+
+    start = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    for k in range(55):
+        Outage.objects.create(
+            segment=world.sea,
+            started_at=start + datetime.timedelta(hours=k),
+            ended_at=start + datetime.timedelta(hours=k, minutes=5),
+            description=f"flap {k}",
+            recorded_by="t",
+        )
+    expected = {str(pk) for pk in outages_for(world.a_user).values_list("pk", flat=True)}
+    client = _client(world, "a")
+    _pages_sorted_and_exported(
+        client,
+        reverse("planned-outages"),
+        sort="started_at",
+        page_ids=_ids(r'<tr id="outage-(\d+)">'),
+        key="id",
+        expected=expected,
+        value=lambda header, row: row[header.index("started_at")],
+    )
+    # the planned work page shows the latest and links to them all
+    page = client.get(reverse("planned-work")).content.decode()
+    assert page.count('<tr id="outage-') == 10 and 'href="/planned-work/outages/"' in page
+    third = _client_of(world.third_network)
+    assert _csv_rows(third.get(reverse("planned-outages"), {"format": "csv"}))[1:] == []
+
+
+def test_locked_logins_filter_search_sort_page_and_export(world):
+    from axes.models import AccessAttempt
+
+    def attempt(username: str, address: str, failures: int) -> None:
+        AccessAttempt.objects.create(
+            username=username,
+            ip_address=address,
+            user_agent="test",
+            get_data="",
+            post_data="",
+            http_accept="*/*",
+            path_info="/accounts/login/",
+            failures_since_start=failures,
+        )
+
+    for k in range(54):
+        attempt(f"locked{k:02d}", f"198.51.100.{k + 1}", 5 + k % 7)
+    client = _client(world, "admin")
+    url = reverse("lockouts")
+    accounts = {f"locked{k:02d}" for k in range(54)}
+    # each address failed on one account only: 54 accounts and 54 addresses are locked
+    kept = client.get(url, {"kind": "account", "ordering": "name"}).content.decode()
+    names = re.findall(r'aria-label="Unlock account ([^"]+)"', kept)
+    assert names == sorted(names) and len(names) == 50 and "Unlock address" not in kept
+    assert f"1{DASH}50 of 54" in kept
+    rest = client.get(url, {"kind": "account", "ordering": "name", "page": 2}).content.decode()
+    assert re.findall(r'aria-label="Unlock account ([^"]+)"', rest) == sorted(accounts)[50:]
+    found = client.get(url, {"q": "198.51.100.7"}).content.decode()  # its account too
+    assert 'aria-label="Unlock address 198.51.100.7"' in found
+    assert 'aria-label="Unlock account locked06"' in found
+    assert 'aria-label="Unlock account locked01"' not in found
+    refused = client.get(url, {"kind": "robots"})
+    assert (
+        refused.status_code == 400 and 'class="errorlist" role="alert"' in refused.content.decode()
+    )
+    assert client.get(url, {"kind": "robots", "format": "csv"}).status_code == 400
+
+    rows = _csv_rows(client.get(url, {"kind": "account", "ordering": "-failures", "format": "csv"}))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["kind", "username", "ip_address", "failures"]
+    assert {row[1] for row in body} == accounts and {row[0] for row in body} == {"account"}
+    failures = [int(row[3]) for row in body]
+    assert failures == sorted(failures, reverse=True)
+    everything = _csv_rows(client.get(url, {"format": "csv"}))[1:]
+    assert len(everything) == 108
+    # not a platform admin: refused
+    assert _client(world, "azt_finance").get(url, {"format": "csv"}).status_code == 403
+
+
+# --- i15-i end ---
