@@ -16,6 +16,7 @@ from billing.models import UsageEvent
 from billing.services.usage import ingest
 from organisations.choices import Role
 
+from ..conftest import key_client
 from ..factories import UserFactory
 from .test_usage_conflict_resolution import conflicted
 
@@ -44,26 +45,34 @@ def test_the_month_filter_is_the_billing_partys_month_for_every_reader(conflicte
     net = conflicted
     assert net.transit.contract.billing_party.time_zone == "Asia/Baku"
     late = _conflict_at(net, BOUNDARY)
+    # The customer reads from New York: the month of its own zone would be October.
+    net.customer.time_zone = "America/New_York"
+    net.customer.save(update_fields=["time_zone"])
     readers = [
         net.noc,
         net.buyer,
         UserFactory(organisation=net.azt, role=Role.OPERATOR_NETWORK, time_zone="UTC"),
         UserFactory(organisation=net.azt, role=Role.OPERATOR_NETWORK, time_zone="America/New_York"),
         UserFactory(organisation=net.customer, role=Role.CUSTOMER_MEMBER, time_zone="Asia/Tokyo"),
+        UserFactory(organisation=None, role=Role.PLATFORM_ADMIN, is_staff=True),
     ]
     for reader in readers:
         client.force_login(reader)
         november = _listed(client, "period=2026-11")
         october = _listed(client, "period=2026-10")
-        assert late.pk in november, reader.time_zone
-        assert late.pk not in october, reader.time_zone
+        assert late.pk in november, reader
+        assert late.pk not in october, reader
         assert net.conflict.pk in october and net.conflict.pk not in november
         # The column says the same month as the filter.
         page = client.get(f"/usage/decisions/?period=2026-11&circuit_id={net.transit.circuit_id}")
         assert "<td>2026-11</td>" in page.content.decode()
-    # The API reads it the same.
-    listing = net.collector.get("/api/v1/usage-decisions/?period=2026-11&kind=conflict")
-    assert [row["id"] for row in listing.json()["results"]] == [late.pk]
+    # The API reads it the same, for the operator and for the customer.
+    customer, _ = key_client(net.customer)
+    for api in (net.collector, customer):
+        listing = api.get("/api/v1/usage-decisions/?period=2026-11&kind=conflict")
+        assert [row["id"] for row in listing.json()["results"]] == [late.pk]
+        listing = api.get("/api/v1/usage-decisions/?period=2026-10&kind=conflict")
+        assert [row["id"] for row in listing.json()["results"]] == [net.conflict.pk]
 
 
 def test_the_list_searches_sorts_pages_and_exports(conflicted, client):
