@@ -10,7 +10,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from tcfo_portal.api.filters import WholeNumberFilter, YesNoFilter, after, before, text
@@ -197,8 +197,10 @@ class DeletedDraftFilterSet(django_filters.FilterSet):
 
 # --- i15-c begin ---
 class UsageDecisionFilterSet(django_filters.FilterSet):
-    """Usage decisions (``selectors.usage_decisions_for``). ``period`` is a month in the
-    reader's time zone (``selectors.viewer_time_zone``: an operator's, where it bills)."""
+    """Usage decisions (``selectors.usage_decisions_for``). ``period`` is the billing month,
+    in each service's billing party's time zone (UTC without a contract), as the list's
+    "Billing month" column and ``services.usage_decisions.resolve_conflict`` read it: the same
+    rows for every reader, whatever their own zone."""
 
     period = PeriodFilter(method="filter_period", label="Only this month's (YYYY-MM).")
     kind = django_filters.ChoiceFilter(choices=UsageEventKind.choices, label="Only of this kind.")
@@ -213,10 +215,24 @@ class UsageDecisionFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_period(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        from .selectors import viewer_time_zone
+        # One range per billing party's zone (a fixed query for the zones, whatever the rows).
+        from leasing.models import Contract
+        from organisations.models import Organisation
 
-        start, end = period_bounds(value, viewer_time_zone(getattr(self.request, "user", None)))
-        return queryset.filter(ts__gte=start, ts__lt=end)
+        zones = (
+            Organisation.objects.filter(pk__in=Contract.objects.values("billing_party"))
+            .order_by()
+            .values_list("time_zone", flat=True)
+            .distinct()
+        )
+        start, end = period_bounds(value, "UTC")
+        month = Q(port__service__contract__isnull=True, ts__gte=start, ts__lt=end)
+        for zone in sorted(set(zones)):
+            start, end = period_bounds(value, zone)
+            month |= Q(
+                port__service__contract__billing_party__time_zone=zone, ts__gte=start, ts__lt=end
+            )
+        return queryset.filter(month)
 
     def filter_resolved(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         conflicts = queryset.filter(kind=UsageEventKind.CONFLICT)

@@ -85,8 +85,19 @@ def fail_run(*, run_id: int, error: str) -> None:
 
 @transaction.atomic
 def bill_contracts(*, run: BillingRun, contract_ids: list[int]) -> int:
-    """Rate ``contract_ids`` for the run's period into draft invoices; return the lines made."""
+    """Rate ``contract_ids`` for the run's period into draft invoices; return the lines made.
+
+    The chunk's contracts are locked first (in id order: two chunks never wait on each other in
+    a circle) and stay locked until it commits, so a usage conflict resolved meanwhile
+    (``usage_decisions.resolve_conflict``, which locks its contract too) waits and then finds
+    the month billed, or was resolved before and is rated here."""
     period = run.period
+    list(
+        Contract.objects.select_for_update()
+        .filter(pk__in=contract_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     contracts = list(
         Contract.objects.filter(pk__in=contract_ids)
         .select_related(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from leasing.models import Service
+from leasing.models import Contract, Service
 from organisations.access import Actor, describe_actor, has_capability
 from organisations.choices import Capability
 from tcfo_portal.exceptions import DomainError, Forbidden, InvalidInput, InvalidTransition
@@ -127,6 +127,13 @@ def resolve_conflict(
     )
     if event is None:
         raise Forbidden("Only the network staff of an operator that sees the service resolve it.")
+    # The contract first, as a billing run's chunk locks it (``runs.bill_contracts``) until it
+    # commits: a resolution waits for a chunk billing the month and then finds it billed below;
+    # a chunk waits for a resolution and rates the bucket resolved. Never a month billed with
+    # one value while the bucket and its 95th say another.
+    contract = getattr(event.port.service, "contract", None)
+    if contract is not None:
+        Contract.objects.select_for_update().filter(pk=contract.pk).first()
     # One resolution per conflict, even for two people pressing at once.
     UsageEvent.objects.select_for_update().filter(pk=event.pk).first()
     if event.kind != UsageEventKind.CONFLICT:

@@ -113,13 +113,12 @@ class ClosePeriodView(CapabilityRequiredMixin, View):
                 raise DomainError(
                     "Close a month as finance staff of its billing party.", field="period"
                 )
-
-            def close() -> PeriodClose:
-                return close_period(period=period, billing_party=organisation, actor=request.user)
-
+            arguments = {"period": period, "billing_party": organisation, "actor": request.user}
             if not is_confirmed(request):  # rehearsed: a refusal shows before asking
-                return confirmation_page(request, rehearse(close, _close_confirmation))
-            close()
+                return confirmation_page(
+                    request, rehearse(close_period, _close_confirmation, **arguments)
+                )
+            close_period(**arguments)
         except DomainError as error:
             add_domain_error(form, error)
             return page(request, status=refusal_status(error), close_form=form)

@@ -88,14 +88,15 @@ def confirmed_form(
     invoice: Invoice,
     form: forms.Form,
     page: FormPage,
-    act: Callable[[], Any],
+    service: Callable[..., Any],
+    arguments: Callable[[], dict[str, Any]],
     confirmation: Callable[[Any], Confirmation] | None,
     done: Callable[[Any], str],
 ) -> HttpResponse:
     """The life of a form page: shown (GET, or "Go back and change" with the values typed),
     refused at its fields (400, or the refusal's status), confirmed (``confirmation`` of what the
-    rehearsal gave; ``None``: nothing to confirm) and then acted on, back to the invoice with
-    ``done(result)`` said."""
+    rehearsal of ``service(**arguments())`` gave; ``None``: nothing to confirm) and then acted
+    on, back to the invoice with ``done(result)`` said."""
     if request.method == "GET" or page.unavailable or wants_changes(request):
         refused = page.unavailable and request.method == "POST"
         return _page(request, invoice, form, page, status=409 if refused else 200)
@@ -103,8 +104,8 @@ def confirmed_form(
         return _page(request, invoice, form, page, status=400)
     try:
         if confirmation is not None and not is_confirmed(request):
-            return confirmation_page(request, rehearse(act, confirmation))
-        result = act()
+            return confirmation_page(request, rehearse(service, confirmation, **arguments()))
+        result = service(**arguments())
     except DomainError as error:
         add_domain_error(form, error)
         return _page(request, invoice, form, page, status=refusal_status(error))
@@ -153,7 +154,8 @@ class ManualLineView(InvoiceView):
             invoice=invoice,
             form=form,
             page=page,
-            act=lambda: add_manual_line(invoice=invoice, actor=request.user, **form.cleaned_data),
+            service=add_manual_line,
+            arguments=lambda: {"invoice": invoice, "actor": request.user, **form.cleaned_data},
             confirmation=None,
             done=lambda line: (
                 f"Line added: {line.description}, {format_money(line.amount, invoice.currency)}."
@@ -218,7 +220,8 @@ class PaymentView(InvoiceView):
             invoice=invoice,
             form=form,
             page=page,
-            act=lambda: record_payment(invoice=invoice, actor=request.user, **form.cleaned_data),
+            service=record_payment,
+            arguments=lambda: {"invoice": invoice, "actor": request.user, **form.cleaned_data},
             confirmation=confirmation,
             done=lambda payment: (
                 f"Payment of {format_money(payment.amount, invoice.currency)} recorded."
@@ -257,13 +260,13 @@ class CreditNoteView(InvoiceView):
             unavailable=unavailable,
         )
 
-        def act() -> Any:
-            return issue_credit_note(
-                invoice=invoice,
-                amounts=form.amounts(),
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-            )
+        def arguments() -> dict[str, Any]:
+            return {
+                "invoice": invoice,
+                "amounts": form.amounts(),
+                "reason": form.cleaned_data["reason"],
+                "actor": request.user,
+            }
 
         def confirmation(note: Any) -> Confirmation:
             totals = credit_note_totals(note)
@@ -297,7 +300,8 @@ class CreditNoteView(InvoiceView):
             invoice=invoice,
             form=form,
             page=page,
-            act=act,
+            service=issue_credit_note,
+            arguments=arguments,
             confirmation=confirmation,
             done=lambda note: f"Credit note {note.number} issued.",
         )
@@ -349,7 +353,8 @@ class DeleteDraftView(InvoiceView):
             invoice=invoice,
             form=form,
             page=page,
-            act=lambda: delete_draft(invoice=invoice, actor=request.user, **form.cleaned_data),
+            service=delete_draft,
+            arguments=lambda: {"invoice": invoice, "actor": request.user, **form.cleaned_data},
             confirmation=confirmation,
             done=lambda record: (
                 f"Draft {record.invoice_id} ({record.customer}, {record.period}) "
@@ -409,7 +414,8 @@ class ReversePaymentView(InvoiceView):
             invoice=invoice,
             form=form,
             page=page,
-            act=lambda: reverse_payment(payment=payment, actor=request.user, **form.cleaned_data),
+            service=reverse_payment,
+            arguments=lambda: {"payment": payment, "actor": request.user, **form.cleaned_data},
             confirmation=confirmation,
             done=lambda reversal: f"Payment of {amount} reversed.",
         )

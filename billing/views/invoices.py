@@ -40,7 +40,7 @@ from tcfo_portal.lists import (
 from ..api.views import InvoiceViewSet
 from ..choices import OPEN_STATUSES, InvoiceStatus
 from ..documents import DocumentTotals
-from ..filtersets import InvoiceFilterSet
+from ..filtersets import BillingRunFilterSet, InvoiceFilterSet
 from ..forms import PeriodForm
 from ..models import BillingRun, CreditNote, DeletedDraft, Invoice, InvoiceLine, LineAllocation
 from ..periods import PeriodError, parse_period, periods_of_year
@@ -351,16 +351,30 @@ class BillingView(CapabilityRequiredMixin, View):
         close_form: PeriodForm | None = None,
     ) -> HttpResponse:
         """The billing page, with the runs, deleted drafts and invoices without a PDF; its
-        forms as given (with what was typed and its errors) or empty."""
+        forms as given (with what was typed and its errors) or empty. ``?period=YYYY-MM`` (a
+        dashboard's link; ``?status=`` too, ``BillingRunFilterSet``) shows that month's run only
+        and puts the month in both forms; a month it cannot read is a 400 saying so."""
+        runs = BillingRunFilterSet(
+            request.GET if request.method == "GET" and request.GET else None,
+            queryset=BillingRun.objects.order_by("-period"),
+        )
+        month = ""
+        if runs.is_bound and runs.is_valid():
+            month = runs.form.cleaned_data.get("period") or ""
+        elif runs.is_bound:
+            status = 400
+        initial = {"period": month} if month else None
         return render(
             request,
             "billing/billing.html",
             {
-                "runs": BillingRun.objects.all()[:24],
+                "runs": runs.qs[:24] if not runs.is_bound or runs.is_valid() else [],
+                "run_filters": runs if runs.is_bound else None,
+                "month": month,
                 "deleted": _deleted_drafts(request),
                 "without_pdf": issued_without_pdf(request.user)[:100],
-                "run_form": run_form or PeriodForm(),
-                "close_form": close_form or PeriodForm(auto_id="id_close_%s"),
+                "run_form": run_form or PeriodForm(initial=initial),
+                "close_form": close_form or PeriodForm(auto_id="id_close_%s", initial=initial),
             },
             status=status,
         )
@@ -390,7 +404,7 @@ class BillingView(CapabilityRequiredMixin, View):
 def _run_confirmation(period: str, by: str) -> Confirmation:
     """What running billing for ``period`` does (rehearsed: the service's refusal, such as a
     month that has not ended, is raised before asking)."""
-    run, started = rehearse(lambda: start_run(period=period, by=by), lambda result: result)
+    run, started = rehearse(start_run, lambda result: result, period=period, by=by)
     contracts = run.contracts_total
     again = (
         f" {period} was billed before: lines billed already are not billed twice."

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,15 +21,15 @@ from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, w
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.formatting import format_bitrate, format_moment
 from tcfo_portal.forms import add_domain_error, refusal_status
+from tcfo_portal.lists import Column, column, portal_list
 
+from ..api.usage_decision_views import UsageDecisionViewSet
 from ..choices import ConflictChoice, UsageEventKind
 from ..filtersets import UsageDecisionFilterSet
 from ..forms import ResolveConflictForm
 from ..models import UsageEvent
 from ..selectors import usage_decisions_for
 from ..services.usage_decisions import billed_already, event_period, resolvable, resolve_conflict
-
-PAGE_SIZE = 50
 
 
 def _rates(pair: object) -> str:
@@ -58,34 +57,51 @@ def _moment(event: UsageEvent) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(event.ts, datetime.UTC)
 
 
+#: The CSV of the list: what a row says, times ISO in UTC, rates in bit/s.
+DECISION_CSV = [
+    column("id", "pk"),
+    Column("moment", _moment),
+    column("circuit_id", "port.service.circuit_id"),
+    column("port", "port.name"),
+    column("kind"),
+    Column("billing_month", event_period),
+    Column("detail", describe),
+    column("kept", "resolution.kept"),
+    column("resolved_by", "resolution.resolved_by"),
+    column("resolved_at", "resolution.resolved_at"),
+    column("reason", "resolution.reason"),
+]
+
+
 class UsageDecisionsView(CapabilityRequiredMixin, View):
-    """The decisions ingest took on incoming usage, filtered (``UsageDecisionFilterSet``)."""
+    """The decisions ingest took on incoming usage, newest first, as every portal list
+    (``tcfo_portal.lists.portal_list``: the API's ``UsageDecisionFilterSet`` and sorts, a search,
+    pages and a CSV)."""
 
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        decisions = usage_decisions_for(request.user)
-        filters = UsageDecisionFilterSet(request.GET, queryset=decisions, request=request)
-        valid = filters.is_valid()
-        rows = filters.qs if valid else decisions.none()
-        page = Paginator(rows.order_by("-ts", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-        for event in page:
+        listing = portal_list(
+            request,
+            usage_decisions_for(request.user).order_by("-ts", "-pk"),
+            filterset_class=UsageDecisionFilterSet,
+            ordering_fields=UsageDecisionViewSet.ordering_fields,
+            search_fields=("port__service__circuit_id", "port__name", "resolution__reason"),
+        )
+        if listing.wants_csv:
+            return listing.csv("usage-decisions", DECISION_CSV)
+        for event in listing.page_rows:
             event.moment = _moment(event)
             event.described = describe(event)
             event.period = event_period(event)
-        query = request.GET.copy()
-        query.pop("page", None)
         return render(
             request,
             "billing/usage_decisions.html",
             {
-                "filters": filters,
-                "page": page,
-                "query": query.urlencode(),
-                "kinds": UsageEventKind.choices,
+                "list": listing,
                 "may_resolve": has_capability(request.user, Capability.INGEST_USAGE),
             },
-            status=200 if valid else 400,
+            status=listing.status,
         )
 
 

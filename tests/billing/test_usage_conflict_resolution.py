@@ -170,7 +170,7 @@ def test_filters_and_a_bad_filter(conflicted, client):
     client.force_login(net.noc)
     assert net.transit.circuit_id in client.get("/usage/decisions/?period=2026-10").content.decode()
     empty = client.get("/usage/decisions/?period=2026-11").content.decode()
-    assert "nothing to act on" in empty
+    assert "No usage decision matches these filters" in empty
     bad = client.get("/usage/decisions/?period=2026-13&kind=nope")
     assert bad.status_code == 400
 
