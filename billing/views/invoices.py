@@ -337,10 +337,8 @@ class BillingView(CapabilityRequiredMixin, View):
     required_capability = Capability.RUN_BILLING
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        # The dashboard's "<month>: not billed yet" links here with ``?period=``: that month is
-        # the one offered to bill.
-        period = request.GET.get("period", "")
-        return self.page(request, run_form=PeriodForm(initial={"period": period[:7]}))
+        # The dashboard's "<month>: not billed yet" links here with ``?period=`` (``page``).
+        return self.page(request)
 
     def page(
         self,
