@@ -59,4 +59,6 @@ class PortalEventFilterSet(EventFilterSet):
         return queryset.filter(occurred_at__gte=_day_start(value))
 
     def filter_until(self, queryset: QuerySet[Event], name: str, value: Any) -> QuerySet[Event]:
+        if value >= datetime.date.max:  # the last day a date holds: nothing comes after it
+            return queryset
         return queryset.filter(occurred_at__lt=_day_start(value + datetime.timedelta(days=1)))

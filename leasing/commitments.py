@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from tcfo_portal.formatting import format_date, format_money
+from tcfo_portal.formatting import format_date, format_money, format_number
 from tcfo_portal.money import round_money
 
 from .models import Contract, Quote, Service
@@ -44,7 +44,7 @@ def commitment_of(quote: Quote) -> Commitment:
         om_years = math.ceil(term / 12)  # at activation and on every anniversary in the term
         facts += [
             ("IRU price", _money(quote.iru_price, currency)),
-            ("O&M", f"{_money(om_yearly, currency)} a year ({quote.om_percent}%)"),
+            ("O&M", f"{_money(om_yearly, currency)} a year ({format_number(quote.om_percent)}%)"),
             ("Total commitment", _money(quote.iru_price + om_yearly * om_years, currency)),
         ]
         headline = f"{_money(quote.iru_price, currency)} + {_money(om_yearly, currency)} a year"
@@ -54,7 +54,7 @@ def commitment_of(quote: Quote) -> Commitment:
         facts += [
             (
                 "Monthly commit",
-                f"{_money(monthly, currency)} ({quote.commit_mbps} Mbit/s at "
+                f"{_money(monthly, currency)} ({format_number(quote.commit_mbps)} Mbit/s at "
                 f"{format_money(quote.commit_price_per_mbps, currency)} per Mbit/s)",
             ),
             (

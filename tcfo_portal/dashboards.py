@@ -31,19 +31,17 @@ from billing.selectors import (
 )
 from billing.services.balances import BALANCE_PREFETCH, balance_of
 from billing.services.closing import late_adjustments_for
-from leasing.choices import OPEN_ORDER_STATES, MaintenanceStatus, OrderState, TicketStatus
+from leasing.choices import (
+    OPEN_ORDER_STATES,
+    OPEN_TICKET_STATUSES,
+    MaintenanceStatus,
+    OrderState,
+    TicketStatus,
+)
 from leasing.models import Contract, Order
 from leasing.selectors import maintenance_for, outages_for, tickets_for
 from organisations.access import Actor, visible_to
 
-#: Ticket states someone still works on.
-OPEN_TICKET_STATES = (
-    TicketStatus.ACKNOWLEDGED,
-    TicketStatus.IN_PROGRESS,
-    TicketStatus.PENDING,
-    TicketStatus.HELD,
-    TicketStatus.REOPENED,
-)
 RENEWAL_DAYS = 90
 #: How many ended months finance's "to bill or close" block looks back over.
 MONTHS_BACK = 3
@@ -122,7 +120,7 @@ def open_tickets(actor: Actor) -> Block:
     """Trouble tickets still worked on, by status (one query)."""
     counts = dict(
         tickets_for(actor)
-        .filter(status__in=OPEN_TICKET_STATES)
+        .filter(status__in=OPEN_TICKET_STATUSES)
         .order_by()
         .values_list("status")
         .annotate(n=Count("pk", distinct=True))
@@ -131,7 +129,7 @@ def open_tickets(actor: Actor) -> Block:
     labels = dict(TicketStatus.choices)
     items = [
         Item(labels[status], link("tickets", status=status), count=counts[status])
-        for status in OPEN_TICKET_STATES
+        for status in OPEN_TICKET_STATUSES
         if counts.get(status)
     ]
     return Block(

@@ -66,7 +66,7 @@ def format_number(value: object, places: int | None = None) -> str:
     if places is not None:
         return f"{number.quantize(Decimal(1).scaleb(-places)):,}"
     if number == number.to_integral_value():
-        return f"{number.to_integral_value():,}"
+        return f"{number.to_integral_value():,f}"
     return f"{number.normalize():,f}"
 
 
@@ -75,10 +75,19 @@ def format_bitrate(bits_per_second: object) -> str:
     number = _decimal(bits_per_second)
     if number is None:
         return NO_VALUE
+    # Rounded to three significant digits first, so 999,999 bit/s is 1 Mbit/s, not 1000 kbit/s.
+    number = _significant(number, 3)
     for scale, unit in _RATE_UNITS:
         if abs(number) >= scale:
             return f"{_three_digits(number / scale)} {unit}"
     return f"{_three_digits(number)} bit/s"
+
+
+def _significant(number: Decimal, digits: int) -> Decimal:
+    """``number`` rounded (half-even) to ``digits`` significant digits; 0 stays 0."""
+    if number == 0:
+        return number
+    return number.quantize(Decimal(1).scaleb(number.adjusted() - digits + 1))
 
 
 def _three_digits(number: Decimal) -> str:

@@ -382,7 +382,7 @@ PORTAL_CASES = [
             pk_of("a_maintenance"),
             MISSING_PK,
             "a_maintenance",
-            data=lambda w: REASON,
+            data=lambda w: {**REASON, "confirmed": "yes"},  # i15-k: past the confirmation
         )
         for step in ("edit", "cancel", "start", "complete")
     ),

@@ -41,6 +41,10 @@ def test_money(amount: Decimal | None, currency: str, text: str) -> None:
         (0, "0 bit/s"),
         (10**13 - 1, "10 Tbit/s"),
         (Decimal("1500"), "1.5 kbit/s"),
+        (999_999, "1 Mbit/s"),  # rounded to three digits first, then the unit chosen
+        (Decimal("999600000"), "1 Gbit/s"),  # 999.6 Mbit/s
+        (999_499, "999 kbit/s"),
+        (Decimal("2E+3"), "2 kbit/s"),
     ],
 )
 def test_bitrate(bps: int | Decimal, text: str) -> None:
@@ -55,6 +59,9 @@ def test_bitrate(bps: int | Decimal, text: str) -> None:
         (Decimal("18.00"), None, "18"),
         (Decimal("99.5"), 2, "99.50"),
         ("x", None, "—"),
+        (Decimal("2E+3"), None, "2,000"),  # an exponent is written out, grouped
+        (Decimal("1.5E+6"), None, "1,500,000"),
+        (Decimal("5.00"), None, "5"),
     ],
 )
 def test_number(value: object, places: int | None, text: str) -> None:

@@ -32,7 +32,6 @@ from .invoices import billing_contacts, next_number
 from .tax import tax_of
 
 __all__ = [
-    "credit_note_gives",
     "credit_note_totals",
     "credited",
     "issue_credit_note",
@@ -42,6 +41,12 @@ __all__ = [
 ]
 
 ZERO = Decimal("0.00")
+
+
+def _net_left(line: InvoiceLine, credited: Decimal, currency: str) -> Decimal:
+    """The net of ``line`` not credited yet, after ``credited``. A line that gives (an SLA
+    credit, a negative amount) has nothing to credit: never less than nothing is left."""
+    return max(ZERO, in_minor_units(line.amount - credited, currency))
 
 
 def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
@@ -55,9 +60,7 @@ def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
     ):
         parts[row["operator"]] -= row["total"]
     currency = line.invoice.currency
-    # A line that gives (an SLA credit, a negative amount) has nothing to credit: never less
-    # than nothing is left.
-    net = max(ZERO, in_minor_units(line.amount - (sums["net"] or ZERO), currency))
+    net = _net_left(line, sums["net"] or ZERO, currency)
     tax = max(ZERO, in_minor_units(line.tax_amount - (sums["tax"] or ZERO), currency))
     return net, tax, {op: in_minor_units(part, currency) for op, part in parts.items()}
 
@@ -65,7 +68,8 @@ def _left(line: InvoiceLine) -> tuple[Decimal, Decimal, dict[int, Decimal]]:
 def left_to_credit(invoice: Invoice) -> dict[int, Decimal]:
     """Net amount left to credit on each of ``invoice``'s lines that has any (by line id, in
     the invoice's order): a line that gives (an SLA credit) or is credited in full is left
-    out, and no amount is ever negative. Two queries, however many lines."""
+    out, and no amount is ever negative (``_left``'s net, ``_net_left``, for every line at once).
+    Two queries, however many lines."""
     credited_net = dict(
         CreditNoteLine.objects.filter(invoice_line__invoice=invoice)
         .values_list("invoice_line")
@@ -74,7 +78,7 @@ def left_to_credit(invoice: Invoice) -> dict[int, Decimal]:
     )
     left = {}
     for line in invoice.lines.order_by("pk"):
-        net = in_minor_units(line.amount - credited_net.get(line.pk, ZERO), invoice.currency)
+        net = _net_left(line, credited_net.get(line.pk, ZERO), invoice.currency)
         if net > 0:
             left[line.pk] = net
     return left
@@ -88,22 +92,6 @@ def _credit_of(line: InvoiceLine, amount: Decimal) -> tuple[Decimal, Decimal, di
     tax = min(tax_left, tax_of(amount, line.tax_rate, line.invoice.currency))
     weights = {op: part for op, part in parts_left.items() if part > 0}
     return tax, largest_remainder(amount, weights, line.invoice.currency)
-
-
-def credit_note_gives(*, invoice: Invoice, amounts: dict[int, Decimal]) -> tuple[Decimal, Decimal]:
-    """What a credit note of ``amounts`` (net, per line id, as ``issue_credit_note`` takes
-    them and would accept them) gives back: its net and its VAT, rounded as it would be. For the
-    confirmation before issuing; lines not on the invoice are left out."""
-    lines = {
-        line.pk: line
-        for line in invoice.lines.select_related("invoice").prefetch_related("allocations")
-    }
-    net = tax = ZERO
-    for pk, amount in amounts.items():
-        if amount and pk in lines:
-            net += amount
-            tax += _credit_of(lines[pk], amount)[0]
-    return net, tax
 
 
 @transaction.atomic

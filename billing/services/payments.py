@@ -17,7 +17,7 @@ from django.utils import timezone
 from organisations.access import Actor
 from organisations.models import Organisation
 from tcfo_portal.exceptions import DomainError, InvalidTransition
-from tcfo_portal.formatting import format_money
+from tcfo_portal.formatting import format_date, format_money
 from tcfo_portal.money import is_in_minor_units
 
 from .. import invoice_lifecycle
@@ -139,8 +139,8 @@ def record_payment(
     balance = _follow_balance(
         invoice,
         by=by,
-        note=f"Payment of {format_money(amount, invoice.currency)} received {received_on}"
-        + (f" ({reference})" if reference else ""),
+        note=f"Payment of {format_money(amount, invoice.currency)} received"
+        f" {format_date(received_on)}" + (f" ({reference})" if reference else ""),
     )
     payment_recorded(payment, invoice, balance_due=balance.due)
     return payment
@@ -168,9 +168,8 @@ def reverse_payment(*, payment: Payment, reason: str, actor: Actor | None) -> Pa
     balance = _follow_balance(
         invoice,
         by=by,
-        note=f"Payment of {format_money(payment.amount, invoice.currency)} of {payment.received_on}"
-        f" reversed:"
-        f" {reason}",
+        note=f"Payment of {format_money(payment.amount, invoice.currency)} of"
+        f" {format_date(payment.received_on)} reversed: {reason}",
     )
     payment_reversed(
         payment, invoice, reason=reason, at=reversal.reversed_at, balance_due=balance.due

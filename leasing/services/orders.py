@@ -516,9 +516,10 @@ def _today_of(service: Service) -> tuple[datetime.date, str]:
 def latest_end(service: Service) -> tuple[datetime.date, str]:
     """The latest day ``service`` may end on (its first day without service), and why. A
     contract that does not renew (an IRU) ends the service the day after its last day at the
-    latest; one that renews, or none, allows the sales horizon from today (a day thousands of
-    years off is a typing mistake), or its own end when that is later."""
-    today, _ = _today_of(service)
+    latest, or today once that day has passed (an ended IRU can still be ended today); one
+    that renews, or none, allows the sales horizon from today (a day thousands of years off is
+    a typing mistake), or its own end when that is later."""
+    today, zone = _today_of(service)
     horizon = settings.TCFO_SALES_HORIZON_DAYS
     latest = (today + datetime.timedelta(days=horizon), f"{horizon} days from today")
     contract = getattr(service, "contract", None)
@@ -528,6 +529,11 @@ def latest_end(service: Service) -> tuple[datetime.date, str]:
         contract.end_date + datetime.timedelta(days=1),
         f"the day after its contract's last day ({format_date(contract.end_date)})",
     )
+    if contract_end[0] < today:
+        contract_end = (
+            today,
+            f"today ({zone}; its contract ended on {format_date(contract.end_date)})",
+        )
     if not contract.auto_renew or contract_end[0] > latest[0]:
         return contract_end
     return latest

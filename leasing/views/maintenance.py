@@ -144,15 +144,14 @@ def _viewing_customer(request: HttpRequest) -> Any:
 # --- i15-i end ---
 
 
-def _start_question(maintenance: Maintenance) -> str:
-    """What staff confirm before starting: starting before the window says so."""
+def _start_action(maintenance: Maintenance) -> str:
+    """What starting does: starting before the window says so."""
+    told = "The customers are told the work has begun; it cannot be undone."
     if maintenance.window_start > timezone.now():
-        start = format_moment(maintenance.window_start)
         return (
-            f"Start the maintenance now, before its window (it starts {start})? The customers"
-            " are told the work has begun; it cannot be undone."
+            f"Its window starts {format_moment(maintenance.window_start)}: this is before. {told}"
         )
-    return "Start the maintenance now? The customers are told the work has begun."
+    return told
 
 
 class MaintenanceListView(CapabilityRequiredMixin, View):
@@ -231,7 +230,6 @@ class MaintenanceView(CapabilityRequiredMixin, View):
             if MaintenanceStatus.CANCELLED in allowed
             else None,
             "may_start": MaintenanceStatus.IN_PROGRESS in allowed,
-            "start_question": _start_question(maintenance),
             "may_complete": MaintenanceStatus.COMPLETED in allowed,
         }
         return render(request, "leasing/maintenance.html", context, status=status)
@@ -265,11 +263,41 @@ class MaintenanceView(CapabilityRequiredMixin, View):
                 return self._page(request, maintenance, cancel_form=cancel_form)
             if not is_confirmed(request):
                 return confirmation_page(request, _cancel_confirmation(maintenance))
+        may_step = {"start": MaintenanceStatus.IN_PROGRESS, "complete": MaintenanceStatus.COMPLETED}
+        to = may_step.get(self.action)
+        if to in lifecycle.ALLOWED[maintenance.status] and step_form.is_valid():
+            if wants_changes(request):
+                return redirect("maintenance", pk=maintenance.pk)
+            if not is_confirmed(request):
+                return confirmation_page(request, _step_confirmation(maintenance, self.action))
         if submit_or_flash(
             request, step_form, partial(service, maintenance=maintenance, actor=actor)
         ):
             messages.success(request, f"Maintenance {done}; customers told.")
         return redirect("maintenance", pk=maintenance.pk)
+
+
+def _step_confirmation(maintenance: Maintenance, action: str) -> Confirmation:
+    """Starting tells the customers the work has begun, completing that it is over: neither is
+    undone."""
+    window = f"{format_moment(maintenance.window_start)} to {format_moment(maintenance.window_end)}"
+    affected = format_number(len(list(affected_services(maintenance))))
+    if action == "start":
+        return Confirmation(
+            title=f"Start maintenance {maintenance.reference} now?",
+            action=_start_action(maintenance),
+            facts=[("Window", window), ("Services affected", affected)],
+            confirm_label="Start the maintenance",
+            cancel_url=reverse("maintenance", args=[maintenance.pk]),
+        )
+    return Confirmation(
+        title=f"Complete maintenance {maintenance.reference} now?",
+        action="The customers of the services it affects are told the work is over; it cannot "
+        "be undone.",
+        facts=[("Window", window), ("Services affected", affected)],
+        confirm_label="Complete the maintenance",
+        cancel_url=reverse("maintenance", args=[maintenance.pk]),
+    )
 
 
 def _cancel_confirmation(maintenance: Maintenance) -> Confirmation:
@@ -371,6 +399,26 @@ class CalendarFeedNewView(CapabilityRequiredMixin, View):
     required_capability = Capability.MANAGE_API_KEYS
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        organisation = request.user.organisation
+        replaced = CalendarFeed.objects.filter(organisation=organisation).first()
+        if replaced is not None and wants_changes(request):
+            return redirect("planned-work")
+        if replaced is not None and not is_confirmed(request):
+            return confirmation_page(
+                request,
+                Confirmation(
+                    title="Make a new calendar address?",
+                    action="The old address stops working at once: every calendar subscribed "
+                    "to it must be given the new one.",
+                    facts=[
+                        ("Old address made", format_moment(replaced.created_at)),
+                        ("Made by", replaced.created_by),
+                    ],
+                    confirm_label="Make a new calendar address",
+                    cancel_url=reverse("planned-work"),
+                    danger=True,
+                ),
+            )
         token = new_calendar_feed(actor=request.user)
         url = request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": token}))
         messages.success(request, "New calendar address made: the old one no longer works.")

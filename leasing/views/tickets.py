@@ -11,11 +11,13 @@ from django.contrib import messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from organisations.access import has_capability, visible_to
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
+from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.exceptions import DomainError
 from tcfo_portal.forms import add_domain_error, flash_domain_error, refusal_status
 from tcfo_portal.lists import column, portal_list
@@ -159,10 +161,23 @@ STEP_FORMS: dict[str, type[forms.Form]] = {
     "reopen": TicketReopenForm,
 }
 
-#: The question asked before a step that cannot be undone.
+#: The steps confirmed first (``tcfo_portal.confirm``): what each does, undone by nothing.
 STEP_CONFIRMS = {
-    "cancel": "Cancel this ticket? A cancelled ticket cannot be reopened.",
+    "cancel": "The ticket is closed without a resolution and cannot be reopened; the other "
+    "side is told.",
 }
+
+
+def _step_confirmation(ticket: TroubleTicket, name: str) -> Confirmation:
+    label = STEP_LABELS[name]
+    return Confirmation(
+        title=f"{label} (ticket {ticket.pk})?",
+        action=STEP_CONFIRMS[name],
+        facts=[("Service", ticket.service.circuit_id), ("Status", ticket.get_status_display())],
+        confirm_label=label,
+        cancel_url=reverse("ticket", args=[ticket.pk]),
+        danger=True,
+    )
 
 
 class TicketView(CapabilityRequiredMixin, View):
@@ -187,7 +202,6 @@ class TicketView(CapabilityRequiredMixin, View):
                     "name": step,
                     "label": STEP_LABELS[step],
                     "form": form,
-                    "confirm": STEP_CONFIRMS.get(step, ""),
                     "danger": step == "cancel",
                 }
             )
@@ -267,6 +281,11 @@ class TicketView(CapabilityRequiredMixin, View):
             raise Http404("No such action.")
         if not form.is_valid():
             return self._page(request, ticket, {name: form}, status=400)
+        if name in STEP_CONFIRMS and name in tickets.allowed_steps(ticket, request.user):
+            if wants_changes(request):  # back from the confirmation: the form as typed
+                return self._page(request, ticket, {name: form})
+            if not is_confirmed(request):
+                return confirmation_page(request, _step_confirmation(ticket, name))
         try:
             act(**form.cleaned_data)
         except DomainError as error:

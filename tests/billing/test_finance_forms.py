@@ -362,3 +362,19 @@ def test_a_late_adjustment_is_billed_by_a_debit_note_once_confirmed(
     customer = UserFactory(organisation=october.customer, role=Role.CUSTOMER_ADMIN)
     client.force_login(customer)
     assert client.get(url).status_code == 403
+
+
+def test_what_the_form_offers_is_what_issuing_would_accept(with_sla_credit):
+    """``left_to_credit`` (the form's offer, every line at once) and ``_left`` (what issuing
+    checks, one line) are one rule: equal on every line, partly credited or giving."""
+    from billing.services.credit_notes import _left
+
+    net = with_sla_credit
+    mrc = net.invoice.lines.get(kind=LineKind.MRC)
+    issue_credit_note(
+        invoice=net.invoice, amounts={mrc.pk: Decimal("0.01")}, reason="x", actor=net.finance
+    )
+    lines = net.invoice.lines.select_related("invoice").prefetch_related("allocations")
+    assert left_to_credit(net.invoice) == {
+        line.pk: _left(line)[0] for line in lines.order_by("pk") if _left(line)[0] > 0
+    }

@@ -6,6 +6,7 @@ MRC 6,451.61 + VAT 1,161.29 and NRC 5,000.00 + VAT 900.00.
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -149,6 +150,10 @@ def test_payments_move_the_invoice_and_a_reversal_moves_it_back(issued_october):
     ]
     step = invoice.transitions.get(from_state="paid")
     assert step.by == net.finance.username and "reversed: Bounced" in step.note
+    # The notes people read in the invoice's history are formatted: grouped money, a day.
+    paid = [n for n in invoice.transitions.values_list("note", flat=True) if "Payment of" in n]
+    told = r"^Payment of [\d,]+\.\d\d USD (received|of) \d{1,2} [A-Z][a-z]{2} \d{4}\b"
+    assert len(paid) == 5 and all(re.match(told, n) for n in paid), paid
 
 
 def test_aging_and_revenue_count_partially_paid_invoices(issued_october):

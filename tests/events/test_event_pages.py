@@ -22,6 +22,7 @@ from events.models import Event, WebhookAttempt, WebhookDelivery
 from events.services.outbox import publish_pending, record_event
 from events.services.webhooks import create_subscription, update_subscription
 from organisations.choices import Role
+from tcfo_portal.formatting import format_moment
 from tests.conftest import key_client
 from tests.factories import CustomerFactory, UserFactory
 
@@ -150,6 +151,8 @@ def _delivery(subscription, event, *, status, attempts) -> WebhookDelivery:
 
 
 def test_the_delivery_log_links_subjects_shows_zones_attempts_and_filters_by_type(admin) -> None:
+    admin.time_zone = "Asia/Baku"  # times are the reader's, named: not labelled UTC
+    admin.save(update_fields=["time_zone"])
     subscription, _ = create_subscription(actor=admin, url="https://hooks.example.com/tcfo")
     org = admin.organisation
     maintenance = _event(
@@ -180,14 +183,15 @@ def test_the_delivery_log_links_subjects_shows_zones_attempts_and_filters_by_typ
     assert '<a href="/planned-work/">maintenance MNT-000003</a>' in page
     assert '<a href="/orders/22/">order 22</a>' in page
     assert "maintenance 3" not in text
-    assert "Last attempt (UTC)" in text and "Next attempt (UTC)" in text
-    assert "2026-11-29 01:52:33" in text  # the delivered one's last attempt, in UTC
-    assert "2026-11-29 01:55:33" in text  # the pending one's next attempt
+    assert "UTC" not in text
+    assert "Last attempt" in text and "Next attempt" in text
+    assert "29 Nov 2026, 05:52 Asia/Baku" in text  # the delivered one's last attempt
+    assert "29 Nov 2026, 05:55 Asia/Baku" in text  # the pending one's next attempt
     attempts = re.findall(r'data-testid="attempt">([^<]*)<', page)
     assert [html.unescape(a) for a in attempts] == [
-        "2026-11-29 01:52:33 UTC: answered 200, 12 ms",  # the newest delivery first
-        "2026-11-29 01:50:33 UTC: connection refused: nothing listens on that port, 12 ms",
-        "2026-11-29 01:51:33 UTC: answered 500, 12 ms",
+        "29 Nov 2026, 05:52 Asia/Baku: answered 200, 12 ms",  # the newest delivery first
+        "29 Nov 2026, 05:50 Asia/Baku: connection refused: nothing listens on that port, 12 ms",
+        "29 Nov 2026, 05:51 Asia/Baku: answered 500, 12 ms",
     ]
     assert '<option value="maintenance.scheduled">' in page
     only = _text(client.get(url, {"event_type": "order.state_changed"}))
@@ -199,13 +203,16 @@ def test_a_disabled_webhook_says_so_once(admin) -> None:
     subscription, _ = create_subscription(actor=admin, url="https://hooks.example.com/tcfo")
     update_subscription(actor=admin, subscription=subscription, is_active=False)
     subscription.refresh_from_db()
+    admin.time_zone = "Asia/Baku"
+    admin.save(update_fields=["time_zone"])
     notice = re.search(
         r'data-testid="disabled-notice">([^<]*)<',
         _client(admin).get(f"/webhooks/{subscription.pk}/").content.decode(),
     ).group(1)
-    when = subscription.disabled_at.strftime("%Y-%m-%d %H:%M")
+    when = format_moment(subscription.disabled_at, "Asia/Baku")
+    assert when.endswith(" Asia/Baku")
     assert html.unescape(notice) == (
-        f"Disabled since {when} UTC. Turned off by {admin.username}. Nothing is sent to it, "
+        f"Disabled since {when}. Turned off by {admin.username}. Nothing is sent to it, "
         "and events that happen meanwhile are not queued for it, until it is enabled again."
     )
     assert notice.count("isabled") == 1

@@ -12,6 +12,7 @@ from events.models import WebhookSubscription
 from events.services.delivery import deliver_due
 from events.services.outbox import publish_pending, record_event
 from organisations.choices import Role
+from tcfo_portal.formatting import format_moment
 from tests.factories import CustomerFactory, OperatorFactory, UserFactory
 
 from .receiver import receiver
@@ -31,7 +32,9 @@ def _secret(page: str) -> str | None:
 
 
 def test_an_admin_creates_edits_rotates_and_redelivers_from_the_portal() -> None:
-    admin = UserFactory(organisation=CustomerFactory(), role=Role.CUSTOMER_ADMIN)
+    admin = UserFactory(
+        organisation=CustomerFactory(), role=Role.CUSTOMER_ADMIN, time_zone="Asia/Baku"
+    )
     client = _client(admin)
     assert 'href="/webhooks/"' in client.get("/").content.decode()
     with receiver() as endpoint:
@@ -76,7 +79,10 @@ def test_an_admin_creates_edits_rotates_and_redelivers_from_the_portal() -> None
     rotated = client.post(url, {"action": "rotate", "confirmed": "yes"})
     old = subscription.secret
     subscription.refresh_from_db()
-    assert _secret(client.get(rotated["Location"]).content.decode()) == subscription.secret != old
+    shown = client.get(rotated["Location"]).content.decode()
+    assert _secret(shown) == subscription.secret != old
+    until = format_moment(subscription.previous_secret_expires_at, "Asia/Baku")  # the reader's
+    assert f"keeps signing too (a second <code>v1=</code>) until {until}." in shown
 
     client.post(url, {"action": "disable"})
     subscription.refresh_from_db()

@@ -46,7 +46,7 @@ def world(sales_net: SimpleNamespace) -> SimpleNamespace:
 def _feed_url(user) -> str:
     client = Client()
     client.force_login(user)
-    page = client.post(reverse("calendar-feed-new"))
+    page = client.post(reverse("calendar-feed-new"), {"confirmed": "yes"})
     assert page.status_code == 200
     [url] = re.findall(r"<code>(http[^<]+\.ics)</code>", page.content.decode())
     return url

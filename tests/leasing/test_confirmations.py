@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -210,6 +211,60 @@ def test_an_end_out_of_bounds_is_refused_naming_the_bound_before_asking(
     assert message in page
     service.refresh_from_db()
     assert service.terminated_on is None
+
+
+def _ended_iru(net):
+    """An IRU (not renewing) whose term ended a month ago and that still runs."""
+    from leasing.models import CapacityAllocation, Contract, Service
+    from leasing.services.capacity import RESERVATION_MODELS
+
+    service = _service(net)
+    today = timezone.localdate()
+    began, ended = today - datetime.timedelta(days=400), today - datetime.timedelta(days=30)
+    Contract.objects.filter(pk=service.contract.pk).update(
+        auto_renew=False, start_date=began, end_date=ended
+    )
+    Service.objects.filter(pk=service.pk).update(activated_on=began)
+    CapacityAllocation.objects.filter(pk=service.allocation_id).update(valid_from=began)
+    for model in RESERVATION_MODELS:
+        model.objects.filter(allocation=service.allocation_id).update(valid_from=began)
+    return Service.objects.get(pk=service.pk)
+
+
+def _billing_today(service):
+    zone = zoneinfo.ZoneInfo(service.order.billing_party.time_zone)
+    return timezone.now().astimezone(zone).date()
+
+
+def test_an_ended_iru_is_terminated_today_and_no_later_in_the_portal(client, sales_net):
+    net = sales_net
+    service = _ended_iru(net)
+    today = _billing_today(service)
+    url = reverse("service", args=[service.circuit_id])
+    client.force_login(net.noc)
+    later = client.post(url, {"action": "terminate", "on": str(today + datetime.timedelta(1))})
+    assert later.status_code == 400 and "its contract ended on" in later.content.decode()
+    typed = {"action": "terminate", "on": str(today)}
+    assert CONFIRM_PAGE in client.post(url, typed).content.decode()
+    assert client.post(url, {**typed, "confirmed": "yes"}).status_code == 302
+    service.refresh_from_db()
+    assert (service.status, service.terminated_on) == (ServiceStatus.TERMINATED, today)
+    assert service.allocation.spectrum.first().valid_to == today
+
+
+def test_an_ended_iru_is_terminated_today_through_the_api(sales_net):
+    from ..conftest import key_client
+
+    net = sales_net
+    service = _ended_iru(net)
+    today = _billing_today(service)
+    noc, _ = key_client(net.azt, Role.OPERATOR_NETWORK)
+    url = f"/api/v1/services/{service.circuit_id}/terminate/"
+    later = noc.post(url, {"on": str(today + datetime.timedelta(1))}, format="json")
+    assert later.status_code == 400
+    ended = noc.post(url, {"on": str(today)}, format="json")
+    assert ended.status_code == 200, ended.content
+    assert (ended.json()["status"], ended.json()["terminated_on"]) == ("terminated", str(today))
 
 
 def test_a_renewing_contract_ends_within_the_sales_horizon(sales_net, settings):

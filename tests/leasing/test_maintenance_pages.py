@@ -23,6 +23,8 @@ from .maintenance_world import add_maintenance_world
 from .test_maintenance import _plan
 
 pytestmark = pytest.mark.django_db
+CONFIRM_PAGE = 'name="confirmed" value="yes"'
+YES = {"confirmed": "yes"}
 
 
 @pytest.fixture
@@ -101,7 +103,9 @@ def test_schedule_in_a_named_zone_then_edit_start_complete(world):
     assert maintenance.window_end.astimezone(datetime.UTC).hour == 3
     assert set(maintenance.changes.last().changes) == {"window_end"}
     for step in ("start", "complete"):
-        staff.post(reverse(f"maintenance-{step}", kwargs={"pk": maintenance.pk}), {"note": ""})
+        staff.post(
+            reverse(f"maintenance-{step}", kwargs={"pk": maintenance.pk}), {"note": "", **YES}
+        )
     maintenance.refresh_from_db()
     assert maintenance.status == "completed"
     refused = staff.post(
@@ -173,8 +177,8 @@ def test_the_history_reads_as_labels_codes_and_utc_times(world):
         reverse("maintenance-edit", kwargs={"pk": pk}),
         {**form, "window_end": f"{day}T07:00", "note": "an hour more"},
     )
-    staff.post(reverse("maintenance-start", kwargs={"pk": pk}), {"note": "on site"})
-    staff.post(reverse("maintenance-complete", kwargs={"pk": pk}), {"note": "done"})
+    staff.post(reverse("maintenance-start", kwargs={"pk": pk}), {"note": "on site", **YES})
+    staff.post(reverse("maintenance-complete", kwargs={"pk": pk}), {"note": "done", **YES})
     body = staff.get(maintenance_url).content.decode()
     history = body[body.index('data-testid="maintenance-history"') :]
     eve = day - datetime.timedelta(days=1)
@@ -204,19 +208,18 @@ def test_the_history_reads_as_labels_codes_and_utc_times(world):
 def test_irreversible_steps_ask_first_and_say_when_the_start_is_early(world):
     staff = _client(world.noc)
     m = _plan(world, segments=[world.land], days=3)
-    body = staff.get(reverse("maintenance", kwargs={"pk": m.pk})).content.decode()
-    start = re.escape(format_moment(m.window_start, world.noc.display_zone))
-    assert re.search(
-        rf'<button type="submit" data-confirm="Start the maintenance now, before its window '
-        rf'\(it starts {start}\)\?[^"]*">Start</button>',
-        body,
-    )
-    # Cancelling asks on a page of its own (tcfo_portal.confirm)
+    url = reverse("maintenance", kwargs={"pk": m.pk})
+    body = staff.get(url).content.decode()
+    assert "data-confirm" not in body  # each asks on a page of its own (tcfo_portal.confirm)
+    assert '<button type="submit">Start</button>' in body
     assert '<button type="submit" class="danger">Cancel the maintenance</button>' in body
     assert 'class="input' not in body and '<input type="text" id="start-note"' in body
+    start = format_moment(m.window_start, world.noc.display_zone)
+    asked = staff.post(reverse("maintenance-start", kwargs={"pk": m.pk}), {"note": ""})
+    assert f"Its window starts {start}: this is before." in asked.content.decode()
     start_maintenance(maintenance=m, actor=world.noc)
-    body = staff.get(reverse("maintenance", kwargs={"pk": m.pk})).content.decode()
-    assert re.search(r'data-confirm="Complete the maintenance now\?[^"]*">Complete</button>', body)
+    body = staff.get(url).content.decode()
+    assert '<button type="submit">Complete</button>' in body and "data-confirm" not in body
 
 
 def test_list_pages_title_their_tables_with_headings_and_show_the_zone(world):
@@ -238,13 +241,38 @@ def test_list_pages_title_their_tables_with_headings_and_show_the_zone(world):
 
 
 def test_a_new_calendar_address_asks_first_when_it_replaces_one(world):
+    from leasing.models import CalendarFeed
+
     buyer = _client(world.buyer)
-    first = buyer.get(reverse("planned-work")).content.decode()
-    assert "data-confirm" not in first  # nothing to replace yet
-    buyer.post(reverse("calendar-feed-new"))
-    again = buyer.get(reverse("planned-work")).content.decode()
-    assert re.search(
-        r'data-confirm="Make a new calendar address\? The old one stops working[^"]*">'
-        r"Make a new calendar address</button>",
-        again,
-    )
+    first = buyer.post(reverse("calendar-feed-new")).content.decode()  # nothing to replace
+    assert CONFIRM_PAGE not in first and "<code>http" in first
+    made = CalendarFeed.objects.get(organisation=world.buyer.organisation)
+    asked = buyer.post(reverse("calendar-feed-new")).content.decode()
+    assert CONFIRM_PAGE in asked and "Make a new calendar address?" in asked
+    assert "The old address stops working" in asked
+    assert CalendarFeed.objects.get(pk=made.pk).token_hash == made.token_hash  # unchanged
+    back = buyer.post(reverse("calendar-feed-new"), {"confirmed": "no"})
+    assert back["Location"] == reverse("planned-work")
+    done = buyer.post(reverse("calendar-feed-new"), YES).content.decode()
+    assert "<code>http" in done
+    again = CalendarFeed.objects.get(organisation=world.buyer.organisation)
+    assert again.token_hash != made.token_hash
+    assert "data-confirm" not in buyer.get(reverse("planned-work")).content.decode()
+
+
+def test_starting_and_completing_maintenance_ask_first_naming_what_happens(world):
+    staff = _client(world.noc)
+    maintenance = _plan(world)
+    for step, said, status in (
+        ("start", "The customers are told the work has begun", "in_progress"),
+        ("complete", "told the work is over", "completed"),
+    ):
+        url = reverse(f"maintenance-{step}", kwargs={"pk": maintenance.pk})
+        before = Maintenance.objects.get(pk=maintenance.pk).status
+        asked = staff.post(url, {"note": "on site"}).content.decode()
+        assert CONFIRM_PAGE in asked and said in asked and maintenance.reference in asked
+        if step == "start":  # before its window: said
+            assert "this is before" in asked
+        assert Maintenance.objects.get(pk=maintenance.pk).status == before  # nothing done
+        assert staff.post(url, {"note": "on site", **YES}).status_code == 302
+        assert Maintenance.objects.get(pk=maintenance.pk).status == status

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -44,6 +45,18 @@ def test_quote_pages_group_money_and_name_the_currency(client, sales_net):
     iru = _quote(net, product=net.iru, path=net.path, term_months=180)
     page = client.get(reverse("quote", args=[iru.pk])).content.decode()
     assert "1,200,000.01 USD + 4% O&amp;M a year" in page
+
+
+def test_what_an_order_commits_to_groups_rates_and_drops_trailing_zeros(sales_net):
+    from leasing.commitments import commitment_of
+
+    net = sales_net
+    transit = commitment_of(_quote(net, product=net.ipt10, site=net.bak, commit_mbps=2000))
+    assert "2,000 Mbit/s at 0.45 USD per Mbit/s" in dict(transit.facts)["Monthly commit"]
+    iru = _quote(net, product=net.iru, path=net.path, term_months=180)
+    iru.om_percent = Decimal("5.00")
+    om = dict(commitment_of(iru).facts)["O&M"]
+    assert om.endswith(" a year (5%)") and "5.00" not in om
 
 
 def test_the_contract_page_groups_money(client, sales_net):

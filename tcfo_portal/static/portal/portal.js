@@ -1,15 +1,6 @@
 // The portal's behaviour, kept out of the templates: the Content-Security-Policy runs no inline
 // script or event handler.
 
-// A form, or the button that submits it, with data-confirm="question" is sent only once the
-// user confirms (after the browser's own validation of the form).
-document.addEventListener("submit", (event) => {
-  const question = event.submitter?.dataset.confirm ?? event.target.dataset.confirm;
-  if (question && !window.confirm(question)) {
-    event.preventDefault();
-  }
-});
-
 // The menu button of the header (base.html): on a narrow screen it shows and hides the
 // navigation. It is hidden until this runs, so without JavaScript the navigation stays shown.
 const menuButton = document.querySelector(".menu-button");
