@@ -156,6 +156,7 @@ def test_the_usage_page_draws_the_month_with_its_95th_and_commit(usage, client):
     assert set(lines) == {"p95", "commit"}
     assert lines["p95"] < lines["commit"]  # 2.5 Gbit/s is drawn above the 2 Gbit/s commit
     assert "2.5 Gbit/s" in html
+    assert "in October 2026</h1>" in html and "in 2026-10</h1>" not in html
     assert response.context["result"].samples == 40
 
     csv_response = client.get(
