@@ -250,7 +250,8 @@ def test_a_counter_beyond_64_bits_is_refused_alone(usage):
     result = response.json()
     assert (result["accepted"], result["rejected"]) == (1, 1)
     assert result["results"][0]["reason"] == (
-        "in_octets is beyond the 64-bit counter bound: at most 18446744073709551615 (2^64 - 1)"
+        "in_octets is beyond the 64-bit counter bound: "
+        "at most 18,446,744,073,709,551,615 (2^64 - 1)"
     )
     broken = usage.collector.post(
         "/api/v1/usage/samples/", "{nope", content_type="application/json"
