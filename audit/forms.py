@@ -9,8 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from organisations.models import Organisation
 from tcfo_portal.widgets import DateInput
 
+from .presentation import ACTION_LABELS
 from .registry import followed_models
 from .selectors import EntryFilter
+
+ACTION_CHOICES = AbstractLogEntry.Action.choices
 
 
 class EntryFilterForm(forms.Form):
@@ -21,7 +24,10 @@ class EntryFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "any"), *AbstractLogEntry.Action.choices[:3]],
+        choices=[
+            ("", "any"),
+            *((value, ACTION_LABELS.get(value, name)) for value, name in ACTION_CHOICES[:3]),
+        ],
     )
     actor = forms.CharField(required=False, max_length=150, label="Who")
     record = forms.CharField(required=False, max_length=150, label="Record")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from leasing.models import Path, Site
+from tcfo_portal.fields import GroupedDecimalField
 from tcfo_portal.formatting import format_money
 from tcfo_portal.widgets import DateInput
 
@@ -32,7 +33,7 @@ class UsageUploadForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    amount = GroupedDecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
     received_on = forms.DateField(widget=DateInput(), label="Received on")
     reference = forms.CharField(
         max_length=100, required=False, help_text="The bank's reference of the transfer, if any."
@@ -41,10 +42,10 @@ class PaymentForm(forms.Form):
 
 class ManualLineForm(forms.Form):
     description = forms.CharField(max_length=300)
-    quantity = forms.DecimalField(
+    quantity = GroupedDecimalField(
         max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), initial=1
     )
-    unit_price = forms.DecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
+    unit_price = GroupedDecimalField(max_digits=16, decimal_places=4, min_value=Decimal("0.0001"))
     service_date = forms.DateField(widget=DateInput())
     path = forms.ModelChoiceField(
         queryset=Path.objects.order_by("code"), required=False, help_text="The route sold, or:"
@@ -69,7 +70,8 @@ class CreditNoteForm(forms.Form):
         reason = self.fields.pop("reason")
         lines = {line.pk: line for line in invoice.lines.all()}
         for pk, most in left.items():
-            self.fields[f"line_{pk}"] = forms.DecimalField(
+            self.fields[f"line_{pk}"] = GroupedDecimalField(
+                currency=invoice.currency,
                 label=lines[pk].description,
                 required=False,
                 max_digits=16,
@@ -77,7 +79,6 @@ class CreditNoteForm(forms.Form):
                 min_value=Decimal("0.01"),
                 max_value=most,
                 help_text=f"At most {format_money(most, invoice.currency)} is left to credit.",
-                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
         self.fields["reason"] = reason
 

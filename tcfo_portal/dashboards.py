@@ -41,6 +41,7 @@ from leasing.choices import (
 from leasing.models import Contract, Order
 from leasing.selectors import maintenance_for, outages_for, tickets_for
 from organisations.access import Actor, visible_to
+from tcfo_portal.formatting import format_month
 
 RENEWAL_DAYS = 90
 #: How many ended months finance's "to bill or close" block looks back over.
@@ -300,12 +301,16 @@ def finance_dashboard(actor: Actor) -> list[Block]:
     for period in months:
         status = runs.get(period)
         if status is None:
-            to_bill.append(Item(f"{period}: not billed yet", link("billing", period=period)))
+            to_bill.append(
+                Item(f"{format_month(period)}: not billed yet", link("billing", period=period))
+            )
         elif status != BillingRunStatus.DONE:
-            label = f"{period}: billing run {BillingRunStatus(status).label.lower()}"
+            label = f"{format_month(period)}: billing run {BillingRunStatus(status).label.lower()}"
             to_bill.append(Item(label, link("billing", period=period, status=status)))
         elif period not in closed:
-            to_bill.append(Item(f"{period}: billed, not closed", link("billing", period=period)))
+            to_bill.append(
+                Item(f"{format_month(period)}: billed, not closed", link("billing", period=period))
+            )
     drafts = invoices_for(actor).filter(status=InvoiceStatus.DRAFT)
     if organisation is not None:
         drafts = drafts.filter(billing_party=organisation)

@@ -138,3 +138,35 @@ def _in_zone(value: datetime.datetime, zone: str | zoneinfo.ZoneInfo | None) -> 
     if timezone.is_naive(value):
         value = timezone.make_aware(value, datetime.UTC)
     return timezone.localtime(value, zone)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_month(value: str | datetime.date | None) -> str:
+    """``November 2026``: a billing period (``2026-11``, as URLs, forms, CSV and the API keep it)
+    or the month of a date, for people to read; text that is no month is shown as given."""
+    if value is None or value == "":
+        return NO_VALUE
+    if isinstance(value, datetime.date):
+        return f"{_MONTHS[value.month - 1]} {value.year}"
+    text = str(value)
+    year, dash, month = text.partition("-")
+    if not (dash and len(year) == 4 and year.isdigit() and month.isdigit() and len(month) == 2):
+        return text
+    if not 1 <= int(month) <= 12:
+        return text
+    return f"{_MONTHS[int(month) - 1]} {year}"

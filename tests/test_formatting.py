@@ -103,3 +103,25 @@ def test_template_filters() -> None:
     assert text == (
         "10,200.00 USD|10,200.00|1.96 Gbit/s|1,000|31 Jan 2026|1 Feb 2026, 00:00 Asia/Baku"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2026-11", "November 2026"),
+        ("2027-01", "January 2027"),
+        (datetime.date(2026, 10, 31), "October 2026"),
+        (datetime.datetime(2026, 12, 1, 0, 0, tzinfo=datetime.UTC), "December 2026"),
+        (None, "—"),
+        ("", "—"),
+        ("2026-13", "2026-13"),
+        ("november", "november"),
+    ],
+)
+def test_format_month(value, text) -> None:
+    assert formatting.format_month(value) == text
+
+
+def test_month_filter() -> None:
+    template = Template("{% load portal %}Run billing for {{ p|month }}?")
+    assert template.render(Context({"p": "2026-10"})) == "Run billing for October 2026?"

@@ -63,7 +63,14 @@ class AgingRowSerializer(serializers.Serializer):
     billing_party = serializers.CharField(source="invoice.billing_party.name")
     due_date = serializers.DateField(source="invoice.due_date")
     days_overdue = serializers.IntegerField(help_text="0 when not yet due.")
-    bucket = serializers.CharField(help_text="The aging bucket, by days overdue.")
+    bucket = serializers.CharField(
+        help_text='The aging bucket, by days overdue: "current" (not yet due), "1-30", "31-60",'
+        ' "61-90" or "90+".'
+    )
+    bucket_label = serializers.CharField(
+        help_text='It in words: "Not yet due", "1-30 days overdue", …'
+    )
+    not_yet_due = serializers.BooleanField(help_text="Due today or later (bucket current).")
     owed = MoneyField(help_text="The balance due.")
 
 

@@ -36,7 +36,7 @@ from ..periods import PeriodError, parse_period, periods_of_year
 from ..selectors import deleted_drafts_for, issued_without_pdf, last_ended_period, this_year
 from ..services.drafts import add_manual_line, remove_line
 from ..services.invoices import render_missing_pdfs
-from ..services.payments import AGING_BUCKETS, aging
+from ..services.payments import AGING_BUCKETS, LEGACY_AGING_BUCKETS, aging
 from ..services.settlement import (
     Statement,
     find_statement,
@@ -203,6 +203,7 @@ class RevenueView(_ReportList):
 
 
 BUCKETS = [name for _, _, name in AGING_BUCKETS]
+BUCKET_CHOICES = [*BUCKETS, *LEGACY_AGING_BUCKETS]
 
 
 class AgingView(_ReportList):
@@ -214,7 +215,14 @@ class AgingView(_ReportList):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("bucket", str, required=False, enum=BUCKETS, description="Only it."),
+            OpenApiParameter(
+                "bucket",
+                str,
+                required=False,
+                enum=BUCKET_CHOICES,
+                description='Only it ("current": not yet due). "0-30", as before "current" was'
+                ' apart, is "current" and "1-30" together.',
+            ),
             CURRENCY,
             OpenApiParameter("customer", str, required=False, description="Its name."),
         ],
@@ -222,13 +230,19 @@ class AgingView(_ReportList):
     )
     def get(self, request: Request) -> Response:
         bucket = _text_param(request, "bucket")
-        if bucket is not None and bucket not in BUCKETS:
+        if bucket is not None and bucket not in BUCKET_CHOICES:
             raise ValidationError({"bucket": [f"One of {', '.join(BUCKETS)}."]})
+        wanted = LEGACY_AGING_BUCKETS.get(bucket, (bucket,)) if bucket is not None else None
         currency, customer = _text_param(request, "currency"), _text_param(request, "customer")
         rows = [
-            SimpleNamespace(**vars(row), currency=row.invoice.currency)
+            SimpleNamespace(
+                **vars(row),
+                currency=row.invoice.currency,
+                bucket_label=row.bucket_label,
+                not_yet_due=row.not_yet_due,
+            )
             for row in aging(billing_party=request.user.organisation).rows
-            if (bucket is None or row.bucket == bucket)
+            if (wanted is None or row.bucket in wanted)
             and (currency is None or row.invoice.currency == currency)
             and (customer is None or row.invoice.customer.name == customer)
         ]

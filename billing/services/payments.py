@@ -28,11 +28,30 @@ from ..periods import local_date
 from .acting import require_finance_of
 from .balances import BALANCE_PREFETCH, Balance, balance_of, credited, paid_so_far
 
-AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
+# (fewest days overdue, most, name): "current" is not yet due (due today or later), apart from
+# what is overdue, so a report never calls an invoice due next month "0-30 days overdue".
+AGING_BUCKETS = (
+    (0, 0, "current"),
+    (1, 30, "1-30"),
+    (31, 60, "31-60"),
+    (61, 90, "61-90"),
+    (91, None, "90+"),
+)
+AGING_LABELS = {
+    "current": "Not yet due",
+    "1-30": "1-30 days overdue",
+    "31-60": "31-60 days overdue",
+    "61-90": "61-90 days overdue",
+    "90+": "More than 90 days overdue",
+}
+# Before the "current" bucket, "0-30" held both what was not yet due and up to 30 days overdue.
+LEGACY_AGING_BUCKETS = {"0-30": ("current", "1-30")}
 ZERO = Decimal("0.00")
 
 __all__ = [
     "AGING_BUCKETS",
+    "AGING_LABELS",
+    "LEGACY_AGING_BUCKETS",
     "Aging",
     "AgingRow",
     "Balance",
@@ -184,6 +203,15 @@ class AgingRow:
     days_overdue: int
     bucket: str
 
+    @property
+    def bucket_label(self) -> str:
+        """What people read for the bucket: "Not yet due", "1-30 days overdue", …"""
+        return AGING_LABELS[self.bucket]
+
+    @property
+    def not_yet_due(self) -> bool:
+        return self.bucket == "current"
+
 
 @dataclass
 class Aging:
@@ -199,9 +227,10 @@ class Aging:
 
 
 def aging(*, billing_party: Organisation | None, on: datetime.date | None = None) -> Aging:
-    """Open invoices (issued or partially paid) by days past their due date (not yet due
-    counts 0) on the day ``on``, or by default today where each invoice's billing party is,
-    with their balance due."""
+    """Open invoices (issued or partially paid) by days past their due date on the day ``on``,
+    or by default today where each invoice's billing party is, with their balance due. An
+    invoice due that day or later counts 0 days and sits in the "current" (not yet due) bucket;
+    from the day after its due date it is overdue (1 day, bucket "1-30", …)."""
     now = timezone.now()
     invoices = Invoice.objects.filter(status__in=OPEN_STATUSES).select_related(
         "customer", "billing_party"
@@ -216,6 +245,6 @@ def aging(*, billing_party: Organisation | None, on: datetime.date | None = None
             continue
         today = on or local_date(now, invoice.billing_party.time_zone)
         overdue = max(0, (today - invoice.due_date).days)
-        bucket = next(name for low, high, name in AGING_BUCKETS if high is None or overdue <= high)
+        bucket = next(name for _, high, name in AGING_BUCKETS if high is None or overdue <= high)
         report.rows.append(AgingRow(invoice, owed, overdue, bucket))
     return report

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from leasing.models import Service
 from organisations.access import Actor, describe_actor, visible_to
+from tcfo_portal.formatting import format_bitrate, format_number
 from tcfo_portal.gc import gc_paused
 
 from ..buckets import EMPTY_DAY, MISSING, pack, unpack
@@ -57,6 +58,7 @@ from .usage_days import (
     claim_days,
     conflict,
     parse_timestamp,
+    rates_text,
     received_before,
     write_days,
 )
@@ -111,7 +113,9 @@ class IngestResult:
     @property
     def decisions_text(self) -> str:
         """The decisions taken, e.g. "8 accepted, 2 capped, 1 conflict"."""
-        return ", ".join(f"{n} {decision}" for decision, n in self.decisions.items() if n)
+        return ", ".join(
+            f"{format_number(n)} {decision}" for decision, n in self.decisions.items() if n
+        )
 
     @cached_property
     def _statuses(self) -> Counter[str]:
@@ -146,8 +150,8 @@ class _Sample:
     b: int  # out_bps or out_octets
 
 
-RATE_BOUND = f"rate bound: at most {MAX_BPS - 1} bit/s (10 Tbit/s)"
-COUNTER_BOUND = f"64-bit counter bound: at most {MAX_64 - 1} (2^64 - 1)"
+RATE_BOUND = f"rate bound: at most {format_number(MAX_BPS - 1)} bit/s (10 Tbit/s)"
+COUNTER_BOUND = f"64-bit counter bound: at most {format_number(MAX_64 - 1)} (2^64 - 1)"
 
 
 def _int(value: Any, name: str, upper: int, bound: str) -> int:
@@ -159,7 +163,7 @@ def _int(value: Any, name: str, upper: int, bound: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} must be a whole number")
     if value < 0:
-        raise ValueError(f"{name} must be from 0 to {upper - 1}")
+        raise ValueError(f"{name} must be from 0 to {format_number(upper - 1)}")
     return value
 
 
@@ -219,7 +223,7 @@ def ingest(
     if not isinstance(samples, list):
         raise ValueError("samples must be a list")
     if len(samples) > MAX_SAMPLES:
-        raise ValueError(f"at most {MAX_SAMPLES} samples per request")
+        raise ValueError(f"at most {format_number(MAX_SAMPLES)} samples per request")
     now_ts = int((now or timezone.now()).timestamp())
     with gc_paused():
         return _ingest(
@@ -504,7 +508,7 @@ def _counters_to_rates(
                     sample.index,
                     SampleDecision.REJECTED,
                     f"{beyond}_octets is beyond the port's {port.counter_bits}-bit counter "
-                    f"bound: at most {bound - 1}",
+                    f"bound: at most {format_number(bound - 1)}",
                 )
                 continue
             current = Reading(sample.ts, sample.a, sample.b)
@@ -639,8 +643,8 @@ def _store(
             results[sample.index] = SampleResult(
                 sample.index,
                 SampleDecision.CAPPED,
-                f"above the port's speed of {speed} bit/s: stored capped at "
-                f"{capped[0]}/{capped[1]} bit/s",
+                f"above the port's speed of {format_bitrate(speed)}: stored capped at "
+                f"{rates_text(*capped)}",
                 stored=capped,
             )
             continue

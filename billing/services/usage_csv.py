@@ -18,6 +18,7 @@ from typing import Any
 
 from organisations.access import Actor
 from tcfo_portal.exceptions import DomainError
+from tcfo_portal.formatting import format_number
 
 from ..choices import SampleStatus, UsageSource
 from .usage import MAX_SAMPLES, IngestResult, ingest
@@ -78,9 +79,10 @@ class UsageFileResult:
         ``ingested.decisions_text``."""
         batch = f"Batch {self.ingested.batch.pk}: " if self.ingested else ""
         return (
-            f"{batch}{self.count(SampleStatus.ACCEPTED)} accepted, "
-            f"{self.count(SampleStatus.DUPLICATE)} duplicates, "
-            f"{self.count(SampleStatus.REJECTED)} rejected of {self.rows} rows."
+            f"{batch}{format_number(self.count(SampleStatus.ACCEPTED))} accepted, "
+            f"{format_number(self.count(SampleStatus.DUPLICATE))} duplicates, "
+            f"{format_number(self.count(SampleStatus.REJECTED))} rejected of "
+            f"{format_number(self.rows)} rows."
         )
 
 
@@ -95,7 +97,9 @@ def read_usage_file(data: bytes) -> UsageFile:
     read = UsageFile()
     for number, line in lines:
         if len(read.samples) + len(read.refused) >= MAX_SAMPLES:
-            raise UsageFileError(f"At most {MAX_SAMPLES} rows at a time; split the file.")
+            raise UsageFileError(
+                f"At most {format_number(MAX_SAMPLES)} rows at a time; split the file."
+            )
         if len(line) > MAX_LINE and line.strip():
             too_long = f"The line is longer than {MAX_LINE} characters."
             read.refused.append(RowProblem(number, too_long))

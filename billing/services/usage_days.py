@@ -19,6 +19,7 @@ from django.db import connection
 
 from leasing.constants import CIRCUIT_ID_MAX_LENGTH
 from leasing.models import Service
+from tcfo_portal.formatting import format_bitrate
 
 from ..choices import SampleDecision, SampleStatus, UsageEventKind
 from ..models import UsageBatch, UsageDay, UsageEvent, UsagePort
@@ -129,6 +130,11 @@ def active_ports(service: Service) -> list[UsagePort]:
     return active
 
 
+def rates_text(in_bps: int, out_bps: int) -> str:
+    """``1.17 Gbit/s in, 411 Mbit/s out``: a bucket's rates as people read them."""
+    return f"{format_bitrate(in_bps)} in, {format_bitrate(out_bps)} out"
+
+
 def conflict(
     index: int,
     *,
@@ -153,9 +159,9 @@ def conflict(
             detail={"stored": list(stored), "received": list(received)},
         )
     )
-    reason = f"conflict: the bucket already holds {stored[0]}/{stored[1]} bit/s"
+    reason = f"conflict: the bucket already holds {rates_text(*stored)}"
     if sent_before is not None and sent_before != stored:
-        reason += f", capped from {sent_before[0]}/{sent_before[1]} bit/s received before"
+        reason += f", capped from {rates_text(*sent_before)} received before"
     return SampleResult(index, SampleDecision.CONFLICT, reason, stored=stored)
 
 

@@ -14,7 +14,7 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.exceptions import DomainError
-from tcfo_portal.formatting import format_money, format_number
+from tcfo_portal.formatting import format_money, format_month, format_number
 from tcfo_portal.forms import add_domain_error, refusal_status
 from tcfo_portal.lists import PortalList, column, portal_list
 
@@ -122,12 +122,12 @@ class ClosePeriodView(CapabilityRequiredMixin, View):
         except DomainError as error:
             add_domain_error(form, error)
             return page(request, status=refusal_status(error), close_form=form)
-        messages.success(request, f"{period} is closed: its figures are frozen.")
+        messages.success(request, f"{format_month(period)} is closed: its figures are frozen.")
         return redirect("late-adjustments")
 
 
 def _close_confirmation(closing: PeriodClose) -> Confirmation:
-    period, billing_party = closing.period, closing.billing_party
+    period, billing_party = format_month(closing.period), closing.billing_party
     return Confirmation(
         title=f"Close {period} for {billing_party.legal_name}?",
         action=(

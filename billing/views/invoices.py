@@ -20,7 +20,7 @@ from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
 from tcfo_portal.confirm import Confirmation, confirmation_page, is_confirmed, wants_changes
 from tcfo_portal.exceptions import DomainError, InvalidTransition
-from tcfo_portal.formatting import format_money, format_number
+from tcfo_portal.formatting import format_money, format_month, format_number
 from tcfo_portal.forms import (
     add_domain_error,
     domain_error_text,
@@ -393,9 +393,9 @@ class BillingView(CapabilityRequiredMixin, View):
             add_domain_error(form, error)
             return self.page(request, status=refusal_status(error), run_form=form)
         if started:
-            messages.success(request, f"Billing {period}: started.")
+            messages.success(request, f"Billing {format_month(period)}: started.")
         else:
-            messages.info(request, f"Billing {period} is under way already.")
+            messages.info(request, f"Billing {format_month(period)} is under way already.")
         return redirect("billing")
 
 
@@ -404,21 +404,22 @@ def _run_confirmation(period: str, by: str) -> Confirmation:
     month that has not ended, is raised before asking)."""
     run, started = rehearse(start_run, lambda result: result, period=period, by=by)
     contracts = run.contracts_total
+    month = format_month(period)
     again = (
-        f" {period} was billed before: lines billed already are not billed twice."
+        f" {month} was billed before: lines billed already are not billed twice."
         if BillingRun.objects.filter(period=period).exists()
         else ""
     )
     return Confirmation(
-        title=f"Run billing for {period}?",
+        title=f"Run billing for {month}?",
         action=(
-            f"Rates the {contracts} contract{pluralize(contracts)} in force in {period} for every "
+            f"Rates the {contracts} contract{pluralize(contracts)} in force in {month} for every "
             "billing party and puts their lines on draft invoices to review. Nothing is issued "
             f"or sent to a customer until a draft is issued.{again}"
             if started
-            else f"Billing {period} is under way already: it is not started again."
+            else f"Billing {month} is under way already: it is not started again."
         ),
-        facts=[("Period", period), ("Contracts to rate", format_number(contracts))],
+        facts=[("Period", month), ("Contracts to rate", format_number(contracts))],
         confirm_label="Run billing",
         cancel_url=reverse("billing"),
     )

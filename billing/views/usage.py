@@ -12,7 +12,7 @@ from django.views import View
 from leasing.choices import P95Rule
 from organisations.choices import Capability
 from organisations.mixins import CapabilityRequiredMixin
-from tcfo_portal.formatting import format_date
+from tcfo_portal.formatting import format_date, format_month
 
 from ..charts import usage_chart_svg
 from ..forms import UsageUploadForm
@@ -72,7 +72,7 @@ class UsageView(CapabilityRequiredMixin, View):
             out_bps=usage.out_bps,
             p95_bps=result.billable_bps,
             commit_bps=found.commit_bps,
-            title=f"{circuit_id} traffic in {usage.period}",
+            title=f"{circuit_id} traffic in {format_month(usage.period)}",
             time_zone=zone,
         )
         return render(

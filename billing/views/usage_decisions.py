@@ -41,6 +41,18 @@ def _rates(pair: object) -> str:
     return f"{format_bitrate(a)} in, {format_bitrate(b)} out"
 
 
+def _capped(received: object, event: UsageEvent) -> str:
+    """ " (capped at the port's 10 Gbit/s)" when taking ``received`` stores less than it (a
+    rate above the port's speed, as ingest caps), else nothing: 1.27 Gbit/s on a 10G port is
+    stored as received."""
+    speed = event.port.speed_bps
+    try:
+        above = any(int(rate) > speed for rate in received)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return ""
+    return f" (capped at the port's {format_bitrate(speed)})" if above else ""
+
+
 def describe(event: UsageEvent) -> str:
     """What the decision's recorded detail says, in words."""
     detail = event.detail if isinstance(event.detail, dict) else {}
@@ -111,7 +123,10 @@ class UsageDecisionView(CapabilityRequiredMixin, View):
     required_capability = Capability.VIEW_OWN_SERVICES
 
     def _event(self, request: HttpRequest, pk: int) -> UsageEvent:
-        return get_object_or_404(usage_decisions_for(request.user).select_related("batch"), pk=pk)
+        return get_object_or_404(
+            usage_decisions_for(request.user).select_related("batch", "port__service__product"),
+            pk=pk,
+        )
 
     def _page(
         self, request: HttpRequest, event: UsageEvent, form: Any = None, status: int = 200
@@ -141,12 +156,12 @@ class UsageDecisionView(CapabilityRequiredMixin, View):
 
     def _choices(self, event: UsageEvent) -> list[tuple[str, str]]:
         detail = event.detail if isinstance(event.detail, dict) else {}
+        received = detail.get("received")
         return [
             (ConflictChoice.STORED, f"Keep the value stored: {_rates(detail.get('stored'))}"),
             (
                 ConflictChoice.RECEIVED,
-                f"Take the value received: {_rates(detail.get('received'))}"
-                " (capped at the port's speed)",
+                f"Take the value received: {_rates(received)}{_capped(received, event)}",
             ),
         ]
 

@@ -52,3 +52,9 @@ def reader_zone(context: template.Context) -> str:
     from django.utils import timezone
 
     return formatting.zone_name(timezone.get_current_timezone())
+
+
+@register.filter
+def month(value: str | datetime.date | None) -> str:
+    """``{{ run.period|month }}``: ``November 2026``."""
+    return formatting.format_month(value)

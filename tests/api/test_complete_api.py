@@ -140,7 +140,9 @@ def test_aging_lists_the_open_invoices_with_their_balance(world):
     expected = next(row for row in report.rows if row.invoice == world.a_invoice)
     assert mine["owed"] == {"amount": str(expected.owed), "currency": "USD"}
     assert mine["bucket"] == expected.bucket
-    other = "31-60" if expected.bucket == "0-30" else "0-30"
+    assert mine["bucket_label"] == expected.bucket_label
+    assert mine["not_yet_due"] == (expected.bucket == "current")
+    other = "61-90" if expected.bucket != "61-90" else "current"
     assert _finance(world).get(f"/api/v1/aging/?bucket={other}").json()["count"] == 0
     bad = _finance(world).get("/api/v1/aging/?bucket=soon")
     assert bad.status_code == 400 and list(bad.json()["errors"]) == ["bucket"]

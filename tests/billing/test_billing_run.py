@@ -287,7 +287,7 @@ def test_finance_runs_and_issues_in_the_portal_customers_see_issued_invoices_onl
     assert client.post("/billing/", {"period": "2026-13"}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
         asked = client.post("/billing/", {"period": "2026-10"})
-        assert "Run billing for 2026-10?" in asked.content.decode()
+        assert "Run billing for October 2026?" in asked.content.decode()
         assert not Invoice.objects.exists()
         confirmed = {"period": "2026-10", "confirmed": "yes"}
         assert client.post("/billing/", confirmed).status_code == 302

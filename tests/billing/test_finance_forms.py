@@ -305,7 +305,7 @@ def test_billing_is_run_and_a_month_closed_only_once_confirmed(
     assert 'href="#id_period">Period: ' in _html(bad)
 
     asked = _confirmation(client.post("/billing/", {"period": "2026-10"}))
-    assert "Run billing for 2026-10?" in asked and "Rates the 3 contracts" in asked
+    assert "Run billing for October 2026?" in asked and "Rates the 3 contracts" in asked
     assert not BillingRun.objects.exists() and not Invoice.objects.exists()
     back = client.post("/billing/", {"period": "2026-10", "confirmed": "no"})
     assert 'value="2026-10"' in _html(back) and not BillingRun.objects.exists()
@@ -317,7 +317,7 @@ def test_billing_is_run_and_a_month_closed_only_once_confirmed(
             issue_invoice(invoice=invoice, actor=finance_of(october.azt))
 
     asked = _confirmation(client.post("/billing/close/", {"period": "2026-10"}))
-    assert "Close 2026-10 for " in asked and "cannot be undone" in asked
+    assert "Close October 2026 for " in asked and "cannot be undone" in asked
     assert not PeriodClose.objects.exists()
     back = client.post("/billing/close/", {"period": "2026-10", "confirmed": "no"})
     assert 'id="id_close_period"' in _html(back) and 'value="2026-10"' in _html(back)

@@ -104,3 +104,21 @@ def test_the_invoice_e_mail_formats_the_total_and_the_due_date(issued_october, s
     assert mail_invoice(invoice=invoice) == 1
     due = invoice.due_date
     assert f"13,512.90 USD, due on {due.day} {due:%b %Y}." in mail.outbox[0].body
+
+
+def test_the_invoice_pdf_e_mail_and_page_name_the_month_in_words(issued_october, settings, client):
+    invoice = issued_october.invoice
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    invoice.customer.billing_email = "billing@domestic.test"
+    invoice.customer.save()
+    mail.outbox.clear()
+    mail_invoice(invoice=invoice)
+    assert f"{invoice.number} of " in mail.outbox[0].body
+    assert " for October 2026:" in mail.outbox[0].body
+    invoice.refresh_from_db()
+    with invoice.pdf.open("rb") as pdf:
+        text = _words(pdf.read())
+    assert "Period October 2026 ·" in text and "Period 2026-10" not in text
+    client.force_login(issued_october.finance)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert f"{invoice.customer.legal_name}, October 2026" in page

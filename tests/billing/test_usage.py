@@ -112,7 +112,9 @@ def test_the_same_bucket_twice_is_a_duplicate_and_another_value_is_refused(usage
         samples=_samples(usage.transit.circuit_id, start, [100, 999, 300]), actor=usage.noc
     )
     assert [r.status for r in again.results] == ["duplicate", "rejected", "duplicate"]
-    assert again.results[1].reason == "conflict: the bucket already holds 200/100 bit/s"
+    assert (
+        again.results[1].reason == "conflict: the bucket already holds 200 bit/s in, 100 bit/s out"
+    )
     conflict = UsageEvent.objects.get(kind="conflict")
     assert conflict.detail == {"stored": [200, 100], "received": [999, 499]}
     got = _result(usage, "2026-10")

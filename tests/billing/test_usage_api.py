@@ -156,6 +156,7 @@ def test_the_usage_page_draws_the_month_with_its_95th_and_commit(usage, client):
     assert set(lines) == {"p95", "commit"}
     assert lines["p95"] < lines["commit"]  # 2.5 Gbit/s is drawn above the 2 Gbit/s commit
     assert "2.5 Gbit/s" in html
+    assert "in October 2026</h1>" in html and "in 2026-10</h1>" not in html
     assert response.context["result"].samples == 40
 
     csv_response = client.get(
@@ -249,7 +250,8 @@ def test_a_counter_beyond_64_bits_is_refused_alone(usage):
     result = response.json()
     assert (result["accepted"], result["rejected"]) == (1, 1)
     assert result["results"][0]["reason"] == (
-        "in_octets is beyond the 64-bit counter bound: at most 18446744073709551615 (2^64 - 1)"
+        "in_octets is beyond the 64-bit counter bound: "
+        "at most 18,446,744,073,709,551,615 (2^64 - 1)"
     )
     broken = usage.collector.post(
         "/api/v1/usage/samples/", "{nope", content_type="application/json"

@@ -119,6 +119,7 @@ def test_the_portal_page_resolves_with_a_confirmation_and_shows_who_and_why(conf
     url = f"/usage/decisions/{net.conflict.pk}/"
     page = client.get(url).content.decode()
     assert "Take the value received: 1 Gbit/s in, 5 bit/s out" in page
+    assert "capped at the port" not in page  # 1 Gbit/s on a 10G port is stored as received
 
     # No reason: the form says so on the field, nothing is resolved.
     missing = client.post(url, {"keep": "received", "reason": ""})
@@ -200,3 +201,16 @@ def test_the_api_lists_and_resolves(conflicted):
     rival, _ = key_client(net.other_customer, Role.CUSTOMER_MEMBER)
     assert rival.get(f"/api/v1/usage-decisions/{net.conflict.pk}/").status_code == 404
     assert rival.get("/api/v1/usage-decisions/").json()["count"] == 0
+
+
+def test_the_choice_says_capped_only_for_a_value_above_the_port_speed(conflicted, client):
+    net = conflicted
+    ingest(samples=[_sample(net.transit.circuit_id, 18, 30 * G)], actor=net.noc)
+    above = UsageEvent.objects.filter(kind=UsageEventKind.CONFLICT).latest("pk")
+    assert above.pk != net.conflict.pk
+    client.force_login(net.noc)
+    page = client.get(f"/usage/decisions/{above.pk}/").content.decode()
+    assert (
+        "Take the value received: 30 Gbit/s in, 5 bit/s out (capped at the port&#x27;s 10 Gbit/s)"
+        in page
+    )

@@ -162,3 +162,11 @@ def test_the_command_reports_refused_rows_by_line_and_stores_the_good_ones(usage
     path.write_bytes(b"")
     with pytest.raises(CommandError, match="The file is empty"):
         call_command("ingest_usage", str(path), "--operator", usage.azt.name, stdout=out)
+
+
+def test_the_summary_groups_its_counts():
+    from billing.services.usage_csv import RowProblem, UsageFileResult
+
+    refused = [RowProblem(line, "bad") for line in range(2, 3170)]
+    result = UsageFileResult(rows=3168, ingested=None, refused=refused)
+    assert result.summary() == "0 accepted, 0 duplicates, 3,168 rejected of 3,168 rows."

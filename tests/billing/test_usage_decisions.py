@@ -69,7 +69,8 @@ def test_a_rate_above_the_port_speed_is_answered_capped_with_the_rates_stored(us
             "index": 0,
             "status": "accepted",
             "decision": "capped",
-            "reason": f"above the port's speed of {SPEED} bit/s: stored capped at {SPEED}/5 bit/s",
+            "reason": "above the port's speed of 10 Gbit/s: stored capped at "
+            "10 Gbit/s in, 5 bit/s out",
             "stored": {"in_bps": SPEED, "out_bps": 5},
         }
     ]
@@ -97,8 +98,8 @@ def test_another_value_above_the_port_speed_for_a_capped_bucket_is_a_conflict(us
             "index": 0,
             "status": "rejected",
             "decision": "conflict",
-            "reason": f"conflict: the bucket already holds {SPEED}/5 bit/s, capped from "
-            f"{3 * SPEED}/5 bit/s received before",
+            "reason": "conflict: the bucket already holds 10 Gbit/s in, 5 bit/s out, capped "
+            "from 30 Gbit/s in, 5 bit/s out received before",
             "stored": {"in_bps": SPEED, "out_bps": 5},
         }
     ]
@@ -169,15 +170,15 @@ def test_values_beyond_the_bounds_say_which_bound(usage):
     response = usage.collector.post(URL, samples, content_type="application/json")
     assert response.status_code == 200, response.content
     reasons = [r["reason"] for r in response.json()["results"]]
-    rate_bound = "the rate bound: at most 9999999999999 bit/s (10 Tbit/s)"
-    counter_bound = "the 64-bit counter bound: at most 18446744073709551615 (2^64 - 1)"
+    rate_bound = "the rate bound: at most 9,999,999,999,999 bit/s (10 Tbit/s)"
+    counter_bound = "the 64-bit counter bound: at most 18,446,744,073,709,551,615 (2^64 - 1)"
     assert reasons == [
         f"in_bps is beyond {rate_bound}",
         f"in_bps is beyond {rate_bound}",
         f"in_octets is beyond {counter_bound}",
         f"out_octets is beyond {counter_bound}",
         "in_bps must be a whole number",
-        "in_bps must be from 0 to 9999999999999",
+        "in_bps must be from 0 to 9,999,999,999,999",
     ]
 
     # A 32-bit counter's reading beyond 32 bits.
@@ -187,7 +188,7 @@ def test_values_beyond_the_bounds_say_which_bound(usage):
         [{"circuit_id": circuit, "ts": _ts(9), "in_octets": 2**32, "out_octets": 0}],
     )
     assert beyond["results"][0]["reason"] == (
-        "in_octets is beyond the port's 32-bit counter bound: at most 4294967295"
+        "in_octets is beyond the port's 32-bit counter bound: at most 4,294,967,295"
     )
 
 

@@ -260,7 +260,9 @@ def test_a_bucket_twice_in_one_batch_is_taken_in_order(usage):
     result = ingest_json(json.dumps({"samples": samples}).encode(), actor=usage.noc)
     assert not result.by_columns
     assert [r.status for r in result.results] == ["accepted", "accepted", "duplicate", "rejected"]
-    assert result.results[3].reason == "conflict: the bucket already holds 600/200 bit/s"
+    assert (
+        result.results[3].reason == "conflict: the bucket already holds 600 bit/s in, 200 bit/s out"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -248,7 +248,7 @@ def test_a_rate_that_is_no_whole_number_is_refused_alone(usage):
         (_ts(1), "in_bps must be a whole number"),
         (_ts(2), "in_bps must be a whole number"),
         (_ts(3), "in_bps must be a whole number"),
-        (_ts(4), "in_bps is beyond the rate bound: at most 9999999999999 bit/s (10 Tbit/s)"),
+        (_ts(4), "in_bps is beyond the rate bound: at most 9,999,999,999,999 bit/s (10 Tbit/s)"),
         (_ts(6), "in_bps must be a whole number"),
     ]
     stored_in, _ = _stored(usage.transit)

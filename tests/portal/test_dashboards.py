@@ -211,8 +211,11 @@ def test_the_finance_dashboard_counts_months_drafts_overdue_and_late(world, clie
     )
     page = _dashboard(client, net.finance)
     periods = _block(page, "periods")
-    assert "2026-10: billed, not closed" in periods and _href("/billing/?period=2026-10") in periods
-    assert "2026-09: not billed yet" in periods
+    assert (
+        "October 2026: billed, not closed" in periods
+        and _href("/billing/?period=2026-10") in periods
+    )
+    assert "September 2026: not billed yet" in periods
     drafts = _block(page, "drafts")
     assert _href("/invoices/?status=draft&billing_party=AZT") in drafts
     assert '<span class="act-figure">1</span>' in drafts
