@@ -84,7 +84,7 @@ NOT_MONEY = {
     "billing/services/uptime.py": 1,  # uptime %, rounded down
     "leasing/services/inventory.py": 1,  # an ownership share %
     "leasing/selectors.py": 1,  # % of a band in use
-    "tcfo_portal/formatting.py": 2,  # a number's places, a bit rate's three digits
+    "tcfo_portal/formatting.py": 3,  # a number's places, a bit rate's significant digits
 }
 
 

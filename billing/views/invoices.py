@@ -59,7 +59,7 @@ from ..services.invoices import (
     issue_invoices,
     render_missing_pdfs,
 )
-from ..services.payments import AGING_BUCKETS, Aging, AgingRow, aging, balance_of
+from ..services.payments import AGING_BUCKETS, AGING_LABELS, Aging, AgingRow, aging, balance_of
 from ..services.runs import invoice_totals, start_run
 from ..services.settlement import (
     find_statement,
@@ -548,7 +548,17 @@ class AgingView(CapabilityRequiredMixin, View):
         return render(
             request,
             "billing/aging.html",
-            {"list": listing, "totals": sorted(kept.totals().items())},
+            {
+                "list": listing,
+                # per currency, the buckets in age order, each with its label ("Not yet due")
+                "totals": [
+                    (currency, bucket, AGING_LABELS[bucket], owed)
+                    for (currency, bucket), owed in sorted(
+                        kept.totals().items(),
+                        key=lambda item: (item[0][0], list(AGING_LABELS).index(item[0][1])),
+                    )
+                ],
+            },
             status=listing.status,
         )
 
