@@ -143,6 +143,24 @@ class PortalList:
         return self.request.GET.get("format") == "csv"
 
     @property
+    def active_filters(self) -> int:
+        """How many of the FilterSet's filters the request sets (search, sort and page aside)."""
+        names = {name for name in self.request.GET if name not in LIST_PARAMETERS}
+        return sum(
+            1
+            for name in self.filters.form.fields
+            if any(
+                (n == name or n.startswith(f"{name}_")) and self.request.GET.get(n, "").strip()
+                for n in names
+            )
+        )
+
+    @property
+    def filters_open(self) -> bool:
+        """The filters show unfolded when one is set or one is wrong."""
+        return bool(self.active_filters or self.filters.form.errors)
+
+    @property
     def filtered(self) -> bool:
         return any(v for k, v in self.request.GET.items() if k not in ("page", "format"))
 
