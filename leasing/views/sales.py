@@ -55,6 +55,7 @@ from ..selectors import (
 )
 from ..service_lifecycle import allowed_actions, check
 from ..services import orders as sales
+from ..services.capacity import quote_availability
 
 
 def _orders(request: HttpRequest) -> QuerySet[Order]:
@@ -143,8 +144,17 @@ class QuoteView(CapabilityRequiredMixin, View):
         quotes = Quote.objects.select_related("product", "path", "site", "order")
         return get_object_or_404(visible_to(quotes, request.user), pk=pk)
 
+    def _page(self, request: HttpRequest, quote: Quote, status: int = 200) -> HttpResponse:
+        """The quote, with whether its capacity is free now (what ordering it would hold)."""
+        return render(
+            request,
+            "leasing/quote.html",
+            {"quote": quote, "availability": quote_availability(quote)},
+            status=status,
+        )
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return render(request, "leasing/quote.html", {"quote": self._quote(request, pk)})
+        return self._page(request, self._quote(request, pk))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Accept the quote: place the order, once confirmed with what it commits to."""
@@ -173,9 +183,7 @@ class QuoteView(CapabilityRequiredMixin, View):
             order = sales.place_order(quote=quote, by=describe_actor(request.user))
         except DomainError as error:
             flash_domain_error(request, error)
-            return render(
-                request, "leasing/quote.html", {"quote": quote}, status=refusal_status(error)
-            )
+            return self._page(request, quote, status=refusal_status(error))
         messages.success(request, f"Order {order.pk} is submitted; its capacity is held for you.")
         return redirect("order", pk=order.pk)
 
