@@ -420,8 +420,8 @@ class ServiceView(CapabilityRequiredMixin, View):
 
     def _blank_form(self, service: Service, form_class: type | None) -> forms.Form | None:
         if form_class is ChangeEndForm:
-            return ChangeEndForm(initial={"on": service.terminated_on})
-        return form_class() if form_class else None
+            return ChangeEndForm(initial={"on": service.terminated_on}, service=service)
+        return form_class(service=service) if form_class else None
 
     def _render(
         self,
@@ -523,7 +523,7 @@ class ServiceView(CapabilityRequiredMixin, View):
         if name not in self.ACTIONS:
             raise Http404("No such action.")
         act, form_class, _, _ = self.ACTIONS[name]
-        form = form_class(request.POST) if form_class else None
+        form = form_class(request.POST, service=service) if form_class else None
         try:
             # A step the viewer may not take is refused as such, before its form is read.
             check(service, name, actor=request.user)

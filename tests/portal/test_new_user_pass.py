@@ -9,11 +9,17 @@ import pytest
 from django.urls import reverse
 
 from leasing.services.capacity import allocate_capacity
-from leasing.services.orders import create_quote
-from organisations.choices import Role
+from leasing.services.orders import (
+    acknowledge_order,
+    complete_order,
+    create_quote,
+    end_bounds,
+    place_order,
+    start_provisioning,
+)
 from tcfo_portal.confirm import CONFIRM_FIELD
+from tcfo_portal.formatting import format_date
 
-from ..factories import UserFactory
 from ..leasing.conftest import add_sales, build_net
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +28,7 @@ START = datetime.date(2027, 1, 1)
 
 @pytest.fixture
 def sales():
-    net = add_sales(build_net())
-    net.buyer = UserFactory(organisation=net.customer, role=Role.CUSTOMER_ADMIN)
-    return net
+    return add_sales(build_net())
 
 
 def _quote(net, start=START, **kwargs):
@@ -49,3 +53,33 @@ def test_a_quote_whose_capacity_is_gone_says_so_and_offers_no_order(client, sale
     # the service refuses as before
     response = client.post(reverse("quote", args=[quote.pk]), {CONFIRM_FIELD: "yes"})
     assert response.status_code == 409
+
+
+def _service(net):
+    order = place_order(quote=_quote(net), by="t")
+    acknowledge_order(order=order, by="t")
+    start_provisioning(order=order, by="t")
+    return complete_order(order=order, by="t", ready_for_service_date=START)
+
+
+@pytest.mark.parametrize("renews", [True, False])
+def test_the_terminate_help_names_the_bounds_the_service_applies(client, sales, renews):
+    service = _service(sales)
+    service.contract.auto_renew = renews
+    service.contract.save()
+    earliest, latest, why, _ = end_bounds(service)
+    if renews:  # the sales horizon from today, beyond the contract's end
+        assert "days from today" in why and latest > service.contract.end_date
+    else:
+        assert latest == service.contract.end_date + datetime.timedelta(days=1)
+    client.force_login(sales.noc)
+    url = reverse("service", args=[service.circuit_id])
+    html = client.get(url).content.decode().replace("&#x27;", "'")
+    assert "by the contract's end at the latest" not in html
+    assert f"{format_date(earliest)} (" in html
+    assert f"{format_date(latest)} at the latest ({why})." in html
+    # the last day it names is accepted (asked to confirm), the day after refused
+    ok = client.post(url, {"action": "terminate", "on": latest.isoformat()})
+    assert ok.status_code == 200 and 'name="confirmed" value="yes"' in ok.content.decode()
+    late = latest + datetime.timedelta(days=1)
+    assert client.post(url, {"action": "terminate", "on": late.isoformat()}).status_code == 400
