@@ -272,12 +272,25 @@ class OrderView(CapabilityRequiredMixin, View):
         "fail": (Capability.PROVISION_ORDERS, ReasonForm, sales.fail_order, OrderState.FAILED),
     }
 
-    # The actions that end the order for good (its capacity is freed): confirmed first.
-    CONFIRMED = {"cancel": "Cancel", "reject": "Reject", "fail": "Fail"}
+    # The actions that end the order for good (its capacity is freed), and the one that starts
+    # billing: confirmed first.
+    CONFIRMED = {"cancel": "Cancel", "reject": "Reject", "fail": "Fail", "complete": "Complete"}
 
-    def _confirmation(self, order: Order, name: str) -> Confirmation:
+    def _confirmation(self, order: Order, name: str, data: dict) -> Confirmation:
         quote = order.quote
         commitment = commitment_of(quote)
+        if name == "complete":
+            day = format_date(data["ready_for_service_date"])
+            return Confirmation(
+                title=f"Complete order {order.pk}: in service from {day}?",
+                action=f"{quote.product.name} on {quote.place.name} of {order.customer} goes "
+                f"into service on {day}: its contract starts and bills from that day for "
+                f"{quote.term_months} months.",
+                amount=f"{commitment.headline} from {day}",
+                facts=[("Ready for service", day), *commitment.facts],
+                confirm_label=f"Complete: bill from {day}",
+                cancel_url=reverse("order", args=[order.pk]),
+            )
         ends = {
             "cancel": "You withdraw the order",
             "reject": f"The order of {order.customer} is refused",
@@ -295,6 +308,13 @@ class OrderView(CapabilityRequiredMixin, View):
             danger=True,
         )
 
+    @staticmethod
+    def _initial(order: Order, name: str) -> dict[str, Any]:
+        """What a step's form starts with: Complete, the day provisioning planned."""
+        if name == "complete" and order.ready_for_service_date:
+            return {"ready_for_service_date": order.ready_for_service_date}
+        return {}
+
     def _order(self, request: HttpRequest, pk: int) -> Order:
         orders = _orders(request).prefetch_related(
             order_history(request.user), *assignment_prefetches("allocation__")
@@ -307,7 +327,9 @@ class OrderView(CapabilityRequiredMixin, View):
         actions = {}
         for name, (capability, form_class, _, leads_to) in self.ACTIONS.items():
             if leads_to in ALLOWED[order.state] and has_capability(request.user, capability):
-                actions[name] = (forms or {}).get(name) or form_class(prefix=name)
+                actions[name] = (forms or {}).get(name) or form_class(
+                    prefix=name, initial=self._initial(order, name)
+                )
         for name, refused in (forms or {}).items():
             if name not in actions:  # the order has moved on: say why, or the refusal is lost
                 for field_messages in refused.errors.values():
@@ -349,7 +371,7 @@ class OrderView(CapabilityRequiredMixin, View):
             return self._page(request, order, {name: form})
         allowed = self.ACTIONS[name][3] in ALLOWED[order.state]  # else refused without asking
         if name in self.CONFIRMED and allowed and not is_confirmed(request):
-            return confirmation_page(request, self._confirmation(order, name))
+            return confirmation_page(request, self._confirmation(order, name, form.cleaned_data))
         extra = {"acting_for": request.user.organisation} if name == "acknowledge" else {}
         try:
             act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)

@@ -83,3 +83,14 @@ def test_the_terminate_help_names_the_bounds_the_service_applies(client, sales, 
     assert ok.status_code == 200 and 'name="confirmed" value="yes"' in ok.content.decode()
     late = latest + datetime.timedelta(days=1)
     assert client.post(url, {"action": "terminate", "on": late.isoformat()}).status_code == 400
+
+
+def test_complete_starts_with_the_day_provisioning_planned(client, sales):
+    order = place_order(quote=_quote(sales), by="t")
+    acknowledge_order(order=order, by="t")
+    start_provisioning(order=order, by="t", ready_for_service_date=START)
+    client.force_login(sales.noc)
+    response = client.get(reverse("order", args=[order.pk]))
+    form = response.context["actions"]["complete"]
+    assert form["ready_for_service_date"].value() == START
+    assert 'name="complete-ready_for_service_date" value="2027-01-01"' in response.content.decode()
