@@ -41,6 +41,7 @@ from ..selectors import (
     spectrum_held,
 )
 from ..services.capacity import check_availability
+from ..services.orders import may_ask_for_quotes
 from ..services.outages import correct_outage, end_outage, outage_segments, record_outage
 from ..svg import operator_colours, route_svg, spectrum_map_svg
 
@@ -82,7 +83,7 @@ class CatalogView(CapabilityRequiredMixin, OnDateMixin, View):
                 "catalog": catalog,
                 "on": self.on,
                 "date_form": self.date_form,
-                "may_quote": has_capability(request.user, Capability.PLACE_ORDERS),
+                "may_quote": may_ask_for_quotes(request.user),
             },
         )
 
@@ -115,7 +116,7 @@ class AvailabilityView(CapabilityRequiredMixin, View):
             {
                 "form": form,
                 "result": result,
-                "may_quote": has_capability(request.user, Capability.PLACE_ORDERS),
+                "may_quote": may_ask_for_quotes(request.user),
             },
             status=status,
         )

@@ -106,7 +106,8 @@ class QuoteListView(CapabilityRequiredMixin, View):
         )
         if listing.wants_csv:
             return listing.csv("quotes", QUOTE_CSV)
-        return render(request, "leasing/quotes.html", {"list": listing}, status=listing.status)
+        context = {"list": listing, "may_quote": sales.may_ask_for_quotes(request.user)}
+        return render(request, "leasing/quotes.html", context, status=listing.status)
 
 
 class QuoteCreateView(CapabilityRequiredMixin, View):
@@ -149,7 +150,11 @@ class QuoteView(CapabilityRequiredMixin, View):
         return render(
             request,
             "leasing/quote.html",
-            {"quote": quote, "availability": quote_availability(quote)},
+            {
+                "quote": quote,
+                "availability": quote_availability(quote),
+                "may_quote": sales.may_ask_for_quotes(request.user),
+            },
             status=status,
         )
 

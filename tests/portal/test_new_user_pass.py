@@ -17,9 +17,11 @@ from leasing.services.orders import (
     place_order,
     start_provisioning,
 )
+from organisations.choices import Role
 from tcfo_portal.confirm import CONFIRM_FIELD
 from tcfo_portal.formatting import format_date
 
+from ..factories import UserFactory
 from ..leasing.conftest import add_sales, build_net
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +96,15 @@ def test_complete_starts_with_the_day_provisioning_planned(client, sales):
     form = response.context["actions"]["complete"]
     assert form["ready_for_service_date"].value() == START
     assert 'name="complete-ready_for_service_date" value="2027-01-01"' in response.content.decode()
+
+
+def test_new_quote_is_offered_only_to_those_who_may_ask_for_one(client, sales):
+    admin = UserFactory(organisation=None, role=Role.PLATFORM_ADMIN)
+    client.force_login(admin)
+    for name in ("quotes", "catalog"):
+        html = client.get(reverse(name)).content.decode()
+        assert reverse("quote-new") not in html, name
+    assert client.get(reverse("quote-new")).status_code == 403
+    client.force_login(sales.buyer)
+    for name in ("quotes", "catalog"):
+        assert reverse("quote-new") in client.get(reverse(name)).content.decode(), name
