@@ -453,6 +453,7 @@ class ApiKeyRevokeView(CapabilityRequiredMixin, View):
                     ],
                     confirm_label="Revoke the key",
                     cancel_url=reverse("api-keys"),
+                    back_label=None,
                     danger=True,
                 ),
             )

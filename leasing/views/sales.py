@@ -182,6 +182,7 @@ class QuoteView(CapabilityRequiredMixin, View):
                     facts=commitment.facts,
                     confirm_label="Place the order",
                     cancel_url=reverse("quote", args=[quote.pk]),
+                    back_label=None,  # the quote page has nothing to change
                 ),
             )
         try:
@@ -496,6 +497,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 facts=billed.facts,
                 confirm_label="Suspend the service",
                 cancel_url=back,
+                back_label=None,
                 danger=True,
             )
         if name == ServiceAction.RESUME:
@@ -504,6 +506,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 action=f"{circuit} of {service.customer} carries traffic again.",
                 confirm_label="Resume the service",
                 cancel_url=back,
+                back_label=None,
             )
         on = data.get("on")
         billed = still_billable(service, ends_on=on)

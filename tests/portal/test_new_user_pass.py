@@ -108,3 +108,22 @@ def test_new_quote_is_offered_only_to_those_who_may_ask_for_one(client, sales):
     client.force_login(sales.buyer)
     for name in ("quotes", "catalog"):
         assert reverse("quote-new") in client.get(reverse(name)).content.decode(), name
+
+
+BACK = 'name="confirmed" value="no"'
+
+
+def test_confirmations_offer_go_back_and_change_only_when_there_is_a_form(client, sales):
+    quote = _quote(sales)
+    client.force_login(sales.buyer)
+    page = client.post(reverse("quote", args=[quote.pk])).content.decode()
+    assert 'name="confirmed" value="yes"' in page and "Place the order" in page
+    assert BACK not in page and "Go back and change" not in page
+    assert f'href="{reverse("quote", args=[quote.pk])}">Cancel' in page
+
+    service = _service(sales)
+    client.force_login(sales.noc)
+    url = reverse("service", args=[service.circuit_id])
+    assert BACK not in client.post(url, {"action": "suspend"}).content.decode()
+    ends = client.post(url, {"action": "terminate", "on": "2027-03-01"}).content.decode()
+    assert BACK in ends and "Go back and change" in ends
