@@ -124,6 +124,14 @@ class ReasonForm(forms.Form):
     )
 
 
+class CancelForm(ReasonForm):
+    """The customer's own cancellation: the reason goes to the operators."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = "Why you withdraw the order; the operators read it."
+
+
 class ProvisionForm(OperatorNoteForm):
     """What ``start_provisioning`` takes, parsed within the bounds of ``leasing.constants``."""
 

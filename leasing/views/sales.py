@@ -35,6 +35,7 @@ from ..filtersets import (
 )
 from ..forms import (
     AcknowledgeForm,
+    CancelForm,
     ChangeEndForm,
     CompleteForm,
     ProvisionForm,
@@ -244,13 +245,50 @@ class OrderListView(CapabilityRequiredMixin, View):
         )
 
 
+# What each step of an order or a service did, in the past tense: the message after it.
+DONE: dict[str, Callable[[Any], str]] = {
+    "cancel": lambda order: f"Order {order.pk} cancelled; its capacity is free again.",
+    "acknowledge": lambda order: f"Order {order.pk} acknowledged.",
+    "reject": lambda order: f"Order {order.pk} rejected; its capacity is free again.",
+    "provision": lambda order: f"Order {order.pk} is being provisioned.",
+    "complete": lambda service: (
+        f"Order {service.order.pk} completed: service "
+        f"{service.circuit_id} in service from {format_date(service.activated_on)}."
+    ),
+    "fail": lambda order: f"Order {order.pk} failed; its capacity is free again.",
+    ServiceAction.SUSPEND: lambda service: f"Service {service.circuit_id} suspended.",
+    ServiceAction.RESUME: lambda service: f"Service {service.circuit_id} resumed.",
+    ServiceAction.TERMINATE: lambda service: (
+        f"Service {service.circuit_id} terminated on {format_date(service.terminated_on)}."
+        if service.status == ServiceStatus.TERMINATED
+        else f"Service {service.circuit_id} ends on {format_date(service.terminated_on)}."
+    ),
+    ServiceAction.CHANGE_END: lambda service: (
+        f"Service {service.circuit_id} no longer ends: it runs on."
+        if service.terminated_on is None
+        else f"Service {service.circuit_id} terminated on {format_date(service.terminated_on)}."
+        if service.status == ServiceStatus.TERMINATED
+        else f"Service {service.circuit_id} now ends on {format_date(service.terminated_on)}."
+    ),
+}
+
+
+def order_done(order: Order, name: str, result: Any) -> str:
+    """The message after an order's step ``name`` (``result``: what the service returned)."""
+    return DONE[name](result if isinstance(result, Service) else order)
+
+
+def service_done(service: Service, name: str) -> str:
+    return DONE[name](service)
+
+
 class OrderView(CapabilityRequiredMixin, View):
     """One order with its history and the actions the viewer may take."""
 
     required_capability = Capability.VIEW_OWN_SERVICES
     # action -> (capability, form, service call, the state it leads to)
     ACTIONS: dict[str, tuple[Capability, type, Callable[..., Any], str]] = {
-        "cancel": (Capability.PLACE_ORDERS, ReasonForm, sales.cancel_order, OrderState.CANCELLED),
+        "cancel": (Capability.PLACE_ORDERS, CancelForm, sales.cancel_order, OrderState.CANCELLED),
         "acknowledge": (
             Capability.PROVISION_ORDERS,
             AcknowledgeForm,
@@ -380,13 +418,13 @@ class OrderView(CapabilityRequiredMixin, View):
             return confirmation_page(request, self._confirmation(order, name, form.cleaned_data))
         extra = {"acting_for": request.user.organisation} if name == "acknowledge" else {}
         try:
-            act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
+            result = act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
         except DomainError as error:
             add_domain_error(form, error)
             return self._page(
                 request, self._order(request, pk), {name: form}, status=refusal_status(error)
             )
-        messages.success(request, f"Order {order.pk}: {name} done.")
+        messages.success(request, order_done(order, name, result))
         return redirect("order", pk=order.pk)
 
 
@@ -566,7 +604,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 if data.get("on") is not None:  # a day out of bounds is refused before asking
                     sales.check_service_end(service, data["on"])
                 return confirmation_page(request, self._confirmation(request, service, name, data))
-            act(service=service, actor=request.user, **data)
+            result = act(service=service, actor=request.user, **data)
         except DomainError as error:
             fresh = self._service(request, circuit_id)
             # On the form when the page shows it again; a message otherwise (the step is not
@@ -576,7 +614,7 @@ class ServiceView(CapabilityRequiredMixin, View):
             else:
                 flash_domain_error(request, error)
             return self._render(request, fresh, form, status=refusal_status(error))
-        messages.success(request, f"{service.circuit_id}: {name.replace('_', ' ')} done.")
+        messages.success(request, service_done(result, name))
         return redirect("service", circuit_id=service.circuit_id)
 
 

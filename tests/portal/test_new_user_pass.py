@@ -127,3 +127,78 @@ def test_confirmations_offer_go_back_and_change_only_when_there_is_a_form(client
     assert BACK not in client.post(url, {"action": "suspend"}).content.decode()
     ends = client.post(url, {"action": "terminate", "on": "2027-03-01"}).content.decode()
     assert BACK in ends and "Go back and change" in ends
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_each_step_says_what_it_did_in_the_past_tense(client, sales):
+    order = place_order(quote=_quote(sales), by="t")
+    url = reverse("order", args=[order.pk])
+    client.force_login(sales.noc)
+    said = _messages(client.post(url, {"action": "acknowledge"}, follow=True))
+    assert said == [f"Order {order.pk} acknowledged."]
+    said = _messages(client.post(url, {"action": "provision"}, follow=True))
+    assert said == [f"Order {order.pk} is being provisioned."]
+    done = client.post(
+        url,
+        {
+            "action": "complete",
+            "complete-ready_for_service_date": "2027-01-01",
+            CONFIRM_FIELD: "yes",
+        },
+        follow=True,
+    )
+    order.refresh_from_db()
+    circuit = order.service.circuit_id
+    assert _messages(done) == [
+        f"Order {order.pk} completed: service {circuit} in service from 1 Jan 2027."
+    ]
+    service_url = reverse("service", args=[circuit])
+    steps = [
+        ({"action": "suspend"}, f"Service {circuit} suspended."),
+        ({"action": "resume"}, f"Service {circuit} resumed."),
+        ({"action": "terminate", "on": "2027-03-01"}, f"Service {circuit} ends on 1 Mar 2027."),
+        (
+            {"action": "change_end", "on": "2027-04-01"},
+            f"Service {circuit} now ends on 1 Apr 2027.",
+        ),
+        ({"action": "change_end", "on": ""}, f"Service {circuit} no longer ends: it runs on."),
+    ]
+    for data, message in steps:
+        response = client.post(service_url, {**data, CONFIRM_FIELD: "yes"}, follow=True)
+        assert _messages(response) == [message], data
+    for response in (done,):
+        assert "done." not in response.content.decode()
+
+
+def test_a_customer_cancelling_is_not_told_the_customer_reads_it(client, sales):
+    order = place_order(quote=_quote(sales), by="t")
+    client.force_login(sales.buyer)
+    url = reverse("order", args=[order.pk])
+    page = client.get(url).content.decode()
+    assert "The customer reads it." not in page and "the operators read it" in page
+    said = client.post(
+        url, {"action": "cancel", "cancel-reason": "No", CONFIRM_FIELD: "yes"}, follow=True
+    )
+    assert _messages(said) == [f"Order {order.pk} cancelled; its capacity is free again."]
+    other = place_order(quote=_quote(sales, start=START + datetime.timedelta(days=1)), by="t")
+    client.force_login(sales.noc)
+    assert (
+        "The customer reads it." in client.get(reverse("order", args=[other.pk])).content.decode()
+    )
+
+
+def test_drafts_are_named_by_their_number(client, sales):
+    from billing.models import Invoice
+
+    draft = Invoice.objects.create(
+        billing_party=sales.azt, customer=sales.customer, period="2026-10", currency="USD"
+    )
+    finance = UserFactory(organisation=sales.azt, role=Role.OPERATOR_FINANCE)
+    client.force_login(finance)
+    page = client.get(reverse("invoice", args=[draft.pk])).content.decode()
+    assert f"<h1>Draft {draft.pk}</h1>" in page and "Draft invoice" not in page
+    listing = client.get(reverse("invoices")).content.decode()
+    assert f'{reverse("invoice", args=[draft.pk])}">Draft {draft.pk}</a>' in listing
