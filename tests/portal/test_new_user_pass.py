@@ -202,3 +202,24 @@ def test_drafts_are_named_by_their_number(client, sales):
     assert f"<h1>Draft {draft.pk}</h1>" in page and "Draft invoice" not in page
     listing = client.get(reverse("invoices")).content.decode()
     assert f'{reverse("invoice", args=[draft.pk])}">Draft {draft.pk}</a>' in listing
+
+
+def test_the_time_zone_list_offers_canonical_zones_the_region_first(client, customer_admin):
+    import re
+
+    client.force_login(customer_admin)
+    page = client.get(reverse("settings")).content.decode()
+    select = page[page.index('name="time_zone"') : page.index("</select>")]
+    offered = re.findall(r'<option value="([^"]*)"', select)
+    assert offered[:5] == ["", "Asia/Baku", "Asia/Almaty", "Asia/Aqtau", "Asia/Atyrau"]
+    assert "UTC" in offered[:12] and "Europe/London" in offered
+    for alias in ("Africa/Asmera", "America/Argentina/ComodRivadavia", "US/Eastern", "GMT"):
+        assert alias not in offered
+    assert len(offered) < 450 and len(offered) == len(set(offered))
+    # an alias saved earlier is still shown as chosen and accepted
+    customer_admin.time_zone = "Asia/Calcutta"
+    customer_admin.save()
+    page = client.get(reverse("settings")).content.decode()
+    assert '<option value="Asia/Calcutta" selected>' in page
+    assert client.post(reverse("settings"), {"time_zone": "Asia/Calcutta"}).status_code == 302
+    assert client.post(reverse("settings"), {"time_zone": "Mars/Olympus"}).status_code == 400
