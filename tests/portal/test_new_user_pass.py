@@ -223,3 +223,23 @@ def test_the_time_zone_list_offers_canonical_zones_the_region_first(client, cust
     assert '<option value="Asia/Calcutta" selected>' in page
     assert client.post(reverse("settings"), {"time_zone": "Asia/Calcutta"}).status_code == 302
     assert client.post(reverse("settings"), {"time_zone": "Mars/Olympus"}).status_code == 400
+
+
+def test_filters_read_yes_no_proper_labels_and_the_organisations_roles(client, sales):
+    client.force_login(sales.buyer)
+    quotes = client.get(reverse("quotes"))
+    ordered = quotes.context["list"].form["ordered"]
+    assert list(ordered.field.choices) == [("", "Any"), ("true", "Yes"), ("false", "No")]
+    assert client.get(reverse("quotes"), {"ordered": "false"}).status_code == 200
+
+    keys = client.get(reverse("api-keys"))
+    form = keys.context["list"].form
+    assert [label for _, label in form.fields["revoked"].choices] == ["Any", "Yes", "No"]
+    roles = [value for value, _ in form.fields["role"].choices]
+    assert roles == ["", Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER]
+    assert client.get(reverse("api-keys"), {"role": Role.OPERATOR_FINANCE}).status_code == 400
+
+    tickets = client.get(reverse("tickets")).context["list"].form
+    assert tickets.fields["created_after"].label == "Created after"
+    html = client.get(reverse("tickets")).content.decode()
+    assert "is greater than or equal to" not in html and "is less than" not in html
