@@ -23,6 +23,7 @@ from .choices import (
 from .constants import NOTE_MAX_LENGTH, UNIT_BOUND
 from .exceptions import NotSellable
 from .models import Outage, Path, Product, Segment, Site
+from .services.orders import end_bounds_in_words
 
 
 class OnDateForm(forms.Form):
@@ -123,6 +124,14 @@ class ReasonForm(forms.Form):
     )
 
 
+class CancelForm(ReasonForm):
+    """The customer's own cancellation: the reason goes to the operators."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = "Why you withdraw the order; the operators read it."
+
+
 class ProvisionForm(OperatorNoteForm):
     """What ``start_provisioning`` takes, parsed within the bounds of ``leasing.constants``."""
 
@@ -141,15 +150,27 @@ class CompleteForm(forms.Form):
     ready_for_service_date = forms.DateField(widget=DateInput())
 
 
-class TerminateForm(forms.Form):
+class _ServiceEndForm(forms.Form):
+    """A service's end day, whose help text names the bounds ``check_service_end`` applies
+    (``end_bounds_in_words``) when the form knows the service."""
+
+    def __init__(self, *args: Any, service: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if service is not None:
+            self.fields["on"].help_text = f"{end_bounds_in_words(service)} {self.then}".strip()
+
+    then = ""
+
+
+class TerminateForm(_ServiceEndForm):
     on = forms.DateField(
         label="Ends on",
         widget=DateInput(),
-        help_text="First day without service: today or later, by the contract's end at the latest.",
+        help_text="First day without service: today or later.",
     )
 
 
-class ChangeEndForm(forms.Form):
+class ChangeEndForm(_ServiceEndForm):
     """The day a service set to end later ends on instead, or none: it runs on."""
 
     on = forms.DateField(
@@ -158,6 +179,7 @@ class ChangeEndForm(forms.Form):
         widget=DateInput(),
         help_text="First day without service; empty withdraws the end (the service runs on).",
     )
+    then = "Empty withdraws the end (the service runs on)."
 
 
 def _reader_zone() -> str:

@@ -9,7 +9,7 @@ from django.template import loader
 
 from .choices import DEFAULT_KEY_ROLE, ROLES_BY_KIND, Role
 from .emails import queue_email
-from .models import Organisation, User
+from .models import REGIONAL_ZONES, Organisation, User, canonical_time_zones
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -94,7 +94,19 @@ class PersonalSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, organisation_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        regional = [(zone, zone) for zone in REGIONAL_ZONES]
+        others = [(z, z) for z in canonical_time_zones() if z not in REGIONAL_ZONES]
+        stored = self.initial.get("time_zone") or ""
+        if stored and stored not in REGIONAL_ZONES and stored not in canonical_time_zones():
+            others = sorted([*others, (stored, stored)])  # an older alias stays as chosen
         self.fields["time_zone"].choices = [
             ("", f"My organisation's ({organisation_zone})"),
-            *((zone, zone) for zone in sorted(zoneinfo.available_timezones())),
+            ("In the region", regional),
+            ("Every zone", others),
         ]
+        # Offered: the canonical zones; accepted: any IANA zone (an alias saved before).
+        self.fields["time_zone"].valid_value = lambda value: value in _valid_zones()
+
+
+def _valid_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {""}

@@ -29,6 +29,36 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+# The zones of the consortium's region, offered first.
+REGIONAL_ZONES = (
+    "Asia/Baku",
+    "Asia/Almaty",
+    "Asia/Aqtau",
+    "Asia/Atyrau",
+    "Asia/Tbilisi",
+    "Asia/Ashgabat",
+    "Asia/Tashkent",
+    "Europe/Moscow",
+    "Europe/Istanbul",
+    "UTC",
+)
+
+
+@functools.cache
+def canonical_time_zones() -> tuple[str, ...]:
+    """The canonical IANA zones (tzdata's ``zone1970.tab``, without the backward aliases such
+    as Africa/Asmera), sorted: what a person picks from. Any valid zone is still accepted."""
+    from importlib.resources import files
+
+    table = files("tzdata.zoneinfo").joinpath("zone1970.tab").read_text(encoding="utf-8")
+    zones = {
+        line.split("\t")[2]
+        for line in table.splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    return tuple(sorted((zones | {"UTC"}) & _time_zones()))
+
+
 def validate_time_zone(value: str) -> None:
     if value not in _time_zones():
         raise ValidationError(f"“{value}” is not an IANA time zone such as Asia/Baku.")

@@ -36,7 +36,7 @@ from tcfo_portal.lists import Column, PortalList, column, computed_list, portal_
 from . import two_factor
 from .access import visible_to
 from .api.views import ApiKeyViewSet
-from .choices import Capability
+from .choices import ROLES_BY_KIND, Capability
 from .filtersets import ApiKeyFilterSet
 from .forms import (
     ApiKeyCreateForm,
@@ -447,11 +447,22 @@ class ApiKeyListView(CapabilityRequiredMixin, ListView):
             context.setdefault("form", ApiKeyCreateForm(organisation=organisation))
         return context
 
+    def filters(self, data: Any, queryset: QuerySet) -> ApiKeyFilterSet:
+        """The API's filters, the role offering only the roles the organisation's keys can
+        have (a customer is offered no operator's role)."""
+        filters = ApiKeyFilterSet(data, queryset=queryset)
+        organisation = self.request.user.organisation
+        if organisation is not None:
+            roles = ROLES_BY_KIND.get(organisation.kind, ())
+            field = filters.form.fields["role"]
+            field.choices = [(v, label) for v, label in field.choices if v and v in roles]
+        return filters
+
     def listing(self) -> PortalList:
         return portal_list(
             self.request,
             self.get_queryset(),
-            filterset_class=ApiKeyFilterSet,
+            filterset_class=self.filters,
             ordering_fields=ApiKeyViewSet.ordering_fields,
             search_fields=("name", "prefix"),
         )
@@ -518,6 +529,7 @@ class ApiKeyRevokeView(CapabilityRequiredMixin, View):
                     ],
                     confirm_label="Revoke the key",
                     cancel_url=reverse("api-keys"),
+                    back_label=None,
                     danger=True,
                 ),
             )

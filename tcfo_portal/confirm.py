@@ -31,7 +31,9 @@ CONFIRM_FIELD = "confirmed"
 @dataclass(frozen=True)
 class Confirmation:
     """What the confirmation page says. ``amount`` is preformatted (``tcfo_portal.formatting``),
-    e.g. "12,500.00 USD a month"; ``facts`` are (label, value) rows shown above the buttons."""
+    e.g. "12,500.00 USD a month"; ``facts`` are (label, value) rows shown above the buttons.
+    ``back_label`` names the button back to the form as typed; None shows none, for an action
+    posted from a page with nothing to change (a button alone): Cancel goes back there."""
 
     title: str
     action: str
@@ -40,6 +42,7 @@ class Confirmation:
     amount: str | None = None
     facts: list[tuple[str, str]] = field(default_factory=list)
     danger: bool = False
+    back_label: str | None = "Go back and change"
 
 
 def is_confirmed(request: HttpRequest) -> bool:

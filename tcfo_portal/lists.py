@@ -96,18 +96,34 @@ class _Echo:
         return value
 
 
-def _date_inputs(form: forms.Form) -> None:
+YES_NO_LABELS = {"true": "Yes", "false": "No"}
+
+
+def _date_inputs(form: forms.Form, filterset: FilterSet | None = None) -> None:
     """Filters as people use them: days picked from a calendar (ISO values, whatever the
-    locale), choices with "Any", API sentences as help under a short label."""
+    locale), choices with "Any", Yes/No for the API's true/false (the values unchanged), API
+    sentences as help under a short label, and a label from the parameter's name where the
+    FilterSet gave none (not django-filter's "Creation date date is greater than or equal
+    to")."""
+    # The class's filters: an instance's has filled its label in by now.
+    declared = getattr(type(filterset), "base_filters", {})
     for name, bound in form.fields.items():
+        if name in declared and getattr(declared[name], "_label", "") is None:
+            bound.label = name.replace("_", " ").capitalize()
         if isinstance(bound, forms.DateField):
             bound.widget = DateInput()
         if isinstance(bound, forms.ChoiceField) and not isinstance(
             bound, forms.MultipleChoiceField
         ):
             choices = list(bound.choices)
-            if choices and choices[0][0] in ("", None):
-                bound.choices = [("", "Any"), *choices[1:]]
+            empty = bool(choices) and choices[0][0] in ("", None)
+            if empty:
+                choices = choices[1:]
+            if {value for value, _ in choices} == set(YES_NO_LABELS):
+                choices = [(value, YES_NO_LABELS[value]) for value, _ in choices]
+            if getattr(bound, "empty_label", None) is not None:  # django-filter's adds it
+                bound.empty_label, empty = "Any", False
+            bound.choices = [("", "Any"), *choices] if empty else choices
         label = str(bound.label or "")
         if not label or label.endswith("."):  # an API sentence: keep it as the help
             bound.help_text = bound.help_text or label
@@ -141,6 +157,24 @@ class PortalList:
     @property
     def wants_csv(self) -> bool:
         return self.request.GET.get("format") == "csv"
+
+    @property
+    def active_filters(self) -> int:
+        """How many of the FilterSet's filters the request sets (search, sort and page aside)."""
+        names = {name for name in self.request.GET if name not in LIST_PARAMETERS}
+        return sum(
+            1
+            for name in self.filters.form.fields
+            if any(
+                (n == name or n.startswith(f"{name}_")) and self.request.GET.get(n, "").strip()
+                for n in names
+            )
+        )
+
+    @property
+    def filters_open(self) -> bool:
+        """The filters show unfolded when one is set or one is wrong."""
+        return bool(self.active_filters or self.filters.form.errors)
 
     @property
     def filtered(self) -> bool:
@@ -243,7 +277,7 @@ def portal_list(
     for name in hide:
         filters.filters.pop(name, None)
         filters.form.fields.pop(name, None)
-    _date_inputs(filters.form)
+    _date_inputs(filters.form, filters)
     allowed = dict(ordering_fields or {})
     listing = PortalList(
         request=request,

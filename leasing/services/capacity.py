@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.services import log_created
 from organisations.models import Organisation
-from tcfo_portal.exceptions import Conflict
+from tcfo_portal.exceptions import Conflict, DomainError
 from tcfo_portal.formatting import format_date
 
 from ..choices import AllocationStatus, ProductKind
@@ -36,6 +36,7 @@ from ..models import (
     LitCarrier,
     Path,
     Product,
+    Quote,
     Site,
     SpectrumReservation,
     TransitPortPool,
@@ -168,6 +169,20 @@ def check_availability(
     placement = first_fit(demand.hops, demand.width)
     free = count_free_units(demand.hops, demand.width) if placement else 0
     return Availability(available=placement is not None, free_units=free, placement=placement)
+
+
+def quote_availability(quote: Quote) -> Availability | None:
+    """What ``check_availability`` says of an open quote's product, place and start (what
+    ordering it would hold), or None when the quote is ordered or expired, or its product is
+    no longer sold there (``place_order`` then says why)."""
+    if hasattr(quote, "order") or quote.is_expired:
+        return None
+    try:
+        return check_availability(
+            product=quote.product, start_date=quote.start_date, path=quote.path, site=quote.site
+        )
+    except DomainError:
+        return None
 
 
 def release_expired_holds(*, at: datetime.datetime | None = None) -> int:

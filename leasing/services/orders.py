@@ -539,6 +539,24 @@ def latest_end(service: Service) -> tuple[datetime.date, str]:
     return latest
 
 
+def end_bounds(service: Service) -> tuple[datetime.date, datetime.date, str, str]:
+    """The earliest and latest day ``service`` may end on, why the latest, and the zone of
+    "today": exactly what ``check_service_end`` accepts."""
+    today, zone = _today_of(service)
+    earliest = max(today, service.activated_on + datetime.timedelta(days=1))
+    latest, why = latest_end(service)
+    return earliest, latest, why, zone
+
+
+def end_bounds_in_words(service: Service) -> str:
+    """``end_bounds`` as a form's help text, naming the days."""
+    earliest, latest, why, zone = end_bounds(service)
+    return (
+        f"First day without service: {format_date(earliest)} ({zone}) or later, "
+        f"{format_date(latest)} at the latest ({why})."
+    )
+
+
 def check_service_end(service: Service, on: datetime.date) -> None:
     """Refuse an end day ``on`` outside its bounds, naming the bound: after the activation,
     today or later (in the billing party's zone), no later than ``latest_end``. Also for a

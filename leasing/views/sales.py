@@ -35,6 +35,7 @@ from ..filtersets import (
 )
 from ..forms import (
     AcknowledgeForm,
+    CancelForm,
     ChangeEndForm,
     CompleteForm,
     ProvisionForm,
@@ -55,6 +56,7 @@ from ..selectors import (
 )
 from ..service_lifecycle import allowed_actions, check
 from ..services import orders as sales
+from ..services.capacity import quote_availability
 
 
 def _orders(request: HttpRequest) -> QuerySet[Order]:
@@ -105,7 +107,8 @@ class QuoteListView(CapabilityRequiredMixin, View):
         )
         if listing.wants_csv:
             return listing.csv("quotes", QUOTE_CSV)
-        return render(request, "leasing/quotes.html", {"list": listing}, status=listing.status)
+        context = {"list": listing, "may_quote": sales.may_ask_for_quotes(request.user)}
+        return render(request, "leasing/quotes.html", context, status=listing.status)
 
 
 class QuoteCreateView(CapabilityRequiredMixin, View):
@@ -143,8 +146,21 @@ class QuoteView(CapabilityRequiredMixin, View):
         quotes = Quote.objects.select_related("product", "path", "site", "order")
         return get_object_or_404(visible_to(quotes, request.user), pk=pk)
 
+    def _page(self, request: HttpRequest, quote: Quote, status: int = 200) -> HttpResponse:
+        """The quote, with whether its capacity is free now (what ordering it would hold)."""
+        return render(
+            request,
+            "leasing/quote.html",
+            {
+                "quote": quote,
+                "availability": quote_availability(quote),
+                "may_quote": sales.may_ask_for_quotes(request.user),
+            },
+            status=status,
+        )
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return render(request, "leasing/quote.html", {"quote": self._quote(request, pk)})
+        return self._page(request, self._quote(request, pk))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Accept the quote: place the order, once confirmed with what it commits to."""
@@ -167,15 +183,14 @@ class QuoteView(CapabilityRequiredMixin, View):
                     facts=commitment.facts,
                     confirm_label="Place the order",
                     cancel_url=reverse("quote", args=[quote.pk]),
+                    back_label=None,  # the quote page has nothing to change
                 ),
             )
         try:
             order = sales.place_order(quote=quote, by=describe_actor(request.user))
         except DomainError as error:
             flash_domain_error(request, error)
-            return render(
-                request, "leasing/quote.html", {"quote": quote}, status=refusal_status(error)
-            )
+            return self._page(request, quote, status=refusal_status(error))
         messages.success(request, f"Order {order.pk} is submitted; its capacity is held for you.")
         return redirect("order", pk=order.pk)
 
@@ -230,13 +245,50 @@ class OrderListView(CapabilityRequiredMixin, View):
         )
 
 
+# What each step of an order or a service did, in the past tense: the message after it.
+DONE: dict[str, Callable[[Any], str]] = {
+    "cancel": lambda order: f"Order {order.pk} cancelled; its capacity is free again.",
+    "acknowledge": lambda order: f"Order {order.pk} acknowledged.",
+    "reject": lambda order: f"Order {order.pk} rejected; its capacity is free again.",
+    "provision": lambda order: f"Order {order.pk} is being provisioned.",
+    "complete": lambda service: (
+        f"Order {service.order.pk} completed: service "
+        f"{service.circuit_id} in service from {format_date(service.activated_on)}."
+    ),
+    "fail": lambda order: f"Order {order.pk} failed; its capacity is free again.",
+    ServiceAction.SUSPEND: lambda service: f"Service {service.circuit_id} suspended.",
+    ServiceAction.RESUME: lambda service: f"Service {service.circuit_id} resumed.",
+    ServiceAction.TERMINATE: lambda service: (
+        f"Service {service.circuit_id} terminated on {format_date(service.terminated_on)}."
+        if service.status == ServiceStatus.TERMINATED
+        else f"Service {service.circuit_id} ends on {format_date(service.terminated_on)}."
+    ),
+    ServiceAction.CHANGE_END: lambda service: (
+        f"Service {service.circuit_id} no longer ends: it runs on."
+        if service.terminated_on is None
+        else f"Service {service.circuit_id} terminated on {format_date(service.terminated_on)}."
+        if service.status == ServiceStatus.TERMINATED
+        else f"Service {service.circuit_id} now ends on {format_date(service.terminated_on)}."
+    ),
+}
+
+
+def order_done(order: Order, name: str, result: Any) -> str:
+    """The message after an order's step ``name`` (``result``: what the service returned)."""
+    return DONE[name](result if isinstance(result, Service) else order)
+
+
+def service_done(service: Service, name: str) -> str:
+    return DONE[name](service)
+
+
 class OrderView(CapabilityRequiredMixin, View):
     """One order with its history and the actions the viewer may take."""
 
     required_capability = Capability.VIEW_OWN_SERVICES
     # action -> (capability, form, service call, the state it leads to)
     ACTIONS: dict[str, tuple[Capability, type, Callable[..., Any], str]] = {
-        "cancel": (Capability.PLACE_ORDERS, ReasonForm, sales.cancel_order, OrderState.CANCELLED),
+        "cancel": (Capability.PLACE_ORDERS, CancelForm, sales.cancel_order, OrderState.CANCELLED),
         "acknowledge": (
             Capability.PROVISION_ORDERS,
             AcknowledgeForm,
@@ -264,12 +316,25 @@ class OrderView(CapabilityRequiredMixin, View):
         "fail": (Capability.PROVISION_ORDERS, ReasonForm, sales.fail_order, OrderState.FAILED),
     }
 
-    # The actions that end the order for good (its capacity is freed): confirmed first.
-    CONFIRMED = {"cancel": "Cancel", "reject": "Reject", "fail": "Fail"}
+    # The actions that end the order for good (its capacity is freed), and the one that starts
+    # billing: confirmed first.
+    CONFIRMED = {"cancel": "Cancel", "reject": "Reject", "fail": "Fail", "complete": "Complete"}
 
-    def _confirmation(self, order: Order, name: str) -> Confirmation:
+    def _confirmation(self, order: Order, name: str, data: dict) -> Confirmation:
         quote = order.quote
         commitment = commitment_of(quote)
+        if name == "complete":
+            day = format_date(data["ready_for_service_date"])
+            return Confirmation(
+                title=f"Complete order {order.pk}: in service from {day}?",
+                action=f"{quote.product.name} on {quote.place.name} of {order.customer} goes "
+                f"into service on {day}: its contract starts and bills from that day for "
+                f"{quote.term_months} months.",
+                amount=f"{commitment.headline} from {day}",
+                facts=[("Ready for service", day), *commitment.facts],
+                confirm_label=f"Complete: bill from {day}",
+                cancel_url=reverse("order", args=[order.pk]),
+            )
         ends = {
             "cancel": "You withdraw the order",
             "reject": f"The order of {order.customer} is refused",
@@ -287,6 +352,13 @@ class OrderView(CapabilityRequiredMixin, View):
             danger=True,
         )
 
+    @staticmethod
+    def _initial(order: Order, name: str) -> dict[str, Any]:
+        """What a step's form starts with: Complete, the day provisioning planned."""
+        if name == "complete" and order.ready_for_service_date:
+            return {"ready_for_service_date": order.ready_for_service_date}
+        return {}
+
     def _order(self, request: HttpRequest, pk: int) -> Order:
         orders = _orders(request).prefetch_related(
             order_history(request.user), *assignment_prefetches("allocation__")
@@ -299,7 +371,9 @@ class OrderView(CapabilityRequiredMixin, View):
         actions = {}
         for name, (capability, form_class, _, leads_to) in self.ACTIONS.items():
             if leads_to in ALLOWED[order.state] and has_capability(request.user, capability):
-                actions[name] = (forms or {}).get(name) or form_class(prefix=name)
+                actions[name] = (forms or {}).get(name) or form_class(
+                    prefix=name, initial=self._initial(order, name)
+                )
         for name, refused in (forms or {}).items():
             if name not in actions:  # the order has moved on: say why, or the refusal is lost
                 for field_messages in refused.errors.values():
@@ -341,16 +415,16 @@ class OrderView(CapabilityRequiredMixin, View):
             return self._page(request, order, {name: form})
         allowed = self.ACTIONS[name][3] in ALLOWED[order.state]  # else refused without asking
         if name in self.CONFIRMED and allowed and not is_confirmed(request):
-            return confirmation_page(request, self._confirmation(order, name))
+            return confirmation_page(request, self._confirmation(order, name, form.cleaned_data))
         extra = {"acting_for": request.user.organisation} if name == "acknowledge" else {}
         try:
-            act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
+            result = act(order=order, by=describe_actor(request.user), **form.cleaned_data, **extra)
         except DomainError as error:
             add_domain_error(form, error)
             return self._page(
                 request, self._order(request, pk), {name: form}, status=refusal_status(error)
             )
-        messages.success(request, f"Order {order.pk}: {name} done.")
+        messages.success(request, order_done(order, name, result))
         return redirect("order", pk=order.pk)
 
 
@@ -412,8 +486,8 @@ class ServiceView(CapabilityRequiredMixin, View):
 
     def _blank_form(self, service: Service, form_class: type | None) -> forms.Form | None:
         if form_class is ChangeEndForm:
-            return ChangeEndForm(initial={"on": service.terminated_on})
-        return form_class() if form_class else None
+            return ChangeEndForm(initial={"on": service.terminated_on}, service=service)
+        return form_class(service=service) if form_class else None
 
     def _render(
         self,
@@ -461,6 +535,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 facts=billed.facts,
                 confirm_label="Suspend the service",
                 cancel_url=back,
+                back_label=None,
                 danger=True,
             )
         if name == ServiceAction.RESUME:
@@ -469,6 +544,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 action=f"{circuit} of {service.customer} carries traffic again.",
                 confirm_label="Resume the service",
                 cancel_url=back,
+                back_label=None,
             )
         on = data.get("on")
         billed = still_billable(service, ends_on=on)
@@ -515,7 +591,7 @@ class ServiceView(CapabilityRequiredMixin, View):
         if name not in self.ACTIONS:
             raise Http404("No such action.")
         act, form_class, _, _ = self.ACTIONS[name]
-        form = form_class(request.POST) if form_class else None
+        form = form_class(request.POST, service=service) if form_class else None
         try:
             # A step the viewer may not take is refused as such, before its form is read.
             check(service, name, actor=request.user)
@@ -528,7 +604,7 @@ class ServiceView(CapabilityRequiredMixin, View):
                 if data.get("on") is not None:  # a day out of bounds is refused before asking
                     sales.check_service_end(service, data["on"])
                 return confirmation_page(request, self._confirmation(request, service, name, data))
-            act(service=service, actor=request.user, **data)
+            result = act(service=service, actor=request.user, **data)
         except DomainError as error:
             fresh = self._service(request, circuit_id)
             # On the form when the page shows it again; a message otherwise (the step is not
@@ -538,7 +614,7 @@ class ServiceView(CapabilityRequiredMixin, View):
             else:
                 flash_domain_error(request, error)
             return self._render(request, fresh, form, status=refusal_status(error))
-        messages.success(request, f"{service.circuit_id}: {name.replace('_', ' ')} done.")
+        messages.success(request, service_done(result, name))
         return redirect("service", circuit_id=service.circuit_id)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from leasing.models import Order
+from tcfo_portal.formatting import format_date
 
 from .test_network_pages import _log_in
 
@@ -40,7 +41,9 @@ def test_a_customer_orders_a_wavelength_and_an_operator_completes_it(live_server
     operator = browser.new_context().new_page()
     operator.set_default_timeout(15_000)
     _log_in(operator, live_server, "azt-network")
-    operator.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    operator.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Orders", exact=True
+    ).click()
     operator.get_by_role("link", name=f"Order {order.pk}", exact=True).click()
     acknowledge = operator.get_by_role("form", name="Acknowledge")
     acknowledge.get_by_label("Note").fill("Check the Aktau patch panel first.")  # internal
@@ -50,6 +53,7 @@ def test_a_customer_orders_a_wavelength_and_an_operator_completes_it(live_server
     provision = operator.get_by_role("form", name="Provision")
     provision.get_by_label("Note").fill("Patching is planned for next week.")
     provision.get_by_label("Visible to the customer").check()
+    provision.get_by_label("Ready for service date").fill(start.isoformat())
     provision.get_by_role("button", name="Provision").click()
     expect(operator.get_by_test_id("order-state")).to_have_text("In progress")
     expect(operator.get_by_test_id("order-note")).to_have_count(3)  # and the submission's
@@ -58,8 +62,13 @@ def test_a_customer_orders_a_wavelength_and_an_operator_completes_it(live_server
     expect(customer.get_by_text("Patching is planned for next week.")).to_be_visible()
     expect(customer.get_by_text("Check the Aktau patch panel first.")).to_have_count(0)
     complete = operator.get_by_role("form", name="Complete")
-    complete.get_by_label("Ready for service date").fill(start.isoformat())
+    # prefilled with the day provisioning planned; Complete starts billing: confirmed first
+    expect(complete.get_by_label("Ready for service date")).to_have_value(start.isoformat())
     complete.get_by_role("button", name="Complete").click()
+    day = format_date(start)
+    expect(operator.get_by_role("heading", level=1)).to_contain_text(f"in service from {day}")
+    expect(operator.get_by_text(f"a month from {day}")).to_be_visible()
+    operator.get_by_role("button", name=f"Complete: bill from {day}").click()
     expect(operator.get_by_test_id("order-state")).to_have_text("Completed")
     circuit_id = Order.objects.get(pk=order.pk).service.circuit_id
     assert circuit_id.startswith("TCFO-WL100-")

@@ -117,10 +117,14 @@ def test_network_staff_work_the_queue_to_completion(
     assert client.post(url, {"action": "provision", "provision-start": "6"}).status_code == 302
     bad = client.post(url, {"action": "complete", "complete-ready_for_service_date": "soon"})
     assert bad.status_code == 400
+    complete = {"action": "complete", "complete-ready_for_service_date": "2026-12-10"}
+    asked = client.post(url, complete).content.decode()
+    assert 'name="confirmed" value="yes"' in asked and "in service from 10 Dec 2026" in asked
+    assert "a month from 10 Dec 2026" in asked
+    order.refresh_from_db()
+    assert order.state == "in_progress"
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(
-            url, {"action": "complete", "complete-ready_for_service_date": "2026-12-10"}
-        )
+        done = client.post(url, {**complete, "confirmed": "yes"})
     assert done.status_code == 302
     order.refresh_from_db()
     assert order.state == "completed"
