@@ -616,6 +616,9 @@ def test_maintenance_lists_sort_page_and_export_the_viewers_only(world):
             expected=expected,
             value=lambda header, row: row[header.index("window_start")],
         )
+    # the API's filters, labelled for people
+    page = _client(world, "a").get(reverse("planned-work")).content.decode()
+    assert "[invalid name]" not in page and ">Circuit ID</label>" in page
     # the customer's CSV names its own affected circuits only
     rows = _csv_rows(_client(world, "a").get(reverse("planned-work"), {"format": "csv"}))
     header = rows[0]
