@@ -37,6 +37,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django_filters import FilterSet
+from django_filters.conf import settings as filter_settings
 from django_filters.filterset import filterset_factory
 
 from .widgets import DateInput
@@ -46,6 +47,7 @@ CSV_CHUNK = 500
 # Parameters of the list itself, never a filter's.
 LIST_PARAMETERS = ("page", "ordering", "format", "q")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EMPTY_CHOICE_LABEL = filter_settings.EMPTY_CHOICE_LABEL  # django-filters' "---------"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,14 @@ def _date_inputs(form: forms.Form, filterset: FilterSet | None = None) -> None:
             bound.label = name.replace("_", " ").capitalize()
         if isinstance(bound, forms.DateField):
             bound.widget = DateInput()
-        if isinstance(bound, forms.ChoiceField) and not isinstance(
+        if getattr(bound, "empty_label", None) == EMPTY_CHOICE_LABEL:  # django-filters' (i15-i)
+            # Its choices put the empty (and null) label first themselves, field and widget.
+            bound.empty_label = "Any"
+            added = {"", None}
+            if getattr(bound, "null_label", None) is not None:
+                added.add(bound.null_value)
+            bound.choices = [c for c in bound.choices if c[0] not in added]
+        elif isinstance(bound, forms.ChoiceField) and not isinstance(
             bound, forms.MultipleChoiceField
         ):
             choices = list(bound.choices)

@@ -76,6 +76,24 @@ MAINTENANCE_ORDERING = {
     "status": "status",
     "impact": "impact",
 }
+MAINTENANCE_LABELS = {
+    "segment": "Segment",
+    "path": "Path",
+    "circuit_id": "Circuit ID",
+    "window_start_after": "Window from",
+    "window_start_before": "Window until",
+}
+
+
+class LabelledMaintenanceFilter(MaintenanceFilter):
+    """The API's filters, with labels for people (the API's have help texts only)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in MAINTENANCE_LABELS.items():
+            self.filters[name].label = label
+
+
 OUTAGE_ORDERING = OutageViewSet.ordering_fields
 RECENT_OUTAGES = 10
 
@@ -94,7 +112,7 @@ def _maintenance_list(request: HttpRequest) -> PortalList:
     return portal_list(
         request,
         visible.order_by("stage", F("upcoming_start").asc(nulls_last=True), "-window_start", "pk"),
-        filterset_class=partial(MaintenanceFilter, request=request),
+        filterset_class=partial(LabelledMaintenanceFilter, request=request),
         ordering_fields=MAINTENANCE_ORDERING,
         search_fields=("reason",),
     )

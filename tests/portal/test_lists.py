@@ -523,6 +523,9 @@ def test_late_adjustments_sort_page_and_export_the_billing_partys_only(world):
         expected=expected,
         value=lambda header, row: Decimal(row[header.index("amount")]),
     )
+    # a choice reads "Any" when not chosen (once, not after django-filters' "---------")
+    page = _client(world, "azt_finance").get(reverse("late-adjustments")).content.decode()
+    assert '<option value="" selected>Any</option>' in page and "---------" not in page
     # The default order: those to decide first; "decided" is no longer cut at 50.
     page = _client(world, "azt_finance").get(reverse("late-adjustments"), {"page": 2})
     assert page.status_code == 200 and "Dismissed" in page.content.decode()
@@ -613,6 +616,9 @@ def test_maintenance_lists_sort_page_and_export_the_viewers_only(world):
             expected=expected,
             value=lambda header, row: row[header.index("window_start")],
         )
+    # the API's filters, labelled for people
+    page = _client(world, "a").get(reverse("planned-work")).content.decode()
+    assert "[invalid name]" not in page and ">Circuit ID</label>" in page
     # the customer's CSV names its own affected circuits only
     rows = _csv_rows(_client(world, "a").get(reverse("planned-work"), {"format": "csv"}))
     header = rows[0]
