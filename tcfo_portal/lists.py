@@ -120,7 +120,10 @@ def _date_inputs(form: forms.Form, filterset: FilterSet | None = None) -> None:
             added = {"", None}
             if getattr(bound, "null_label", None) is not None:
                 added.add(bound.null_value)
-            bound.choices = [c for c in bound.choices if c[0] not in added]
+            choices = [c for c in bound.choices if c[0] not in added]
+            if {value for value, _ in choices} == set(YES_NO_LABELS):
+                choices = [(value, YES_NO_LABELS[value]) for value, _ in choices]
+            bound.choices = choices
         elif isinstance(bound, forms.ChoiceField) and not isinstance(
             bound, forms.MultipleChoiceField
         ):

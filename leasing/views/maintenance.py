@@ -3,6 +3,7 @@ role: what affects the viewer's services), and the organisation's iCalendar feed
 
 from __future__ import annotations
 
+import copy
 from functools import partial
 from typing import Any
 
@@ -88,10 +89,13 @@ MAINTENANCE_LABELS = {
 class LabelledMaintenanceFilter(MaintenanceFilter):
     """The API's filters, with labels for people (the API's have help texts only)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, label in MAINTENANCE_LABELS.items():
-            self.filters[name].label = label
+
+# The class's own copies, labelled (the API's class keeps its filters as they are).
+for _name, _label in MAINTENANCE_LABELS.items():
+    LabelledMaintenanceFilter.base_filters[_name] = copy.deepcopy(
+        MaintenanceFilter.base_filters[_name]
+    )
+    LabelledMaintenanceFilter.base_filters[_name].label = _label
 
 
 OUTAGE_ORDERING = OutageViewSet.ordering_fields
