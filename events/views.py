@@ -345,7 +345,12 @@ class EventsView(CapabilityRequiredMixin, View):
             (event, subject_link(event, held), json.dumps(event.data, indent=2, sort_keys=True))
             for event in listing.page_rows
         ]
-        context = {"list": listing, "form": listing.form, "rows": rows}
+        context = {
+            "list": listing,
+            "form": listing.form,
+            "rows": rows,
+            "may_manage_webhooks": Capability.MANAGE_WEBHOOKS in held,
+        }
         return render(request, "events/events.html", context, status=listing.status)
 
 
@@ -356,4 +361,8 @@ def webhook_guide(request: HttpRequest) -> HttpResponse:
     """``docs/webhooks.md`` as a page: documentation, open to anyone as the API docs are (it
     names no organisation and holds no data)."""
     title, body = guide()
-    return render(request, "events/webhook_guide.html", {"title": title, "body": body})
+    may_manage = request.user.is_authenticated and (
+        Capability.MANAGE_WEBHOOKS in capabilities_of(request.user)
+    )
+    context = {"title": title, "body": body, "may_manage_webhooks": may_manage}
+    return render(request, "events/webhook_guide.html", context)

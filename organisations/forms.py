@@ -51,6 +51,8 @@ class ApiKeyCreateForm(forms.Form):
     role = forms.ChoiceField(choices=())
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        # Its own ids: the page's filters have a "role" of their own (one id, one label).
+        kwargs.setdefault("auto_id", "id_key_%s")
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [
             (role, Role(role).label) for role in ROLES_BY_KIND[organisation.kind]

@@ -29,6 +29,7 @@ import re
 import shutil
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -103,6 +104,20 @@ class Crawl:
 
     def visits(self, width: str) -> list[tuple[Page, Visit]]:
         return [(page, page.visits[width]) for page in self.pages if width in page.visits]
+
+
+@dataclass(frozen=True)
+class Script:
+    """A page no link leads to: the answer to a posted form (a confirmation page, a form shown
+    again with its errors). ``act(page)`` fills and submits the form of the page at ``start``;
+    the page answering it is measured like a crawled one, at each width (the form is submitted
+    again for each; nothing is confirmed, so nothing changes)."""
+
+    name: str  # stands for the route in the findings: "POST <name>"
+    start: str
+    act: Callable[[object], None]
+    status: int = 200  # what the answer should be (a form with errors: 400)
+    shows: str = ""  # text the answer should hold (the confirmation's title, an error)
 
 
 def route_of(path: str) -> str | None:
@@ -250,10 +265,64 @@ class Crawler:
         crawl.seconds = time.monotonic() - began
         return crawl
 
+    def run_scripts(self, crawl: Crawl, scripts: list[Script]) -> Crawl:
+        """Add to ``crawl`` the answers of ``scripts``' forms, measured at each width."""
+        from playwright.sync_api import Error
+
+        began = time.monotonic()
+        self.timings = crawl.timings
+        page = self.context.new_page()
+        page.set_default_timeout(20_000)
+        for script in scripts:
+            visited = Page(url=f"POST {script.start} ({script.name})", route=f"POST {script.name}")
+            crawl.pages.append(visited)
+            for width in WIDTHS:
+                page.set_viewport_size(WIDTHS[width])
+                visit = Visit(url=visited.url, width=width, status=0)
+                try:
+                    page.goto(self.base_url + script.start, wait_until="load")
+                    with page.expect_navigation(wait_until="load") as navigation:
+                        script.act(page)
+                    response = navigation.value
+                    visit.status = response.status if response else 0
+                    if visit.status == script.status:
+                        visit.status = 200  # as expected: the findings' "works"
+                    else:
+                        visit.error = f"expected {script.status}"
+                    if script.shows and script.shows not in page.inner_text("body"):
+                        heading = page.locator("h1").first.inner_text()
+                        visit.status = 0
+                        visit.error = f"{script.shows!r} is not on the page ({heading})"
+                except Error as error:
+                    visit.error = str(error).splitlines()[0]
+                visited.visits[width] = visit
+                if visit.status != 200:
+                    break
+                self._measure(page, visit, width, f"post-{script.name}", len(crawl.pages))
+        page.close()
+        crawl.seconds += time.monotonic() - began
+        return crawl
+
     def _visit(self, page: object, url: str, width: str, number: int) -> Visit:
         from playwright.sync_api import Error
 
         page.set_viewport_size(WIDTHS[width])
+        clock = time.monotonic()
+        try:
+            response = page.goto(self.base_url + url, wait_until="load")
+        except Error as error:  # a download ("Download is starting"), a crash
+            return Visit(url=url, width=width, status=0, error=str(error).splitlines()[0])
+        finally:
+            self.timings["load"] = self.timings.get("load", 0.0) + time.monotonic() - clock
+        status = response.status if response else 0
+        visit = Visit(url=url, width=width, status=status)
+        if status != 200 or "text/html" not in (response.headers.get("content-type") or ""):
+            return visit
+        name = re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-") or "dashboard"
+        return self._measure(page, visit, width, name, number)
+
+    def _measure(self, page: object, visit: Visit, width: str, name: str, number: int) -> Visit:
+        """Overflow (on a phone), axe-core and a screenshot of the page shown."""
         clock = time.monotonic()
 
         def lap(step: str) -> None:
@@ -262,23 +331,12 @@ class Crawler:
             self.timings[step] = self.timings.get(step, 0.0) + now - clock
             clock = now
 
-        try:
-            response = page.goto(self.base_url + url, wait_until="load")
-        except Error as error:  # a download ("Download is starting"), a crash
-            return Visit(url=url, width=width, status=0, error=str(error).splitlines()[0])
-        finally:
-            lap("load")
-        status = response.status if response else 0
-        visit = Visit(url=url, width=width, status=status)
-        if status != 200 or "text/html" not in (response.headers.get("content-type") or ""):
-            return visit
         if width != "desktop":
             visit.overflow = page.evaluate(_OVERFLOW)
             lap("overflow")
         if self.axe_source:
             visit.violations = [Violation(**v) for v in page.evaluate(_AXE_RUN)]
             lap("axe run")
-        name = re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-") or "dashboard"
         page.screenshot(path=str(self.shots / f"{number:03d}-{name}-{width}.png"), full_page=True)
         lap("screenshot")
         return visit

@@ -12,6 +12,7 @@ at the end; the tests below read the crawl's findings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,14 +33,27 @@ from ..conftest import CHROMIUM_PATH, IN_CI, TEST_TOTP_SECRET
 from ..factories import UserFactory
 from ..worlds import SHARED_SETTINGS, tenant_world
 from .conftest import CHROMIUM_ARGS, watch_csp
-from .pages import DESKTOP, PHONE, Crawl, Crawler, axe_available, screenshot_root
+from .pages import DESKTOP, PHONE, Crawl, Crawler, Script, axe_available, screenshot_root
 
 pytestmark = [pytest.mark.browser]
 
-ROLES = ["customer_admin", "operator_network", "operator_finance", "platform_admin", "anonymous"]
+ROLES = [
+    "customer_admin",
+    "customer_member",
+    "operator_network",
+    "operator_finance",
+    "platform_admin",
+    "anonymous",
+]
 # Each role reaches at least these many kinds of page (a crawl that stops at the dashboard is
 # a broken crawl, not a clean portal).
-AT_LEAST = {"customer_admin": 15, "operator_network": 15, "operator_finance": 15, "anonymous": 2}
+AT_LEAST = {
+    "customer_admin": 15,
+    "customer_member": 10,
+    "operator_network": 15,
+    "operator_finance": 15,
+    "anonymous": 2,
+}
 # Where each crawl starts: the dashboard (the login page for someone not logged in), and pages
 # that no link leads to yet.
 STARTS = {"anonymous": ("/accounts/login/",)}
@@ -48,9 +62,56 @@ STARTS = {"anonymous": ("/accounts/login/",)}
 def _users(net: SimpleNamespace) -> dict[str, object]:
     return {
         "customer_admin": net.a_user,
+        "customer_member": UserFactory(
+            organisation=net.a_user.organisation, role=Role.CUSTOMER_MEMBER
+        ),
         "operator_network": net.noc,
         "operator_finance": net.finance,
         "platform_admin": UserFactory(organisation=None, role=Role.PLATFORM_ADMIN),
+    }
+
+
+def _scripts(net: SimpleNamespace) -> dict[str, list[Script]]:
+    """The pages only a posted form leads to, for each role: a confirmation page (nothing is
+    confirmed) and a form shown again with its errors."""
+
+    def submit(form_name: str | re.Pattern | None, button: str, **fields: str):
+        def act(page: object) -> None:
+            form = page.get_by_role("form", name=form_name) if form_name else page
+            for label, value in fields.items():
+                form.get_by_label(label.replace("_", " "), exact=True).fill(value)
+            form.get_by_role("button", name=button, exact=True).click()
+
+        return act
+
+    payment = f"/invoices/{net.a_invoice.pk}/payments/new/"
+    paying, day = re.compile(r"^Record a payment"), "2026-11-02"
+    return {
+        "customer_admin": [
+            Script(
+                "order-cancel-confirmation",
+                f"/orders/{net.a_order.pk}/",
+                submit("Cancel", "Cancel", Reason="No longer needed"),
+                shows=f"Cancel order {net.a_order.pk}?",
+            ),
+        ],
+        "operator_network": [
+            Script(
+                "service-suspend-confirmation",
+                f"/services/{net.transit.circuit_id}/",
+                submit(None, "Suspend"),
+                shows="Suspend",
+            ),
+        ],
+        "operator_finance": [
+            Script(
+                "payment-form-errors",
+                payment,
+                submit(paying, "Record the payment", Amount="abc", Received_on=day),
+                status=400,
+                shows="Enter a number",
+            ),
+        ],
     }
 
 
@@ -96,6 +157,7 @@ def world(
                     **STARTS,
                     "customer_admin": ("/", f"/orders/quotes/{net.a_quote.pk}/"),
                 }
+                net.scripts = _scripts(net)
                 net.base_url = live_server.url
                 # Playwright's sync API runs an event loop in this thread; the ORM work is done.
                 patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -123,13 +185,16 @@ def crawls(world: SimpleNamespace, live_server: object) -> dict[str, Crawl]:
     # The live server's settings (its host allowed), as for a test using it.
     live_server._live_server_modified_settings.enable()
     try:
-        return _crawl_all(world.base_url, world.cookies, world.starts)
+        return _crawl_all(world.base_url, world.cookies, world.starts, world.scripts)
     finally:
         live_server._live_server_modified_settings.disable()
 
 
 def _crawl_all(
-    base_url: str, cookies: dict[str, dict | None], starts: dict[str, tuple[str, ...]]
+    base_url: str,
+    cookies: dict[str, dict | None],
+    starts: dict[str, tuple[str, ...]],
+    scripts: dict[str, list[Script]],
 ) -> dict[str, Crawl]:
     from playwright.sync_api import sync_playwright
 
@@ -139,12 +204,18 @@ def _crawl_all(
             executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
         )
         try:
+            # TCFO_EVERY_PAGE_ROLES="a,b": only these roles' pages (while fixing one of them)
+            only = [r for r in os.environ.get("TCFO_EVERY_PAGE_ROLES", "").split(",") if r]
             for role, cookie in cookies.items():
+                if only and role not in only:
+                    continue
                 context = browser.new_context(viewport=DESKTOP)
                 if cookie:
                     context.add_cookies([cookie])
                 violations = watch_csp(context)
-                crawl = Crawler(context, base_url, role).run(starts.get(role, ("/",)))
+                crawler = Crawler(context, base_url, role)
+                crawl = crawler.run(starts.get(role, ("/",)))
+                crawler.run_scripts(crawl, scripts.get(role, []))
                 crawl.csp_violations = list(violations)
                 context.close()
                 crawls[role] = crawl
@@ -373,5 +444,26 @@ def test_a_wide_table_scrolls_in_its_box_which_takes_the_keyboard_focus(open_pag
     page.wait_for_function("el => el.scrollLeft > 0", arg=box.element_handle())
     assert _page_width(page) <= PHONE["width"]
     # At desktop width the same table fits: no stop for the keyboard.
+    page.set_viewport_size(DESKTOP)
+    expect(box).not_to_have_attribute("role", "region")
+
+
+def test_on_a_phone_the_usage_chart_keeps_a_readable_width_and_scrolls_in_its_box(open_page, world):
+    page = open_page(
+        "customer_admin", f"/services/{world.transit.circuit_id}/usage/?period=2026-10"
+    )
+    chart = page.get_by_role("img", name=re.compile("Usage|usage|traffic|Traffic"))
+    assert _box(chart)["width"] >= 600  # not squeezed to the phone: its labels stay legible
+    assert _page_width(page) <= PHONE["width"]  # the box scrolls, not the page
+    box = page.locator(".chart-scroll")
+    expect(box).to_have_attribute("tabindex", "0")
+    expect(box).to_have_attribute("role", "region")
+    expect(box).to_have_attribute("aria-label", re.compile(r"\(chart\)$"))
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("el => el.scrollLeft > 0", arg=box.element_handle())
+    screenshot_root().mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot_root() / "usage-chart-phone.png"))
+    # On a desktop the chart fits its box: no stop for the keyboard.
     page.set_viewport_size(DESKTOP)
     expect(box).not_to_have_attribute("role", "region")

@@ -19,12 +19,16 @@ if (menuButton) {
 }
 
 // A wide table scrolls inside its box (.table-scroll, .table-wrap), a long line of code inside its
-// <pre>: while it does, the box is a named region that takes the keyboard focus, so it can be
+// <pre>, a chart too narrow to read on a phone inside its .table-scroll box: while it does, the box is a named region that takes the keyboard focus, so it can be
 // scrolled with the arrow keys.
 const scrollBoxes = document.querySelectorAll(".table-scroll, .table-wrap, pre");
 const nameOfBox = (box) => {
   const table = box.querySelector("table");
-  const own = table?.caption?.textContent || table?.getAttribute("aria-label");
+  const picture = box.querySelector("svg[aria-label]");
+  const own =
+    table?.caption?.textContent ||
+    table?.getAttribute("aria-label") ||
+    (picture && `${picture.getAttribute("aria-label")} (chart)`);
   if (own) return own.trim();
   for (let el = box.previousElementSibling; el; el = el.previousElementSibling) {
     if (/^H[1-6]$/.test(el.tagName)) return `${el.textContent.trim()} (${table ? "table" : "code"})`;
