@@ -133,8 +133,8 @@ def _date_inputs(form: forms.Form, filterset: FilterSet | None = None) -> None:
                 choices = choices[1:]
             if {value for value, _ in choices} == set(YES_NO_LABELS):
                 choices = [(value, YES_NO_LABELS[value]) for value, _ in choices]
-            if getattr(bound, "empty_label", None) is not None:  # django-filter's adds it
-                bound.empty_label, empty = "Any", False
+            if getattr(bound, "empty_label", None) is not None:  # its own ("Any type"), kept
+                empty = False
             bound.choices = [("", "Any"), *choices] if empty else choices
         label = str(bound.label or "")
         if not label or label.endswith("."):  # an API sentence: keep it as the help
