@@ -140,7 +140,8 @@ def _in_zone(value: datetime.datetime, zone: str | zoneinfo.ZoneInfo | None) -> 
     return timezone.localtime(value, zone)
 
 
-_MONTHS = (
+_MONTHS = (  # by the month's number: index 0 is no month
+    "",
     "January",
     "February",
     "March",
@@ -162,11 +163,11 @@ def format_month(value: str | datetime.date | None) -> str:
     if value is None or value == "":
         return NO_VALUE
     if isinstance(value, datetime.date):
-        return f"{_MONTHS[value.month - 1]} {value.year}"
+        return f"{_MONTHS[value.month]} {value.year}"
     text = str(value)
     year, dash, month = text.partition("-")
     if not (dash and len(year) == 4 and year.isdigit() and month.isdigit() and len(month) == 2):
         return text
     if not 1 <= int(month) <= 12:
         return text
-    return f"{_MONTHS[int(month) - 1]} {year}"
+    return f"{_MONTHS[int(month)]} {year}"
