@@ -60,6 +60,7 @@ def test_the_delivery_log_and_the_events_filters_fit_a_person(live_server, page)
     expect(page.get_by_role("link", name="maintenance MNT-000003")).to_be_visible()
 
     page.goto(f"{live_server.url}/events/")
+    page.get_by_text("Filter and search").click()  # the filters fold until one is set
     since = page.get_by_label("From (UTC)")
     assert since.get_attribute("type") == "date"
     since.fill(timezone.now().date().isoformat())

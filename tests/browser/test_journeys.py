@@ -48,7 +48,7 @@ from organisations.choices import Role
 from organisations.demo import DEMO_PASSWORD
 from organisations.models import Organisation, User
 from tcfo_portal.celery import app as celery_app
-from tcfo_portal.formatting import format_bitrate, format_moment, format_money
+from tcfo_portal.formatting import format_bitrate, format_moment, format_money, format_month
 
 from ..factories import finance_of
 from ..worlds import SHARED_SETTINGS
@@ -252,7 +252,9 @@ def test_a_finance_clerk_bills_reviews_corrects_issues_and_collects_a_month(worl
     me.shot("dashboard")
 
     # The dashboard says the month is not billed yet; its link leads to the billing page.
-    _dashboard_item(page, "Months to bill or close", f"{month}: not billed yet").click()
+    _dashboard_item(
+        page, "Months to bill or close", f"{format_month(month)}: not billed yet"
+    ).click()
     me.heading("Billing")
     run_form = page.get_by_role("form", name="Bill a period")
     expect(run_form.get_by_label("Period")).to_have_value(month)
@@ -260,12 +262,12 @@ def test_a_finance_clerk_bills_reviews_corrects_issues_and_collects_a_month(worl
     page.get_by_role("button", name="Run billing").click()
 
     # The confirmation names what will happen, and nothing runs before it is confirmed.
-    me.heading(f"Run billing for {month}?")
+    me.heading(f"Run billing for {format_month(month)}?")
     expect(page.locator("#confirm-what")).to_contain_text("puts their lines on draft invoices")
     assert not BillingRun.objects.filter(period=month).exists()
     me.shot("run-confirmation")
     page.get_by_role("button", name="Run billing").click()
-    expect(page.get_by_text(f"Billing {month}: started.")).to_be_visible()
+    expect(page.get_by_text(f"Billing {format_month(month)}: started.")).to_be_visible()
     run = BillingRun.objects.get(period=month)
     assert run.status == "done", run.error
     drafts = Invoice.objects.filter(period=month, billing_party=world.azt, status="draft")
@@ -455,6 +457,10 @@ def test_network_staff_work_an_order_record_an_outage_and_resolve_a_conflict(wor
     complete = page.get_by_role("form", name="Complete")
     complete.get_by_label("Ready for service date").fill(order.quote.start_date.isoformat())
     complete.get_by_role("button", name="Complete").click()
+    # Completing starts billing: the confirmation names the day billing starts from.
+    me.heading(f"Complete order {order.pk}")
+    me.shot("complete-confirmation")
+    page.get_by_role("button", name="Complete: bill from").click()
     expect(page.get_by_test_id("order-state")).to_have_text("Completed")
     order.refresh_from_db()
     assert order.state == "completed" and order.service.circuit_id
@@ -554,6 +560,6 @@ def test_a_customer_admin_follows_the_balance_due_to_an_invoice_and_reads_an_emp
     empty = add_months(period_of(world.transit.activated_on), -1)
     page.get_by_role("form", name="Month shown").get_by_label("Month", exact=True).fill(empty)
     page.get_by_role("button", name="Show").click()
-    me.heading(f"in {empty}")
+    me.heading(f"in {format_month(empty)}")
     expect(page.get_by_test_id("no-data")).to_contain_text("No data for this month")
     me.shot("usage-no-data")
