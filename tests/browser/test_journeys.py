@@ -288,7 +288,7 @@ def test_a_finance_clerk_bills_reviews_corrects_issues_and_collects_a_month(worl
     row = page.get_by_role("row").filter(has_text=month).filter(has_text="Caspian Online")
     me.shot("drafts-list")
     row.get_by_role("link", name="Draft").click()
-    me.heading("Draft invoice")
+    me.heading(f"Draft {draft.pk}")
     total_before = draft.lines.count()
     me.shot("draft")
 
@@ -314,7 +314,7 @@ def test_a_finance_clerk_bills_reviews_corrects_issues_and_collects_a_month(worl
     page.get_by_label("Unit price").fill("150.50")
     me.shot("manual-line-corrected")
     page.get_by_role("button", name="Add the line").click()
-    me.heading("Draft invoice")
+    me.heading(f"Draft {draft.pk}")
     line = InvoiceLine.objects.get(invoice=draft, description="Cross-connect at Baku PoP")
     assert line.amount == Decimal("301.00")
     row = page.get_by_role("row").filter(has_text="Cross-connect at Baku PoP")
@@ -356,6 +356,7 @@ def test_a_finance_clerk_bills_reviews_corrects_issues_and_collects_a_month(worl
     # The invoices list filtered by "paid" shows it, and its CSV holds it.
     me.navigate("Invoices")
     filters = page.get_by_role("form", name="Filter invoices")
+    filters.get_by_text("Filter and search").click()  # folded until a filter is set
     filters.get_by_label("Status", exact=True).select_option("paid")
     filters.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("link", name=invoice.number, exact=True)).to_be_visible()
