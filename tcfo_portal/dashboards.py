@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,14 +99,7 @@ def _today(actor: Actor) -> datetime.date:
 
 def open_orders(actor: Actor, title: str = "Open orders") -> Block:
     """Open orders by state (one query)."""
-    counts = dict(
-        visible_to(Order.objects.all(), actor)
-        .filter(state__in=OPEN_ORDER_STATES)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("pk", distinct=True))
-        .values_list("state", "n")
-    )
+    counts = _counts_by(visible_to(Order.objects.all(), actor), "state", OPEN_ORDER_STATES)
     labels = dict(OrderState.choices)
     items = [
         Item(labels[state], link("orders", state=state), count=counts[state])
@@ -117,16 +111,20 @@ def open_orders(actor: Actor, title: str = "Open orders") -> Block:
     )
 
 
+def _counts_by(rows: QuerySet, field: str, values: Iterable[str]) -> dict[str, int]:
+    """How many of ``rows`` hold each of ``values`` in ``field`` (one query)."""
+    return dict(
+        rows.filter(**{f"{field}__in": list(values)})
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk", distinct=True))
+        .values_list(field, "n")
+    )
+
+
 def open_tickets(actor: Actor) -> Block:
     """Trouble tickets still worked on, by status (one query)."""
-    counts = dict(
-        tickets_for(actor)
-        .filter(status__in=OPEN_TICKET_STATUSES)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk", distinct=True))
-        .values_list("status", "n")
-    )
+    counts = _counts_by(tickets_for(actor), "status", OPEN_TICKET_STATUSES)
     labels = dict(TicketStatus.choices)
     items = [
         Item(labels[status], link("tickets", status=status), count=counts[status])
